@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The design card fixes the top level; lower layers sit beside the services in Sources/.
+// Dependencies are pinned to the versions this workplace mirrors (see README, "Building").
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "epki",
+    products: [
+        .library(name: "PKICore", targets: ["PKICore"]),
+        .library(name: "CSCA", targets: ["CSCA"]),
+        .library(name: "CVCA", targets: ["CVCA"]),
+        .library(name: "NPKD", targets: ["NPKD"]),
+        .executable(name: "epki", targets: ["epki"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // OpenSSL 3 does the arithmetic; only COpenSSLShims and PKICore/Crypto touch its types.
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
+        .target(
+            name: "PKICore",
+            dependencies: [
+                "COpenSSL", "COpenSSLShims",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CSCA",
+            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CVCA",
+            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NPKD",
+            dependencies: ["PKICore", "CSCA", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "epki",
+            dependencies: [
+                "PKICore", "CSCA", "CVCA", "NPKD",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PKICoreTests",
+            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CSCATests",
+            dependencies: ["CSCA", "NPKD", "PKICore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CVCATests",
+            dependencies: ["CVCA", "PKICore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "epkiTests",
+            dependencies: ["PKICore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,59 @@
+#ifndef EPKI_COPENSSL_SHIMS_H
+#define EPKI_COPENSSL_SHIMS_H
+/*
+ * The few OpenSSL operations epki needs, as plain C functions Swift can call:
+ * OpenSSL's macros, variadics and OSSL_PARAM arrays do not import into Swift.
+ * Everything here is arithmetic or key storage; encodings of certificates, CRLs
+ * and CMS are built in Swift.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+/* Pops the most recent error from OpenSSL's queue, writes its text, clears the rest. Returns the reason code (0: none). */
+int epki_last_error(char *buffer, size_t length);
+void epki_free(void *pointer);
+
+/* Key generation. group is an OpenSSL group name ("brainpoolP256r1", "prime256v1"). */
+EVP_PKEY *epki_ec_generate(const char *group, int explicitParameters);
+EVP_PKEY *epki_rsa_generate(unsigned int bits);
+/* 1 when the key prefers explicit EC parameters in its encodings, 0 otherwise. */
+int epki_ec_uses_explicit_parameters(const EVP_PKEY *key);
+/* Writes the group's short name ("brainpoolP256r1"), or an empty string when OpenSSL knows no name for it. */
+int epki_ec_group_name(const EVP_PKEY *key, char *buffer, size_t length);
+/* ECParameters of a named group in explicit form (SpecifiedECDomain DER); *out must be freed with epki_free. */
+int epki_ec_group_explicit_der(const char *group, uint8_t **out);
+/* Field size in bytes of an EC key (the length of r and of s in a plain signature). */
+int epki_ec_field_bytes(const EVP_PKEY *key);
+
+/* SubjectPublicKeyInfo <-> EVP_PKEY. */
+EVP_PKEY *epki_public_key_from_spki(const uint8_t *der, size_t length);
+int epki_public_key_to_spki(const EVP_PKEY *key, uint8_t **out);
+
+/*
+ * Private keys: PKCS#8 only. Encoding always encrypts (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC).
+ * Decoding takes PEM or DER; *encrypted tells whether the input was an EncryptedPrivateKeyInfo.
+ */
+int epki_private_key_encode(const EVP_PKEY *key, int pem, const char *passphrase, size_t passphraseLength,
+                            uint8_t **out, size_t *outLength);
+EVP_PKEY *epki_private_key_decode(const uint8_t *data, size_t length, const char *passphrase, size_t passphraseLength);
+
+/* Signatures. md is an OpenSSL digest name; for RSASSA-PSS, pss=1 with saltLength and mgf1md. */
+int epki_sign(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
+              const uint8_t *data, size_t length, uint8_t *signature, size_t *signatureLength);
+/* 1 valid, 0 invalid, -1 could not be checked (error queue holds why). */
+int epki_verify(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
+                const uint8_t *data, size_t length, const uint8_t *signature, size_t signatureLength);
+size_t epki_max_signature_size(const EVP_PKEY *key);
+
+/* One-shot digest. Returns the digest length, or 0 on error. */
+int epki_digest(const char *md, const uint8_t *data, size_t length, uint8_t *out);
+
+/* Streaming digest for large inputs (CRLs of a million entries). */
+EVP_MD_CTX *epki_digest_begin(const char *md);
+int epki_digest_update(EVP_MD_CTX *context, const uint8_t *data, size_t length);
+int epki_digest_end(EVP_MD_CTX *context, uint8_t *out);
+
+int epki_random(uint8_t *out, size_t length);
+
+#endif

@@ -1,0 +1,210 @@
+#include "COpenSSLShims.h"
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/decoder.h>
+#include <openssl/ec.h>
+#include <openssl/encoder.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+int epki_last_error(char *buffer, size_t length) {
+    unsigned long code = ERR_peek_last_error();
+    if (buffer != NULL && length > 0) {
+        buffer[0] = 0;
+        if (code != 0) ERR_error_string_n(code, buffer, length);
+    }
+    ERR_clear_error();
+    return (int)ERR_GET_REASON(code);
+}
+
+void epki_free(void *pointer) { OPENSSL_free(pointer); }
+
+EVP_PKEY *epki_ec_generate(const char *group, int explicitParameters) {
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (context == NULL) return NULL;
+    OSSL_PARAM params[4];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+    params[1] = OSSL_PARAM_construct_utf8_string(
+        OSSL_PKEY_PARAM_EC_ENCODING,
+        explicitParameters ? OSSL_PKEY_EC_ENCODING_EXPLICIT : OSSL_PKEY_EC_ENCODING_GROUP, 0);
+    /* Doc 9303-12 asks for uncompressed points. */
+    params[2] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                 OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED, 0);
+    params[3] = OSSL_PARAM_construct_end();
+    if (EVP_PKEY_keygen_init(context) <= 0 || EVP_PKEY_CTX_set_params(context, params) <= 0 ||
+        EVP_PKEY_generate(context, &key) <= 0) {
+        key = NULL;
+    }
+    EVP_PKEY_CTX_free(context);
+    return key;
+}
+
+EVP_PKEY *epki_rsa_generate(unsigned int bits) {
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    if (context == NULL) return NULL;
+    if (EVP_PKEY_keygen_init(context) <= 0 || EVP_PKEY_CTX_set_rsa_keygen_bits(context, (int)bits) <= 0 ||
+        EVP_PKEY_generate(context, &key) <= 0) {
+        key = NULL;
+    }
+    EVP_PKEY_CTX_free(context);
+    return key;
+}
+
+int epki_ec_uses_explicit_parameters(const EVP_PKEY *key) {
+    char encoding[32] = {0};
+    size_t used = 0;
+    if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING, encoding, sizeof encoding, &used)) return 0;
+    return strcmp(encoding, OSSL_PKEY_EC_ENCODING_EXPLICIT) == 0;
+}
+
+int epki_ec_group_name(const EVP_PKEY *key, char *buffer, size_t length) {
+    size_t used = 0;
+    if (length == 0) return 0;
+    buffer[0] = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, buffer, length, &used)) return 1;
+    ERR_clear_error();
+    return 0;
+}
+
+int epki_ec_group_explicit_der(const char *group, uint8_t **out) {
+    int nid = OBJ_sn2nid(group);
+    if (nid == NID_undef) nid = EC_curve_nist2nid(group);
+    if (nid == NID_undef) return 0;
+    EC_GROUP *ecGroup = EC_GROUP_new_by_curve_name(nid);
+    if (ecGroup == NULL) return 0;
+    EC_GROUP_set_asn1_flag(ecGroup, OPENSSL_EC_EXPLICIT_CURVE);
+    EC_GROUP_set_point_conversion_form(ecGroup, POINT_CONVERSION_UNCOMPRESSED);
+    *out = NULL;
+    int length = i2d_ECPKParameters(ecGroup, out);
+    EC_GROUP_free(ecGroup);
+    return length;
+}
+
+int epki_ec_field_bytes(const EVP_PKEY *key) {
+    int bits = EVP_PKEY_get_bits(key);
+    return bits <= 0 ? 0 : (bits + 7) / 8;
+}
+
+EVP_PKEY *epki_public_key_from_spki(const uint8_t *der, size_t length) {
+    const unsigned char *cursor = der;
+    return d2i_PUBKEY(NULL, &cursor, (long)length);
+}
+
+int epki_public_key_to_spki(const EVP_PKEY *key, uint8_t **out) {
+    *out = NULL;
+    return i2d_PUBKEY(key, out);
+}
+
+int epki_private_key_encode(const EVP_PKEY *key, int pem, const char *passphrase, size_t passphraseLength,
+                            uint8_t **out, size_t *outLength) {
+    int ok = 0;
+    OSSL_ENCODER_CTX *context = OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_KEYPAIR, pem ? "PEM" : "DER",
+                                                              "EncryptedPrivateKeyInfo", NULL);
+    if (context == NULL || OSSL_ENCODER_CTX_get_num_encoders(context) == 0) goto done;
+    if (!OSSL_ENCODER_CTX_set_cipher(context, "AES-256-CBC", NULL)) goto done;
+    if (!OSSL_ENCODER_CTX_set_passphrase(context, (const unsigned char *)passphrase, passphraseLength)) goto done;
+    *out = NULL;
+    *outLength = 0;
+    ok = OSSL_ENCODER_to_data(context, out, outLength);
+done:
+    OSSL_ENCODER_CTX_free(context);
+    return ok;
+}
+
+EVP_PKEY *epki_private_key_decode(const uint8_t *data, size_t length, const char *passphrase, size_t passphraseLength) {
+    EVP_PKEY *key = NULL;
+    OSSL_DECODER_CTX *context = OSSL_DECODER_CTX_new_for_pkey(&key, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, NULL, NULL);
+    if (context == NULL) return NULL;
+    /* Always set one, even empty: without it OpenSSL would prompt on the terminal for an encrypted key. */
+    OSSL_DECODER_CTX_set_passphrase(context, (const unsigned char *)(passphrase ? passphrase : ""),
+                                    passphrase ? passphraseLength : 0);
+    const unsigned char *cursor = data;
+    size_t remaining = length;
+    if (!OSSL_DECODER_from_data(context, &cursor, &remaining)) {
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    OSSL_DECODER_CTX_free(context);
+    return key;
+}
+
+static int configure(EVP_PKEY_CTX *context, int pss, int saltLength, const char *mgf1md) {
+    if (!pss) return 1;
+    if (EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING) <= 0) return 0;
+    if (EVP_PKEY_CTX_set_rsa_pss_saltlen(context, saltLength) <= 0) return 0;
+    if (mgf1md != NULL && EVP_PKEY_CTX_set_rsa_mgf1_md_name(context, mgf1md, NULL) <= 0) return 0;
+    return 1;
+}
+
+int epki_sign(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
+              const uint8_t *data, size_t length, uint8_t *signature, size_t *signatureLength) {
+    EVP_MD_CTX *context = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *keyContext = NULL;
+    int ok = context != NULL && EVP_DigestSignInit_ex(context, &keyContext, md, NULL, NULL, key, NULL) > 0 &&
+             configure(keyContext, pss, saltLength, mgf1md) &&
+             EVP_DigestSign(context, signature, signatureLength, data, length) > 0;
+    EVP_MD_CTX_free(context);
+    return ok;
+}
+
+int epki_verify(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
+                const uint8_t *data, size_t length, const uint8_t *signature, size_t signatureLength) {
+    EVP_MD_CTX *context = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *keyContext = NULL;
+    int result = -1;
+    if (context != NULL && EVP_DigestVerifyInit_ex(context, &keyContext, md, NULL, NULL, key, NULL) > 0 &&
+        configure(keyContext, pss, saltLength, mgf1md)) {
+        int rc = EVP_DigestVerify(context, signature, signatureLength, data, length);
+        /* A malformed signature (bad DER, wrong length) is an invalid signature, not a failure to check. */
+        result = rc == 1 ? 1 : 0;
+        if (result == 0) ERR_clear_error();
+    }
+    EVP_MD_CTX_free(context);
+    return result;
+}
+
+size_t epki_max_signature_size(const EVP_PKEY *key) {
+    int size = EVP_PKEY_get_size(key);
+    return size > 0 ? (size_t)size : 0;
+}
+
+int epki_digest(const char *md, const uint8_t *data, size_t length, uint8_t *out) {
+    unsigned int outLength = 0;
+    EVP_MD *digest = EVP_MD_fetch(NULL, md, NULL);
+    if (digest == NULL) return 0;
+    int ok = EVP_Digest(data, length, out, &outLength, digest, NULL);
+    EVP_MD_free(digest);
+    return ok ? (int)outLength : 0;
+}
+
+EVP_MD_CTX *epki_digest_begin(const char *md) {
+    EVP_MD_CTX *context = EVP_MD_CTX_new();
+    EVP_MD *digest = EVP_MD_fetch(NULL, md, NULL);
+    if (context == NULL || digest == NULL || !EVP_DigestInit_ex2(context, digest, NULL)) {
+        EVP_MD_free(digest);
+        EVP_MD_CTX_free(context);
+        return NULL;
+    }
+    EVP_MD_free(digest);
+    return context;
+}
+
+int epki_digest_update(EVP_MD_CTX *context, const uint8_t *data, size_t length) {
+    return EVP_DigestUpdate(context, data, length);
+}
+
+int epki_digest_end(EVP_MD_CTX *context, uint8_t *out) {
+    unsigned int outLength = 0;
+    int ok = EVP_DigestFinal_ex(context, out, &outLength);
+    EVP_MD_CTX_free(context);
+    return ok ? (int)outLength : 0;
+}
+
+int epki_random(uint8_t *out, size_t length) { return RAND_bytes(out, (int)length); }
