@@ -1,0 +1,156 @@
+import Foundation
+import SwiftASN1
+
+/// A point in time as X.509 encodes it (RFC 5280 §4.1.2.5).
+///
+/// ```
+/// Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime }
+/// ```
+///
+/// Written as UTCTime up to 2049 and GeneralizedTime from 2050 on, to the second, in Zulu time
+/// (Doc 9303-12 Table 5).
+public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    case utcTime(UTCTime)
+    case generalTime(GeneralizedTime)
+
+    /// The encoding the 2050 rule asks for; fractions of a second are dropped.
+    public init(_ date: Date) throws {
+        let c = CivilTime(date)
+        if c.year < 2050 {
+            self = .utcTime(try UTCTime(year: c.year, month: c.month, day: c.day, hours: c.hour, minutes: c.minute, seconds: c.second))
+        } else {
+            self = .generalTime(
+                try GeneralizedTime(year: c.year, month: c.month, day: c.day, hours: c.hour, minutes: c.minute, seconds: c.second, fractionalSeconds: 0))
+        }
+    }
+
+    public init(derEncoded node: ASN1Node) throws {
+        switch node.identifier {
+        case .utcTime: self = .utcTime(try UTCTime(derEncoded: node))
+        case .generalizedTime: self = .generalTime(try GeneralizedTime(derEncoded: node))
+        default: throw ASN1Error.unexpectedFieldType(node.identifier)
+        }
+    }
+
+    public init(berEncoded node: ASN1Node) throws {
+        switch node.identifier {
+        case .utcTime: self = .utcTime(try UTCTime(berEncoded: node))
+        case .generalizedTime: self = .generalTime(try GeneralizedTime(berEncoded: node))
+        default: throw ASN1Error.unexpectedFieldType(node.identifier)
+        }
+    }
+
+    public func serialize(into coder: inout DER.Serializer) throws {
+        switch self {
+        case .utcTime(let time): try coder.serialize(time)
+        case .generalTime(let time): try coder.serialize(time)
+        }
+    }
+
+    public var date: Date {
+        switch self {
+        case .utcTime(let t):
+            CivilTime(year: t.year, month: t.month, day: t.day, hour: t.hours, minute: t.minutes, second: t.seconds).date
+        case .generalTime(let t):
+            CivilTime(year: t.year, month: t.month, day: t.day, hour: t.hours, minute: t.minutes, second: t.seconds).date
+                + t.fractionalSeconds
+        }
+    }
+
+    /// Whether the encoding is the one the 2050 rule prescribes for this date.
+    public var followsYear2050Rule: Bool {
+        switch self {
+        case .utcTime: true  // UTCTime cannot express 2050 or later
+        case .generalTime(let t): t.year >= 2050
+        }
+    }
+
+    public static func < (lhs: Time, rhs: Time) -> Bool { lhs.date < rhs.date }
+
+    public var description: String { Self.iso8601(date) }
+
+    public static func iso8601(_ date: Date) -> String {
+        let c = CivilTime(date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+}
+
+/// Proleptic Gregorian date and time in UTC, converted without a Calendar (faster and locale-free).
+struct CivilTime {
+    var year, month, day, hour, minute, second: Int
+
+    init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+    }
+
+    init(_ date: Date) {
+        let total = Int(date.timeIntervalSince1970.rounded(.down))
+        var days = total / 86_400
+        var seconds = total % 86_400
+        if seconds < 0 { seconds += 86_400; days -= 1 }
+        // Days to civil date (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d,
+                  hour: seconds / 3600, minute: seconds % 3600 / 60, second: seconds % 60)
+    }
+
+    var date: Date {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
+    }
+}
+
+/// ```
+/// Validity ::= SEQUENCE { notBefore Time, notAfter Time }
+/// ```
+public struct Validity: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable, Sendable {
+    public static var defaultIdentifier: ASN1Identifier { .sequence }
+
+    public var notBefore: Time
+    public var notAfter: Time
+
+    public init(notBefore: Time, notAfter: Time) {
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+    }
+
+    public init(notBefore: Date, notAfter: Date) throws {
+        self.init(notBefore: try Time(notBefore), notAfter: try Time(notAfter))
+    }
+
+    public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try DER.sequence(node, identifier: identifier) { nodes in
+            Validity(notBefore: try Time(derEncoded: &nodes), notAfter: try Time(derEncoded: &nodes))
+        }
+    }
+
+    public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try BER.sequence(node, identifier: identifier) { nodes in
+            Validity(notBefore: try Time(berEncoded: &nodes), notAfter: try Time(berEncoded: &nodes))
+        }
+    }
+
+    public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
+        try coder.appendConstructedNode(identifier: identifier) { coder in
+            try coder.serialize(notBefore)
+            try coder.serialize(notAfter)
+        }
+    }
+
+    public func contains(_ date: Date) -> Bool {
+        notBefore.date <= date && date <= notAfter.date
+    }
+}
