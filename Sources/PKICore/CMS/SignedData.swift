@@ -1,0 +1,192 @@
+import Foundation
+import SwiftASN1
+
+/// ```
+/// SignedData ::= SEQUENCE {
+///     version           CMSVersion,
+///     digestAlgorithms  SET OF DigestAlgorithmIdentifier,
+///     encapContentInfo  EncapsulatedContentInfo,
+///     certificates      [0] IMPLICIT CertificateSet OPTIONAL,
+///     crls              [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+///     signerInfos       SET OF SignerInfo }
+/// ```
+/// (RFC 5652 §5.1). Read tolerantly: BER, indefinite lengths, unsorted sets, digest identifiers with or without
+/// NULL; embedded certificates that cannot be read are counted rather than failing the whole structure.
+public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable, Sendable {
+    public static var defaultIdentifier: ASN1Identifier { .sequence }
+
+    public var version: Int
+    public var digestAlgorithms: [AlgorithmIdentifier]
+    public var encapContentInfo: EncapsulatedContentInfo
+    public var certificates: [Certificate]
+    /// Entries of the certificate set that are not plain X.509 certificates or could not be parsed.
+    public var unreadableCertificates: Int = 0
+    public var crls: ASN1Node?
+    public var signerInfos: [SignerInfo]
+
+    static let certificatesTag = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
+    static let crlsTag = ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)
+
+    public init(
+        version: Int, digestAlgorithms: [AlgorithmIdentifier], encapContentInfo: EncapsulatedContentInfo,
+        certificates: [Certificate], signerInfos: [SignerInfo]
+    ) {
+        self.version = version
+        self.digestAlgorithms = digestAlgorithms
+        self.encapContentInfo = encapContentInfo
+        self.certificates = certificates
+        self.signerInfos = signerInfos
+    }
+
+    /// Reads a ContentInfo holding SignedData, from DER, BER or PEM (`CMS` / `PKCS7` labels).
+    public init(contentInfoBytes input: [UInt8]) throws {
+        var der = input
+        if let text = String(bytes: input.prefix(64), encoding: .utf8), text.contains("-----BEGIN ") {
+            der = try PEM.decodeAll(input).first?.der ?? []
+        }
+        self = try PKIError.decoding("CMS ContentInfo") {
+            let info = try ContentInfo(berEncoded: BER.parse(der))
+            guard info.contentType == .CMS.signedData else {
+                throw PKIError.invalid("CMS ContentInfo", "content type \(info.contentType.displayName) is not id-signedData")
+            }
+            return try SignedData(berEncoded: info.content)
+        }
+    }
+
+    public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try Self(berEncoded: node, withIdentifier: identifier)
+    }
+
+    public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try BER.sequence(node, identifier: identifier) { nodes in
+            let version = try Int(berEncoded: &nodes)
+            let digests = try BER.set(of: AlgorithmIdentifier.self, identifier: .set, nodes: &nodes)
+            let encap = try EncapsulatedContentInfo(berEncoded: &nodes)
+            var result = SignedData(version: version, digestAlgorithms: digests, encapContentInfo: encap, certificates: [], signerInfos: [])
+            while let field = nodes.next() {
+                switch field.identifier {
+                case Self.certificatesTag:
+                    guard case .constructed(let entries) = field.content else { throw ASN1Error.unexpectedFieldType(field.identifier) }
+                    for entry in entries {
+                        if entry.identifier == .sequence, let certificate = try? Certificate(berEncoded: entry) {
+                            result.certificates.append(certificate)
+                        } else {
+                            result.unreadableCertificates += 1
+                        }
+                    }
+                case Self.crlsTag:
+                    result.crls = field
+                case .set:
+                    result.signerInfos = try BER.set(of: SignerInfo.self, identifier: .set, rootNode: field)
+                default:
+                    throw ASN1Error.unexpectedFieldType(field.identifier)
+                }
+            }
+            return result
+        }
+    }
+
+    public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
+        try coder.appendConstructedNode(identifier: identifier) { coder in
+            try coder.serialize(version)
+            try coder.serializeSetOf(digestAlgorithms)
+            try coder.serialize(encapContentInfo)
+            if !certificates.isEmpty {
+                try coder.appendConstructedNode(identifier: Self.certificatesTag) { coder in
+                    // A SET OF: DER orders the elements by their encodings.
+                    for der in certificates.map(\.derEncoded).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                        coder.serializeRawBytes(der)
+                    }
+                }
+            }
+            if let crls { coder.serialize(crls) }
+            try coder.serializeSetOf(signerInfos)
+        }
+    }
+
+    /// The ContentInfo DER that carries this SignedData.
+    public func contentInfoDER() throws -> [UInt8] {
+        var inner = DER.Serializer()
+        try inner.serialize(self)
+        var outer = DER.Serializer()
+        try outer.serialize(ContentInfo(contentType: .CMS.signedData, content: try DER.parse(inner.serializedBytes)))
+        return outer.serializedBytes
+    }
+
+    /// The certificate among the embedded ones that the first signer names.
+    public var embeddedSignerCertificate: Certificate? {
+        guard let sid = signerInfos.first?.sid else { return nil }
+        return certificates.first(where: { sid.matches($0) })
+    }
+
+    /// Verifies the first signer against `signerCertificate` (or the embedded certificate it names).
+    ///
+    /// Checks, each reported: the signer is the given certificate; contentType and messageDigest attributes
+    /// agree with the content; the signature. Path validation of the certificate is the caller's (ICAO chains
+    /// are checked by the CSCA and NPKD layers).
+    public func verify(signerCertificate given: Certificate? = nil) -> VerificationReport {
+        var report = VerificationReport(subject: "CMS SignedData (\(encapContentInfo.eContentType.displayName))")
+        guard signerInfos.count >= 1, let signerInfo = signerInfos.first else {
+            report.add("signer", .failed, "SignedData has no SignerInfo")
+            return report
+        }
+        if signerInfos.count > 1 {
+            report.add("signer count", .warning, "\(signerInfos.count) SignerInfos; only the first is verified")
+        }
+        guard let certificate = given ?? embeddedSignerCertificate else {
+            report.add("signer certificate", .failed, "no certificate given and none embedded matches \(signerInfo.sid)")
+            return report
+        }
+        report.add("signer identifier", passed: signerInfo.sid.matches(certificate),
+                   signerInfo.sid.matches(certificate) ? "\(signerInfo.sid) names \(certificate.subject)"
+                                                       : "\(signerInfo.sid) does not name \(certificate.subject)")
+
+        guard let hash = HashAlgorithm(oid: signerInfo.digestAlgorithm.algorithm) else {
+            report.add("digest algorithm", .failed, "\(signerInfo.digestAlgorithm.algorithm.displayName) is not supported")
+            return report
+        }
+        if !signerInfo.digestAlgorithm.hasNullOrAbsentParameters {
+            report.add("digest algorithm", .warning, "parameters other than NULL or absent")
+        }
+        guard let content = encapContentInfo.eContent else {
+            report.add("content", .notChecked, "detached content: nothing to digest")
+            return report
+        }
+        let digest = hash.hash(content)
+        let signedBytes: [[UInt8]]
+        if let attributes = signerInfo.signedAttributes {
+            if let type = signerInfo.contentTypeAttribute {
+                report.add("content type attribute", passed: type == encapContentInfo.eContentType,
+                           "attribute \(type.displayName), eContentType \(encapContentInfo.eContentType.displayName)")
+            } else {
+                report.add("content type attribute", .failed, "missing (RFC 5652 §11.1 requires it with signed attributes)")
+            }
+            if let claimed = signerInfo.messageDigestAttribute {
+                report.add("message digest", passed: claimed == digest,
+                           claimed == digest ? "\(hash) of the content matches" : "\(hash) of the content is \(digest.hexString), attribute says \(claimed.hexString)")
+            } else {
+                report.add("message digest", .failed, "messageDigest attribute missing")
+            }
+            if let time = signerInfo.signingTime {
+                report.add("signing time", .passed, Time.iso8601(time))
+            } else if attributes.contains(where: { $0.attrType == .CMS.signingTime }) {
+                report.add("signing time", .warning, "signingTime attribute unreadable")
+            }
+            signedBytes = signerInfo.signedAttributesToVerify()
+        } else {
+            signedBytes = [Array(content)]
+        }
+        do {
+            let algorithm = try SignatureAlgorithm(algorithmIdentifier: signerInfo.signatureAlgorithm, digestHint: hash)
+            if algorithm.hash != hash {
+                report.add("signature algorithm", .warning, "signs with \(algorithm.hash) while digestAlgorithm is \(hash)")
+            }
+            let key = try certificate.publicKey
+            let valid = try signedBytes.contains { try key.isValidSignature(signerInfo.signature, for: $0, algorithm: algorithm) }
+            report.add("signature", passed: valid, valid ? "\(algorithm) by \(key)" : "\(algorithm) does not verify with the signer's \(key) key")
+        } catch {
+            report.add("signature", .failed, "\(error)")
+        }
+        return report
+    }
+}

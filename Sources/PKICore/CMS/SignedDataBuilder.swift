@@ -1,0 +1,78 @@
+import Foundation
+import SwiftASN1
+
+/// Builds CMS SignedData over any eContentType — LDS security object (2.23.136.1.1.1), master list
+/// (2.23.136.1.1.2), deviation list (2.23.136.1.1.7) — with the signed attributes ICAO asks for:
+/// contentType, messageDigest and signingTime.
+public struct SignedDataBuilder: Sendable {
+    public enum SignerIdentification: Sendable {
+        case subjectKeyIdentifier
+        case issuerAndSerialNumber
+    }
+
+    public var eContentType: ASN1ObjectIdentifier
+    public var content: [UInt8]
+    public var signerCertificate: Certificate
+    public var digest: HashAlgorithm
+    public var identification: SignerIdentification
+    public var signingTime: Date?
+    /// Certificates to embed; the signer's is always embedded.
+    public var additionalCertificates: [Certificate]
+
+    public init(
+        eContentType: ASN1ObjectIdentifier, content: [UInt8], signerCertificate: Certificate, digest: HashAlgorithm = .sha256,
+        identification: SignerIdentification = .subjectKeyIdentifier, signingTime: Date? = Date(),
+        additionalCertificates: [Certificate] = []
+    ) {
+        self.eContentType = eContentType
+        self.content = content
+        self.signerCertificate = signerCertificate
+        self.digest = digest
+        self.identification = identification
+        self.signingTime = signingTime
+        self.additionalCertificates = additionalCertificates
+    }
+
+    public func sign(with signer: some Signer, algorithm: SignatureAlgorithm? = nil) throws -> SignedData {
+        let algorithm = algorithm ?? signer.defaultAlgorithm
+        guard digest.isAllowedForSigning else { throw PKIError(.unsupportedAlgorithm, "SHA-1 is not used for new signatures") }
+        guard try signerCertificate.publicKey.isSameKey(as: signer.publicKey) else {
+            throw PKIError(.keyMismatch, "the signer's key is not the key of \(signerCertificate.subject)")
+        }
+        let sid: SignerIdentifier
+        switch identification {
+        case .subjectKeyIdentifier:
+            sid = .subjectKeyIdentifier(signerCertificate.subjectKeyIdentifier ?? signerCertificate.publicKeyIdentifierCandidates[0])
+        case .issuerAndSerialNumber:
+            sid = .issuerAndSerialNumber(issuer: signerCertificate.issuer, serialNumber: signerCertificate.serialNumber)
+        }
+        // RFC 5754: SHA-2 digest identifiers are written without parameters (Doc 9303 follows).
+        let digestAlgorithm = AlgorithmIdentifier(algorithm: digest.oid)
+        var attributes = [
+            CMSAttribute(attrType: .CMS.contentType, attrValues: [try ASN1Any(erasing: eContentType)]),
+            CMSAttribute(attrType: .CMS.messageDigest, attrValues: [try ASN1Any(erasing: ASN1OctetString(contentBytes: digest.hash(content)[...]))]),
+        ]
+        if let signingTime {
+            attributes.append(CMSAttribute(attrType: .CMS.signingTime, attrValues: [try ASN1Any(erasing: Time(signingTime))]))
+        }
+        var attributesSerializer = DER.Serializer()
+        try attributesSerializer.serializeSetOf(attributes)
+        let signedBytes = attributesSerializer.serializedBytes
+        let signature = try signer.sign(signedBytes, algorithm: algorithm)
+
+        var signedAttributesField = signedBytes
+        signedAttributesField[0] = 0xA0  // the same SET, under its [0] IMPLICIT tag
+        var signerInfo = SignerInfo(
+            version: identification == .subjectKeyIdentifier ? 3 : 1, sid: sid, digestAlgorithm: digestAlgorithm,
+            signedAttributes: attributes, signatureAlgorithm: try algorithm.algorithmIdentifier, signature: signature[...])
+        signerInfo.signedAttributesEncoded = signedAttributesField[...]
+        var certificates = [signerCertificate]
+        for extra in additionalCertificates where !certificates.contains(extra) { certificates.append(extra) }
+        // Version 3: eContentType is not id-data, or the signer is named by SKI (RFC 5652 §5.1).
+        let version = eContentType != .CMS.data || identification == .subjectKeyIdentifier ? 3 : 1
+        return SignedData(
+            version: version, digestAlgorithms: [digestAlgorithm],
+            encapContentInfo: EncapsulatedContentInfo(eContentType: eContentType, eContent: content[...]),
+            certificates: certificates, signerInfos: [signerInfo])
+    }
+}

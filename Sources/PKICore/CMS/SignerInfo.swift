@@ -1,0 +1,130 @@
+import Foundation
+import SwiftASN1
+
+/// ```
+/// SignerInfo ::= SEQUENCE {
+///     version             CMSVersion,
+///     sid                 SignerIdentifier,
+///     digestAlgorithm     DigestAlgorithmIdentifier,
+///     signedAttrs         [0] IMPLICIT SignedAttributes OPTIONAL,
+///     signatureAlgorithm  SignatureAlgorithmIdentifier,
+///     signature           SignatureValue,
+///     unsignedAttrs       [1] IMPLICIT UnsignedAttributes OPTIONAL }
+/// ```
+/// The signed attributes are kept as received: the signature covers their encoding with the SET tag 0x31.
+public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable, Sendable {
+    public static var defaultIdentifier: ASN1Identifier { .sequence }
+
+    public var version: Int
+    public var sid: SignerIdentifier
+    public var digestAlgorithm: AlgorithmIdentifier
+    public var signedAttributes: [CMSAttribute]?
+    /// The `[0]` node as received, tag included.
+    public var signedAttributesEncoded: ArraySlice<UInt8>?
+    public var signatureAlgorithm: AlgorithmIdentifier
+    public var signature: ArraySlice<UInt8>
+    public var unsignedAttributes: ASN1Node?
+
+    static let signedAttributesTag = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
+    static let unsignedAttributesTag = ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)
+
+    public init(
+        version: Int, sid: SignerIdentifier, digestAlgorithm: AlgorithmIdentifier, signedAttributes: [CMSAttribute]?,
+        signatureAlgorithm: AlgorithmIdentifier, signature: ArraySlice<UInt8>
+    ) {
+        self.version = version
+        self.sid = sid
+        self.digestAlgorithm = digestAlgorithm
+        self.signedAttributes = signedAttributes
+        self.signatureAlgorithm = signatureAlgorithm
+        self.signature = signature
+    }
+
+    public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try Self(berEncoded: node, withIdentifier: identifier)
+    }
+
+    public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try BER.sequence(node, identifier: identifier) { nodes in
+            let version = try Int(berEncoded: &nodes)
+            guard let sidNode = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
+            let sid = try SignerIdentifier(berEncoded: sidNode)
+            let digest = try AlgorithmIdentifier(berEncoded: &nodes)
+            guard var next = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
+            var attributes: [CMSAttribute]?
+            var attributesEncoded: ArraySlice<UInt8>?
+            if next.identifier == Self.signedAttributesTag {
+                attributes = try BER.set(of: CMSAttribute.self, identifier: Self.signedAttributesTag, rootNode: next)
+                attributesEncoded = next.encodedBytes
+                guard let following = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
+                next = following
+            }
+            let algorithm = try AlgorithmIdentifier(berEncoded: next)
+            let signature = try ASN1OctetString(berEncoded: &nodes).bytes
+            var result = SignerInfo(
+                version: version, sid: sid, digestAlgorithm: digest, signedAttributes: attributes,
+                signatureAlgorithm: algorithm, signature: signature)
+            result.signedAttributesEncoded = attributesEncoded
+            result.unsignedAttributes = nodes.next()
+            return result
+        }
+    }
+
+    public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
+        try coder.appendConstructedNode(identifier: identifier) { coder in
+            try coder.serialize(version)
+            try coder.serialize(sid)
+            try coder.serialize(digestAlgorithm)
+            if let signedAttributesEncoded {
+                coder.serializeRawBytes(signedAttributesEncoded)
+            } else if let signedAttributes {
+                try coder.serializeSetOf(signedAttributes, identifier: Self.signedAttributesTag)
+            }
+            try coder.serialize(signatureAlgorithm)
+            try coder.serialize(ASN1OctetString(contentBytes: signature))
+            if let unsignedAttributes { coder.serialize(unsignedAttributes) }
+        }
+    }
+
+    public func attribute(_ type: ASN1ObjectIdentifier) -> CMSAttribute? {
+        signedAttributes?.first(where: { $0.attrType == type })
+    }
+
+    public var contentTypeAttribute: ASN1ObjectIdentifier? {
+        attribute(.CMS.contentType)?.attrValues.first.flatMap { try? ASN1ObjectIdentifier(berASN1Any: $0) }
+    }
+
+    public var messageDigestAttribute: [UInt8]? {
+        attribute(.CMS.messageDigest)?.attrValues.first.flatMap { try? ASN1OctetString(berASN1Any: $0) }.map { Array($0.bytes) }
+    }
+
+    public var signingTime: Date? {
+        attribute(.CMS.signingTime)?.attrValues.first.flatMap { value -> Date? in
+            guard let node = try? BER.parse(Self.bytes(value)) else { return nil }
+            return (try? Time(berEncoded: node))?.date
+        }
+    }
+
+    static func bytes(_ any: ASN1Any) -> [UInt8] {
+        var serializer = DER.Serializer()
+        try? serializer.serialize(any)
+        return serializer.serializedBytes
+    }
+
+    /// The bytes the signature covers: the signed attributes with the SET OF tag, in the encoding received and,
+    /// if that was not DER, in DER too (some signers sign one, some the other).
+    func signedAttributesToVerify() -> [[UInt8]] {
+        var candidates: [[UInt8]] = []
+        if var received = signedAttributesEncoded.map(Array.init), !received.isEmpty {
+            received[0] = 0x31
+            candidates.append(received)
+        }
+        if let signedAttributes {
+            var serializer = DER.Serializer()
+            if (try? serializer.serializeSetOf(signedAttributes)) != nil, !candidates.contains(serializer.serializedBytes) {
+                candidates.append(serializer.serializedBytes)
+            }
+        }
+        return candidates
+    }
+}
