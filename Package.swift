@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "PKICore", "CSCA", "CVCA", "NPKD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -155,3 +155,8 @@ public final class PrivateKey: Sendable {
         return text.contains("PRIVATE KEY") || (try? BER.parse(data)) != nil
     }
 }
+
+extension PrivateKey {
+    /// Whether the bytes are an encrypted PKCS#8 key (PEM or DER), so a caller knows to ask for a passphrase.
+    public static func isEncrypted(_ data: [UInt8]) -> Bool { isEncryptedPKCS8(data) }
+}
