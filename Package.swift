@@ -59,24 +59,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Shared by the test targets only: vector paths and the external peers (openssl) they drive.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "PKICoreTests",
-            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CSCATests",
-            dependencies: ["CSCA", "NPKD", "PKICore"],
+            dependencies: ["CSCA", "NPKD", "PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CVCATests",
-            dependencies: ["CVCA", "PKICore"],
+            dependencies: ["CVCA", "PKICore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "epkiTests",
-            dependencies: ["PKICore"],
+            dependencies: ["PKICore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -23,7 +23,7 @@ public enum SignerIdentifier: DERParseable, BERParseable, DERSerializable, Hasha
         } else {
             self = try BER.sequence(node, identifier: .sequence) { nodes in
                 .issuerAndSerialNumber(
-                    issuer: try DistinguishedName(berEncoded: &nodes), serialNumber: try ArraySlice<UInt8>(berEncoded: &nodes))
+                    issuer: try DistinguishedName(berEncoded: &nodes), serialNumber: try RawInteger.decode(&nodes))
             }
         }
     }
@@ -33,7 +33,7 @@ public enum SignerIdentifier: DERParseable, BERParseable, DERSerializable, Hasha
         case .issuerAndSerialNumber(let issuer, let serial):
             try coder.appendConstructedNode(identifier: .sequence) { coder in
                 try coder.serialize(issuer)
-                try coder.serialize(serial)
+                RawInteger.encode(serial, into: &coder)
             }
         case .subjectKeyIdentifier(let ski):
             try ASN1OctetString(contentBytes: ski[...]).serialize(into: &coder, withIdentifier: Self.skiTag)

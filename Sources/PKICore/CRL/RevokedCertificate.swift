@@ -35,7 +35,7 @@ public struct RevokedCertificate: DERImplicitlyTaggable, BERImplicitlyTaggable, 
     public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try BER.sequence(node, identifier: identifier) { nodes in
             RevokedCertificate(
-                serialNumber: try ArraySlice<UInt8>(berEncoded: &nodes),
+                serialNumber: try RawInteger.decode(&nodes),
                 revocationDate: try Time(berEncoded: &nodes),
                 extensions: try nodes.next().map { try Extensions(berEncoded: $0) })
         }
@@ -43,7 +43,7 @@ public struct RevokedCertificate: DERImplicitlyTaggable, BERImplicitlyTaggable, 
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
-            try coder.serialize(serialNumber)
+            RawInteger.encode(serialNumber, into: &coder)
             try coder.serialize(revocationDate)
             if let extensions, !extensions.isEmpty { try coder.serialize(extensions) }
         }

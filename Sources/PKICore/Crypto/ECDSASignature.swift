@@ -23,9 +23,6 @@ public struct ECDSASignature: Hashable, Sendable {
             return try DER.sequence(node, identifier: .sequence) { nodes in
                 let r = try ArraySlice<UInt8>(derEncoded: &nodes)
                 let s = try ArraySlice<UInt8>(derEncoded: &nodes)
-                guard r.first.map({ $0 & 0x80 == 0 }) ?? false, s.first.map({ $0 & 0x80 == 0 }) ?? false else {
-                    throw ASN1Error.invalidASN1Object(reason: "r and s must be positive")
-                }
                 return ECDSASignature(r: r, s: s)
             }
         }

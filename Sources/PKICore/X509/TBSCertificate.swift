@@ -54,7 +54,7 @@ public struct TBSCertificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hash
     public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try BER.sequence(node, identifier: identifier) { nodes in
             let version = try BER.decodeDefaultExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific, defaultValue: 0)
-            let serial = try ArraySlice<UInt8>(berEncoded: &nodes)
+            let serial = try RawInteger.decode(&nodes)
             let signature = try AlgorithmIdentifier(berEncoded: &nodes)
             let issuer = try DistinguishedName(berEncoded: &nodes)
             let validity = try Validity(berEncoded: &nodes)
@@ -83,7 +83,7 @@ public struct TBSCertificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hash
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
             if version != 0 { try coder.serialize(version, explicitlyTaggedWithIdentifier: Self.context(0)) }
-            try coder.serialize(serialNumber)
+            RawInteger.encode(serialNumber, into: &coder)
             try coder.serialize(signature)
             try coder.serialize(issuer)
             try coder.serialize(validity)

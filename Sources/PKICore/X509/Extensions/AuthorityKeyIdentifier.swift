@@ -37,7 +37,7 @@ public struct AuthorityKeyIdentifier: ExtensionValue, DERImplicitlyTaggable, BER
                 case 1:
                     result.authorityCertIssuer = try BER.sequence(of: GeneralName.self, identifier: field.identifier, rootNode: field)
                 case 2:
-                    result.authorityCertSerialNumber = Array(try ArraySlice<UInt8>(berEncoded: field, withIdentifier: field.identifier))
+                    result.authorityCertSerialNumber = Array(try RawInteger.decode(field, identifier: field.identifier))
                 default:
                     throw ASN1Error.unexpectedFieldType(field.identifier)
                 }
@@ -55,7 +55,7 @@ public struct AuthorityKeyIdentifier: ExtensionValue, DERImplicitlyTaggable, BER
                 try coder.serializeSequenceOf(authorityCertIssuer, identifier: .init(tagWithNumber: 1, tagClass: .contextSpecific))
             }
             if let authorityCertSerialNumber {
-                try authorityCertSerialNumber[...].serialize(into: &coder, withIdentifier: .init(tagWithNumber: 2, tagClass: .contextSpecific))
+                RawInteger.encode(authorityCertSerialNumber, into: &coder, identifier: .init(tagWithNumber: 2, tagClass: .contextSpecific))
             }
         }
     }

@@ -29,14 +29,14 @@ public struct CRLNumber: ExtensionValue, DERImplicitlyTaggable, BERImplicitlyTag
     }
 
     public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self.bytes = Array(try ArraySlice<UInt8>(derEncoded: node, withIdentifier: identifier))
+        self.bytes = Array(try RawInteger.decode(node, identifier: identifier))
     }
 
     public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self.bytes = Array(try ArraySlice<UInt8>(berEncoded: node, withIdentifier: identifier))
+        self.bytes = Array(try RawInteger.decode(node, identifier: identifier))
     }
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try bytes[...].serialize(into: &coder, withIdentifier: identifier)
+        RawInteger.encode(bytes, into: &coder, identifier: identifier)
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Locations and peers shared by the test targets.
+public enum TestSupport {
+    /// The package root, found from this file's path.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static func vector(_ relativePath: String) throws -> [UInt8] {
+        let url = packageRoot.appendingPathComponent("Vectors").appendingPathComponent(relativePath)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TestFailure("vector \(relativePath) is missing at \(url.path)")
+        }
+        return Array(data)
+    }
+
+    public static func vectorPath(_ relativePath: String) -> String {
+        packageRoot.appendingPathComponent("Vectors").appendingPathComponent(relativePath).path
+    }
+
+    /// A fresh directory under the system's temporary directory, removed by the caller's `defer`.
+    public static func temporaryDirectory(_ label: String = "epki-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    public struct ProcessResult: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+        public var output: String { stdout + stderr }
+    }
+
+    /// Runs a program (looked up on PATH) and collects its output.
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes before waiting, so a chatty program cannot block on a full pipe.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs openssl and fails with its output when it exits non-zero.
+    @discardableResult
+    public static func openssl(_ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+        let result = try run("openssl", arguments, currentDirectory: directory)
+        guard result.status == 0 else {
+            throw TestFailure("openssl \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)")
+        }
+        return result
+    }
+
+    public static func write(_ bytes: [UInt8], _ url: URL) throws {
+        try Data(bytes).write(to: url)
+    }
+
+    public static func write(_ text: String, _ url: URL) throws {
+        try Data(text.utf8).write(to: url)
+    }
+
+    public static func read(_ url: URL) throws -> [UInt8] {
+        Array(try Data(contentsOf: url))
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
