@@ -169,16 +169,8 @@ struct CMSCommand: ParsableCommand {
         @Flag(name: .customLong("print-content"), help: "Print the encapsulated content as hex.") var printContent = false
 
         func run() throws {
-            var bytes = try IO.read(file, what: "CMS file")
-            // EF.SOD is the ContentInfo inside [APPLICATION 23] (0x77) (Doc 9303-10 §4.6.2).
-            if bytes.first == 0x77 {
-                bytes = try PKIError.decoding("EF.SOD") {
-                    guard case .constructed(let children) = try BER.parse(bytes).content, let info = children.first(where: { _ in true }) else {
-                        throw PKIError.malformed("EF.SOD", "tag 0x77 holds no ContentInfo")
-                    }
-                    return Array(info.encodedBytes)
-                }
-            }
+            let bytes = try IO.read(file, what: "CMS file")
+            // EF.SOD's 0x77 wrapper is taken off by SignedData itself.
             let signedData = try SignedData(contentInfoBytes: bytes)
             let certificate = try signer.map { try Certificate(bytes: IO.read($0, what: "signer certificate")) }
             let report = signedData.verify(signerCertificate: certificate)

@@ -39,13 +39,21 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     }
 
     /// Reads a ContentInfo holding SignedData, from DER, BER or PEM (`CMS` / `PKCS7` labels).
+    ///
+    /// A ContentInfo inside one constructed application-class wrapper is unwrapped: EF.SOD is the ContentInfo
+    /// under `[APPLICATION 23]` (tag 0x77, Doc 9303-10 §4.6.2).
     public init(contentInfoBytes input: [UInt8]) throws {
         var der = input
         if let text = String(bytes: input.prefix(64), encoding: .utf8), text.contains("-----BEGIN ") {
             der = try PEM.decodeAll(input).first?.der ?? []
         }
         self = try PKIError.decoding("CMS ContentInfo") {
-            let info = try ContentInfo(berEncoded: BER.parse(der))
+            var node = try BER.parse(der)
+            if node.identifier.tagClass == .application, case .constructed(let children) = node.content,
+               let inner = children.first(where: { _ in true }) {
+                node = inner
+            }
+            let info = try ContentInfo(berEncoded: node)
             guard info.contentType == .CMS.signedData else {
                 throw PKIError.invalid("CMS ContentInfo", "content type \(info.contentType.displayName) is not id-signedData")
             }

@@ -13,14 +13,16 @@ public struct SignedDataBuilder: Sendable {
     public var eContentType: ASN1ObjectIdentifier
     public var content: [UInt8]
     public var signerCertificate: Certificate
-    public var digest: HashAlgorithm
+    /// The digest of content and signed attributes; nil takes the signature algorithm's hash (CMS signs the
+    /// attributes with the digestAlgorithm, so the two must agree).
+    public var digest: HashAlgorithm?
     public var identification: SignerIdentification
     public var signingTime: Date?
     /// Certificates to embed; the signer's is always embedded.
     public var additionalCertificates: [Certificate]
 
     public init(
-        eContentType: ASN1ObjectIdentifier, content: [UInt8], signerCertificate: Certificate, digest: HashAlgorithm = .sha256,
+        eContentType: ASN1ObjectIdentifier, content: [UInt8], signerCertificate: Certificate, digest: HashAlgorithm? = nil,
         identification: SignerIdentification = .subjectKeyIdentifier, signingTime: Date? = Date(),
         additionalCertificates: [Certificate] = []
     ) {
@@ -34,7 +36,8 @@ public struct SignedDataBuilder: Sendable {
     }
 
     public func sign(with signer: some Signer, algorithm: SignatureAlgorithm? = nil) throws -> SignedData {
-        let algorithm = algorithm ?? signer.defaultAlgorithm
+        let algorithm = try Self.algorithm(algorithm, digest: digest, signer: signer)
+        let digest = algorithm.hash
         guard digest.isAllowedForSigning else { throw PKIError(.unsupportedAlgorithm, "SHA-1 is not used for new signatures") }
         guard try signerCertificate.publicKey.isSameKey(as: signer.publicKey) else {
             throw PKIError(.keyMismatch, "the signer's key is not the key of \(signerCertificate.subject)")
@@ -74,5 +77,20 @@ public struct SignedDataBuilder: Sendable {
             version: version, digestAlgorithms: [digestAlgorithm],
             encapContentInfo: EncapsulatedContentInfo(eContentType: eContentType, eContent: content[...]),
             certificates: certificates, signerInfos: [signerInfo])
+    }
+
+    private static func algorithm(_ requested: SignatureAlgorithm?, digest: HashAlgorithm?, signer: some Signer) throws -> SignatureAlgorithm {
+        if let requested {
+            if let digest, digest != requested.hash {
+                throw PKIError(.invalidValue, "CMS: digest \(digest) differs from the hash of \(requested)")
+            }
+            return requested
+        }
+        guard let digest else { return signer.defaultAlgorithm }
+        switch signer.defaultAlgorithm {
+        case .ecdsa: return .ecdsa(digest)
+        case .rsaPKCS1v15: return .rsaPKCS1v15(digest)
+        case .rsaPSS: return .rsaPSS(digest)
+        }
     }
 }

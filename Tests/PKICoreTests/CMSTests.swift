@@ -1,0 +1,148 @@
+import Foundation
+import PKICore
+import SwiftASN1
+import Testing
+import TestSupport
+
+@Suite struct CMSTests {
+    static let ldsContent: [UInt8] = Array(repeating: 0xA5, count: 300)
+
+    @Test("SignedData built here verifies with openssl cms -verify", arguments: [
+        (KeySpecification.ec(.p256, parameters: .namedCurve), SignedDataBuilder.SignerIdentification.subjectKeyIdentifier, nil as SignatureAlgorithm?),
+        (.ec(.p384, parameters: .namedCurve), .issuerAndSerialNumber, nil),
+        (.rsa(bits: 2048), .subjectKeyIdentifier, .rsaPSS(.sha256)),
+        (.rsa(bits: 2048), .issuerAndSerialNumber, .rsaPKCS1v15(.sha256)),
+        (.ec(.brainpoolP256r1, parameters: .explicit), .subjectKeyIdentifier, nil),
+    ])
+    func opensslVerifies(_ specification: KeySpecification, _ identification: SignedDataBuilder.SignerIdentification, _ algorithm: SignatureAlgorithm?) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Root signs the leaf; the leaf's key signs the CMS.
+        let leafKey = try PrivateKey.generate(specification)
+        let rootSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
+        let name = try DistinguishedName(parsing: "C=UT,CN=CSCA")
+        var rootExtensions = Extensions()
+        try rootExtensions.append(BasicConstraints(isCertificateAuthority: true, pathLengthConstraint: 0), critical: true)
+        try rootExtensions.append(KeyUsage([.keyCertSign, .cRLSign]), critical: true)
+        try rootExtensions.append(SubjectKeyIdentifier(keyIdentifier: rootSigner.publicKey.keyIdentifier), critical: false)
+        let root = try CertificateBuilder(issuer: name, subject: name, notBefore: Date(), notAfter: Date().addingTimeInterval(86_400 * 400),
+                                          subjectPublicKeyInfo: rootSigner.publicKey.subjectPublicKeyInfo, extensions: rootExtensions)
+            .sign(with: rootSigner, algorithm: algorithm)
+        var leafExtensions = Extensions()
+        try leafExtensions.append(KeyUsage.digitalSignature, critical: true)
+        try leafExtensions.append(SubjectKeyIdentifier(keyIdentifier: leafKey.publicKey.keyIdentifier), critical: false)
+        try leafExtensions.append(AuthorityKeyIdentifier(keyIdentifier: rootSigner.publicKey.keyIdentifier), critical: false)
+        let leaf = try CertificateBuilder(issuer: name, subject: try DistinguishedName(parsing: "C=UT,CN=DS"), notBefore: Date(),
+                                          notAfter: Date().addingTimeInterval(86_400 * 300), subjectPublicKeyInfo: leafKey.publicKey.subjectPublicKeyInfo,
+                                          extensions: leafExtensions).sign(with: rootSigner, algorithm: algorithm)
+
+        let signedData = try SignedDataBuilder(
+            eContentType: .ICAO.ldsSecurityObject, content: Self.ldsContent, signerCertificate: leaf, identification: identification
+        ).sign(with: SoftwareSigner(key: leafKey), algorithm: algorithm)
+        let der = try signedData.contentInfoDER()
+        try TestSupport.write(der, directory.appendingPathComponent("sod.cms"))
+        try TestSupport.write(root.pemEncoded, directory.appendingPathComponent("root.pem"))
+
+        let printed = try TestSupport.openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in", "sod.cms"], in: directory).stdout
+        #expect(printed.contains("2.23.136.1.1.1"))
+        #expect(printed.contains("signingTime"))
+        var verify = ["cms", "-verify", "-binary", "-inform", "DER", "-in", "sod.cms", "-out", "content.bin", "-purpose", "any"]
+        // OpenSSL's chain building refuses explicit EC parameters; check the signature alone there (peers.md §4.3).
+        if case .ec(_, .explicit) = specification { verify += ["-noverify"] } else { verify += ["-CAfile", "root.pem"] }
+        let result = try TestSupport.run("openssl", verify, currentDirectory: directory)
+        #expect(result.stderr.contains("Verification successful"), "\(result.output)")
+        #expect(try TestSupport.read(directory.appendingPathComponent("content.bin")) == Self.ldsContent)
+
+        // And epki reads back what it wrote.
+        let parsed = try SignedData(contentInfoBytes: der)
+        #expect(parsed.version == 3)
+        #expect(parsed.signerInfos.first?.version == (identification == .subjectKeyIdentifier ? 3 : 1))
+        #expect(parsed.digestAlgorithms.first?.parameters == nil)
+        let report = parsed.verify(signerCertificate: leaf)
+        #expect(report.isValid, "\(report)")
+        #expect(try parsed.contentInfoDER() == der)
+    }
+
+    @Test func reportNamesWhatIsWrong() throws {
+        let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        var signedData = try SignedDataBuilder(eContentType: .ICAO.cscaMasterList, content: [1, 2, 3], signerCertificate: root)
+            .sign(with: rootSigner)
+        #expect(signedData.verify().isValid)  // the embedded signer certificate is found by SKI
+
+        var tampered = signedData
+        tampered.encapContentInfo.eContent = [1, 2, 4]
+        let report = tampered.verify(signerCertificate: root)
+        #expect(!report.isValid)
+        #expect(report.check(named: "message digest")?.status == .failed)
+        #expect(report.check(named: "signature")?.status == .passed)  // signed attributes are intact
+
+        let other = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve)).root
+        let wrongSigner = signedData.verify(signerCertificate: other)
+        #expect(wrongSigner.check(named: "signer identifier")?.status == .failed)
+        #expect(wrongSigner.check(named: "signature")?.status == .failed)
+
+        signedData.encapContentInfo.eContentType = .ICAO.deviationList
+        #expect(signedData.verify(signerCertificate: root).check(named: "content type attribute")?.status == .failed)
+        #expect(try signedData.verify(signerCertificate: root).jsonString().contains("\"valid\" : false"))
+    }
+
+    @Test func signerIdentifiedWithRDNsInAnotherOrderStillMatches() throws {
+        let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        var signedData = try SignedDataBuilder(eContentType: .ICAO.ldsSecurityObject, content: [7], signerCertificate: root,
+                                               identification: .issuerAndSerialNumber).sign(with: rootSigner)
+        let reversed = DistinguishedName(root.issuer.rdns.reversed())
+        signedData.signerInfos[0].sid = .issuerAndSerialNumber(issuer: reversed, serialNumber: root.serialNumber)
+        let reparsed = try SignedData(contentInfoBytes: signedData.contentInfoDER())
+        let report = reparsed.verify(signerCertificate: root)
+        #expect(report.isValid, "\(report)")
+        #expect(report.check(named: "signer identifier")?.status == .passed)
+    }
+
+    @Test func streamedBERFromOpenSSLParsesAndVerifies() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try TestSupport.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-nodes",
+                                 "-keyout", "ds.key", "-out", "ds.pem", "-days", "30", "-subj", "/C=UT/CN=DS streamed"], in: directory)
+        try TestSupport.write(Self.ldsContent, directory.appendingPathComponent("lds.der"))
+        try TestSupport.openssl(["cms", "-sign", "-stream", "-binary", "-nodetach", "-in", "lds.der", "-econtent_type", "2.23.136.1.1.1",
+                                 "-md", "sha256", "-signer", "ds.pem", "-inkey", "ds.key", "-outform", "DER", "-out", "sod.ber", "-nosmimecap"], in: directory)
+        let bytes = try TestSupport.read(directory.appendingPathComponent("sod.ber"))
+        #expect(bytes[1] == 0x80, "openssl -stream writes indefinite lengths")
+        let signedData = try SignedData(contentInfoBytes: bytes)
+        #expect(signedData.encapContentInfo.eContent.map(Array.init) == Self.ldsContent)
+        let certificate = try Certificate(bytes: TestSupport.read(directory.appendingPathComponent("ds.pem")))
+        let report = signedData.verify(signerCertificate: certificate)
+        #expect(report.isValid, "\(report)")
+    }
+
+    @Test("real EF.SOD vectors (BSI TR-03105-5, ETSI TR 103 200, RSA-PSS) verify with their DS certificates", arguments: [
+        ("pymrtd/EF_SOD_BSI_TR03105-5.bin", "pymrtd/dsc_de_0142fd5cf927.cer", "pymrtd/DG1_BSI_TR03105-5.bin"),
+        ("pymrtd/EF_SOD_ETSI_TR103200.bin", "pymrtd/dsc_de_0130846f2b3e.cer", "pymrtd/DG1_ETSI_TR103200.bin"),
+    ])
+    func realSODsVerify(_ sodPath: String, _ certificatePath: String, _ dg1Path: String) throws {
+        let sod = try TestSupport.vector(sodPath)
+        #expect(sod.first == 0x77)
+        let signedData = try SignedData(contentInfoBytes: sod)
+        let certificate = try Certificate(bytes: TestSupport.vector(certificatePath))
+        #expect(signedData.encapContentInfo.eContentType == .ICAO.ldsSecurityObject)
+        guard case .rsaPSS(let parameters) = try SignatureAlgorithm(algorithmIdentifier: signedData.signerInfos[0].signatureAlgorithm) else {
+            Issue.record("expected RSASSA-PSS"); return
+        }
+        #expect(parameters.hash == .sha256 && parameters.mgf1Hash == .sha256 && parameters.saltLength == 32)
+        let report = signedData.verify(signerCertificate: certificate)
+        #expect(report.isValid, "\(report)")
+        #expect(report.check(named: "signer identifier")?.status == .passed)
+        #expect(signedData.verify().isValid)  // embedded DS found by issuer and serial
+        // The security object lists DG1's SHA-256: the content really is the LDS security object of this DG1.
+        let dg1Hash = HashAlgorithm.sha256.hash(try TestSupport.vector(dg1Path))
+        let content = Array(signedData.encapContentInfo.eContent ?? [])
+        #expect(content.hexString.contains(dg1Hash.hexString))
+    }
+
+    @Test func malformedCMSIsATypedError() throws {
+        let sod = try TestSupport.vector("pymrtd/EF_SOD_BSI_TR03105-5.bin")
+        for bytes in [Array(sod.prefix(200)), [0x30, 0x03, 0x06, 0x01, 0x00], Array("hello".utf8), []] {
+            #expect(throws: PKIError(.malformedEncoding, "")) { try SignedData(contentInfoBytes: bytes) }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import PKICore
+import SwiftASN1
+import Testing
+import TestSupport
+
+@Suite struct CRLTests {
+    @Test func realCostaRicaCRLVerifiesAgainstItsCSCA() throws {
+        let crl = try CertificateRevocationList(bytes: TestSupport.vector("icao-pkd-samples/CR_CostaRicaCSCA_crl_18.crl"))
+        let csca = try Certificate(bytes: TestSupport.vector("icao-pkd-samples/CR_CostaRicaCSCA_from_ICAO_ML.cer"))
+        #expect(crl.version == 1)
+        #expect(crl.crlNumber?.value == 18)
+        #expect(crl.issuer.isEquivalent(to: csca.subject))
+        #expect(crl.authorityKeyIdentifier == csca.subjectKeyIdentifier)
+        #expect(try crl.signatureAlgorithmValue == .ecdsa(.sha384))
+        #expect(crl.thisUpdate.description == "2025-07-03T00:00:00Z" || crl.thisUpdate.description.hasPrefix("2025-07-03"))
+        #expect(try crl.entryCount() == 0)
+        #expect(!crl.hasRevokedCertificatesField)
+        #expect(try crl.isSignatureValid(issuerKey: csca.publicKey))
+        // Another key does not verify it.
+        let other = try PrivateKey.generate(.ec(.brainpoolP384r1, parameters: .explicit)).publicKey
+        #expect(try !crl.isSignatureValid(issuerKey: other))
+    }
+
+    @Test func builtCRLIsVerifiedByOpenSSLAndIterates() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (root, _, signer) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let entries = try (1...2_000).map { index in
+            try RevokedCertificate(serialNumber: [0x10, UInt8(index >> 8), UInt8(index & 0xFF)], revocationDate: now)
+        }
+        let crl = try CRLBuilder(
+            issuer: root.subject, thisUpdate: now, nextUpdate: now.addingTimeInterval(90 * 86_400),
+            authorityKeyIdentifier: root.subjectKeyIdentifier!, crlNumber: CRLNumber(7)
+        ).sign(entries: entries, with: signer)
+        try TestSupport.write(crl.derEncoded, directory.appendingPathComponent("test.crl"))
+        try TestSupport.write(root.pemEncoded, directory.appendingPathComponent("root.pem"))
+        let verified = try TestSupport.run("openssl", ["crl", "-in", "test.crl", "-inform", "DER", "-CAfile", "root.pem", "-noout"], currentDirectory: directory)
+        #expect(verified.output.contains("verify OK"), "\(verified.output)")
+        let text = try TestSupport.openssl(["crl", "-in", "test.crl", "-inform", "DER", "-noout", "-text"], in: directory).stdout
+        #expect(text.contains("X509v3 CRL Number: \n                7") || text.contains("CRL Number"))
+        #expect(text.contains("Version 2"))
+
+        #expect(try crl.isSignatureValid(issuerKey: root.publicKey))
+        #expect(try crl.entryCount() == 2_000)
+        var seen: [ArraySlice<UInt8>] = []
+        try crl.forEachEntry { seen.append($0.serialNumber) }
+        #expect(seen == entries.map(\.serialNumber))
+        #expect(crl.crlNumber == CRLNumber(7))
+        // Round trip: the same bytes parse to the same header.
+        let again = try CertificateRevocationList(bytes: crl.derEncoded)
+        #expect(again.derEncoded == crl.derEncoded)
+        #expect(try CertificateRevocationList(bytes: Array(crl.pemEncoded.utf8)).derEncoded == crl.derEncoded)
+    }
+
+    @Test func emptyCRLOmitsRevokedCertificates() throws {
+        let (root, _, signer) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        let crl = try CRLBuilder(
+            issuer: root.subject, thisUpdate: Date(), nextUpdate: Date().addingTimeInterval(86_400),
+            authorityKeyIdentifier: root.subjectKeyIdentifier!, crlNumber: CRLNumber(1)
+        ).sign(entries: [], with: signer)
+        #expect(!crl.hasRevokedCertificatesField)
+        #expect(try crl.isSignatureValid(issuerKey: root.publicKey))
+    }
+
+    @Test func damagedCRLsAreTypedErrorsNamingTheOffset() throws {
+        let good = try TestSupport.vector("icao-pkd-samples/CR_CostaRicaCSCA_crl_18.crl")
+        let cases: [(String, [UInt8], String)] = [
+            ("truncated", Array(good.prefix(100)), "claims"),
+            ("gigabyte length", [0x30, 0x84, 0x7F, 0xFF, 0xFF, 0xFF] + good.dropFirst(4), "claims"),
+            ("indefinite", [0x30, 0x80] + good.dropFirst(4), "indefinite length"),
+            ("wrong tag", [0x04] + good.dropFirst(), "expected tag 0x30"),
+            ("trailing bytes", good + [0, 0], "follow the CRL"),
+            ("empty", [], "missing"),
+        ]
+        for (label, bytes, fragment) in cases {
+            #expect(throws: PKIError(.malformedEncoding, ""), "\(label)") { try CertificateRevocationList(bytes: bytes) }
+            do { _ = try CertificateRevocationList(bytes: bytes) } catch let error as PKIError {
+                #expect(error.reason.contains(fragment), "\(label): \(error.reason)")
+            }
+        }
+    }
+
+    @Test func aBrokenEntryIsReportedWithItsPosition() throws {
+        let (root, _, signer) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        let entries = try (1...3).map { try RevokedCertificate(serialNumber: [UInt8($0)], revocationDate: Date()) }
+        let crl = try CRLBuilder(
+            issuer: root.subject, thisUpdate: Date(), nextUpdate: Date().addingTimeInterval(86_400),
+            authorityKeyIdentifier: root.subjectKeyIdentifier!, crlNumber: CRLNumber(2)
+        ).sign(entries: entries, with: signer)
+        // Change the second entry's INTEGER tag (02) into an OCTET STRING tag (04).
+        var bytes = crl.derEncoded
+        let firstEntry = bytes.firstIndex(of: 0x30, after: 60, followedBy: [0x03 + 0x0F, 0x02, 0x01, 0x01]) ?? 0
+        #expect(firstEntry > 0)
+        let secondSerialTag = firstEntry + 2 + 0x12 + 2  // first entry (header 2, body 0x12), then the second's header
+        #expect(bytes[secondSerialTag] == 0x02)
+        bytes[secondSerialTag] = 0x04
+        let damaged = try CertificateRevocationList(bytes: bytes)
+        var iterator = damaged.entries()
+        #expect(try iterator.next() != nil)
+        do {
+            _ = try iterator.next()
+            Issue.record("the damaged entry parsed")
+        } catch let error as PKIError {
+            #expect(error.reason.contains("entry 1"), "\(error.reason)")
+        }
+        #expect(try !damaged.isSignatureValid(issuerKey: root.publicKey))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The index of `first` at or after `start` whose following bytes are `rest`.
+    func firstIndex(of first: UInt8, after start: Int, followedBy rest: [UInt8]) -> Int? {
+        var index = start
+        while index + rest.count < count {
+            if self[index] == first, Array(self[(index + 1)...(index + rest.count)]) == rest { return index }
+            index += 1
+        }
+        return nil
+    }
+}
