@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages epki builds and tests with, when they are missing. Safe to run again.
+#   libssl-dev        OpenSSL 3: all signature and hash arithmetic (brainpool, explicit parameters, RSA-PSS)
+#   libsqlite3-dev    the embedded store (GRDB)
+#   libpcsclite-dev   PC/SC readers
+#   libp11-kit-dev    PKCS#11 modules (HSMs)
+#   pkg-config        locates the libraries above for SwiftPM
+#   openssl           the independent peer the tests check every certificate, CRL and CMS against
+set -euo pipefail
+
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "setup: missing packages ${missing[*]}; run this script as root or install them" >&2
+    exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+# --no-upgrade: installing test peers must not upgrade OpenSSL under the build.
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"
