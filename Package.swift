@@ -9,6 +9,7 @@ let package = Package(
     name: "epki",
     products: [
         .library(name: "PKICore", targets: ["PKICore"]),
+        .library(name: "LDS", targets: ["LDS"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
@@ -36,6 +37,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LDS",
+            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSCA",
             dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
@@ -53,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "CSCA", "CVCA", "NPKD",
+                "PKICore", "LDS", "CSCA", "CVCA", "NPKD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -64,6 +70,11 @@ let package = Package(
         .testTarget(
             name: "PKICoreTests",
             dependencies: ["PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LDSTests",
+            dependencies: ["LDS", "PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-import PKICore
+import Foundation
 
 /// A set of CSCA and link certificates that can answer "who issued this certificate?" and check it.
 ///
