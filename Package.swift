@@ -9,6 +9,7 @@ let package = Package(
     name: "epki",
     products: [
         .library(name: "PKICore", targets: ["PKICore"]),
+        .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "LDS", targets: ["LDS"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVCA", targets: ["CVCA"]),
@@ -36,6 +37,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HSM keys through p11-kit: an HSM key is just another Signer.
+        .systemLibrary(
+            name: "CP11Kit",
+            path: "Sources/CP11Kit",
+            pkgConfig: "p11-kit-1",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
+        .target(
+            name: "PKCS11",
+            dependencies: ["CP11Kit", "PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LDS",
             dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
@@ -59,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "LDS", "CSCA", "CVCA", "NPKD",
+                "PKICore", "PKCS11", "LDS", "CSCA", "CVCA", "NPKD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -70,6 +83,11 @@ let package = Package(
         .testTarget(
             name: "PKICoreTests",
             dependencies: ["PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PKCS11Tests",
+            dependencies: ["PKCS11", "PKICore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,9 +6,10 @@
 #   libp11-kit-dev    PKCS#11 modules (HSMs)
 #   pkg-config        locates the libraries above for SwiftPM
 #   openssl           the independent peer the tests check every certificate, CRL and CMS against
+#   softhsm2          a software HSM: the PKCS#11 tests make private tokens in it
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
