@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PKCS11
 import PKICore
 
 @main
@@ -7,7 +8,7 @@ struct EPKI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epki",
         abstract: "The open ePassport and eID PKI suite: CSCA, CVCA/DVCA, NPKD and SPOC.",
-        subcommands: [Demo.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self]
+        subcommands: [Demo.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self]
     )
 
     /// Runs a command and turns every error into one line on stderr and exit status 1 (2 for usage errors,
@@ -17,6 +18,9 @@ struct EPKI: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as PKIError {
+            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as PKCS11Error {
             FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
             Foundation.exit(1)
         } catch let error as CLIFailure {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PKCS11
 import PKICore
 
 struct KeyCommand: ParsableCommand {
@@ -17,7 +18,12 @@ struct KeyCommand: ParsableCommand {
         var explicitParameters = false
 
         @Option(help: "Where to write the encrypted private key.")
-        var out: String
+        var out: String?
+
+        @Option(name: .customLong("pkcs11"), help: "Generate inside this token instead: a PKCS#11 URI with object= (label) and optionally id=.")
+        var pkcs11: String?
+
+        @OptionGroup var pin: PINOptions
 
         @Option(name: .customLong("public-out"), help: "Also write the public key (SubjectPublicKeyInfo, PEM).")
         var publicOut: String?
@@ -27,21 +33,50 @@ struct KeyCommand: ParsableCommand {
 
         @OptionGroup var passphrase: PassphraseOptions
 
+        func validate() throws {
+            guard (out == nil) != (pkcs11 == nil) else {
+                throw ValidationError("give exactly one of --out FILE (software key) or --pkcs11 URI (key inside a token)")
+            }
+        }
+
         func run() throws {
             let specification = try KeySpecification(algorithm, explicitParameters: explicitParameters)
-            let secret = try passphrase.passphrase(required: true)!
-            let key = try PrivateKey.generate(specification)
-            try IO.write(key.encryptedPKCS8(passphrase: secret, pem: !der), to: out, privateFile: true)
-            if let publicOut { try IO.write(PEM.encode(key.publicKey.derEncoded, label: "PUBLIC KEY"), to: publicOut) }
-            print("generated \(specification) key: \(out)")
+            let publicKey: PublicKey
+            if let pkcs11 {
+                let uri = try PKCS11URI(pkcs11)
+                guard let label = uri.object else { throw PKCS11Error(.invalidURI, "name the new key with object=LABEL in the URI") }
+                let token = try PKCS11Token.open(uri)
+                guard let secret = try pin.pin() ?? uri.pinSource.map(PIN.fromSource) else {
+                    throw PKCS11Error(.missingPIN, "give the token PIN with --pin-file, --pin-env or pin-source= in the URI")
+                }
+                try token.login(pin: secret)
+                let signer = try token.generateKeyPair(specification, label: label, id: uri.id)
+                publicKey = signer.publicKey
+                print("generated \(specification) key in token '\(token.info.label)': \(signer.uri)")
+            } else if let out {
+                let secret = try passphrase.passphrase(required: true)!
+                let key = try PrivateKey.generate(specification)
+                try IO.write(key.encryptedPKCS8(passphrase: secret, pem: !der), to: out, privateFile: true)
+                publicKey = key.publicKey
+                print("generated \(specification) key: \(out)")
+            } else {
+                return
+            }
+            if let publicOut {
+                // The token knows the curve by name; --explicit-params decides how the public key is written.
+                let spki = try publicKey.encoded(ecParameters: explicitParameters ? .explicit : .namedCurve)
+                try IO.write(PEM.encode(try PublicKey(subjectPublicKeyInfo: spki).derEncoded, label: "PUBLIC KEY"), to: publicOut)
+            }
         }
     }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Describe a key file (private, public or certificate).")
 
-        @Argument(help: "Encrypted PKCS#8 key, public key or certificate.")
+        @Argument(help: "Encrypted PKCS#8 key, public key, certificate, or a PKCS#11 URI.")
         var file: String
+
+        @OptionGroup var pin: PINOptions
 
         @Flag(help: "Print JSON.")
         var json = false
@@ -52,17 +87,20 @@ struct KeyCommand: ParsableCommand {
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
-            let bytes = try IO.read(file, what: "key file")
             let publicKey: PublicKey
             var kind = "public key"
-            if PrivateKey.isEncrypted(bytes) {
+            if PKCS11URI.isPKCS11URI(file) {
+                let signer = try PKCS11Token.signer(for: PKCS11URI(file), pin: pin.pin())
+                publicKey = signer.publicKey
+                kind = "private key in token '\(signer.token.info.label)' (\(signer.uri))"
+            } else if case let bytes = try IO.read(file, what: "key file"), PrivateKey.isEncrypted(bytes) {
                 publicKey = try IO.loadPrivateKey(file, passphrase: passphrase).publicKey
                 kind = "encrypted private key (PKCS#8)"
-            } else if let certificate = try? Certificate(bytes: bytes) {
+            } else if let certificate = try? Certificate(bytes: IO.read(file, what: "key file")) {
                 publicKey = try certificate.publicKey
                 kind = "certificate"
             } else {
-                publicKey = try PublicKey(derEncoded: PEM.decodeIfPEM(bytes, label: "PUBLIC KEY"))
+                publicKey = try PublicKey(derEncoded: PEM.decodeIfPEM(IO.read(file, what: "key file"), label: "PUBLIC KEY"))
             }
             if let publicOut { try IO.write(PEM.encode(publicKey.derEncoded, label: "PUBLIC KEY"), to: publicOut) }
             var object: [String: Any] = ["file": file, "kind": kind, "key": publicKey.description,
@@ -110,7 +148,7 @@ struct KeyCommand: ParsableCommand {
 struct Sign: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sign a file with a key.")
 
-    @Option(help: "Encrypted PKCS#8 key file.")
+    @Option(help: "Encrypted PKCS#8 key file, or a PKCS#11 URI (pkcs11:token=...;object=...).")
     var key: String
 
     @Option(help: "One of: \(SignatureAlgorithm.allNames.filter { !$0.contains("sha1") }.joined(separator: ", "))")
@@ -127,11 +165,13 @@ struct Sign: ParsableCommand {
 
     @OptionGroup var passphrase: PassphraseOptions
 
+    @OptionGroup var pin: PINOptions
+
     func run() throws {
         guard let algorithm = SignatureAlgorithm(name: algorithm) else {
             throw PKIError(.unsupportedAlgorithm, "unknown signature algorithm '\(self.algorithm)'")
         }
-        let signer = SoftwareSigner(key: try IO.loadPrivateKey(key, passphrase: passphrase))
+        let signer = try IO.loadSigner(key, passphrase: passphrase, pin: pin)
         let data = try IO.read(input, what: "input")
         let signature: [UInt8]
         if plainECDSA {
