@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // OpenSSL 3 does the arithmetic; only COpenSSLShims and PKICore/Crypto touch its types.
@@ -49,6 +50,12 @@ let package = Package(
             dependencies: ["CP11Kit", "PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
+        // The embedded store: SQLite through GRDB, one transaction per operation, the hash-chained audit trail.
+        .target(
+            name: "Store",
+            dependencies: ["PKICore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LDS",
             dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
@@ -56,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "CSCA",
-            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -72,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "PKCS11", "LDS", "CSCA", "CVCA", "NPKD",
+                "PKICore", "PKCS11", "Store", "LDS", "CSCA", "CVCA", "NPKD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -83,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "PKICoreTests",
             dependencies: ["PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "PKICore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -97,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSCATests",
-            dependencies: ["CSCA", "NPKD", "PKICore", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["CSCA", "NPKD", "PKICore", "Store", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,6 +5,10 @@ public struct CSCAError: Error, Hashable, CustomStringConvertible, Sendable {
         public var description: String { name }
         public static let policyViolation = Code(name: "policyViolation")
         public static let malformedMasterList = Code(name: "malformedMasterList")
+        public static let notInitialized = Code(name: "notInitialized")
+        public static let requestRefused = Code(name: "requestRefused")
+        public static let notFound = Code(name: "notFound")
+        public static let lintFailed = Code(name: "lintFailed")
     }
 
     public let code: Code

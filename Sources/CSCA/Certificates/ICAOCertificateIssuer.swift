@@ -63,14 +63,16 @@ public struct ICAOCertificateIssuer: Sendable {
     /// Validity = usage period + document validity, never beyond the CSCA's.
     public func issueDocumentSigner(
         subject: DistinguishedName, publicKey: PublicKey, documentTypes: [String], keyUsageStart: Date,
-        keyUsageMonths: Int = 3, documentValidityYears: Double = 10, ecParameters: ECParameterEncoding = .explicit
+        keyUsageMonths: Int = 3, documentValidityYears: Double = 10, ecParameters: ECParameterEncoding = .explicit,
+        serialNumber: [UInt8]? = nil
     ) throws -> Certificate {
         let keyUsageEnd = keyUsageStart.addingMonths(keyUsageMonths)
         var extensions = try signerExtensions(subject: subject, publicKey: publicKey, ecParameters: ecParameters)
         try extensions.append(PrivateKeyUsagePeriod(notBefore: keyUsageStart, notAfter: keyUsageEnd), critical: false)
         try extensions.append(DocumentTypeList(documentTypes: documentTypes), critical: false)
         return try issue(subject: subject, publicKey: publicKey, notBefore: keyUsageStart,
-                         notAfter: keyUsageEnd.addingYears(documentValidityYears), extensions: extensions, ecParameters: ecParameters)
+                         notAfter: keyUsageEnd.addingYears(documentValidityYears), extensions: extensions, ecParameters: ecParameters,
+                         serialNumber: serialNumber)
     }
 
     public enum ListSignerType: String, Sendable {
@@ -86,13 +88,14 @@ public struct ICAOCertificateIssuer: Sendable {
     /// EKU is critical (Doc 9303-12 §7.1.1.3).
     public func issueListSigner(
         _ type: ListSignerType, subject: DistinguishedName, publicKey: PublicKey, notBefore: Date, validityYears: Double = 3,
-        ecParameters: ECParameterEncoding = .explicit
+        ecParameters: ECParameterEncoding = .explicit, serialNumber: [UInt8]? = nil
     ) throws -> Certificate {
         var extensions = try signerExtensions(subject: subject, publicKey: publicKey, ecParameters: ecParameters)
         try extensions.append(PrivateKeyUsagePeriod(notBefore: notBefore, notAfter: notBefore.addingYears(validityYears)), critical: false)
         try extensions.append(ExtendedKeyUsage([type.extendedKeyUsage]), critical: true)
         return try issue(subject: subject, publicKey: publicKey, notBefore: notBefore,
-                         notAfter: notBefore.addingYears(validityYears), extensions: extensions, ecParameters: ecParameters)
+                         notAfter: notBefore.addingYears(validityYears), extensions: extensions, ecParameters: ecParameters,
+                         serialNumber: serialNumber)
     }
 
     private func signerExtensions(subject: DistinguishedName, publicKey: PublicKey, ecParameters: ECParameterEncoding) throws -> Extensions {
@@ -113,12 +116,12 @@ public struct ICAOCertificateIssuer: Sendable {
     }
 
     private func issue(subject: DistinguishedName, publicKey: PublicKey, notBefore: Date, notAfter: Date, extensions: Extensions,
-                       ecParameters: ECParameterEncoding) throws -> Certificate {
+                       ecParameters: ECParameterEncoding, serialNumber: [UInt8]?) throws -> Certificate {
         guard notAfter <= cscaCertificate.notAfter, notBefore >= cscaCertificate.notBefore else {
             throw CSCAError(.policyViolation, "validity \(Time.iso8601(notBefore))–\(Time.iso8601(notAfter)) reaches beyond the CSCA's (until \(Time.iso8601(cscaCertificate.notAfter)))")
         }
         let builder = try CertificateBuilder(
-            issuer: cscaCertificate.subject, subject: subject, notBefore: notBefore, notAfter: notAfter,
+            serialNumber: serialNumber, issuer: cscaCertificate.subject, subject: subject, notBefore: notBefore, notAfter: notAfter,
             subjectPublicKeyInfo: try publicKey.encoded(ecParameters: ecParameters), extensions: extensions)
         return try builder.sign(with: signer, algorithm: signatureAlgorithm)
     }
@@ -129,7 +132,8 @@ public struct ICAOCertificateIssuer: Sendable {
     }
 
     /// Signs a v2 CRL with AKI and cRLNumber (Doc 9303-12 Tables 9 and 10).
-    public func issueCRL(number: UInt64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) throws -> CertificateRevocationList {
+    public func issueCRL<Entries: Sequence>(number: UInt64, thisUpdate: Date, nextUpdate: Date, revoked: Entries) throws -> CertificateRevocationList
+    where Entries.Element == RevokedCertificate {
         let builder = try CRLBuilder(
             issuer: cscaCertificate.subject, thisUpdate: thisUpdate, nextUpdate: nextUpdate,
             authorityKeyIdentifier: cscaCertificate.subjectKeyIdentifier ?? signer.publicKey.keyIdentifier,

@@ -1,0 +1,25 @@
+/// The store's error: a code and a reason naming the domain, table or entry at fault.
+public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public var description: String { name }
+        public static let cannotOpen = Code(name: "cannotOpen")
+        public static let unknownDomain = Code(name: "unknownDomain")
+        public static let domainExists = Code(name: "domainExists")
+        public static let invalidName = Code(name: "invalidName")
+        public static let auditChainBroken = Code(name: "auditChainBroken")
+        public static let databaseError = Code(name: "databaseError")
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code): \(reason)" }
+    public static func == (lhs: StoreError, rhs: StoreError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
