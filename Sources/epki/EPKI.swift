@@ -1,14 +1,17 @@
 import ArgumentParser
+import CSCA
 import Foundation
 import PKCS11
 import PKICore
+import Store
+import SwiftASN1
 
 @main
 struct EPKI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epki",
         abstract: "The open ePassport and eID PKI suite: CSCA, CVCA/DVCA, NPKD and SPOC.",
-        subcommands: [Demo.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self]
+        subcommands: [Demo.self, CSCACommand.self, AuditCommand.self, Lint.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self]
     )
 
     /// Runs a command and turns every error into one line on stderr and exit status 1 (2 for usage errors,
@@ -23,9 +26,18 @@ struct EPKI: ParsableCommand {
         } catch let error as PKCS11Error {
             FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
             Foundation.exit(1)
+        } catch let error as CSCAError {
+            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
+            Foundation.exit(1)
         } catch let error as CLIFailure {
             FileHandle.standardError.write(Data("epki: \(error.message)\n".utf8))
             Foundation.exit(error.status)
+        } catch let error as ASN1Error {
+            FileHandle.standardError.write(Data("epki: error: malformed input: \(error)\n".utf8))
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }

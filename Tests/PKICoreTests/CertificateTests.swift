@@ -85,11 +85,10 @@ import TestSupport
 
     /// peers.md §4.3: cut TBS and signature out, let `openssl dgst` check them with the issuer's public key.
     static func verifyIssuerSignatureWithDgst(leaf: Certificate, issuer: Certificate, in directory: URL) throws {
-        try TestSupport.write(Array(leaf.tbsBytes), directory.appendingPathComponent("tbs.der"))
-        try TestSupport.write(Array(leaf.signatureValue.bytes), directory.appendingPathComponent("sig.bin"))
-        try TestSupport.write(PEM.encode(try issuer.publicKey.derEncoded, label: "PUBLIC KEY"), directory.appendingPathComponent("issuer.pub"))
-        let hash = try leaf.signatureAlgorithmValue.hash.rawValue
-        let result = try TestSupport.run("openssl", ["dgst", "-\(hash)", "-verify", "issuer.pub", "-signature", "sig.bin", "tbs.der"], currentDirectory: directory)
+        let result = try TestSupport.opensslDgstVerify(
+            data: Array(leaf.tbsBytes), signature: Array(leaf.signatureValue.bytes),
+            publicKeyPEM: PEM.encode(try issuer.publicKey.derEncoded, label: "PUBLIC KEY"),
+            hash: try leaf.signatureAlgorithmValue.hash.rawValue, in: directory)
         #expect(result.stdout.contains("Verified OK"), "\(result.output)")
     }
 

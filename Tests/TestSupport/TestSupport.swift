@@ -84,3 +84,17 @@ public struct TestFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension TestSupport {
+    /// Checks a signature over `data` with `openssl dgst -verify` (used for issuer signatures on certificates with
+    /// explicit EC parameters, which OpenSSL's chain building refuses; peers.md §4.3). Returns openssl's output.
+    public static func opensslDgstVerify(data: [UInt8], signature: [UInt8], publicKeyPEM: String, hash: String,
+                                         in directory: URL) throws -> ProcessResult {
+        let id = UUID().uuidString.prefix(8)
+        try write(data, directory.appendingPathComponent("tbs-\(id).der"))
+        try write(signature, directory.appendingPathComponent("sig-\(id).bin"))
+        try write(publicKeyPEM, directory.appendingPathComponent("pub-\(id).pem"))
+        return try run("openssl", ["dgst", "-\(hash)", "-verify", "pub-\(id).pem", "-signature", "sig-\(id).bin", "tbs-\(id).der"],
+                       currentDirectory: directory)
+    }
+}

@@ -1,8 +1,11 @@
 // PKICoreBenchmarks: what PKICore's signing paths cost next to the raw OpenSSL primitive.
 //
-// Every signing-bound figure is a ratio to `openssl speed` measured in the same run, on the same machine,
-// immediately before our own loop, so that a change of machine load shifts both sides alike.
-// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--seconds N] [--crl-entries N]
+// Every signing-bound figure is a ratio to `openssl speed` measured in the same run on the same machine.
+// The time per item is split into rounds; each round runs `openssl speed` and then the epki loop for the same
+// number of seconds, so that a change of machine load during the run hits both sides alike. The table keeps
+// the best round of each side (the least disturbed one) and shows the spread of the per-round ratios.
+//
+// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--seconds N] [--rounds R] [--crl-entries N]
 
 import Foundation
 import PKICore
@@ -11,15 +14,20 @@ import PKICore
 
 struct Options {
     var seconds = 3
+    var rounds = 3
     var crlEntries = 100_000
     var openssl = "openssl"
 
-    static let usage = """
-        usage: PKICoreBenchmarks [--seconds N] [--crl-entries N] [--openssl PATH]
+    /// Whole seconds per round (`openssl speed -seconds` takes an integer).
+    var roundSeconds: Int { max(1, seconds / rounds) }
 
-          --seconds N       measuring time per item, for `openssl speed` and for each epki loop (default 3)
-          --crl-entries N   entries in the benchmark CRL (default 100000)
-          --openssl PATH    the openssl command to compare with (default: openssl from PATH)
+    static let usage = """
+        usage: PKICoreBenchmarks [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
+
+          --seconds N       measuring time per item and per side (openssl speed, epki loop); default 3
+          --rounds R        split it into R alternating openssl/epki rounds of max(1, N/R) s; default 3
+          --crl-entries N   entries in the benchmark CRL; default 100000
+          --openssl PATH    the openssl command to compare with; default: openssl from PATH
         """
 
     init(arguments: [String]) throws {
@@ -36,6 +44,7 @@ struct Options {
         while let argument = rest.popFirst() {
             switch argument {
             case "--seconds", "-s": seconds = try positive(argument)
+            case "--rounds", "-r": rounds = try positive(argument)
             case "--crl-entries": crlEntries = try positive(argument)
             case "--openssl": openssl = try value(argument)
             case "--help", "-h": print(Self.usage); exit(0)
@@ -176,13 +185,21 @@ func parseSpeed(_ output: String, target: SpeedTarget) -> OpenSSLRates? {
 
 // MARK: - Report
 
+/// One line of the table: the best round of each side, and the spread of the per-round ratios.
 struct Row {
     let operation: String
-    let epki: Double
-    let openssl: Double?
+    let epki: [Double]
+    let openssl: [Double]
     var note: String = ""
 
-    var ratio: Double? { openssl.map { epki / $0 } }
+    var bestEPKI: Double { epki.max() ?? 0 }
+    var bestOpenSSL: Double? { openssl.max() }
+    var ratio: Double? { bestOpenSSL.map { bestEPKI / $0 } }
+    var ratioRange: (Double, Double)? {
+        guard !openssl.isEmpty, openssl.count == epki.count else { return nil }
+        let ratios = zip(epki, openssl).map { $0 / $1 }
+        return (ratios.min()!, ratios.max()!)
+    }
 }
 
 func format(_ value: Double) -> String {
@@ -193,14 +210,15 @@ func format(_ value: Double) -> String {
 
 func table(_ rows: [Row]) -> String {
     var lines = [
-        "| Operation | epki ops/s | OpenSSL ops/s | Ratio (epki / OpenSSL) |",
-        "|---|---:|---:|---:|",
+        "| Operation | epki ops/s | OpenSSL ops/s | Ratio (epki / OpenSSL) | Per-round ratios |",
+        "|---|---:|---:|---:|---:|",
     ]
     for row in rows {
-        let openssl = row.openssl.map(format) ?? "—"
+        let openssl = row.bestOpenSSL.map(format) ?? "—"
         let ratio = row.ratio.map { String(format: "%.3f", $0) } ?? "—"
+        let range = row.ratioRange.map { String(format: "%.2f–%.2f", $0.0, $0.1) } ?? "—"
         let name = row.note.isEmpty ? row.operation : "\(row.operation) (\(row.note))"
-        lines.append("| \(name) | \(format(row.epki)) | \(openssl) | \(ratio) |")
+        lines.append("| \(name) | \(format(row.bestEPKI)) | \(openssl) | \(ratio) | \(range) |")
     }
     return lines.joined(separator: "\n")
 }
@@ -308,61 +326,82 @@ struct PKICoreBenchmarks {
         let target: SpeedTarget
     }
 
+    static func opensslRates(_ options: Options, _ algorithm: String, _ target: SpeedTarget) throws -> OpenSSLRates {
+        let output = try runOpenSSLSpeed(options.openssl, algorithm: algorithm, seconds: options.roundSeconds)
+        guard let rates = parseSpeed(output, target: target) else {
+            throw UsageError("cannot find the \(algorithm) figures in the openssl speed output:\n\(output)")
+        }
+        return rates
+    }
+
+    /// A composite operation against the raw sign rate: per round, `openssl speed` and then the epki loop.
+    static func againstRawSign(
+        _ options: Options, name: String, opensslAlgorithm: String, target: SpeedTarget, sink: inout Int,
+        _ body: () throws -> Int
+    ) throws -> Row {
+        var epki: [Double] = []
+        var openssl: [Double] = []
+        for round in 1...options.rounds {
+            log("  round \(round)/\(options.rounds): openssl speed \(opensslAlgorithm), then epki \(name)")
+            openssl.append(try opensslRates(options, opensslAlgorithm, target).sign)
+            epki.append(try measure(seconds: options.roundSeconds, sink: &sink, body).perSecond)
+        }
+        return Row(operation: name, epki: epki, openssl: openssl, note: "vs. raw sign")
+    }
+
     static func run(_ options: Options) throws {
-        let seconds = options.seconds
+        let seconds = options.roundSeconds
         var sink = 0
         var rows: [Row] = []
         let messages = makeMessages()
+        let machineBefore = machineDescription(openssl: options.openssl)
 
-        log("machine: \(machineDescription(openssl: options.openssl))")
-        log("measuring \(seconds) s per item; openssl speed runs just before each epki loop of the same algorithm")
+        log("machine: \(machineBefore)")
+        log("\(options.rounds) rounds of \(seconds) s per item and side")
 
+        let p256 = SpeedTarget.ecdsa(bits: 256, label: "nistp256")
+        let brainpool = SpeedTarget.ecdsa(bits: 256, label: "brainpoolP256r1")
         let cases = [
             SignatureCase(name: "ECDSA P-256 (named curve), SHA-256", key: .ec(.p256, parameters: .namedCurve),
-                          algorithm: .ecdsa(.sha256), opensslAlgorithm: "ecdsap256", target: .ecdsa(bits: 256, label: "nistp256")),
+                          algorithm: .ecdsa(.sha256), opensslAlgorithm: "ecdsap256", target: p256),
             SignatureCase(name: "ECDSA brainpoolP256r1 (explicit parameters), SHA-256",
                           key: .ec(.brainpoolP256r1, parameters: .explicit), algorithm: .ecdsa(.sha256),
-                          opensslAlgorithm: "ecdsabrp256r1", target: .ecdsa(bits: 256, label: "brainpoolP256r1")),
+                          opensslAlgorithm: "ecdsabrp256r1", target: brainpool),
             SignatureCase(name: "RSA-3072 RSASSA-PSS SHA-256", key: .rsa(bits: 3072), algorithm: .rsaPSS(.sha256),
                           opensslAlgorithm: "rsa3072", target: .rsa(bits: 3072)),
         ]
-
-        var opensslRates: [String: OpenSSLRates] = [:]
         var keys: [String: PrivateKey] = [:]
 
-        // 1. Sign and verify through Signer / PublicKey.
+        // 1. Sign through Signer, verify through PublicKey.
         for item in cases {
-            log("openssl speed -seconds \(seconds) \(item.opensslAlgorithm) ...")
-            let output = try runOpenSSLSpeed(options.openssl, algorithm: item.opensslAlgorithm, seconds: seconds)
-            guard let reference = parseSpeed(output, target: item.target) else {
-                throw UsageError("cannot find the \(item.opensslAlgorithm) figures in the openssl speed output:\n\(output)")
-            }
-            opensslRates[item.opensslAlgorithm] = reference
-
             let key = try PrivateKey.generate(item.key)
             keys[item.opensslAlgorithm] = key
             let signer = SoftwareSigner(key: key)
-
-            log("epki sign \(item.name) ...")
-            var index = 0
-            let sign = try measure(seconds: seconds, sink: &sink) {
-                index &+= 1
-                return try signer.sign(messages[index & 15], algorithm: item.algorithm).count
-            }
-
-            let signatures = try messages.map { try signer.sign($0, algorithm: item.algorithm) }
             let publicKey = key.publicKey
-            log("epki verify \(item.name) ...")
-            let verify = try measure(seconds: seconds, sink: &sink) {
-                index &+= 1
-                let i = index & 15
-                guard try publicKey.isValidSignature(signatures[i], for: messages[i], algorithm: item.algorithm) else {
-                    throw UsageError("a freshly made \(item.name) signature does not verify")
-                }
-                return 1
+            let signatures = try messages.map { try signer.sign($0, algorithm: item.algorithm) }
+            var index = 0
+            var signRates: [Double] = [], verifyRates: [Double] = []
+            var opensslSign: [Double] = [], opensslVerify: [Double] = []
+            for round in 1...options.rounds {
+                log("  round \(round)/\(options.rounds): openssl speed \(item.opensslAlgorithm), then epki sign/verify \(item.name)")
+                let reference = try opensslRates(options, item.opensslAlgorithm, item.target)
+                opensslSign.append(reference.sign)
+                opensslVerify.append(reference.verify)
+                signRates.append(try measure(seconds: seconds, sink: &sink) {
+                    index &+= 1
+                    return try signer.sign(messages[index & 15], algorithm: item.algorithm).count
+                }.perSecond)
+                verifyRates.append(try measure(seconds: seconds, sink: &sink) {
+                    index &+= 1
+                    let i = index & 15
+                    guard try publicKey.isValidSignature(signatures[i], for: messages[i], algorithm: item.algorithm) else {
+                        throw UsageError("a freshly made \(item.name) signature does not verify")
+                    }
+                    return 1
+                }.perSecond)
             }
-            rows.append(Row(operation: "Sign: \(item.name)", epki: sign.perSecond, openssl: reference.sign))
-            rows.append(Row(operation: "Verify: \(item.name)", epki: verify.perSecond, openssl: reference.verify))
+            rows.append(Row(operation: "Sign: \(item.name)", epki: signRates, openssl: opensslSign))
+            rows.append(Row(operation: "Verify: \(item.name)", epki: verifyRates, openssl: opensslVerify))
         }
 
         // 2. DS certificate issuance, signed by a CSCA key on each curve.
@@ -371,50 +410,55 @@ struct PKICoreBenchmarks {
         let now = Date()
         var p256Certificate: Certificate?
         var p256DocumentSigner: PrivateKey?
-        for (name, spec, opensslAlgorithm) in [
-            ("P-256", KeySpecification.ec(.p256, parameters: .namedCurve), "ecdsap256"),
-            ("brainpoolP256r1 explicit", KeySpecification.ec(.brainpoolP256r1, parameters: .explicit), "ecdsabrp256r1"),
+        for (name, spec, opensslAlgorithm, target) in [
+            ("P-256", KeySpecification.ec(.p256, parameters: .namedCurve), "ecdsap256", p256),
+            ("brainpoolP256r1 explicit", KeySpecification.ec(.brainpoolP256r1, parameters: .explicit), "ecdsabrp256r1", brainpool),
         ] {
             let csca = keys[opensslAlgorithm]!
             let cscaSigner = SoftwareSigner(key: csca)
             let cscaKeyIdentifier = csca.publicKey.keyIdentifier
             let documentSigner = try PrivateKey.generate(spec)
-            log("epki build DS certificate, \(name) ...")
-            let rate = try measure(seconds: seconds, sink: &sink) {
+            func issue() throws -> Certificate {
                 try issueDocumentSignerCertificate(
-                    issuer: issuer, issuerKeyIdentifier: cscaKeyIdentifier, subject: subject,
-                    subjectKey: documentSigner.publicKey, signer: cscaSigner, now: now
-                ).encoded.count
-            }
-            rows.append(Row(operation: "Build DS certificate, CSCA \(name) (5 extensions)", epki: rate.perSecond,
-                            openssl: opensslRates[opensslAlgorithm]!.sign, note: "vs. raw sign"))
-            if opensslAlgorithm == "ecdsap256" {
-                p256DocumentSigner = documentSigner
-                p256Certificate = try issueDocumentSignerCertificate(
                     issuer: issuer, issuerKeyIdentifier: cscaKeyIdentifier, subject: subject,
                     subjectKey: documentSigner.publicKey, signer: cscaSigner, now: now)
             }
+            let certificate = try issue()
+            guard try certificate.isSignatureValid(issuerKey: csca.publicKey), certificate.documentTypeList?.documentTypes == ["P"] else {
+                throw UsageError("the benchmark DS certificate (\(name)) does not read back correctly")
+            }
+            rows.append(try againstRawSign(
+                options, name: "Build DS certificate, CSCA \(name) (5 extensions)", opensslAlgorithm: opensslAlgorithm,
+                target: target, sink: &sink) { try issue().encoded.count })
+            if opensslAlgorithm == "ecdsap256" {
+                p256DocumentSigner = documentSigner
+                p256Certificate = certificate
+            }
         }
 
-        // 3. CMS SignedData (an EF.SOD): LDS security object, 300-byte content, DS key P-256.
+        // 3. CMS SignedData (an EF.SOD): LDS security object, 300-byte content, DS key P-256, ContentInfo DER out.
         do {
             let certificate = p256Certificate!
             let signer = SoftwareSigner(key: p256DocumentSigner!)
-            let content = Array(messages.joined().prefix(300)) + [UInt8](repeating: 0x5A, count: max(0, 300 - messages.joined().count))
+            let content = Array(Array(messages.joined()).prefix(300))
+                + [UInt8](repeating: 0x5A, count: max(0, 300 - messages.joined().count))
             precondition(content.count == 300)
-            log("epki build CMS SignedData ...")
-            let rate = try measure(seconds: seconds, sink: &sink) {
-                let signedData = try SignedDataBuilder(
-                    eContentType: .ICAO.ldsSecurityObject, content: content, signerCertificate: certificate
-                ).sign(with: signer)
-                return try signedData.contentInfoDER().count
+            func build() throws -> [UInt8] {
+                try SignedDataBuilder(eContentType: .ICAO.ldsSecurityObject, content: content, signerCertificate: certificate)
+                    .sign(with: signer).contentInfoDER()
             }
-            rows.append(Row(operation: "Build CMS SignedData (LDS security object, 300 B), P-256, incl. DER", epki: rate.perSecond,
-                            openssl: opensslRates["ecdsap256"]!.sign, note: "vs. raw sign"))
+            let check = try SignedData(contentInfoBytes: build())
+            guard check.encapContentInfo.eContentType == .ICAO.ldsSecurityObject else {
+                throw UsageError("the benchmark SignedData does not read back correctly")
+            }
+            rows.append(try againstRawSign(
+                options, name: "Build CMS SignedData (LDS security object, 300 B) + ContentInfo DER, P-256",
+                opensslAlgorithm: "ecdsap256", target: p256, sink: &sink) { try build().count })
         }
 
-        // 4. CRL of N entries: build + sign (P-256), then parse + walk every entry.
+        // 4. CRL of N entries: build + sign (P-256), then parse + walk every entry. Each CRL is timed on its own.
         let crlEntries = options.crlEntries
+        let crlTime = seconds * options.rounds
         var crlSummary: [String] = []
         do {
             let csca = keys["ecdsap256"]!
@@ -423,42 +467,64 @@ struct PKICoreBenchmarks {
             let builder = try CRLBuilder(
                 issuer: issuer, thisUpdate: now, nextUpdate: now.addingTimeInterval(90 * 86_400),
                 authorityKeyIdentifier: csca.publicKey.keyIdentifier, crlNumber: CRLNumber(42))
-            log("epki build CRL of \(crlEntries) entries ...")
-            var size = 0
-            let build = try measure(seconds: seconds, sink: &sink) {
-                let crl = try builder.sign(entries: entries, with: signer)
-                size = crl.encoded.count
-                return size
-            }
             let crl = try builder.sign(entries: entries, with: signer)
             guard try crl.entryCount() == crlEntries, try crl.isSignatureValid(issuerKey: csca.publicKey) else {
                 throw UsageError("the benchmark CRL does not read back correctly")
             }
             let bytes = crl.encoded
-            log("epki parse + iterate CRL ...")
-            let parse = try measure(seconds: seconds, sink: &sink) {
+
+            func timeEach(_ body: () throws -> Int) rethrows -> [Double] {
+                let clock = ContinuousClock()
+                sink &+= try body()  // warm-up
+                var times: [Double] = []
+                let end = clock.now + .seconds(crlTime)
+                repeat {
+                    let start = clock.now
+                    sink &+= try body()
+                    let c = (clock.now - start).components
+                    times.append(Double(c.seconds) + Double(c.attoseconds) * 1e-18)
+                } while clock.now < end
+                return times.sorted()
+            }
+            log("  epki build + sign CRL of \(crlEntries) entries, \(crlTime) s")
+            let build = try timeEach { try builder.sign(entries: entries, with: signer).encoded.count }
+            log("  epki parse + iterate CRL of \(crlEntries) entries, \(crlTime) s")
+            let parse = try timeEach {
                 let parsed = try CertificateRevocationList(bytes: bytes)
                 var seen = 0
                 try parsed.forEachEntry { entry in seen &+= entry.serialNumber.count }
+                guard seen == 16 * crlEntries else { throw UsageError("CRL walk saw \(seen / 16) entries") }
                 return seen
             }
-            let buildEntries = Double(build.operations * crlEntries) / build.seconds
-            let parseEntries = Double(parse.operations * crlEntries) / parse.seconds
-            let buildTime = build.seconds / Double(build.operations)
-            let parseTime = parse.seconds / Double(parse.operations)
-            rows.append(Row(operation: "Build + sign CRL, \(crlEntries) entries, P-256", epki: buildEntries, openssl: nil,
-                            note: String(format: "entries/s; %.3f s per CRL", buildTime)))
-            rows.append(Row(operation: "Parse CRL + forEachEntry, \(crlEntries) entries", epki: parseEntries, openssl: nil,
-                            note: String(format: "entries/s; %.3f s per CRL", parseTime)))
+            func describe(_ what: String, _ times: [Double]) -> (Row, String) {
+                let median = times[times.count / 2]
+                let best = times[0]
+                let row = Row(operation: "\(what), \(crlEntries) entries", epki: [Double(crlEntries) / median], openssl: [],
+                              note: String(format: "entries/s; %.3f s per CRL, median of %d", median, times.count))
+                let line = String(format: "  %@: %d runs, median %.3f s (%.0f entries/s), best %.3f s (%.0f entries/s), worst %.3f s",
+                                  what, times.count, median, Double(crlEntries) / median, best, Double(crlEntries) / best, times.last!)
+                return (row, line)
+            }
+            let (buildRow, buildLine) = describe("Build + sign CRL (P-256)", build)
+            let (parseRow, parseLine) = describe("Parse CRL + forEachEntry", parse)
+            rows.append(buildRow)
+            rows.append(parseRow)
             crlSummary = [
-                "CRL: \(crlEntries) entries, \(size) bytes DER (\(String(format: "%.1f", Double(size) / 1_048_576)) MiB)",
-                String(format: "  build + sign: %d runs in %.2f s, %.3f s per CRL, %.0f entries/s", build.operations, build.seconds, buildTime, buildEntries),
-                String(format: "  parse + iterate: %d runs in %.2f s, %.3f s per CRL, %.0f entries/s", parse.operations, parse.seconds, parseTime, parseEntries),
+                "CRL: \(crlEntries) entries of 16-octet serials, \(bytes.count) bytes DER (\(String(format: "%.1f", Double(bytes.count) / 1_048_576)) MiB)",
+                buildLine, parseLine,
             ]
         }
 
-        log("machine after the run: \(machineDescription(openssl: options.openssl))")
-        print("Measured \(seconds) s per item (`openssl speed -seconds \(seconds)`), release build.\n")
+        let machineAfter = machineDescription(openssl: options.openssl)
+        log("machine after the run: \(machineAfter)")
+        print("""
+            PKICore benchmarks: \(options.rounds) rounds × \(seconds) s per item and side (`openssl speed -seconds \(seconds)` \
+            before each epki round); best round of each side shown.
+
+            Machine before: \(machineBefore)
+            Machine after:  \(machineAfter)
+
+            """)
         print(table(rows))
         print("")
         for line in crlSummary { print(line) }

@@ -98,7 +98,9 @@ extension CountrySigningCA {
                 throw error
             }
         } catch let error as CSCAError where error.code == .requestRefused || error.code == .policyViolation {
-            try recordRefusal(kind: kind, subject: requested?.description ?? "(from request)", reason: error.reason)
+            var subject = requested?.description ?? "(no subject)"
+            if requested == nil, case .request(let request) = key { subject = request.subject.description }
+            try recordRefusal(kind: kind, subject: subject, reason: error.reason)
             throw CSCAError(.requestRefused, error.reason)
         }
     }

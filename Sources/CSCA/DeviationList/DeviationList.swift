@@ -48,6 +48,16 @@ public struct DeviationList: Hashable, Sendable {
         public var lastIssued: Date?
         public var documentNumbers: [String]?
         public var descriptions: [Description]
+
+        public init(documentType: String? = nil, documentSignerKeyIdentifier: String? = nil, firstIssued: Date? = nil,
+                    lastIssued: Date? = nil, documentNumbers: [String]? = nil, descriptions: [Description]) {
+            self.documentType = documentType
+            self.documentSignerKeyIdentifier = documentSignerKeyIdentifier
+            self.firstIssued = firstIssued
+            self.lastIssued = lastIssued
+            self.documentNumbers = documentNumbers
+            self.descriptions = descriptions
+        }
     }
 
     public var deviations: [Deviation]
@@ -78,8 +88,7 @@ public struct DeviationList: Hashable, Sendable {
                 try item.appendConstructedNode(identifier: .sequence) { coder in
                     try coder.appendConstructedNode(identifier: .sequence) { coder in
                         if let type = deviation.documentType {
-                            guard type.count == 2 else { throw CSCAError(.policyViolation, "documentType '\(type)' must have 2 characters") }
-                            try coder.serialize(try ASN1PrintableString(type), explicitlyTaggedWithIdentifier: Self.tag(0))
+                            try coder.serialize(try Self.printable(type, "documentType", length: 2), explicitlyTaggedWithIdentifier: Self.tag(0))
                         }
                         if let ski = deviation.documentSignerKeyIdentifier {
                             guard let bytes = [UInt8](hex: ski), !bytes.isEmpty else { throw CSCAError(.policyViolation, "'\(ski)' is not a hex key identifier") }
@@ -95,7 +104,7 @@ public struct DeviationList: Hashable, Sendable {
                         }
                         if let numbers = deviation.documentNumbers, !numbers.isEmpty {
                             try coder.serialize(explicitlyTaggedWithTagNumber: 5, tagClass: .contextSpecific) { coder in
-                                try coder.serializeSetOf(numbers.map { try ASN1PrintableString($0) })
+                                try coder.serializeSetOf(numbers.map { try Self.printable($0, "documentNumbers") })
                             }
                         }
                     }
@@ -107,7 +116,7 @@ public struct DeviationList: Hashable, Sendable {
                         }
                         var entry = DER.Serializer()
                         try entry.appendConstructedNode(identifier: .sequence) { coder in
-                            if let text = description.description { try coder.serialize(try ASN1PrintableString(text)) }
+                            if let text = description.description { try coder.serialize(try Self.printable(text, "description")) }
                             try coder.serialize(oid)
                         }
                         descriptions.append(try ASN1Any(derEncoded: DER.parse(entry.serializedBytes)))
@@ -121,6 +130,17 @@ public struct DeviationList: Hashable, Sendable {
             try coder.serializeSetOf(encodedDeviations)
         }
         return serializer.serializedBytes
+    }
+
+    /// PrintableString allows letters, digits, space and '()+,-./:=? — not the MRZ filler '<'.
+    static func printable(_ text: String, _ field: String, length: Int? = nil) throws -> ASN1PrintableString {
+        if let length, text.count != length {
+            throw CSCAError(.policyViolation, "\(field) '\(text)' must have \(length) characters")
+        }
+        guard let value = try? ASN1PrintableString(text) else {
+            throw CSCAError(.policyViolation, "\(field) '\(text)' is not a PrintableString (letters, digits, space and '()+,-./:=? only)")
+        }
+        return value
     }
 
     static func generalizedTime(_ date: Date) throws -> GeneralizedTime {

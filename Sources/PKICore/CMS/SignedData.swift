@@ -114,11 +114,12 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
 
     /// The ContentInfo DER that carries this SignedData.
     public func contentInfoDER() throws -> [UInt8] {
-        var inner = DER.Serializer()
-        try inner.serialize(self)
-        var outer = DER.Serializer()
-        try outer.serialize(ContentInfo(contentType: .CMS.signedData, content: try DER.parse(inner.serializedBytes)))
-        return outer.serializedBytes
+        var serializer = DER.Serializer()
+        try serializer.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(ASN1ObjectIdentifier.CMS.signedData)
+            try coder.serialize(self, explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
+        }
+        return serializer.serializedBytes
     }
 
     /// The certificate among the embedded ones that the first signer names.

@@ -39,7 +39,8 @@ public struct SignedDataBuilder: Sendable {
         let algorithm = try Self.algorithm(algorithm, digest: digest, signer: signer)
         let digest = algorithm.hash
         guard digest.isAllowedForSigning else { throw PKIError(.unsupportedAlgorithm, "SHA-1 is not used for new signatures") }
-        guard try signerCertificate.publicKey.isSameKey(as: signer.publicKey) else {
+        // Compare the key bits directly: building a PublicKey from the certificate would cost an OpenSSL decode.
+        guard signerCertificate.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey == signer.publicKey.subjectPublicKeyInfo.subjectPublicKey else {
             throw PKIError(.keyMismatch, "the signer's key is not the key of \(signerCertificate.subject)")
         }
         let sid: SignerIdentifier

@@ -66,7 +66,7 @@ public struct CertificateRevocationList: Sendable {
         var extensions = Extensions()
         while let next = try fields.next() {
             switch next.firstOctet {
-            case 0x17, 0x18 where nextUpdate == nil && !hasEntries:
+            case 0x17 where nextUpdate == nil && !hasEntries, 0x18 where nextUpdate == nil && !hasEntries:
                 nextUpdate = try PKIError.decoding("CRL nextUpdate") { try Time(berEncoded: BER.parse(next.encoded)) }
             case 0x30 where !hasEntries:
                 entries = next.content
