@@ -98,11 +98,17 @@ extension CountrySigningCA {
                 throw error
             }
         } catch let error as CSCAError where error.code == .requestRefused || error.code == .policyViolation {
-            var subject = requested?.description ?? "(no subject)"
-            if requested == nil, case .request(let request) = key { subject = request.subject.description }
-            try recordRefusal(kind: kind, subject: subject, reason: error.reason)
-            throw CSCAError(.requestRefused, error.reason)
+            try refuse(kind: kind, requested: requested, key: key, reason: error.reason)
+        } catch let error as PKIError where error.code == .invalidValue {
+            try refuse(kind: kind, requested: requested, key: key, reason: error.reason)
         }
+    }
+
+    private func refuse(kind: String, requested: DistinguishedName?, key: SubjectKey, reason: String) throws -> Never {
+        var subject = requested?.description ?? "(no subject)"
+        if requested == nil, case .request(let request) = key { subject = request.subject.description }
+        try recordRefusal(kind: kind, subject: subject, reason: reason)
+        throw CSCAError(.requestRefused, reason)
     }
 
     func recordRefusal(kind: String, subject: String, reason: String) throws {
