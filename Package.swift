@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "PKICore", targets: ["PKICore"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
+        .library(name: "Store", targets: ["Store"]),
         .library(name: "LDS", targets: ["LDS"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVCA", targets: ["CVCA"]),
