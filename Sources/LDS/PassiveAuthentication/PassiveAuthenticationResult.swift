@@ -1,0 +1,67 @@
+import Foundation
+import PKICore
+
+/// What passive authentication found: every check with its status and reason, the objects it identified, and
+/// the verdict. `isGenuine` is stricter than `report.isValid`: the CMS signature, the DS certificate's signature
+/// by a trusted CSCA, the DS dates and at least one data group hash must each have *passed* — a check that
+/// could not be made ("not checked", e.g. no CSCA known) never counts as proof.
+public struct PassiveAuthenticationResult: Sendable, CustomStringConvertible {
+    public var report: VerificationReport
+    /// The security object as read; nil when EF.SOD could not be read at all.
+    public let securityObject: EFSOD?
+    public let documentSigner: Certificate?
+    /// The trusted certificate whose key verified the DS certificate (a CSCA or a link certificate).
+    public let issuer: Certificate?
+
+    public init(report: VerificationReport, securityObject: EFSOD?, documentSigner: Certificate?, issuer: Certificate?) {
+        self.report = report
+        self.securityObject = securityObject
+        self.documentSigner = documentSigner
+        self.issuer = issuer
+    }
+
+    /// The checks that must pass for a document to be genuine.
+    public static let requiredChecks = [
+        PassiveAuthentication.Check.cmsSignature, PassiveAuthentication.Check.dsIssuedByCSCA, PassiveAuthentication.Check.dsValidity,
+    ]
+
+    public var isGenuine: Bool {
+        guard !report.checks.contains(where: { $0.status == .failed }) else { return false }
+        for name in Self.requiredChecks where report.check(named: name)?.status != .passed { return false }
+        return report.checks.contains { $0.name.hasSuffix(PassiveAuthentication.Check.hashSuffix) && $0.status == .passed }
+    }
+
+    /// The checks that failed, for a one-line reason.
+    public var failures: [VerificationReport.Check] { report.checks.filter { $0.status == .failed } }
+
+    public var description: String {
+        var lines = ["\(report.subject): \(isGenuine ? "GENUINE" : "NOT GENUINE")"]
+        for check in report.checks {
+            lines.append("  [\(check.status.rawValue)] \(check.name): \(check.detail)")
+        }
+        if !isGenuine && failures.isEmpty {
+            let missing = Self.requiredChecks.filter { report.check(named: $0)?.status != .passed }
+            lines.append("  not genuine: \(missing.isEmpty ? "no data group hash was verified" : "not passed: " + missing.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report as JSON with `genuine` and `valid` verdicts and the DS and issuer named.
+    public func jsonString() throws -> String {
+        var object = try JSONSerialization.jsonObject(with: Data(report.jsonString().utf8)) as? [String: Any] ?? [:]
+        object["genuine"] = isGenuine
+        if let documentSigner {
+            object["documentSigner"] = ["subject": documentSigner.subject.description, "issuer": documentSigner.issuer.description,
+                                        "serialNumber": documentSigner.serialNumberHex]
+        }
+        if let issuer {
+            object["csca"] = ["subject": issuer.subject.description, "serialNumber": issuer.serialNumberHex]
+        }
+        if let sod = securityObject {
+            object["dataGroups"] = sod.securityObject.dataGroupNumbers
+            object["hashAlgorithm"] = sod.securityObject.hash?.description ?? sod.securityObject.hashAlgorithm.algorithm.description
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

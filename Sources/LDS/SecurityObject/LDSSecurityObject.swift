@@ -1,0 +1,131 @@
+import PKICore
+import SwiftASN1
+
+/// The hashes of a document's data groups, the content EF.SOD signs (Doc 9303-10 §4.6.2.2, OID 2.23.136.1.1.1).
+///
+/// ```
+/// LDSSecurityObject ::= SEQUENCE {
+///     version              LDSSecurityObjectVersion,           -- v0(0), v1(1); v1 iff ldsVersionInfo present
+///     hashAlgorithm        DigestAlgorithmIdentifier,
+///     dataGroupHashValues  SEQUENCE SIZE (2..ub-DataGroups) OF DataGroupHash,   -- ub-DataGroups = 16
+///     ldsVersionInfo       LDSVersionInfo OPTIONAL }            -- LDS 1.8 onwards
+/// ```
+/// Reading is lenient (the digest identifier with or without NULL, hashes in any order, a v0/v1 mismatch);
+/// `findings` names what departs from the definition. Building is strict.
+public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable, Sendable {
+    public static var defaultIdentifier: ASN1Identifier { .sequence }
+
+    /// The hash functions epki writes security objects with.
+    public static let signingHashes: [HashAlgorithm] = [.sha256, .sha384, .sha512]
+
+    public var version: Int
+    public var hashAlgorithm: AlgorithmIdentifier
+    public var dataGroupHashValues: [DataGroupHash]
+    public var ldsVersionInfo: LDSVersionInfo?
+
+    public init(version: Int, hashAlgorithm: AlgorithmIdentifier, dataGroupHashValues: [DataGroupHash], ldsVersionInfo: LDSVersionInfo?) {
+        self.version = version
+        self.hashAlgorithm = hashAlgorithm
+        self.dataGroupHashValues = dataGroupHashValues
+        self.ldsVersionInfo = ldsVersionInfo
+    }
+
+    /// Hashes the data groups (the files exactly as they will be stored on the chip) in data-group order.
+    /// v1 with `ldsVersionInfo`, v0 without.
+    public init(hash: HashAlgorithm, dataGroups: [Int: [UInt8]], ldsVersionInfo: LDSVersionInfo? = nil) throws {
+        guard Self.signingHashes.contains(hash) else {
+            throw LDSError(.unsupported, "LDSSecurityObject: \(hash) is not used for new security objects; use SHA-256, SHA-384 or SHA-512")
+        }
+        guard dataGroups.count >= 2 else {
+            throw LDSError.invalid("LDSSecurityObject", "\(dataGroups.count) data group(s); at least two are required (DG1 and DG2 are mandatory)")
+        }
+        var hashes: [DataGroupHash] = []
+        for number in dataGroups.keys.sorted() {
+            guard let dataGroup = DataGroupNumber(number) else {
+                throw LDSError.invalid("LDSSecurityObject", "data group number \(number) is outside 1…16")
+            }
+            // Keys are unique and checked; the dictionary holds the bytes.
+            let bytes = dataGroups[number] ?? []
+            guard bytes.first.map({ UInt32($0) == dataGroup.tag }) ?? false else {
+                throw LDSError.invalid("LDSSecurityObject", "\(dataGroup) does not start with its tag \(BERTLV.tagHex(dataGroup.tag))")
+            }
+            hashes.append(DataGroupHash(dataGroupNumber: number, hashValue: hash.hash(bytes)))
+        }
+        // RFC 5754: SHA-2 identifiers without parameters, as the CMS digestAlgorithm next to it.
+        self.init(version: ldsVersionInfo == nil ? 0 : 1, hashAlgorithm: AlgorithmIdentifier(algorithm: hash.oid),
+                  dataGroupHashValues: hashes, ldsVersionInfo: ldsVersionInfo)
+    }
+
+    /// The hash function, nil when the identifier names none epki knows.
+    public var hash: HashAlgorithm? { HashAlgorithm(oid: hashAlgorithm.algorithm) }
+
+    public func hashValue(for dataGroup: Int) -> [UInt8]? {
+        dataGroupHashValues.first { $0.dataGroupNumber == dataGroup }?.hashValue
+    }
+
+    /// Data group numbers in the order listed.
+    public var dataGroupNumbers: [Int] { dataGroupHashValues.map(\.dataGroupNumber) }
+
+    /// What departs from Doc 9303-10 without making the object unreadable.
+    public var findings: [String] {
+        var found: [String] = []
+        if version != 0 && version != 1 { found.append("version \(version) is neither v0 nor v1") }
+        if version == 1 && ldsVersionInfo == nil { found.append("v1 without LDSVersionInfo") }
+        if version == 0 && ldsVersionInfo != nil { found.append("v0 with LDSVersionInfo (v1 is required when it is present)") }
+        if hash == nil { found.append("hash algorithm \(hashAlgorithm.algorithm.displayName) is not supported") }
+        if !hashAlgorithm.hasNullOrAbsentParameters { found.append("hash algorithm parameters other than NULL or absent") }
+        if !(2...16).contains(dataGroupHashValues.count) {
+            found.append("\(dataGroupHashValues.count) data group hashes; 2 to 16 are allowed")
+        }
+        var seen = Set<Int>()
+        for entry in dataGroupHashValues {
+            if DataGroupNumber(entry.dataGroupNumber) == nil { found.append("data group number \(entry.dataGroupNumber) is outside 1…16") }
+            if !seen.insert(entry.dataGroupNumber).inserted { found.append("DG\(entry.dataGroupNumber) is listed twice") }
+            if let hash, entry.hashValue.count != hash.digestLength {
+                found.append("DG\(entry.dataGroupNumber) hash has \(entry.hashValue.count) bytes, \(hash) gives \(hash.digestLength)")
+            }
+        }
+        if let info = ldsVersionInfo {
+            if info.ldsVersion.count != 4 || !info.ldsVersion.allSatisfy(\.isNumber) { found.append("ldsVersion '\(info.ldsVersion)' is not aabb") }
+            if info.unicodeVersion.count != 6 || !info.unicodeVersion.allSatisfy(\.isNumber) {
+                found.append("unicodeVersion '\(info.unicodeVersion)' is not aabbcc")
+            }
+        }
+        return found
+    }
+
+    /// Reads the DER (or BER) of the encapsulated content.
+    public init(bytes: some Collection<UInt8>) throws {
+        let bytes = Array(bytes)
+        self = try LDSError.decoding("LDSSecurityObject") { try LDSSecurityObject(berEncoded: BER.parse(bytes)) }
+    }
+
+    public func encode() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(self)
+        return serializer.serializedBytes
+    }
+
+    public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try Self(berEncoded: node, withIdentifier: identifier)
+    }
+
+    public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
+        self = try BER.sequence(node, identifier: identifier) { nodes in
+            let version = try Int(berEncoded: &nodes)
+            let algorithm = try AlgorithmIdentifier(berEncoded: &nodes)
+            let hashes = try BER.sequence(of: DataGroupHash.self, identifier: .sequence, nodes: &nodes)
+            let info = try nodes.next().map { try LDSVersionInfo(berEncoded: $0) }
+            return LDSSecurityObject(version: version, hashAlgorithm: algorithm, dataGroupHashValues: hashes, ldsVersionInfo: info)
+        }
+    }
+
+    public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
+        try coder.appendConstructedNode(identifier: identifier) { coder in
+            try coder.serialize(version)
+            try coder.serialize(hashAlgorithm)
+            try coder.serializeSequenceOf(dataGroupHashValues)
+            if let ldsVersionInfo { try coder.serialize(ldsVersionInfo) }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import PKICore
+
+/// Signs EF.SODs with one Document Signer: hashes the data groups into an LDSSecurityObject (v0, or v1 with
+/// LDSVersionInfo), signs it through the `Signer` seam as CMS SignedData (eContentType 2.23.136.1.1.1, the DS
+/// certificate embedded, signed attributes contentType, messageDigest and signingTime) and wraps it in tag 77.
+///
+/// Every SOD is read back and verified before it is returned — signature with the DS certificate and each data
+/// group's hash — because a fault in an HSM or a bug in encoding must stop at the personalization line, not at
+/// a border (the design SignServer's MRTD SOD signer follows). `verifyAfterSigning` turns that off for callers
+/// that verify elsewhere.
+public struct SODSigner: Sendable {
+    public let signer: any Signer
+    public let documentSigner: Certificate
+    /// The hash of the data groups in the LDS security object.
+    public var hash: HashAlgorithm
+    /// The CMS signature; nil takes the signer's default (ECDSA with the curve's hash, RSASSA-PSS SHA-256).
+    public var signatureAlgorithm: SignatureAlgorithm?
+    /// Present for LDS 1.8 and later (a v1 security object).
+    public var ldsVersionInfo: LDSVersionInfo?
+    /// issuerAndSerialNumber by default: every inspection system reads it, while some older ones miss SKIs.
+    public var identification: SignedDataBuilder.SignerIdentification
+    /// Whether to sign a signingTime attribute (from `clock`); verifiers check the DS dates against it.
+    public var includeSigningTime: Bool
+    public var clock: any PKIClock
+    public var verifyAfterSigning: Bool
+
+    /// Checks once, not per document, that the key is the certificate's and can sign the chosen algorithm.
+    public init(
+        signer: any Signer, documentSigner: Certificate, hash: HashAlgorithm = .sha256, signatureAlgorithm: SignatureAlgorithm? = nil,
+        ldsVersionInfo: LDSVersionInfo? = nil, identification: SignedDataBuilder.SignerIdentification = .issuerAndSerialNumber,
+        includeSigningTime: Bool = true, clock: any PKIClock = SystemClock(), verifyAfterSigning: Bool = true
+    ) throws {
+        guard LDSSecurityObject.signingHashes.contains(hash) else {
+            throw LDSError(.unsupported, "SOD: \(hash) is not used for new security objects; use SHA-256, SHA-384 or SHA-512")
+        }
+        guard try documentSigner.publicKey.isSameKey(as: signer.publicKey) else {
+            throw LDSError(.signingFailed, "SOD: the signing key is not the key of the DS certificate \(documentSigner.subject)")
+        }
+        if let signatureAlgorithm { try signer.checkCanSign(signatureAlgorithm) }
+        self.signer = signer
+        self.documentSigner = documentSigner
+        self.hash = hash
+        self.signatureAlgorithm = signatureAlgorithm
+        self.ldsVersionInfo = ldsVersionInfo
+        self.identification = identification
+        self.includeSigningTime = includeSigningTime
+        self.clock = clock
+        self.verifyAfterSigning = verifyAfterSigning
+    }
+
+    /// Signs the security object of one document; `dataGroups` maps each data group number to the file's bytes
+    /// exactly as they will be written to the chip.
+    public func sign(dataGroups: [Int: [UInt8]]) throws -> EFSOD {
+        let securityObject = try LDSSecurityObject(hash: hash, dataGroups: dataGroups, ldsVersionInfo: ldsVersionInfo)
+        let builder = SignedDataBuilder(
+            eContentType: .ICAO.ldsSecurityObject, content: try securityObject.encode(), signerCertificate: documentSigner,
+            identification: identification, signingTime: includeSigningTime ? clock.now() : nil)
+        let signedData = try builder.sign(with: signer, algorithm: signatureAlgorithm)
+        let sod = try EFSOD(signedData: signedData)
+        if verifyAfterSigning { try verify(sod, dataGroups: dataGroups) }
+        return sod
+    }
+
+    /// Reads the encoded SOD back and checks its signature and every data group hash.
+    public func verify(_ sod: EFSOD, dataGroups: [Int: [UInt8]]) throws {
+        let reread = try EFSOD(bytes: sod.encode())
+        let report = reread.signedData.verify(signerCertificate: documentSigner)
+        guard report.isValid else {
+            let failed = report.checks.filter { $0.status == .failed }.map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
+            throw LDSError(.signingFailed, "SOD does not verify after signing: \(failed)")
+        }
+        guard let hash = reread.securityObject.hash else {
+            throw LDSError(.signingFailed, "SOD read back names no known hash algorithm")
+        }
+        guard reread.securityObject.dataGroupNumbers.sorted() == dataGroups.keys.sorted() else {
+            throw LDSError(.signingFailed, "SOD read back lists data groups \(reread.securityObject.dataGroupNumbers), expected \(dataGroups.keys.sorted())")
+        }
+        for (number, bytes) in dataGroups where reread.securityObject.hashValue(for: number) != hash.hash(bytes) {
+            throw LDSError(.signingFailed, "SOD read back: the DG\(number) hash does not match the data group")
+        }
+    }
+}
