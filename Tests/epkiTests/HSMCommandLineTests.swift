@@ -39,4 +39,32 @@ import TestSupport
         let noPIN = try epki(["sign", "--key", uri, "--algorithm", "rsa-pss-sha256", "--in", "data", "--out", "sig3"])
         #expect(noPIN.status == 1 && noPIN.stderr.contains("needs a PIN"))
     }
+
+    /// A CSCA whose key lives in the token: issuance and CRLs go through the same code as for software keys.
+    @Test func cscaWithItsKeyInTheToken() throws {
+        let hsm = try SoftHSM.make(tokens: ["CSCA-LU"], export: false)
+        defer { try? FileManager.default.removeItem(at: hsm.directory) }
+        let environment = hsm.environment.merging(["EPKI_HOME": hsm.directory.appendingPathComponent("data").path]) { $1 }
+        try TestSupport.write("software key passphrase\n", hsm.directory.appendingPathComponent("pass"))
+        func epki(_ arguments: [String]) throws -> TestSupport.ProcessResult {
+            let result = try CommandLineTests.epki(arguments, in: hsm.directory, environment: environment)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)")
+            return result
+        }
+        try epki(["csca", "init", "--domain", "LU", "--country", "LU", "--name", "CSCA LU HSM", "--algorithm", "ec:brainpoolP256r1",
+                  "--key", "pkcs11:token=CSCA-LU;object=csca-2026", "--pin-file", hsm.pinFile.path, "--out", "csca.pem",
+                  "--crl-url", "https://pkd.example/LU.crl"])
+        try epki(["csca", "issue-ds", "--domain", "LU", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--pin-file", hsm.pinFile.path,
+                  "--out", "ds.pem"])
+        try epki(["csca", "crl", "--domain", "LU", "--pin-file", hsm.pinFile.path, "--out", "lu.crl"])
+        try epki(["lint", "ds.pem", "--issuer", "csca.pem"])
+        try epki(["lint", "lu.crl", "--issuer", "csca.pem"])
+        let list = try epki(["csca", "list", "--domain", "LU", "--kind", "csca", "--json"])
+        #expect(list.stdout.contains("pkcs11:token=CSCA-LU;object=csca-2026"))
+        // No key file was written for the CSCA: the private key stayed in the token.
+        let keyFiles = (try? FileManager.default.contentsOfDirectory(atPath: hsm.directory.appendingPathComponent("data/keys/LU").path)) ?? []
+        #expect(!keyFiles.contains { $0.hasPrefix("csca") })
+        let crl = try TestSupport.run("openssl", ["crl", "-inform", "DER", "-in", "lu.crl", "-CAfile", "csca.pem", "-noout"], currentDirectory: hsm.directory)
+        #expect(crl.output.contains("verify OK"), "\(crl.output)")
+    }
 }

@@ -70,6 +70,9 @@ public struct CountrySigningCA: Sendable {
         try policy.validate()
         guard let country = subject.countryName else { throw CSCAError(.policyViolation, "the CSCA name needs a countryName (C=)") }
         guard subject.commonName != nil else { throw CSCAError(.policyViolation, "the CSCA name needs a commonName (CN=)") }
+        guard !policy.crlDistributionPoints.isEmpty else {
+            throw CSCAError(.policyViolation, "a CRL distribution point is required (Doc 9303-12 Table 6 makes CRLDistributionPoints mandatory): give --crl-url")
+        }
         let hasCSCA = try store.read { db in
             try EPKIStore.domain(db, name: domain) != nil && !CSCARepository.authorities(db, domain: domain).isEmpty
         }
