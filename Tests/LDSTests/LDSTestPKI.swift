@@ -23,11 +23,13 @@ struct LDSTestPKI {
         csca = try Self.selfSigned(name: name, signer: cscaSigner, algorithm: algorithm)
     }
 
-    static func selfSigned(name: DistinguishedName, signer: SoftwareSigner, algorithm: SignatureAlgorithm? = nil) throws -> Certificate {
+    /// `keyIdentifier` overrides the SKI, to make a CSCA that claims another's key identifier.
+    static func selfSigned(name: DistinguishedName, signer: SoftwareSigner, algorithm: SignatureAlgorithm? = nil,
+                           keyIdentifier: [UInt8]? = nil) throws -> Certificate {
         var extensions = Extensions()
         try extensions.append(KeyUsage([.keyCertSign, .cRLSign]), critical: true)
         try extensions.append(BasicConstraints(isCertificateAuthority: true, pathLengthConstraint: 0), critical: true)
-        try extensions.append(SubjectKeyIdentifier(keyIdentifier: signer.publicKey.keyIdentifier), critical: false)
+        try extensions.append(SubjectKeyIdentifier(keyIdentifier: keyIdentifier ?? signer.publicKey.keyIdentifier), critical: false)
         try extensions.append(PrivateKeyUsagePeriod(notBefore: now.addingTimeInterval(-1000 * day), notAfter: now.addingTimeInterval(1000 * day)), critical: false)
         return try CertificateBuilder(
             issuer: name, subject: name, notBefore: now.addingTimeInterval(-1000 * day), notAfter: now.addingTimeInterval(5000 * day),
