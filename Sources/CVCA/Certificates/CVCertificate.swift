@@ -68,6 +68,11 @@ public struct CVCertificate: Hashable, Sendable, CustomStringConvertible {
         try issuerKey.isValidSignature(signature, for: body.encoded, inheriting: inherited)
     }
 
+    /// The signature check with its deviations, for reports.
+    public func verifySignature(issuerKey: CVPublicKey, inheriting inherited: CVDomainParameters? = nil) throws -> CVPublicKey.SignatureVerdict {
+        try issuerKey.verifySignature(signature, for: body.encoded, inheriting: inherited)
+    }
+
     /// Checks the signature of a self-signed certificate with its own key and parameters.
     public func isSelfSignatureValid() throws -> Bool {
         try isSignatureValid(issuerKey: body.publicKey)

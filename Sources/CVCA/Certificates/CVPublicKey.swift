@@ -224,22 +224,50 @@ public struct CVPublicKey: Hashable, Sendable {
         }
     }
 
+    /// What a signature check found.
+    public enum SignatureVerdict: Hashable, Sendable {
+        case valid
+        /// The signature verifies, but not as TR-03110 prescribes (the reason says how); a report shows it as a
+        /// warning.
+        case validWithDeviation(String)
+        case invalid
+
+        public var isValid: Bool { self != .invalid }
+    }
+
     /// Checks a signature made with this key's scheme over `message`. ECDSA signatures are plain r‖s, each half
-    /// as long as the curve order. Returns false for a wrong signature; throws when the check cannot be made.
-    public func isValidSignature(_ signature: [UInt8], for message: some Collection<UInt8>, inheriting inherited: CVDomainParameters? = nil) throws -> Bool {
+    /// as long as the curve order. Throws only when the check cannot be made (no domain parameters, a key
+    /// OpenSSL refuses).
+    ///
+    /// RSA-PSS is checked first with the salt TR-03110-3 A.7.3.1 prescribes (as long as the hash). OpenPACE signs
+    /// with OpenSSL's default, the longest salt that fits; such a signature is accepted as a deviation.
+    public func verifySignature(_ signature: [UInt8], for message: some Collection<UInt8>, inheriting inherited: CVDomainParameters? = nil) throws -> SignatureVerdict {
         let key = try publicKey(inheriting: inherited)
+        let data = Array(message)
         var signatureBytes = signature
         if algorithm.isECDSA {
             let orderLength = (domainParameters ?? inherited)?.orderLength ?? 0
-            guard signature.count == 2 * orderLength else { return false }
-            guard let plain = try? ECDSASignature(plain: signature) else { return false }
+            guard signature.count == 2 * orderLength, let plain = try? ECDSASignature(plain: signature) else { return .invalid }
             signatureBytes = plain.derEncoded
         }
         do {
-            return try key.isValidSignature(signatureBytes, for: Array(message), algorithm: algorithm.signatureAlgorithm)
+            if try key.isValidSignature(signatureBytes, for: data, algorithm: algorithm.signatureAlgorithm) { return .valid }
+            if case .rsaPSS(let parameters) = algorithm.signatureAlgorithm {
+                // -2 is OpenSSL's RSA_PSS_SALTLEN_AUTO: take the salt length from the signature itself.
+                let anySalt = RSASSAPSSParameters(hash: parameters.hash, mgf1Hash: parameters.mgf1Hash, saltLength: -2)
+                if try key.isValidSignature(signatureBytes, for: data, algorithm: .rsaPSS(anySalt)) {
+                    return .validWithDeviation("the RSA-PSS salt is not \(parameters.saltLength) bytes long (the hash length TR-03110-3 A.7.3.1 prescribes)")
+                }
+            }
+            return .invalid
         } catch let error as PKIError {
             throw CVCAError(.cryptoFailure, "cannot check a \(algorithm) signature: \(error.reason)")
         }
+    }
+
+    /// Whether the signature verifies (deviations from the profile included; see `verifySignature`).
+    public func isValidSignature(_ signature: [UInt8], for message: some Collection<UInt8>, inheriting inherited: CVDomainParameters? = nil) throws -> Bool {
+        try verifySignature(signature, for: message, inheriting: inherited).isValid
     }
 
     /// Same key material, whatever domain parameters either copy carries.

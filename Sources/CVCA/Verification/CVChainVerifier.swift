@@ -60,10 +60,15 @@ public struct CVChainVerifier: Sendable {
 
             // Signature, with the issuer's key and the domain parameters it holds or inherits.
             do {
-                let valid = try certificate.isSignatureValid(issuerKey: issuer.publicKey, inheriting: issuerParameters)
-                report.add(
-                    "signature \(chr)", passed: valid,
-                    "\(issuer.publicKey.algorithm) by \(issuer.chr)\(valid ? "" : ": the signature does not verify")")
+                switch try certificate.verifySignature(issuerKey: issuer.publicKey, inheriting: issuerParameters) {
+                case .valid:
+                    report.add("signature \(chr)", .passed, "\(issuer.publicKey.algorithm) by \(issuer.chr)")
+                case .validWithDeviation(let deviation):
+                    report.add("signature \(chr)", .passed, "\(issuer.publicKey.algorithm) by \(issuer.chr)")
+                    report.add("signature encoding \(chr)", .warning, deviation)
+                case .invalid:
+                    report.add("signature \(chr)", .failed, "\(issuer.publicKey.algorithm) by \(issuer.chr): the signature does not verify")
+                }
             } catch let error as CVCAError {
                 report.add("signature \(chr)", .failed, error.reason)
             } catch {
