@@ -19,7 +19,11 @@ public struct EFCardSecurity: Sendable {
         guard bytes.first == 0x30 else {
             throw LDSError.malformed("EF.CardSecurity", "must start with a ContentInfo SEQUENCE (tag 30)")
         }
-        signedData = try SignedData(contentInfoBytes: bytes)
+        do {
+            signedData = try SignedData(contentInfoBytes: bytes)
+        } catch let error as PKIError {
+            throw LDSError.malformed("EF.CardSecurity", "not a CMS SignedData ContentInfo (\(error.reason))")
+        }
         guard signedData.encapContentInfo.eContentType == .EAC.securityObject else {
             throw LDSError.malformed(
                 "EF.CardSecurity", "eContentType is \(signedData.encapContentInfo.eContentType.securityProtocolName), expected id-SecurityObject")

@@ -56,7 +56,12 @@ public struct EFSOD: Sendable {
             }
             inner = outer.value
         }
-        let signedData = try SignedData(contentInfoBytes: Array(inner))
+        let signedData: SignedData
+        do {
+            signedData = try SignedData(contentInfoBytes: Array(inner))
+        } catch let error as PKIError {
+            throw LDSError.malformed("EF.SOD", error.reason)
+        }
         try self.init(signedData: signedData)
         if !wrapped { deviations.insert("the ContentInfo is not wrapped in tag 77", at: 0) }
     }
