@@ -11,7 +11,7 @@ struct LDSCommand: ParsableCommand {
         commandName: "lds", abstract: "Build and inspect LDS files (DG1 from an MRZ, EF.COM; any data group, EF.SOD, EF.CardAccess).",
         subcommands: [DG1Command.self, COMCommand.self, Show.self])
 
-    struct DG1Command: ParsableCommand {
+    struct DG1Command: LDSSubcommand {
         static let configuration = CommandConfiguration(
             commandName: "dg1", abstract: "Build DG1 from the MRZ lines, or from the fields (check digits computed).",
             discussion: """
@@ -48,7 +48,7 @@ struct LDSCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func execute() throws {
             let zone: MRZ
             if !mrz.isEmpty {
                 zone = try MRZ(lines: mrz)
@@ -78,7 +78,7 @@ struct LDSCommand: ParsableCommand {
         }
     }
 
-    struct COMCommand: ParsableCommand {
+    struct COMCommand: LDSSubcommand {
         static let configuration = CommandConfiguration(commandName: "com", abstract: "Build EF.COM listing the data groups present.")
 
         @Option(name: .customLong("dg"), help: "A data group number present (repeat).") var dataGroups: [Int]
@@ -86,7 +86,7 @@ struct LDSCommand: ParsableCommand {
         @Option(name: .customLong("unicode-version")) var unicodeVersion = "4.0.0"
         @Option(help: "Where to write EF.COM.") var out: String
 
-        func run() throws {
+        func execute() throws {
             let numbers = try dataGroups.map { number -> DataGroupNumber in
                 guard let dataGroup = DataGroupNumber(number) else { throw ValidationError("--dg \(number) is not a data group (1…16)") }
                 return dataGroup
@@ -99,13 +99,13 @@ struct LDSCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: LDSSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Describe an LDS file: EF.COM, DG1–DG16, EF.SOD, EF.CardAccess or EF.CardSecurity (recognised by its tag).")
         @Argument var file: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
+        func execute() throws {
             let bytes = try IO.read(file, what: "LDS file")
             let object = try LDSDescribe.file(LDSFile(bytes: bytes), bytes: bytes)
             if json { try IO.printJSON(object) } else { LDSDescribe.printTree(object) }
@@ -117,7 +117,7 @@ struct SODCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sod", abstract: "Sign and inspect EF.SOD, the document security object.", subcommands: [Sign.self, Show.self])
 
-    struct Sign: ParsableCommand {
+    struct Sign: LDSSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Hash the data groups into an LDS security object and sign it as EF.SOD with a Document Signer.",
             discussion: "The SOD is read back and verified (signature and every data group hash) before it is written.")
@@ -136,7 +136,7 @@ struct SODCommand: ParsableCommand {
         @OptionGroup var passphrase: PassphraseOptions
         @OptionGroup var pin: PINOptions
 
-        func run() throws {
+        func execute() throws {
             let certificate = try Certificate(bytes: IO.read(dsCertificate, what: "DS certificate"))
             if let csca {
                 let issuer = try Certificate(bytes: IO.read(csca, what: "CSCA certificate"))
@@ -176,12 +176,12 @@ struct SODCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: LDSSubcommand {
         static let configuration = CommandConfiguration(abstract: "Describe EF.SOD: the data group hashes, the signer and the DS certificate.")
         @Argument var file: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
+        func execute() throws {
             let bytes = try IO.read(file, what: "EF.SOD")
             let object = LDSDescribe.sod(try EFSOD(bytes: bytes), bytes: bytes)
             if json { try IO.printJSON(object) } else { LDSDescribe.printTree(object) }
@@ -193,7 +193,7 @@ struct PACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pa", abstract: "Passive authentication of the data read from a chip.", subcommands: [VerifyPA.self])
 
-    struct VerifyPA: ParsableCommand {
+    struct VerifyPA: LDSSubcommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Verify EF.SOD and the data groups against trusted CSCAs; exit 0 only when the document is genuine.",
@@ -220,7 +220,7 @@ struct PACommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func execute() throws {
             var certificates: [Certificate] = []
             var crls: [CertificateRevocationList] = []
             for path in csca { certificates += try LDSOptions.certificates(IO.read(path, what: "CSCA certificate"), path: path) }
@@ -241,6 +241,22 @@ struct PACommand: ParsableCommand {
                 let reasons = result.failures.map { "\($0.name): \($0.detail)" }
                 throw CLIFailure(message: "the document is NOT genuine" + (reasons.isEmpty ? " (a required check was not passed)" : ": " + reasons.joined(separator: "; ")))
             }
+        }
+    }
+}
+
+/// A command whose LDS errors are reported like every other error: one line on stderr, exit status 1.
+/// (The top-level handler knows PKICore's and the store's error types; LDSError is turned into that form here.)
+protocol LDSSubcommand: ParsableCommand {
+    func execute() throws
+}
+
+extension LDSSubcommand {
+    func run() throws {
+        do {
+            try execute()
+        } catch let error as LDSError {
+            throw CLIFailure(message: "error: \(error.reason)")
         }
     }
 }
