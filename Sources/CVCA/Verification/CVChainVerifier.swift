@@ -164,12 +164,12 @@ public struct CVChainVerifier: Sendable {
             return
         }
         if today < certificate.body.effectiveDate {
-            report.add(name, .failed, "not yet valid on \(today) (\(period))")
+            report.add(name, .failed, "not yet valid: valid \(period), checked on \(today)")
         } else if today > certificate.body.expirationDate {
             if isSupersededCVCA {
                 report.add(name, .notChecked, "expired (\(period)), but it only certifies the next CVCA key, which TR-03110-3 §2.5 allows")
             } else {
-                report.add(name, .failed, "expired on \(today) (\(period))")
+                report.add(name, .failed, "expired: valid \(period), checked on \(today)")
             }
         } else {
             report.add(name, .passed, "\(period), checked on \(today)")
