@@ -128,6 +128,41 @@ import TestSupport
         #expect(CVChainVerifier(clock: try CVTestChain.today).verify(certificate, pool: zz.pool).isValid)
     }
 
+    @Test func certifyIssuesDVAndTerminalCertificatesFromRequests() throws {
+        let chain = try CVChainTests.chain("brainpool")
+        let effective = try CVTestChain.effective
+        let dvKey = SoftwareSigner(key: try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .explicit)))
+        let dvRequest = try CVCertificateRequest.create(chr: Self.reference("ZZDVIS00005"), car: Self.reference("ZZCVCA00001"), signer: dvKey, algorithm: .ecdsaSHA256)
+        let dv = try CVCertificateBuilder.certify(
+            dvRequest, role: .domesticDV, rights: [0x03], effectiveDate: effective, expirationDate: try effective.adding(months: 3),
+            issuer: chain.cvca, issuerSigner: chain.cvcaSigner)
+        #expect(dv.role == .domesticDV)
+        #expect(dv.chr == "ZZDVIS00005")
+        #expect(!dv.publicKey.hasDomainParameters)
+        let terminalKey = SoftwareSigner(key: try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve)))
+        let terminalRequest = try CVCertificateRequest.create(chr: Self.reference("ZZISTERM00005"), signer: terminalKey, algorithm: .ecdsaSHA256)
+        let dvPool = CVCertificatePool([chain.cvca, dv])
+        let validator = CVRequestValidator(domain: try CVRequestValidator.domain(of: dv, in: dvPool), authenticators: dvPool, clock: try CVTestChain.today)
+        #expect(validator.validate(try terminalRequest.encoded).isAccepted)
+        let terminal = try CVCertificateBuilder.certify(
+            terminalRequest, rights: [0x02], effectiveDate: effective, expirationDate: try effective.adding(months: 1), issuer: dv,
+            issuerSigner: dvKey, issuerDomainParameters: try dvPool.domainParameters(for: dv))
+        #expect(terminal.role == .terminal)
+        let report = CVChainVerifier(clock: try CVTestChain.today).verify(terminal, pool: dvPool)
+        #expect(report.isValid, "\(report)")
+        #expect(report.check(named: "effective authorization")?.detail == "id-IS 02 (terminal; read DG4)")
+        // A link certificate that keeps the curve may leave the parameters out; the chain still verifies.
+        let newCVCA = SoftwareSigner(key: try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve)))
+        let link = try CVCertificateBuilder.link(
+            newKey: newCVCA.publicKey, newAlgorithm: .ecdsaSHA256, newCHR: Self.reference("ZZCVCA00002"), effectiveDate: effective,
+            expirationDate: try effective.adding(months: 36), previous: chain.cvca, previousSigner: chain.cvcaSigner, includeDomainParameters: false)
+        #expect(!link.publicKey.hasDomainParameters)
+        let dv2 = try CVCertificateBuilder.certify(
+            dvRequest, rights: [0x03], effectiveDate: effective, expirationDate: try effective.adding(months: 3), issuer: link,
+            issuerSigner: newCVCA, issuerDomainParameters: chain.cvca.publicKey.domainParameters)
+        #expect(CVChainVerifier(clock: try CVTestChain.today).verify(dv2, pool: CVCertificatePool([chain.cvca, link])).isValid)
+    }
+
     @Test func requestKeyMustFitItsAlgorithm() throws {
         let chain = try CVChainTests.chain("brainpool")
         #expect(throws: CVCAError.self) {

@@ -103,6 +103,27 @@ public enum CVCertificateBuilder {
             issuer, issuerSigner, issuerDomainParameters, extensions)
     }
 
+    /// Certifies the key of a request (already checked with `CVRequestValidator`): a DV certificate when the
+    /// issuer is a CVCA, a terminal certificate when it is a DV. The CHR is the request's; `role` applies to DVs
+    /// (domestic or foreign) and is ignored for terminals.
+    public static func certify(
+        _ request: CVCertificateRequest, role: CertificateHolderAuthorizationTemplate.Role = .domesticDV, rights: [UInt8],
+        effectiveDate: CVDate, expirationDate: CVDate, issuer: CVCertificate, issuerSigner: any Signer,
+        issuerDomainParameters: CVDomainParameters? = nil, extensions: CertificateExtensions? = nil
+    ) throws -> CVCertificate {
+        let chr = try CertificationAuthorityReference(encoded: CharacterString.encode(request.chr, "CHR"))
+        if issuer.role == .cvca {
+            return try documentVerifier(
+                publicKey: request.publicKey, chr: chr, role: role, rights: rights, effectiveDate: effectiveDate,
+                expirationDate: expirationDate, issuer: issuer, issuerSigner: issuerSigner, issuerDomainParameters: issuerDomainParameters,
+                extensions: extensions ?? request.body.extensions)
+        }
+        return try terminal(
+            publicKey: request.publicKey, chr: chr, rights: rights, effectiveDate: effectiveDate, expirationDate: expirationDate,
+            issuer: issuer, issuerSigner: issuerSigner, issuerDomainParameters: issuerDomainParameters,
+            extensions: extensions ?? request.body.extensions)
+    }
+
     private static func subordinate(
         _ publicKey: CVPublicKey, _ chr: CertificationAuthorityReference, _ chat: CertificateHolderAuthorizationTemplate,
         _ effectiveDate: CVDate, _ expirationDate: CVDate, _ issuer: CVCertificate, _ issuerSigner: any Signer,
