@@ -7,9 +7,10 @@
 #   pkg-config        locates the libraries above for SwiftPM
 #   openssl           the independent peer the tests check every certificate, CRL and CMS against
 #   softhsm2          a software HSM: the PKCS#11 tests make private tokens in it
+#   openpace          cvc-create and cvc-print: the independent peer for CV certificates (BSI TR-03110)
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
