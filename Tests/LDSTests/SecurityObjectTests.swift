@@ -112,6 +112,33 @@ import TestSupport
         }
     }
 
+    /// A signer that returns a damaged signature, as a failing HSM might.
+    struct FaultySigner: Signer {
+        let inner: SoftwareSigner
+        var publicKey: PublicKey { inner.publicKey }
+        var supportedAlgorithms: [SignatureAlgorithm] { inner.supportedAlgorithms }
+        func sign(_ message: [UInt8], algorithm: SignatureAlgorithm) throws -> [UInt8] {
+            var signature = try inner.sign(message, algorithm: algorithm)
+            signature[signature.count - 3] ^= 0x40
+            return signature
+        }
+    }
+
+    @Test func aFaultySignatureIsCaughtBeforeTheSODIsHandedOut() throws {
+        let pki = try LDSTestPKI(.rsa(bits: 2048))
+        let ds = try pki.documentSigner()
+        let faulty = try SODSigner(signer: FaultySigner(inner: ds.signer), documentSigner: ds.certificate)
+        do {
+            _ = try faulty.sign(dataGroups: SampleDocument.dataGroups())
+            Issue.record("a damaged signature was handed out")
+        } catch let error as LDSError {
+            #expect(error.code == .signingFailed && error.reason.contains("does not verify with the DS key"), "\(error)")
+        }
+        var unchecked = faulty
+        unchecked.verifyAfterSigning = false
+        #expect(throws: Never.self) { try unchecked.sign(dataGroups: SampleDocument.dataGroups()) }
+    }
+
     @Test func signedWithoutSigningTimeAndReadBack() throws {
         let pki = try LDSTestPKI()
         let ds = try pki.documentSigner()
