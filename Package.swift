@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // OpenSSL 3 does the arithmetic; only COpenSSLShims and PKICore/Crypto touch its types.
@@ -74,7 +75,11 @@ let package = Package(
         ),
         .target(
             name: "NPKD",
-            dependencies: ["PKICore", "CSCA", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: [
+                "PKICore", "CSCA", "Store", "LDS", .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -111,6 +116,14 @@ let package = Package(
         .testTarget(
             name: "CSCATests",
             dependencies: ["CSCA", "NPKD", "PKICore", "Store", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NPKDTests",
+            dependencies: [
+                "NPKD", "CSCA", "PKICore", "Store", "LDS", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSCA
 import Foundation
+import NPKD
 import PKCS11
 import PKICore
 import Store
@@ -14,8 +15,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The domain (tenant) to act in.")
     var domain: String = "default"
 
+    /// Every module's tables: `epki csca` and `epki npkd` open the same database.
+    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations
+
     func open() throws -> EPKIStore {
-        try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: CountrySigningCA.migrations)
+        try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: Self.migrations)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSCA
 import Foundation
+import NPKD
 import PKCS11
 import PKICore
 import Store
@@ -11,7 +12,7 @@ struct EPKI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epki",
         abstract: "The open ePassport and eID PKI suite: CSCA, CVCA/DVCA, NPKD and SPOC.",
-        subcommands: [Demo.self, CSCACommand.self, AuditCommand.self, Lint.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self, LDSCommand.self, SODCommand.self, PACommand.self, CVCCommand.self]
+        subcommands: [Demo.self, CSCACommand.self, NPKDCommand.self, AuditCommand.self, Lint.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self, LDSCommand.self, SODCommand.self, PACommand.self, CVCCommand.self]
     )
 
     /// Runs a command and turns every error into one line on stderr and exit status 1 (2 for usage errors,
@@ -30,6 +31,9 @@ struct EPKI: ParsableCommand {
             FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
             Foundation.exit(1)
         } catch let error as StoreError {
+            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as NPKDError {
             FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
             Foundation.exit(1)
         } catch let error as CLIFailure {

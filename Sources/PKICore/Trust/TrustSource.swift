@@ -9,6 +9,10 @@ public protocol TrustSource: Sendable {
 
     /// The latest CRL the CSCA holding `csca`'s key has issued, if one is known.
     func latestCRL(issuedBy csca: Certificate) throws -> CertificateRevocationList?
+
+    /// Whether `certificate` is on the latest CRL of `csca`. The default reads that CRL entry by entry; a source that
+    /// indexes its CRLs (the NPKD store) answers without touching a million entries per question.
+    func revocationStatus(of certificate: Certificate, issuedBy csca: Certificate) -> RevocationStatus
 }
 
 /// The revocation state of one certificate as a trust source knows it.

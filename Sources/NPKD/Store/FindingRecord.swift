@@ -1,0 +1,20 @@
+import Foundation
+
+/// A profile finding as stored (ProfileLinter.Finding, or one of the NPKD's own).
+public struct FindingRecord: Sendable, Codable, Hashable, CustomStringConvertible {
+    public let severity: String
+    public let rule: String
+    public let message: String
+
+    public var description: String { "[\(severity)] \(rule): \(message)" }
+
+    static func decode(_ json: String) -> [FindingRecord] {
+        (try? JSONDecoder().decode([FindingRecord].self, from: Data(json.utf8))) ?? []
+    }
+
+    static func encode(_ findings: [FindingRecord]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(findings)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+}

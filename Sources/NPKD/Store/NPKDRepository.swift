@@ -1,0 +1,656 @@
+import Foundation
+import GRDB
+import PKICore
+import Store
+
+/// The NPKD's tables, and the only place that knows their SQL (a second engine later only replaces this file).
+///
+/// ```
+/// npkd_certificate         every certificate received (CSCA, link, DS, MLS, DLS), once per DER (duplicates merged),
+///                          with its findings, its verified issuer and its trust state
+/// npkd_certificate_source  every time a certificate was received: file, list, import time
+/// npkd_crl                 every CRL received, with the key that verified it (NULL: applies to nothing)
+/// npkd_crl_entry           the entries of each current CRL: (crl, serial) → revocation date, WITHOUT ROWID
+/// npkd_list                master lists and deviation lists, with their verification report
+/// npkd_deviation           the deviations of each deviation list
+/// npkd_trusted_signer      master list signers the operator trusts (--trust-signer)
+/// npkd_pkd_version         the highest ICAO PKD LDIF pkdVersion imported per collection (001, 002, 003)
+/// ```
+/// Serial numbers and key identifiers are upper-case hex; CRL entry serials are raw bytes, to keep a
+/// million-entry CRL small. Times are seconds since 1970.
+enum NPKDRepository {
+    static let migrations: [EPKIStore.Migration] = [
+        .init("npkd-v1") { db in
+            try db.create(table: "npkd_certificate") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("domain", .text).notNull().references("domain")
+                t.column("fingerprint", .text).notNull()  // SHA-256 of the DER
+                t.column("kind", .text).notNull()  // csca | link | ds | mls | dls
+                t.column("country", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("subject_key", .text).notNull()  // normalised name, for issuer matching
+                t.column("issuer", .text).notNull()
+                t.column("issuer_key", .text).notNull()
+                t.column("serial", .text).notNull()
+                t.column("ski", .text)
+                t.column("aki", .text)
+                t.column("key_hash", .text).notNull()  // SHA-256 of the subjectPublicKey bits: one CSCA key, several certificates
+                t.column("not_before", .double).notNull()
+                t.column("not_after", .double).notNull()
+                t.column("der", .blob).notNull()
+                t.column("source", .text).notNull()  // where it was first received
+                t.column("imported_at", .double).notNull()
+                t.column("findings", .text).notNull()  // JSON [ProfileLinter.Finding]
+                t.column("errors", .integer).notNull()
+                t.column("pkd_conformance", .text)  // pkdConformanceCode/Text of ICAO's nc-data, when it came from there
+                t.column("anchor", .text)  // why the operator trusts it directly; NULL: not an anchor
+                t.column("signature_issuer_id", .integer)  // the CA certificate whose key verifies its signature
+                t.column("state", .text).notNull()
+                t.column("state_reason", .text).notNull()
+                t.uniqueKey(["domain", "fingerprint"])
+            }
+            try db.create(index: "npkd_certificate_kind", on: "npkd_certificate", columns: ["domain", "kind", "country"])
+            try db.create(index: "npkd_certificate_ski", on: "npkd_certificate", columns: ["domain", "ski"])
+            try db.create(index: "npkd_certificate_subject", on: "npkd_certificate", columns: ["domain", "subject_key"])
+            try db.create(index: "npkd_certificate_key", on: "npkd_certificate", columns: ["domain", "key_hash"])
+            try db.create(index: "npkd_certificate_serial", on: "npkd_certificate", columns: ["domain", "serial"])
+            try db.create(index: "npkd_certificate_issuer", on: "npkd_certificate", columns: ["domain", "issuer_key"])
+            try db.create(index: "npkd_certificate_aki", on: "npkd_certificate", columns: ["domain", "aki"])
+            try db.create(table: "npkd_certificate_source") { t in
+                t.column("certificate_id", .integer).notNull().references("npkd_certificate", onDelete: .cascade)
+                t.column("source", .text).notNull()
+                t.column("list_id", .integer)
+                t.column("imported_at", .double).notNull()
+            }
+            try db.create(index: "npkd_certificate_source_certificate", on: "npkd_certificate_source", columns: ["certificate_id"])
+            try db.create(table: "npkd_crl") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("domain", .text).notNull().references("domain")
+                t.column("fingerprint", .text).notNull()
+                t.column("country", .text).notNull()
+                t.column("issuer", .text).notNull()
+                t.column("issuer_key", .text).notNull()
+                t.column("aki", .text)  // the issuer key identifier the CRL names
+                t.column("issuer_key_hash", .text)  // the key that verified it; NULL: signer unknown, applies to nothing
+                t.column("issuer_certificate_id", .integer)
+                t.column("crl_number", .text)  // hex
+                t.column("crl_number_value", .integer)  // when it fits, for ordering
+                t.column("this_update", .double).notNull()
+                t.column("next_update", .double)
+                t.column("entries", .integer).notNull()
+                t.column("status", .text).notNull()  // current | superseded | unverified
+                t.column("source", .text).notNull()
+                t.column("imported_at", .double).notNull()
+                t.column("findings", .text).notNull()
+                t.column("errors", .integer).notNull()
+                t.column("der", .blob)  // dropped when superseded
+                t.uniqueKey(["domain", "fingerprint"])
+            }
+            try db.create(index: "npkd_crl_issuer", on: "npkd_crl", columns: ["domain", "issuer_key_hash", "status"])
+            try db.create(index: "npkd_crl_aki", on: "npkd_crl", columns: ["domain", "aki", "status"])
+            try db.create(index: "npkd_crl_country", on: "npkd_crl", columns: ["domain", "country"])
+            try db.execute(sql: """
+                CREATE TABLE npkd_crl_entry (
+                    crl_id INTEGER NOT NULL REFERENCES npkd_crl(id) ON DELETE CASCADE,
+                    serial BLOB NOT NULL,
+                    revoked_at REAL NOT NULL,
+                    PRIMARY KEY (crl_id, serial)
+                ) WITHOUT ROWID
+                """)
+            try db.create(table: "npkd_list") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("domain", .text).notNull().references("domain")
+                t.column("kind", .text).notNull()  // masterlist | deviationlist
+                t.column("fingerprint", .text).notNull()
+                t.column("country", .text).notNull()
+                t.column("signer_subject", .text).notNull()
+                t.column("signer_fingerprint", .text).notNull()
+                t.column("signing_time", .double)
+                t.column("source", .text).notNull()
+                t.column("imported_at", .double).notNull()
+                t.column("report", .text).notNull()  // JSON VerificationReport
+                t.column("findings", .text).notNull()
+                t.column("errors", .integer).notNull()
+                t.column("state", .text).notNull()  // trusted | untrusted
+                t.column("state_reason", .text).notNull()
+                t.column("certificates", .integer).notNull()
+                t.column("der", .blob).notNull()
+                t.uniqueKey(["domain", "fingerprint"])
+            }
+            try db.create(table: "npkd_deviation") { t in
+                t.column("list_id", .integer).notNull().references("npkd_list", onDelete: .cascade)
+                t.column("document_type", .text)
+                t.column("signer", .text)  // the DS identifier as text: ski:HEX, issuer+serial, digest
+                t.column("first_issued", .double)
+                t.column("last_issued", .double)
+                t.column("document_numbers", .text).notNull()  // JSON
+                t.column("descriptions", .text).notNull()  // JSON
+            }
+            try db.create(table: "npkd_trusted_signer") { t in
+                t.column("domain", .text).notNull().references("domain")
+                t.column("fingerprint", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("der", .blob).notNull()
+                t.column("added_at", .double).notNull()
+                t.primaryKey(["domain", "fingerprint"])
+            }
+            try db.create(table: "npkd_pkd_version") { t in
+                t.column("domain", .text).notNull().references("domain")
+                t.column("collection", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("complete", .boolean).notNull()
+                t.column("imported_at", .double).notNull()
+                t.primaryKey(["domain", "collection"])
+            }
+        },
+    ]
+
+    // MARK: - Certificates
+
+    struct CertificateRow: Sendable {
+        var id: Int64
+        var fingerprint: String
+        var kind: String
+        var country: String
+        var subject: String
+        var issuer: String
+        var serial: String
+        var ski: String?
+        var aki: String?
+        var keyHash: String
+        var notBefore: Date
+        var notAfter: Date
+        var der: [UInt8]
+        var source: String
+        var importedAt: Date
+        var findings: String
+        var errors: Int
+        var pkdConformance: String?
+        var anchor: String?
+        var signatureIssuerID: Int64?
+        var state: String
+        var stateReason: String
+    }
+
+    static func certificateRow(_ row: Row) -> CertificateRow {
+        let der: Data = row["der"]
+        return CertificateRow(
+            id: row["id"], fingerprint: row["fingerprint"], kind: row["kind"], country: row["country"], subject: row["subject"],
+            issuer: row["issuer"], serial: row["serial"], ski: row["ski"], aki: row["aki"], keyHash: row["key_hash"],
+            notBefore: Date(timeIntervalSince1970: row["not_before"]), notAfter: Date(timeIntervalSince1970: row["not_after"]),
+            der: Array(der), source: row["source"], importedAt: Date(timeIntervalSince1970: row["imported_at"]), findings: row["findings"],
+            errors: row["errors"], pkdConformance: row["pkd_conformance"], anchor: row["anchor"],
+            signatureIssuerID: row["signature_issuer_id"], state: row["state"], stateReason: row["state_reason"])
+    }
+
+    static func certificate(_ db: Database, domain: String, fingerprint: String) throws -> CertificateRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
+            .map(certificateRow)
+    }
+
+    static func certificate(_ db: Database, id: Int64) throws -> CertificateRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM npkd_certificate WHERE id = ?", arguments: [id]).map(certificateRow)
+    }
+
+    /// Every certificate of the domain, optionally of some kinds and one country, in import order.
+    static func certificates(_ db: Database, domain: String, kinds: [String]? = nil, country: String? = nil,
+                             states: [String]? = nil) throws -> [CertificateRow] {
+        var sql = "SELECT * FROM npkd_certificate WHERE domain = ?"
+        var arguments: StatementArguments = [domain]
+        if let kinds {
+            sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
+            for kind in kinds { _ = arguments.append(contentsOf: [kind]) }
+        }
+        if let country {
+            sql += " AND country = ?"
+            _ = arguments.append(contentsOf: [country])
+        }
+        if let states {
+            sql += " AND state IN (\(states.map { _ in "?" }.joined(separator: ",")))"
+            for state in states { _ = arguments.append(contentsOf: [state]) }
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map(certificateRow)
+    }
+
+    static func certificates(_ db: Database, domain: String, ski: String) throws -> [CertificateRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND ski = ? ORDER BY id", arguments: [domain, ski])
+            .map(certificateRow)
+    }
+
+    static func certificates(_ db: Database, domain: String, serial: String) throws -> [CertificateRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND serial = ? ORDER BY id", arguments: [domain, serial])
+            .map(certificateRow)
+    }
+
+    /// CA certificates (CSCA and link) that may have issued a certificate with this AKI and issuer name.
+    static func caCandidates(_ db: Database, domain: String, aki: String?, issuerKey: String) throws -> [CertificateRow] {
+        var rows: [CertificateRow] = []
+        if let aki {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND ski = ? AND kind IN ('csca', 'link') ORDER BY id",
+                                    arguments: [domain, aki]).map(certificateRow)
+        }
+        let byName = try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND subject_key = ? AND kind IN ('csca', 'link') ORDER BY id",
+                                      arguments: [domain, issuerKey]).map(certificateRow)
+        for row in byName where !rows.contains(where: { $0.id == row.id }) { rows.append(row) }
+        return rows
+    }
+
+    struct NewCertificate {
+        var fingerprint: String
+        var kind: String
+        var country: String
+        var certificate: Certificate
+        var subjectKey: String
+        var issuerKey: String
+        var keyHash: String
+        var source: String
+        var findings: String
+        var errors: Int
+        var pkdConformance: String?
+    }
+
+    static func insertCertificate(_ db: Database, domain: String, _ new: NewCertificate, now: Date) throws -> Int64 {
+        let c = new.certificate
+        try db.execute(
+            sql: """
+                INSERT INTO npkd_certificate (domain, fingerprint, kind, country, subject, subject_key, issuer, issuer_key, serial, ski, aki,
+                    key_hash, not_before, not_after, der, source, imported_at, findings, errors, pkd_conformance, state, state_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
+                """,
+            arguments: [domain, new.fingerprint, new.kind, new.country, c.subject.description, new.subjectKey, c.issuer.description,
+                        new.issuerKey, c.serialNumberHex, c.subjectKeyIdentifier?.hexString, c.authorityKeyIdentifier?.hexString,
+                        new.keyHash, c.notBefore.timeIntervalSince1970, c.notAfter.timeIntervalSince1970, Data(c.derEncoded),
+                        new.source, now.timeIntervalSince1970, new.findings, new.errors, new.pkdConformance])
+        return db.lastInsertedRowID
+    }
+
+    static func addSource(_ db: Database, certificateID: Int64, source: String, listID: Int64?, now: Date) throws {
+        try db.execute(sql: "INSERT INTO npkd_certificate_source (certificate_id, source, list_id, imported_at) VALUES (?, ?, ?, ?)",
+                       arguments: [certificateID, source, listID, now.timeIntervalSince1970])
+    }
+
+    static func sources(_ db: Database, certificateID: Int64) throws -> [(source: String, listID: Int64?, importedAt: Date)] {
+        try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate_source WHERE certificate_id = ? ORDER BY rowid", arguments: [certificateID]).map {
+            ($0["source"], $0["list_id"], Date(timeIntervalSince1970: $0["imported_at"]))
+        }
+    }
+
+    /// A certificate received again: a CA that arrived as a DS guess (from a loose file) becomes what a list says it is.
+    static func updateKind(_ db: Database, id: Int64, kind: String) throws {
+        try db.execute(sql: "UPDATE npkd_certificate SET kind = ? WHERE id = ?", arguments: [kind, id])
+    }
+
+    static func setPKDConformance(_ db: Database, id: Int64, text: String) throws {
+        try db.execute(sql: "UPDATE npkd_certificate SET pkd_conformance = ? WHERE id = ?", arguments: [text, id])
+    }
+
+    static func setAnchor(_ db: Database, id: Int64, reason: String?) throws {
+        try db.execute(sql: "UPDATE npkd_certificate SET anchor = ? WHERE id = ?", arguments: [reason, id])
+    }
+
+    static func setSignatureIssuer(_ db: Database, id: Int64, issuerID: Int64) throws {
+        try db.execute(sql: "UPDATE npkd_certificate SET signature_issuer_id = ? WHERE id = ?", arguments: [issuerID, id])
+    }
+
+    static func setState(_ db: Database, id: Int64, state: String, reason: String) throws {
+        try db.execute(sql: "UPDATE npkd_certificate SET state = ?, state_reason = ? WHERE id = ? AND (state != ? OR state_reason != ?)",
+                       arguments: [state, reason, id, state, reason])
+    }
+
+    /// Certificates whose signature has not been matched to a stored CA yet, that a CA with this SKI or name may have issued.
+    static func unmatchedCertificates(_ db: Database, domain: String, aki: String?, issuerKey: String) throws -> [CertificateRow] {
+        var rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND issuer_key = ? AND signature_issuer_id IS NULL ORDER BY id",
+            arguments: [domain, issuerKey]).map(certificateRow)
+        if let aki {
+            let byKey = try Row.fetchAll(
+                db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND aki = ? AND signature_issuer_id IS NULL ORDER BY id",
+                arguments: [domain, aki]).map(certificateRow)
+            for row in byKey where !rows.contains(where: { $0.id == row.id }) { rows.append(row) }
+        }
+        return rows
+    }
+
+    /// The compact view the trust evaluation needs for every certificate: no DER.
+    struct TrustRow: Sendable {
+        let id: Int64
+        let kind: String
+        let serial: String
+        let keyHash: String
+        let notBefore: Date
+        let notAfter: Date
+        let errors: Int
+        let pkdConformance: String?
+        let anchor: String?
+        let signatureIssuerID: Int64?
+        let state: String
+        let stateReason: String
+    }
+
+    static func trustRows(_ db: Database, domain: String) throws -> [TrustRow] {
+        try Row.fetchAll(
+            db, sql: """
+                SELECT id, kind, serial, key_hash, not_before, not_after, errors, pkd_conformance, anchor, signature_issuer_id, state, state_reason
+                FROM npkd_certificate WHERE domain = ? ORDER BY id
+                """, arguments: [domain]
+        ).map {
+            TrustRow(id: $0["id"], kind: $0["kind"], serial: $0["serial"], keyHash: $0["key_hash"],
+                     notBefore: Date(timeIntervalSince1970: $0["not_before"]), notAfter: Date(timeIntervalSince1970: $0["not_after"]),
+                     errors: $0["errors"], pkdConformance: $0["pkd_conformance"], anchor: $0["anchor"],
+                     signatureIssuerID: $0["signature_issuer_id"], state: $0["state"], stateReason: $0["state_reason"])
+        }
+    }
+
+    static func counts(_ db: Database, domain: String) throws -> [(kind: String, state: String, count: Int)] {
+        try Row.fetchAll(db, sql: "SELECT kind, state, COUNT(*) AS n FROM npkd_certificate WHERE domain = ? GROUP BY kind, state ORDER BY kind, state",
+                         arguments: [domain]).map { ($0["kind"], $0["state"], $0["n"]) }
+    }
+
+    // MARK: - CRLs
+
+    struct CRLRow: Sendable {
+        let id: Int64
+        let fingerprint: String
+        let country: String
+        let issuer: String
+        let aki: String?
+        let issuerKeyHash: String?
+        let issuerCertificateID: Int64?
+        let crlNumber: String?
+        let thisUpdate: Date
+        let nextUpdate: Date?
+        let entries: Int
+        let status: String
+        let source: String
+        let importedAt: Date
+        let findings: String
+        let errors: Int
+    }
+
+    static let crlColumns = """
+        id, fingerprint, country, issuer, aki, issuer_key_hash, issuer_certificate_id, crl_number, this_update, next_update, entries, status,
+        source, imported_at, findings, errors
+        """
+
+    static func crlRow(_ row: Row) -> CRLRow {
+        let next: Double? = row["next_update"]
+        return CRLRow(id: row["id"], fingerprint: row["fingerprint"], country: row["country"], issuer: row["issuer"], aki: row["aki"],
+                      issuerKeyHash: row["issuer_key_hash"], issuerCertificateID: row["issuer_certificate_id"], crlNumber: row["crl_number"],
+                      thisUpdate: Date(timeIntervalSince1970: row["this_update"]), nextUpdate: next.map(Date.init(timeIntervalSince1970:)),
+                      entries: row["entries"], status: row["status"], source: row["source"],
+                      importedAt: Date(timeIntervalSince1970: row["imported_at"]), findings: row["findings"], errors: row["errors"])
+    }
+
+    static func crlExists(_ db: Database, domain: String, fingerprint: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM npkd_crl WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
+    }
+
+    struct NewCRL {
+        var fingerprint: String
+        var country: String
+        var crl: CertificateRevocationList
+        var issuerKey: String
+        var issuerKeyHash: String?
+        var issuerCertificateID: Int64?
+        var status: String
+        var source: String
+        var findings: String
+        var errors: Int
+        var keepDER: Bool
+    }
+
+    static func insertCRL(_ db: Database, domain: String, _ new: NewCRL, now: Date) throws -> Int64 {
+        let crl = new.crl
+        let number = crl.crlNumber
+        try db.execute(
+            sql: """
+                INSERT INTO npkd_crl (domain, fingerprint, country, issuer, issuer_key, aki, issuer_key_hash, issuer_certificate_id, crl_number,
+                    crl_number_value, this_update, next_update, entries, status, source, imported_at, findings, errors, der)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [domain, new.fingerprint, new.country, crl.issuer.description, new.issuerKey, crl.authorityKeyIdentifier?.hexString,
+                        new.issuerKeyHash, new.issuerCertificateID, number.map { $0.bytes.hexString },
+                        number?.value.flatMap { Int64(exactly: $0) }, crl.thisUpdate.date.timeIntervalSince1970,
+                        crl.nextUpdate?.date.timeIntervalSince1970, new.status, new.source, now.timeIntervalSince1970, new.findings,
+                        new.errors, new.keepDER ? Data(crl.derEncoded) : nil])
+        return db.lastInsertedRowID
+    }
+
+    static func setCRLEntryCount(_ db: Database, id: Int64, entries: Int) throws {
+        try db.execute(sql: "UPDATE npkd_crl SET entries = ? WHERE id = ?", arguments: [entries, id])
+    }
+
+    /// Inserts CRL entries as multi-row statements; duplicates (the same serial twice in one CRL) are ignored and counted
+    /// by the caller from `changesCount`.
+    static func insertCRLEntries(_ db: Database, crlID: Int64, batch: [(serial: [UInt8], revokedAt: Double)]) throws -> Int {
+        guard !batch.isEmpty else { return 0 }
+        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO npkd_crl_entry (crl_id, serial, revoked_at) VALUES "
+                                               + Array(repeating: "(?, ?, ?)", count: batch.count).joined(separator: ","))
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(batch.count * 3)
+        for entry in batch {
+            values.append(crlID)
+            values.append(Data(entry.serial))
+            values.append(entry.revokedAt)
+        }
+        try statement.execute(arguments: StatementArguments(values))
+        return db.changesCount
+    }
+
+    /// The current CRL of a key: the one with the highest number, then the latest thisUpdate.
+    static func currentCRL(_ db: Database, domain: String, issuerKeyHash: String) throws -> CRLRow? {
+        try Row.fetchOne(db, sql: """
+            SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? AND issuer_key_hash = ? AND status = 'current'
+            ORDER BY crl_number_value DESC, this_update DESC LIMIT 1
+            """, arguments: [domain, issuerKeyHash]).map(crlRow)
+    }
+
+    /// Current CRLs naming this authority key identifier (as the revocation endpoint is asked).
+    static func currentCRLs(_ db: Database, domain: String, aki: String) throws -> [CRLRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? AND aki = ? AND status = 'current'
+            ORDER BY crl_number_value DESC, this_update DESC
+            """, arguments: [domain, aki]).map(crlRow)
+    }
+
+    static func crls(_ db: Database, domain: String, country: String? = nil) throws -> [CRLRow] {
+        if let country {
+            return try Row.fetchAll(db, sql: "SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? AND country = ? ORDER BY id",
+                                    arguments: [domain, country]).map(crlRow)
+        }
+        return try Row.fetchAll(db, sql: "SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? ORDER BY id", arguments: [domain]).map(crlRow)
+    }
+
+    static func crl(_ db: Database, domain: String, id: Int64) throws -> CRLRow? {
+        try Row.fetchOne(db, sql: "SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? AND id = ?", arguments: [domain, id]).map(crlRow)
+    }
+
+    static func crlDER(_ db: Database, id: Int64) throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT der FROM npkd_crl WHERE id = ?", arguments: [id]).map(Array.init)
+    }
+
+    /// The stored DER of every CRL whose signer was not known when it arrived, to try again with new CAs.
+    static func unverifiedCRLs(_ db: Database, domain: String) throws -> [(id: Int64, der: [UInt8])] {
+        try Row.fetchAll(db, sql: "SELECT id, der FROM npkd_crl WHERE domain = ? AND status = 'unverified' AND der IS NOT NULL",
+                         arguments: [domain]).map { row in
+            let der: Data = row["der"]
+            return (row["id"], Array(der))
+        }
+    }
+
+    static func setCRLIssuer(_ db: Database, id: Int64, keyHash: String, certificateID: Int64) throws {
+        try db.execute(sql: "UPDATE npkd_crl SET issuer_key_hash = ?, issuer_certificate_id = ?, status = 'current' WHERE id = ?",
+                       arguments: [keyHash, certificateID, id])
+    }
+
+    /// Marks every CRL of a key but the newest as superseded and drops their entries and bytes: only the latest CRL of a
+    /// CSCA decides revocation, and a daily million-entry CRL must not pile up.
+    static func supersedeOlderCRLs(_ db: Database, domain: String, issuerKeyHash: String) throws -> Int {
+        guard let current = try currentCRL(db, domain: domain, issuerKeyHash: issuerKeyHash) else { return 0 }
+        let older = try Int64.fetchAll(db, sql: "SELECT id FROM npkd_crl WHERE domain = ? AND issuer_key_hash = ? AND status = 'current' AND id != ?",
+                                       arguments: [domain, issuerKeyHash, current.id])
+        for id in older {
+            try db.execute(sql: "DELETE FROM npkd_crl_entry WHERE crl_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE npkd_crl SET status = 'superseded', der = NULL WHERE id = ?", arguments: [id])
+        }
+        return older.count
+    }
+
+    static func revocationDate(_ db: Database, crlID: Int64, serial: [UInt8]) throws -> Date? {
+        try Double.fetchOne(db, sql: "SELECT revoked_at FROM npkd_crl_entry WHERE crl_id = ? AND serial = ?",
+                            arguments: [crlID, Data(serial)]).map(Date.init(timeIntervalSince1970:))
+    }
+
+    static func totalCRLEntries(_ db: Database, domain: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(entries), 0) FROM npkd_crl WHERE domain = ? AND status = 'current'", arguments: [domain]) ?? 0
+    }
+
+    // MARK: - Lists
+
+    struct ListRow: Sendable {
+        let id: Int64
+        let kind: String
+        let fingerprint: String
+        let country: String
+        let signerSubject: String
+        let signerFingerprint: String
+        let signingTime: Date?
+        let source: String
+        let importedAt: Date
+        let report: String
+        let findings: String
+        let errors: Int
+        let state: String
+        let stateReason: String
+        let certificates: Int
+    }
+
+    static let listColumns = """
+        id, kind, fingerprint, country, signer_subject, signer_fingerprint, signing_time, source, imported_at, report, findings, errors, state,
+        state_reason, certificates
+        """
+
+    static func listRow(_ row: Row) -> ListRow {
+        let signing: Double? = row["signing_time"]
+        return ListRow(id: row["id"], kind: row["kind"], fingerprint: row["fingerprint"], country: row["country"],
+                       signerSubject: row["signer_subject"], signerFingerprint: row["signer_fingerprint"],
+                       signingTime: signing.map(Date.init(timeIntervalSince1970:)), source: row["source"],
+                       importedAt: Date(timeIntervalSince1970: row["imported_at"]), report: row["report"], findings: row["findings"],
+                       errors: row["errors"], state: row["state"], stateReason: row["state_reason"], certificates: row["certificates"])
+    }
+
+    static func list(_ db: Database, domain: String, fingerprint: String) throws -> ListRow? {
+        try Row.fetchOne(db, sql: "SELECT \(listColumns) FROM npkd_list WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
+            .map(listRow)
+    }
+
+    static func list(_ db: Database, id: Int64) throws -> ListRow? {
+        try Row.fetchOne(db, sql: "SELECT \(listColumns) FROM npkd_list WHERE id = ?", arguments: [id]).map(listRow)
+    }
+
+    static func lists(_ db: Database, domain: String, kind: String? = nil) throws -> [ListRow] {
+        if let kind {
+            return try Row.fetchAll(db, sql: "SELECT \(listColumns) FROM npkd_list WHERE domain = ? AND kind = ? ORDER BY id",
+                                    arguments: [domain, kind]).map(listRow)
+        }
+        return try Row.fetchAll(db, sql: "SELECT \(listColumns) FROM npkd_list WHERE domain = ? ORDER BY id", arguments: [domain]).map(listRow)
+    }
+
+    struct NewList {
+        var kind: String
+        var fingerprint: String
+        var country: String
+        var signerSubject: String
+        var signerFingerprint: String
+        var signingTime: Date?
+        var source: String
+        var report: String
+        var findings: String
+        var errors: Int
+        var state: String
+        var stateReason: String
+        var certificates: Int
+        var der: [UInt8]
+    }
+
+    static func insertList(_ db: Database, domain: String, _ new: NewList, now: Date) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO npkd_list (domain, kind, fingerprint, country, signer_subject, signer_fingerprint, signing_time, source, imported_at,
+                    report, findings, errors, state, state_reason, certificates, der)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [domain, new.kind, new.fingerprint, new.country, new.signerSubject, new.signerFingerprint,
+                        new.signingTime?.timeIntervalSince1970, new.source, now.timeIntervalSince1970, new.report, new.findings, new.errors,
+                        new.state, new.stateReason, new.certificates, Data(new.der)])
+        return db.lastInsertedRowID
+    }
+
+    static func setListState(_ db: Database, id: Int64, state: String, reason: String) throws {
+        try db.execute(sql: "UPDATE npkd_list SET state = ?, state_reason = ? WHERE id = ?", arguments: [state, reason, id])
+    }
+
+    /// Master lists signed by a signer, to trust their certificates once the operator trusts it.
+    static func lists(_ db: Database, domain: String, signerFingerprint: String) throws -> [ListRow] {
+        try Row.fetchAll(db, sql: "SELECT \(listColumns) FROM npkd_list WHERE domain = ? AND signer_fingerprint = ? ORDER BY id",
+                         arguments: [domain, signerFingerprint]).map(listRow)
+    }
+
+    static func certificateIDs(_ db: Database, listID: Int64) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT DISTINCT certificate_id FROM npkd_certificate_source WHERE list_id = ?", arguments: [listID])
+    }
+
+    static func insertDeviation(_ db: Database, listID: Int64, documentType: String?, signer: String?, firstIssued: Date?,
+                                lastIssued: Date?, documentNumbers: String, descriptions: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO npkd_deviation (list_id, document_type, signer, first_issued, last_issued, document_numbers, descriptions)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [listID, documentType, signer, firstIssued?.timeIntervalSince1970, lastIssued?.timeIntervalSince1970,
+                        documentNumbers, descriptions])
+    }
+
+    static func deviations(_ db: Database, listID: Int64) throws -> [Row] {
+        try Row.fetchAll(db, sql: "SELECT * FROM npkd_deviation WHERE list_id = ? ORDER BY rowid", arguments: [listID])
+    }
+
+    // MARK: - Trusted signers and PKD versions
+
+    static func trustedSigners(_ db: Database, domain: String) throws -> [(fingerprint: String, der: [UInt8])] {
+        try Row.fetchAll(db, sql: "SELECT fingerprint, der FROM npkd_trusted_signer WHERE domain = ? ORDER BY added_at", arguments: [domain]).map {
+            let der: Data = $0["der"]
+            return ($0["fingerprint"], Array(der))
+        }
+    }
+
+    static func addTrustedSigner(_ db: Database, domain: String, fingerprint: String, subject: String, der: [UInt8], now: Date) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO npkd_trusted_signer (domain, fingerprint, subject, der, added_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [domain, fingerprint, subject, Data(der), now.timeIntervalSince1970])
+        return db.changesCount > 0
+    }
+
+    static func removeTrustedSigner(_ db: Database, domain: String, fingerprint: String) throws -> Bool {
+        try db.execute(sql: "DELETE FROM npkd_trusted_signer WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
+        return db.changesCount > 0
+    }
+
+    static func pkdVersion(_ db: Database, domain: String, collection: String) throws -> Int? {
+        try Int.fetchOne(db, sql: "SELECT version FROM npkd_pkd_version WHERE domain = ? AND collection = ?", arguments: [domain, collection])
+    }
+
+    static func recordPKDVersion(_ db: Database, domain: String, collection: String, version: Int, complete: Bool, now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO npkd_pkd_version (domain, collection, version, complete, imported_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(domain, collection) DO UPDATE SET version = MAX(version, excluded.version), complete = excluded.complete,
+                    imported_at = excluded.imported_at
+                """,
+            arguments: [domain, collection, version, complete, now.timeIntervalSince1970])
+    }
+
+    static func pkdVersions(_ db: Database, domain: String) throws -> [(collection: String, version: Int)] {
+        try Row.fetchAll(db, sql: "SELECT collection, version FROM npkd_pkd_version WHERE domain = ? ORDER BY collection", arguments: [domain])
+            .map { ($0["collection"], $0["version"]) }
+    }
+}

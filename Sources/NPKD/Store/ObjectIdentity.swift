@@ -1,0 +1,31 @@
+import PKICore
+
+/// How the NPKD recognises the same object, name and key across files: a certificate received twice (in the ICAO master
+/// list and in a country's) is one row; a CSCA key certified by a self-signed and a link certificate is one key.
+enum ObjectIdentity {
+    /// SHA-256 of the bytes as received, upper-case hex.
+    static func fingerprint(_ bytes: some Collection<UInt8>) -> String {
+        HashAlgorithm.sha256.hash(bytes).hexString
+    }
+
+    /// SHA-256 of the subjectPublicKey bits: the same for explicit and named EC parameters, so a CSCA's link and
+    /// self-signed certificates share it.
+    static func keyHash(_ certificate: Certificate) -> String {
+        HashAlgorithm.sha256.hash(certificate.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.bytes).hexString
+    }
+
+    /// A name as relying parties compare it: attribute type and case-folded, space-folded value, sorted, so string
+    /// types and RDN order do not matter (as `DistinguishedName.isEquivalent`).
+    static func nameKey(_ name: DistinguishedName) -> String {
+        name.attributes.map { attribute in
+            let value = (attribute.stringValue ?? attribute.value.description).lowercased()
+                .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            return "\(attribute.type)=\(value)"
+        }.sorted().joined(separator: ",")
+    }
+
+    /// The country an object belongs to: the subject's countryName, else the issuer's; upper-case.
+    static func country(subject: DistinguishedName, issuer: DistinguishedName? = nil) -> String {
+        (subject.countryName ?? issuer?.countryName ?? "").uppercased()
+    }
+}
