@@ -177,8 +177,12 @@ enum CVCLI {
         do {
             return .certificate(try CVCertificate(encoded: bytes))
         } catch let certificateError as CVCAError {
-            if let request = try? CVCertificateRequest(encoded: bytes) { return .request(request) }
-            throw certificateError
+            do {
+                return .request(try CVCertificateRequest(encoded: bytes))
+            } catch let requestError as CVCAError {
+                // A body without a CHAT was meant as a request: its own decoder says what is wrong with it.
+                throw certificateError.reason.contains("expected 7F4C") ? requestError : certificateError
+            }
         }
     }
 
