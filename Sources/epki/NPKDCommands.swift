@@ -317,24 +317,34 @@ struct CSCAMasterListSigner: MasterListSigning {
     }
 }
 
-/// A progress line on stderr: rewritten in place on a terminal, one line per update otherwise.
+/// A progress line on stderr: rewritten in place on a terminal; in a log, one line per tenth of the work.
 enum ProgressLine {
     static let isTerminal = isatty(STDERR_FILENO) != 0
-    static let shown = Mutex(false)
+    /// Whether a line was shown, and the phase and tenth last written to a log.
+    static let state = Mutex<(shown: Bool, phase: String, tenth: Int)>((false, "", -1))
 
     static func handler() -> ImportProgress.Handler {
         { progress in
-            let total = progress.total.map { "/\($0) (\($0 == 0 ? 100 : progress.completed * 100 / $0)%)" } ?? ""
-            let text = "\(progress.phase): \(progress.completed)\(total)"
-            shown.withLock { $0 = true }
+            let percent = progress.total.map { $0 == 0 ? 100 : progress.completed * 100 / $0 }
+            let text = "\(progress.phase): \(progress.completed)" + (progress.total.map { "/\($0) (\(percent ?? 0)%)" } ?? "")
+            let write = state.withLock { state -> Bool in
+                state.shown = true
+                guard !isTerminal else { return true }
+                let tenth = (percent ?? progress.completed / 1000) / 10
+                guard state.phase != progress.phase || tenth > state.tenth else { return false }
+                state.phase = progress.phase
+                state.tenth = tenth
+                return true
+            }
+            guard write else { return }
             FileHandle.standardError.write(Data((isTerminal ? "\r\(text)\u{1B}[K" : "\(text)\n").utf8))
         }
     }
 
     static func finish() {
-        let wasShown = shown.withLock { value in
-            defer { value = false }
-            return value
+        let wasShown = state.withLock { state in
+            defer { state = (false, "", -1) }
+            return state.shown
         }
         if wasShown && isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
