@@ -371,7 +371,7 @@ extension NationalPKD {
         var inserted = 0
         // A bigger page cache for the writer while it fills the index; readers (the service) are not blocked (WAL).
         let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-        if total > 10_000 { try db.execute(sql: "PRAGMA cache_size = -131072") }
+        if total > 10_000 { try db.execute(sql: "PRAGMA cache_size = -65536") }
         defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
         context.progress("CRL entries", 0, total, force: true)
         while let entry = try iterator.next() {
