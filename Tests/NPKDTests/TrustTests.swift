@@ -147,6 +147,29 @@ import TestSupport
         #expect(try fixture.auditActions().contains("npkd.distrust"))
     }
 
+    /// CRL entries are linted while they are indexed: a forbidden entry extension is a finding of the CRL.
+    @Test func crlEntryFindingsAreRecordedWhileIndexing() throws {
+        let fixture = try NPKDFixture()
+        defer { fixture.cleanUp() }
+        let ut = try CountryPKI("UT")
+        try fixture.pkd.trust(ut.csca)
+        // reasonCode keyCompromise (ENUMERATED 1) and invalidityDate: tolerated and forbidden respectively.
+        let extensions = Extensions([Extension(oid: .X509Extension.reasonCode, critical: false, value: [0x0A, 0x01, 0x01][...]),
+                                     Extension(oid: .X509Extension.invalidityDate, critical: false,
+                                               value: Array("\u{18}\u{0F}20270901000000Z".utf8)[...])])
+        let entries = [RevokedCertificate(serialNumber: [0x42][...], revocationDate: try Time(CountryPKI.now), extensions: extensions)]
+        let crl = try CRLBuilder(issuer: ut.csca.subject, thisUpdate: CountryPKI.now, nextUpdate: CountryPKI.now.addingTimeInterval(CountryPKI.day),
+                                 authorityKeyIdentifier: ut.csca.subjectKeyIdentifier ?? [], crlNumber: CRLNumber(1)).sign(entries: entries, with: ut.cscaSigner)
+        _ = try fixture.importBytes(crl.derEncoded, "reasons.crl")
+        let held = try #require(try fixture.pkd.crls().first)
+        #expect(held.status == "current" && held.entries == 1)
+        #expect(held.findings.contains { $0.rule == "9303-12 Table 10: entry reasonCode" && $0.severity == "warning" }, "\(held.findings)")
+        #expect(held.findings.contains { $0.rule == "9303-12 Table 10: entry invalidityDate" && $0.severity == "error" }, "\(held.findings)")
+        // The same findings as the CSCA module's linter over the whole CRL.
+        let linted = Set(ProfileLinter.lint(crl).map(\.rule))
+        #expect(Set(held.findings.map(\.rule)) == linted)
+    }
+
     /// Only CSCA and link certificates can be confirmed as anchors.
     @Test func aDocumentSignerCannotBeAnAnchor() throws {
         let fixture = try NPKDFixture()

@@ -184,7 +184,9 @@ public enum ProfileLinter {
 
     // MARK: - CRLs
 
-    public static func lint(_ crl: CertificateRevocationList, issuer: Certificate? = nil) -> [Finding] {
+    /// `checkingEntries: false` leaves the entries to the caller, who walks them anyway (the NPKD, while it indexes a
+    /// million-entry CRL) and checks each with `lint(entry:)`; everything else is checked here.
+    public static func lint(_ crl: CertificateRevocationList, issuer: Certificate? = nil, checkingEntries: Bool = true) -> [Finding] {
         var findings: [Finding] = []
         func error(_ rule: String, _ message: String) { findings.append(Finding(severity: .error, rule: rule, message: message)) }
         func warning(_ rule: String, _ message: String) { findings.append(Finding(severity: .warning, rule: rule, message: message)) }
@@ -216,21 +218,15 @@ public enum ProfileLinter {
         if crl.hasRevokedCertificatesField, (try? crl.entryCount()) == 0 {
             error("9303-12 Table 9: revokedCertificates", "present but empty; omit it when nothing is revoked")
         }
-        let forbiddenEntry: [(ASN1ObjectIdentifier, String)] = [
-            (.X509Extension.reasonCode, "reasonCode"), (.X509Extension.holdInstructionCode, "holdInstructionCode"),
-            (.X509Extension.invalidityDate, "invalidityDate"), (.X509Extension.certificateIssuer, "certificateIssuer"),
-        ]
-        var reported = Set<String>()
-        do {
-            try crl.forEachEntry { entry in
-                for (oid, name) in forbiddenEntry where entry.extensions?[oid] != nil && reported.insert(name).inserted {
-                    // The PKD tolerates reasonCode in practice; the profile forbids it.
-                    if name == "reasonCode" { warning("9303-12 Table 10: entry \(name)", "forbidden by the profile (tolerated by the PKD)") }
-                    else { error("9303-12 Table 10: entry \(name)", "forbidden") }
+        if checkingEntries {
+            var reported = Set<String>()
+            do {
+                try crl.forEachEntry { entry in
+                    for finding in lint(entry: entry) where reported.insert(finding.rule).inserted { findings.append(finding) }
                 }
+            } catch {
+                findings.append(Finding(severity: .error, rule: "RFC 5280 §5.1", message: "\(error)"))
             }
-        } catch {
-            findings.append(Finding(severity: .error, rule: "RFC 5280 §5.1", message: "\(error)"))
         }
         if let issuer {
             if let aki = crl.authorityKeyIdentifier, let ski = issuer.subjectKeyIdentifier, aki != ski {
@@ -241,6 +237,21 @@ public enum ProfileLinter {
             }
         }
         return findings
+    }
+
+    /// One CRL entry: Doc 9303-12 Table 10 forbids reasonCode, holdInstructionCode, invalidityDate and certificateIssuer.
+    public static func lint(entry: RevokedCertificate) -> [Finding] {
+        guard let extensions = entry.extensions else { return [] }
+        let forbidden: [(ASN1ObjectIdentifier, String)] = [
+            (.X509Extension.reasonCode, "reasonCode"), (.X509Extension.holdInstructionCode, "holdInstructionCode"),
+            (.X509Extension.invalidityDate, "invalidityDate"), (.X509Extension.certificateIssuer, "certificateIssuer"),
+        ]
+        return forbidden.filter { extensions[$0.0] != nil }.map { _, name in
+            // The PKD tolerates reasonCode in practice; the profile forbids it.
+            name == "reasonCode"
+                ? Finding(severity: .warning, rule: "9303-12 Table 10: entry \(name)", message: "forbidden by the profile (tolerated by the PKD)")
+                : Finding(severity: .error, rule: "9303-12 Table 10: entry \(name)", message: "forbidden")
+        }
     }
 
     // MARK: - Signed lists

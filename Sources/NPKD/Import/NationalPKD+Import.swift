@@ -310,9 +310,6 @@ extension NationalPKD {
             context.summary.duplicatesMerged += 1
             return
         }
-        var findings = ProfileLinter.lint(crl).map { FindingRecord(severity: $0.severity.rawValue, rule: $0.rule, message: $0.message) }
-        if let pkdConformance { findings.append(FindingRecord(severity: "error", rule: "ICAO PKD nc-data", message: pkdConformance)) }
-        let errors = findings.filter { $0.severity == "error" }.count
         let issuer = try crlIssuer(db, crl)
         var status = issuer == nil ? "unverified" : "current"
         if let issuer, let current = try NPKDRepository.currentCRL(db, domain: domain, issuerKeyHash: issuer.keyHash),
@@ -320,6 +317,12 @@ extension NationalPKD {
             status = "superseded"
             context.summary.notes.append("CRL \(crl.crlNumber?.bytes.hexString ?? "?") of \(crl.issuer) is older than the one held (\(current.crlNumber ?? "?")); kept as superseded")
         }
+        // A current CRL's entries are linted while they are indexed: one pass over a million entries, not two.
+        var findings = ProfileLinter.lint(crl, checkingEntries: status != "current").map {
+            FindingRecord(severity: $0.severity.rawValue, rule: $0.rule, message: $0.message)
+        }
+        if let pkdConformance { findings.append(FindingRecord(severity: "error", rule: "ICAO PKD nc-data", message: pkdConformance)) }
+        let errors = findings.filter { $0.severity == "error" }.count
         let id = try NPKDRepository.insertCRL(db, domain: domain, NPKDRepository.NewCRL(
             fingerprint: fingerprint, country: ObjectIdentity.country(subject: crl.issuer), crl: crl,
             issuerKey: ObjectIdentity.nameKey(crl.issuer), issuerKeyHash: issuer?.keyHash, issuerCertificateID: issuer?.id, status: status,
@@ -369,12 +372,18 @@ extension NationalPKD {
         var iterator = crl.entries()
         var seen = 0
         var inserted = 0
+        var entryFindings: [FindingRecord] = []
         // A bigger page cache for the writer while it fills the index; readers (the service) are not blocked (WAL).
         let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
         if total > 10_000 { try db.execute(sql: "PRAGMA cache_size = -65536") }
         defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
         context.progress("CRL entries", 0, total, force: true)
         while let entry = try iterator.next() {
+            if entry.extensions != nil {
+                for finding in ProfileLinter.lint(entry: entry) where !entryFindings.contains(where: { $0.rule == finding.rule }) {
+                    entryFindings.append(FindingRecord(severity: finding.severity.rawValue, rule: finding.rule, message: finding.message))
+                }
+            }
             batch.append((RevocationKey.serial(entry.serialNumber), entry.revocationDate.date.timeIntervalSince1970))
             seen += 1
             if batch.count == batchSize {
@@ -389,6 +398,7 @@ extension NationalPKD {
             context.summary.notes.append("CRL of \(crl.issuer): \(seen - inserted) serial number(s) listed twice")
         }
         try NPKDRepository.setCRLEntryCount(db, id: crlID, entries: inserted)
+        if !entryFindings.isEmpty { try NPKDRepository.addCRLFindings(db, id: crlID, entryFindings) }
         return inserted
     }
 

@@ -416,6 +416,14 @@ enum NPKDRepository {
         return db.lastInsertedRowID
     }
 
+    /// Findings about the entries, found while they were indexed.
+    static func addCRLFindings(_ db: Database, id: Int64, _ findings: [FindingRecord]) throws {
+        let held = FindingRecord.decode(try String.fetchOne(db, sql: "SELECT findings FROM npkd_crl WHERE id = ?", arguments: [id]) ?? "[]")
+        let merged = held + findings.filter { !held.contains($0) }
+        try db.execute(sql: "UPDATE npkd_crl SET findings = ?, errors = ? WHERE id = ?",
+                       arguments: [FindingRecord.encode(merged), merged.filter { $0.severity == "error" }.count, id])
+    }
+
     static func setCRLEntryCount(_ db: Database, id: Int64, entries: Int) throws {
         try db.execute(sql: "UPDATE npkd_crl SET entries = ? WHERE id = ?", arguments: [entries, id])
     }
