@@ -45,7 +45,9 @@ public struct PassiveAuthentication: Sendable {
     private let cache: ChainCache?
 
     /// `trustSource` nil verifies everything but the DS chain and revocation (reported as not checked).
-    /// `cacheChainResults` keeps verified DS chains, for verifiers that see many documents of one DS.
+    /// `cacheChainResults` keeps verified DS chains (not revocation, which is asked every time), for verifiers that
+    /// see many documents of one DS; a trust source whose CSCAs change (a CSCA withdrawn from the NPKD) needs a
+    /// new verifier, or no cache.
     public init(trustSource: (any TrustSource)?, clock: any PKIClock = SystemClock(), cacheChainResults: Bool = true) {
         self.trustSource = trustSource
         self.clock = clock
