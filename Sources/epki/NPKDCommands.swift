@@ -46,9 +46,9 @@ struct NPKDCommand: ParsableCommand {
             let handler: ImportProgress.Handler? = progress ? ProgressLine.handler() : nil
             var failures = 0
             var summaries: [[String: Any]] = []
-            for (index, file) in files.enumerated() {
+            for file in files {
                 do {
-                    let summary = try pkd.importFile(atPath: file, options: ImportOptions(trustSigners: index == 0 ? signers : [], progress: handler))
+                    let summary = try pkd.importFile(atPath: file, options: ImportOptions(trustSigners: signers, progress: handler))
                     if progress { ProgressLine.finish() }
                     if json {
                         let data = try JSONEncoder().encode(summary)
