@@ -2,18 +2,32 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--seconds N]
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
     dependencies: [
         .package(name: "epki", path: ".."),
+        // The same pin as the root package. Used only to bulk-insert the revoked certificates of the CRL benchmark
+        // into the CSCA's store within one transaction.
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
+        // The reference side of the PKCS#11 benchmark: C_SignInit + C_Sign through p11-kit, one session per thread.
+        .target(
+            name: "RawPKCS11",
+            cSettings: [.unsafeFlags(["-I/usr/include/p11-kit-1"])],
+            linkerSettings: [.linkedLibrary("p11-kit"), .linkedLibrary("pthread")]
+        ),
         .executableTarget(
             name: "PKICoreBenchmarks",
             dependencies: [
+                "RawPKCS11",
                 .product(name: "PKICore", package: "epki"),
+                .product(name: "PKCS11", package: "epki"),
+                .product(name: "Store", package: "epki"),
+                .product(name: "CSCA", package: "epki"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

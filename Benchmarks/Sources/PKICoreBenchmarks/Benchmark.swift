@@ -1,33 +1,64 @@
-// PKICoreBenchmarks: what PKICore's signing paths cost next to the raw OpenSSL primitive.
+// PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Every signing-bound figure is a ratio to `openssl speed` measured in the same run on the same machine.
-// The time per item is split into rounds; each round runs `openssl speed` and then the epki loop for the same
-// number of seconds, so that a change of machine load during the run hits both sides alike. The table keeps
-// the best round of each side (the least disturbed one) and shows the spread of the per-round ratios.
+// Three sections, each runnable alone with `--only`:
+//   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
+//           (CoreBenchmarks below).
+//   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
+//           same token (PKCS11Benchmarks.swift, Sources/RawPKCS11).
+//   csca    CountrySigningCA: DS issuance through the store, revocation, and CRL generation over N revoked
+//           certificates (CSCABenchmarks.swift).
 //
-// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--seconds N] [--rounds R] [--crl-entries N]
+// Every signing-bound figure is a ratio to a reference measured in the same run on the same machine. The time per
+// item is split into rounds; each round runs the reference next to the epki loop, so that a change of machine load
+// during the run hits both sides alike. The tables give the ratio of the best round of each side, the median of the
+// per-round ratios and their spread. Both sides always use the same clock: CPU time (the default for `core`,
+// robust on a shared machine) or wall-clock time; see BENCHMARKS.md, "Method".
+//
+// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca] [--seconds N] [--rounds R]
 
 import Foundation
 import PKICore
 
 // MARK: - Options
 
+enum Section: String, CaseIterable {
+    case core, pkcs11, csca
+}
+
 struct Options {
-    var seconds = 3
-    var rounds = 3
+    var seconds = 5
+    var rounds = 5
     var crlEntries = 100_000
     var openssl = "openssl"
+    var sections: [Section] = Section.allCases
+    var module = "/usr/lib/softhsm/libsofthsm2.so"
+    var softhsmUtil = "softhsm2-util"
+    var pkcs11Keys = ["p256", "brainpoolp256r1", "rsa3072"]
+    var clock = TimeBase.cpu
+    var keep = false
 
     /// Whole seconds per round (`openssl speed -seconds` takes an integer).
     var roundSeconds: Int { max(1, seconds / rounds) }
 
     static let usage = """
-        usage: PKICoreBenchmarks [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
+        usage: PKICoreBenchmarks [--only LIST] [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
+                                 [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
+                                 [--keep]
 
-          --seconds N       measuring time per item and per side (openssl speed, epki loop); default 3
-          --rounds R        split it into R alternating openssl/epki rounds of max(1, N/R) s; default 3
-          --crl-entries N   entries in the benchmark CRL; default 100000
-          --openssl PATH    the openssl command to compare with; default: openssl from PATH
+          --only LIST            comma-separated sections: core, pkcs11, csca; default: all three, in that order
+          --seconds N            measuring time per item and per side; default 5
+          --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
+          --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
+                                 in the CSCA's store); default 100000
+          --openssl PATH         the openssl command to compare with; default: openssl from PATH
+          --clock cpu|wall       time base of the core section: the measuring thread's CPU time against
+                                 `openssl speed`'s user CPU time (default; robust on a shared machine), or wall
+                                 time against `openssl speed -elapsed`. The pkcs11 and csca sections report
+                                 both (wall clock for throughput, CPU time for the cost per operation).
+          --module PATH          PKCS#11 module of the pkcs11 section; default /usr/lib/softhsm/libsofthsm2.so
+          --softhsm2-util PATH   makes the pkcs11 section's private token; default: softhsm2-util from PATH
+          --pkcs11-keys LIST     the pkcs11 section's keys: p256, brainpoolp256r1, rsa3072; default: all three
+          --keep                 keep the temporary token and data directories (their paths are printed)
         """
 
     init(arguments: [String]) throws {
@@ -47,6 +78,27 @@ struct Options {
             case "--rounds", "-r": rounds = try positive(argument)
             case "--crl-entries": crlEntries = try positive(argument)
             case "--openssl": openssl = try value(argument)
+            case "--clock":
+                let text = try value(argument)
+                guard let base = TimeBase(rawValue: text) else { throw UsageError("--clock: '\(text)' is neither cpu nor wall") }
+                clock = base
+            case "--only":
+                let list = try value(argument)
+                sections = try list.split(separator: ",").map { name in
+                    guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca)")
+                    }
+                    return section
+                }
+                guard !sections.isEmpty else { throw UsageError("--only needs at least one section") }
+            case "--module": module = try value(argument)
+            case "--softhsm2-util": softhsmUtil = try value(argument)
+            case "--pkcs11-keys":
+                pkcs11Keys = try value(argument).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                for key in pkcs11Keys where !["p256", "brainpoolp256r1", "rsa3072"].contains(key) {
+                    throw UsageError("--pkcs11-keys: unknown key '\(key)' (p256, brainpoolp256r1, rsa3072)")
+                }
+            case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
             }
@@ -61,28 +113,49 @@ struct UsageError: Error, CustomStringConvertible {
 
 // MARK: - Timing
 
+/// What a rate is divided by: wall-clock time, or the CPU time of the measuring thread (user + system).
+enum TimeBase: String {
+    case wall, cpu
+}
+
+/// The CPU time (user + system) the calling thread has used so far, in seconds.
+func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
 struct Rate {
     let operations: Int
     let elapsed: Duration
+    /// CPU time of the measuring thread over the same interval.
+    var cpuSeconds: Double = 0
 
-    var seconds: Double {
-        let c = elapsed.components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
+    var seconds: Double { durationSeconds(elapsed) }
 
     var perSecond: Double { Double(operations) / seconds }
+    var perCPUSecond: Double { Double(operations) / max(cpuSeconds, 1e-9) }
+
+    func per(_ base: TimeBase) -> Double { base == .wall ? perSecond : perCPUSecond }
 }
 
 /// Runs `body` repeatedly for `seconds` of wall time (monotonic clock), after a short warm-up, and returns how
 /// many calls completed. `body` returns a value folded into `sink` so the optimiser cannot drop the work.
 func measure(seconds: Int, sink: inout Int, _ body: () throws -> Int) rethrows -> Rate {
+    try measure(for: .seconds(seconds), warmup: .milliseconds(250), sink: &sink, body)
+}
+
+/// Runs `body` for at least `warmup` (and at least once), then repeatedly for `duration` of wall time; the rate
+/// records the calls, the wall time and the thread's CPU time of the measured part.
+func measure(for duration: Duration, warmup: Duration, sink: inout Int, _ body: () throws -> Int) rethrows -> Rate {
     let clock = ContinuousClock()
-    // Warm-up: at least one call, and up to a quarter second, so caches and lazy OpenSSL state are primed.
-    let warmupEnd = clock.now + .milliseconds(250)
+    // Warm-up: at least one call, so caches and lazy OpenSSL state are primed.
+    let warmupEnd = clock.now + warmup
     repeat { sink &+= try body() } while clock.now < warmupEnd
 
+    let cpuStart = threadCPUSeconds()
     let start = clock.now
-    let deadline = start + .seconds(seconds)
+    let deadline = start + duration
     var count = 0
     var now = start
     repeat {
@@ -90,7 +163,70 @@ func measure(seconds: Int, sink: inout Int, _ body: () throws -> Int) rethrows -
         count += 1
         now = clock.now
     } while now < deadline
-    return Rate(operations: count, elapsed: now - start)
+    return Rate(operations: count, elapsed: now - start, cpuSeconds: threadCPUSeconds() - cpuStart)
+}
+
+/// Results written by several threads, each into its own slot.
+final class Slots<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [T?]
+
+    init(_ count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: T) { lock.withLock { values[index] = value } }
+    var all: [T?] { lock.withLock { values } }
+}
+
+/// What `measureParallel` returns: the sum of the per-thread rates (wall time), the mean measured time per
+/// thread, and the calls and CPU time (user + system) of all threads together.
+struct ParallelRate {
+    var rate = 0.0
+    var seconds = 0.0
+    var operations = 0
+    var cpuSeconds = 0.0
+}
+
+/// Runs `body(threadIndex, callNumber)` on `threads` new threads at once, each through `measure` (warm-up, then
+/// `duration` of wall time). The threads are released together after all have started. `callNumber` counts the
+/// calls of each thread (1, 2, …), for cycling through inputs without shared state.
+func measureParallel(threads: Int, duration: Duration, warmup: Duration, sink: inout Int,
+                     _ body: @escaping @Sendable (Int, Int) throws -> Int) throws -> ParallelRate {
+    let results = Slots<Result<(Rate, Int), any Error>>(threads)
+    let group = DispatchGroup()
+    let ready = DispatchSemaphore(value: 0)
+    let go = DispatchSemaphore(value: 0)
+    for index in 0..<threads {
+        group.enter()
+        let thread = Thread {
+            ready.signal()
+            go.wait()
+            var localSink = 0
+            var call = 0
+            let result = Result { () throws -> (Rate, Int) in
+                let rate = try measure(for: duration, warmup: warmup, sink: &localSink) {
+                    call &+= 1
+                    return try body(index, call)
+                }
+                return (rate, localSink)
+            }
+            results.set(index, result)
+            group.leave()
+        }
+        thread.start()
+    }
+    for _ in 0..<threads { ready.wait() }
+    for _ in 0..<threads { go.signal() }
+    group.wait()
+    var total = ParallelRate()
+    for result in results.all {
+        let (rate, localSink) = try result!.get()  // every thread sets its slot before leaving the group
+        total.rate += rate.perSecond
+        total.seconds += rate.seconds / Double(threads)
+        total.operations += rate.operations
+        total.cpuSeconds += rate.cpuSeconds
+        sink &+= localSink
+    }
+    return total
 }
 
 // MARK: - openssl speed
@@ -106,15 +242,20 @@ enum SpeedTarget {
     case rsa(bits: Int)
 }
 
-/// Runs `openssl speed -seconds S ALG` and returns its combined stdout and stderr.
-func runOpenSSLSpeed(_ openssl: String, algorithm: String, seconds: Int) throws -> String {
+/// Runs `openssl speed [-elapsed] -seconds S ALG` and returns its combined stdout and stderr.
+///
+/// Without `-elapsed`, `openssl speed` divides by the process's user CPU time; with it, by wall-clock time. The
+/// epki side must use the same base: on a shared machine the two differ a lot (at a load average of 14 on
+/// 2 cores, P-256 signing reads 51,700/s in CPU time against 17,400/s in wall time).
+func runOpenSSLSpeed(_ openssl: String, algorithm: String, seconds: Int, base: TimeBase) throws -> String {
     let process = Process()
+    let arguments = ["speed"] + (base == .wall ? ["-elapsed"] : []) + ["-seconds", String(seconds), algorithm]
     if openssl.contains("/") {
         process.executableURL = URL(fileURLWithPath: openssl)
-        process.arguments = ["speed", "-seconds", String(seconds), algorithm]
+        process.arguments = arguments
     } else {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [openssl, "speed", "-seconds", String(seconds), algorithm]
+        process.arguments = [openssl] + arguments
     }
     let pipe = Pipe()
     process.standardOutput = pipe
@@ -195,10 +336,17 @@ struct Row {
     var bestEPKI: Double { epki.max() ?? 0 }
     var bestOpenSSL: Double? { openssl.max() }
     var ratio: Double? { bestOpenSSL.map { bestEPKI / $0 } }
-    var ratioRange: (Double, Double)? {
+    /// epki / reference of each round, sorted.
+    var roundRatios: [Double]? {
         guard !openssl.isEmpty, openssl.count == epki.count else { return nil }
-        let ratios = zip(epki, openssl).map { $0 / $1 }
-        return (ratios.min()!, ratios.max()!)
+        return zip(epki, openssl).map { $0 / $1 }.sorted()
+    }
+    var ratioRange: (Double, Double)? { roundRatios.map { ($0.first!, $0.last!) } }
+    /// The median of the per-round ratios (the mean of the middle two for an even count): each round pairs
+    /// measurements taken seconds apart, so a load spike hits one round rather than one side.
+    var medianRatio: Double? {
+        guard let r = roundRatios else { return nil }
+        return r.count % 2 == 1 ? r[r.count / 2] : (r[r.count / 2 - 1] + r[r.count / 2]) / 2
     }
 }
 
@@ -208,17 +356,19 @@ func format(_ value: Double) -> String {
     return String(format: "%.2f", value)
 }
 
-func table(_ rows: [Row]) -> String {
+/// A Markdown table of rows; `reference` names the comparison column (`OpenSSL`, `raw PKCS#11`).
+func table(_ rows: [Row], unit: String = "ops/s", reference: String = "OpenSSL") -> String {
     var lines = [
-        "| Operation | epki ops/s | OpenSSL ops/s | Ratio (epki / OpenSSL) | Per-round ratios |",
-        "|---|---:|---:|---:|---:|",
+        "| Operation | epki \(unit) | \(reference) \(unit) | Ratio (epki / \(reference)), best rounds | Median of per-round ratios | Per-round ratios |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows {
         let openssl = row.bestOpenSSL.map(format) ?? "—"
         let ratio = row.ratio.map { String(format: "%.3f", $0) } ?? "—"
+        let median = row.medianRatio.map { String(format: "%.3f", $0) } ?? "—"
         let range = row.ratioRange.map { String(format: "%.2f–%.2f", $0.0, $0.1) } ?? "—"
         let name = row.note.isEmpty ? row.operation : "\(row.operation) (\(row.note))"
-        lines.append("| \(name) | \(format(row.bestEPKI)) | \(openssl) | \(ratio) | \(range) |")
+        lines.append("| \(name) | \(format(row.bestEPKI)) | \(openssl) | \(ratio) | \(median) | \(range) |")
     }
     return lines.joined(separator: "\n")
 }
@@ -236,17 +386,38 @@ func machineDescription(openssl: String) -> String {
     return "cores: \(ProcessInfo.processInfo.activeProcessorCount), CPU: \(cpu), \(version), load average: \(load)"
 }
 
-func runCommand(_ command: String, _ arguments: [String]) throws -> String {
+func runCommand(_ command: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    try runProcess(command, arguments, environment: environment).output
+}
+
+/// Runs a command (a path, or a name looked up in PATH) and returns its exit status and combined output.
+func runProcess(_ command: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: command.contains("/") ? command : "/usr/bin/env")
     process.arguments = command.contains("/") ? arguments : [command] + arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A new directory under the system's temporary directory.
+func temporaryDirectory(_ label: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A duration in seconds.
+func durationSeconds(_ duration: Duration) -> Double {
+    let c = duration.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
 }
 
 // MARK: - Fixtures
@@ -308,7 +479,31 @@ func revokedEntries(count: Int, date: Date) throws -> [RevokedCertificate] {
 struct PKICoreBenchmarks {
     static func main() {
         do {
-            try run(Options(arguments: Array(CommandLine.arguments.dropFirst())))
+            let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
+            let machineBefore = machineDescription(openssl: options.openssl)
+            log("machine: \(machineBefore)")
+            log("sections: \(options.sections.map(\.rawValue).joined(separator: ", ")); \(options.rounds) rounds of \(options.roundSeconds) s per item and side")
+            var sink = 0
+            for section in options.sections {
+                log("== \(section.rawValue)")
+                let report: String
+                switch section {
+                case .core: report = try CoreBenchmarks.run(options, sink: &sink)
+                case .pkcs11: report = try PKCS11Benchmarks.run(options, sink: &sink)
+                case .csca: report = try CSCABenchmarks.run(options, sink: &sink)
+                }
+                print(report)
+                print("")
+                fflush(nil)  // flush stdout (naming `stdout` is not concurrency-safe in Swift 6)
+            }
+            let machineAfter = machineDescription(openssl: options.openssl)
+            log("machine after the run: \(machineAfter)")
+            print("""
+                Machine before: \(machineBefore)
+                Machine after:  \(machineAfter)
+
+                (sink \(sink & 0xFFFF))
+                """)
         } catch let error as UsageError {
             log("error: \(error)\n\n\(Options.usage)")
             exit(2)
@@ -317,7 +512,12 @@ struct PKICoreBenchmarks {
             exit(1)
         }
     }
+}
 
+// MARK: - Core
+
+/// Section `core`: PKICore against `openssl speed`.
+enum CoreBenchmarks {
     struct SignatureCase {
         let name: String
         let key: KeySpecification
@@ -326,8 +526,8 @@ struct PKICoreBenchmarks {
         let target: SpeedTarget
     }
 
-    static func opensslRates(_ options: Options, _ algorithm: String, _ target: SpeedTarget) throws -> OpenSSLRates {
-        let output = try runOpenSSLSpeed(options.openssl, algorithm: algorithm, seconds: options.roundSeconds)
+    static func opensslRates(_ options: Options, _ algorithm: String, _ target: SpeedTarget, base: TimeBase) throws -> OpenSSLRates {
+        let output = try runOpenSSLSpeed(options.openssl, algorithm: algorithm, seconds: options.roundSeconds, base: base)
         guard let rates = parseSpeed(output, target: target) else {
             throw UsageError("cannot find the \(algorithm) figures in the openssl speed output:\n\(output)")
         }
@@ -343,21 +543,16 @@ struct PKICoreBenchmarks {
         var openssl: [Double] = []
         for round in 1...options.rounds {
             log("  round \(round)/\(options.rounds): openssl speed \(opensslAlgorithm), then epki \(name)")
-            openssl.append(try opensslRates(options, opensslAlgorithm, target).sign)
-            epki.append(try measure(seconds: options.roundSeconds, sink: &sink, body).perSecond)
+            openssl.append(try opensslRates(options, opensslAlgorithm, target, base: options.clock).sign)
+            epki.append(try measure(seconds: options.roundSeconds, sink: &sink, body).per(options.clock))
         }
         return Row(operation: name, epki: epki, openssl: openssl, note: "vs. raw sign")
     }
 
-    static func run(_ options: Options) throws {
+    static func run(_ options: Options, sink: inout Int) throws -> String {
         let seconds = options.roundSeconds
-        var sink = 0
         var rows: [Row] = []
         let messages = makeMessages()
-        let machineBefore = machineDescription(openssl: options.openssl)
-
-        log("machine: \(machineBefore)")
-        log("\(options.rounds) rounds of \(seconds) s per item and side")
 
         let p256 = SpeedTarget.ecdsa(bits: 256, label: "nistp256")
         let brainpool = SpeedTarget.ecdsa(bits: 256, label: "brainpoolP256r1")
@@ -384,13 +579,13 @@ struct PKICoreBenchmarks {
             var opensslSign: [Double] = [], opensslVerify: [Double] = []
             for round in 1...options.rounds {
                 log("  round \(round)/\(options.rounds): openssl speed \(item.opensslAlgorithm), then epki sign/verify \(item.name)")
-                let reference = try opensslRates(options, item.opensslAlgorithm, item.target)
+                let reference = try opensslRates(options, item.opensslAlgorithm, item.target, base: options.clock)
                 opensslSign.append(reference.sign)
                 opensslVerify.append(reference.verify)
                 signRates.append(try measure(seconds: seconds, sink: &sink) {
                     index &+= 1
                     return try signer.sign(messages[index & 15], algorithm: item.algorithm).count
-                }.perSecond)
+                }.per(options.clock))
                 verifyRates.append(try measure(seconds: seconds, sink: &sink) {
                     index &+= 1
                     let i = index & 15
@@ -398,7 +593,7 @@ struct PKICoreBenchmarks {
                         throw UsageError("a freshly made \(item.name) signature does not verify")
                     }
                     return 1
-                }.perSecond)
+                }.per(options.clock))
             }
             rows.append(Row(operation: "Sign: \(item.name)", epki: signRates, openssl: opensslSign))
             rows.append(Row(operation: "Verify: \(item.name)", epki: verifyRates, openssl: opensslVerify))
@@ -473,6 +668,8 @@ struct PKICoreBenchmarks {
             }
             let bytes = crl.encoded
 
+            // Each CRL's time in the chosen base: wall clock, or this thread's CPU time.
+            let base = options.clock
             func timeEach(_ body: () throws -> Int) rethrows -> [Double] {
                 let clock = ContinuousClock()
                 sink &+= try body()  // warm-up
@@ -480,9 +677,9 @@ struct PKICoreBenchmarks {
                 let end = clock.now + .seconds(crlTime)
                 repeat {
                     let start = clock.now
+                    let cpuStart = threadCPUSeconds()
                     sink &+= try body()
-                    let c = (clock.now - start).components
-                    times.append(Double(c.seconds) + Double(c.attoseconds) * 1e-18)
+                    times.append(base == .wall ? durationSeconds(clock.now - start) : threadCPUSeconds() - cpuStart)
                 } while clock.now < end
                 return times.sorted()
             }
@@ -500,9 +697,9 @@ struct PKICoreBenchmarks {
                 let median = times[times.count / 2]
                 let best = times[0]
                 let row = Row(operation: "\(what), \(crlEntries) entries", epki: [Double(crlEntries) / median], openssl: [],
-                              note: String(format: "entries/s; %.3f s per CRL, median of %d", median, times.count))
-                let line = String(format: "  %@: %d runs, median %.3f s (%.0f entries/s), best %.3f s (%.0f entries/s), worst %.3f s",
-                                  what, times.count, median, Double(crlEntries) / median, best, Double(crlEntries) / best, times.last!)
+                              note: String(format: "entries/s; %.3f s per CRL (%@ time), median of %d", median, base.rawValue, times.count))
+                let line = String(format: "  %@ (%@ time): %d runs, median %.3f s (%.0f entries/s), best %.3f s (%.0f entries/s), worst %.3f s",
+                                  what, base.rawValue, times.count, median, Double(crlEntries) / median, best, Double(crlEntries) / best, times.last!)
                 return (row, line)
             }
             let (buildRow, buildLine) = describe("Build + sign CRL (P-256)", build)
@@ -515,19 +712,15 @@ struct PKICoreBenchmarks {
             ]
         }
 
-        let machineAfter = machineDescription(openssl: options.openssl)
-        log("machine after the run: \(machineAfter)")
-        print("""
-            PKICore benchmarks: \(options.rounds) rounds × \(seconds) s per item and side (`openssl speed -seconds \(seconds)` \
-            before each epki round); best round of each side shown.
-
-            Machine before: \(machineBefore)
-            Machine after:  \(machineAfter)
-
-            """)
-        print(table(rows))
-        print("")
-        for line in crlSummary { print(line) }
-        print("\n(sink \(sink & 0xFFFF))")
+        var report = [
+            "## core: PKICore against `openssl speed`",
+            "",
+            "\(options.rounds) rounds × \(seconds) s per item and side (`openssl speed \(options.clock == .wall ? "-elapsed " : "")-seconds \(seconds)` before each epki round); best round of each side shown. Time base: \(options.clock == .cpu ? "CPU time (epki: the measuring thread's user + system time; openssl speed: its user time)" : "wall clock on both sides").",
+            "",
+            table(rows),
+            "",
+        ]
+        report += crlSummary
+        return report.joined(separator: "\n")
     }
 }
