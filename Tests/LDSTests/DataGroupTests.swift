@@ -38,6 +38,16 @@ import TestSupport
         #expect(throws: LDSError(.invalidValue, "")) { try EFCOM(ldsVersion: "1.7", dataGroups: []) }
     }
 
+    @Test func dataGroupsWithoutAModelAreKeptAsTheirTLV() throws {
+        // DG5 (displayed portrait): 65 L 02 01 01 5F40 L <image>; read and written back whole.
+        let dg5: [UInt8] = [0x65, 0x0A, 0x02, 0x01, 0x01, 0x5F, 0x40, 0x04, 0xFF, 0xD8, 0xFF, 0xD9]
+        let file = try LDSFile(bytes: dg5)
+        #expect(file.name == "DG5" && file.dataGroup?.contents == "displayed portrait")
+        #expect(try file.encode() == dg5)
+        #expect(DataGroupNumber(2)?.tag == 0x75 && DataGroupNumber(2)?.fileIdentifier == 0x0102 && DataGroupNumber(tag: 0x76)?.value == 4)
+        #expect(DataGroupNumber(17) == nil && DataGroupNumber(tag: 0x77) == nil)
+    }
+
     @Test func dg1KeepsANonMinimalLengthForm() throws {
         // A chip that wrote "81 5B" for the 91-byte DG1 must get "81 5B" back, or the SOD hash would not match.
         let dg1 = try TestSupport.vector("pymrtd/DG1_BSI_TR03105-5.bin")

@@ -82,6 +82,17 @@ import TestSupport
         #expect(mrz.isValid, "\(mrz.findings)")
     }
 
+    @Test func dg1OfEveryFormatRoundTrips() throws {
+        for lines in [Self.td1, Self.td2, Self.td3] {
+            let bytes = DG1(mrz: try MRZ(lines: lines)).encode()
+            #expect(bytes.count == 5 + lines.joined().count + (lines.joined().count > 127 ? 1 : 0) || bytes.count == 7 + lines.joined().count)
+            let read = try DG1(bytes: bytes)
+            #expect(read.mrz.lines == lines)
+            #expect(read.encode() == bytes)
+            #expect(try LDSFile(bytes: bytes).dataGroup?.value == 1)
+        }
+    }
+
     @Test func realDG1OfTheBSIReferenceDataReads() throws {
         let dg1 = try DG1(bytes: TestSupport.vector("pymrtd/DG1_BSI_TR03105-5.bin"))
         #expect(dg1.mrz.format == .td3)
