@@ -32,8 +32,10 @@ public struct PKCS11Error: Error, Hashable, CustomStringConvertible, Sendable {
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     /// Maps a CK_RV to an error that names both the operation and the CKR_ constant.
-    static func check(_ rv: CK_RV, _ operation: String) throws {
+    /// The operation text is built only on failure: signing calls this twice per signature.
+    static func check(_ rv: CK_RV, _ operation: @autoclosure () -> String) throws {
         guard rv != CK_RV(CKR_OK) else { return }
+        let operation = operation()
         let name = Self.names[UInt(rv)] ?? "CKR_0x\(String(UInt(rv), radix: 16))"
         let code: Code
         var hint = ""

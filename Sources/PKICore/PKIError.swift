@@ -54,15 +54,16 @@ public struct PKIError: Error, Hashable, CustomStringConvertible, Sendable {
     }
 
     /// Runs a decoder and turns whatever ASN.1 error it throws into a `malformedEncoding` naming the structure.
-    public static func decoding<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    /// `what` is only built when decoding fails: per-entry decoders of a million-entry CRL call this in a loop.
+    public static func decoding<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as PKIError {
             throw error
         } catch let error as ASN1Error {
-            throw PKIError.malformed(what, Self.describe(error))
+            throw PKIError.malformed(what(), Self.describe(error))
         } catch {
-            throw PKIError.malformed(what, "\(error)")
+            throw PKIError.malformed(what(), "\(error)")
         }
     }
 

@@ -17,6 +17,8 @@ public protocol KeyProvider: Sendable {
 public struct SoftwareKeyProvider: KeyProvider {
     public let store: EPKIStore
     let passphrase: Passphrase?
+    /// Keys decrypted once per provider: PBKDF2 on every issuance would be half of its cost.
+    private let cache = SignerCache()
 
     public init(store: EPKIStore, passphrase: Passphrase?) {
         self.store = store
@@ -40,10 +42,19 @@ public struct SoftwareKeyProvider: KeyProvider {
             throw CSCAError(.policyViolation, "cannot write the key file \(file.path)")
         }
         let reference = "file:keys/\(domain)/\(file.lastPathComponent)"
-        return (reference, SoftwareSigner(key: key))
+        let signer = SoftwareSigner(key: key)
+        cache[reference] = signer
+        return (reference, signer)
     }
 
     public func signer(for reference: String) throws -> any Signer {
+        if let cached = cache[reference] { return cached }
+        let signer = try loadSigner(reference)
+        cache[reference] = signer
+        return signer
+    }
+
+    private func loadSigner(_ reference: String) throws -> any Signer {
         guard reference.hasPrefix("file:") else {
             throw CSCAError(.policyViolation, "key \(reference) is not a software key; this operation needs the HSM it lives in")
         }
@@ -53,5 +64,16 @@ public struct SoftwareKeyProvider: KeyProvider {
             throw CSCAError(.policyViolation, "the key file \(path) is missing")
         }
         return SoftwareSigner(key: try PrivateKey(encoded: Array(data), passphrase: passphrase))
+    }
+}
+
+/// Signers by key reference, shared by copies of a provider.
+final class SignerCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signers: [String: any Signer] = [:]
+
+    subscript(reference: String) -> (any Signer)? {
+        get { lock.lock(); defer { lock.unlock() }; return signers[reference] }
+        set { lock.lock(); signers[reference] = newValue; lock.unlock() }
     }
 }

@@ -165,10 +165,17 @@ extension Array where Element == UInt8 {
     /// Parses hex, ignoring spaces and colons; nil on any other character.
     public init?(hex: String) {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(hex.utf8.count / 2)
         var high: UInt8?
-        for scalar in hex.unicodeScalars {
-            if scalar == " " || scalar == ":" { continue }
-            guard let value = UInt8(String(scalar), radix: 16) else { return nil }
+        for character in hex.utf8 {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: " "), UInt8(ascii: ":"): continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
             if let h = high { bytes.append(h << 4 | value); high = nil } else { high = value }
         }
         guard high == nil else { return nil }
