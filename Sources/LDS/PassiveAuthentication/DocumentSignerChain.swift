@@ -90,10 +90,22 @@ struct DocumentSignerChain: Sendable {
 /// Only verified chains are kept: a failure is recomputed, in case the trust source learns the CSCA.
 final class ChainCache: Sendable {
     private let entries = Mutex<[ArraySlice<UInt8>: DocumentSignerChain.Outcome]>([:])
+    /// Decoded DS public keys, by the DS certificate's bytes: each SOD carries its own copy of the DS.
+    private let keys = Mutex<[ArraySlice<UInt8>: PublicKey]>([:])
     private let limit: Int
 
     init(limit: Int = 4096) {
         self.limit = limit
+    }
+
+    func key(for ds: Certificate) -> PublicKey? {
+        if let hit = keys.withLock({ $0[ds.encoded] }) { return hit }
+        guard let key = try? ds.publicKey else { return nil }
+        keys.withLock { keys in
+            if keys.count >= limit { keys.removeAll(keepingCapacity: true) }
+            keys[ds.encoded] = key
+        }
+        return key
     }
 
     func outcome(for ds: Certificate, compute: () -> DocumentSignerChain.Outcome) -> DocumentSignerChain.Outcome {

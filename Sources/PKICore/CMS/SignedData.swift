@@ -134,6 +134,12 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// agree with the content; the signature. Path validation of the certificate is the caller's (ICAO chains
     /// are checked by the CSCA and NPKD layers).
     public func verify(signerCertificate given: Certificate? = nil) -> VerificationReport {
+        verify(signerCertificate: given, signerKey: nil)
+    }
+
+    /// As `verify(signerCertificate:)`, with the signer's public key already decoded (a verifier that sees the
+    /// same Document Signer in every SOD keeps its key).
+    public func verify(signerCertificate given: Certificate?, signerKey: PublicKey?) -> VerificationReport {
         var report = VerificationReport(subject: "CMS SignedData (\(encapContentInfo.eContentType.displayName))")
         guard signerInfos.count >= 1, let signerInfo = signerInfos.first else {
             report.add("signer", .failed, "SignedData has no SignerInfo")
@@ -190,7 +196,7 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             if algorithm.hash != hash {
                 report.add("signature algorithm", .warning, "signs with \(algorithm.hash) while digestAlgorithm is \(hash)")
             }
-            let key = try certificate.publicKey
+            let key = try signerKey ?? certificate.publicKey
             let valid = try signedBytes.contains { try key.isValidSignature(signerInfo.signature, for: $0, algorithm: algorithm) }
             report.add("signature", passed: valid, valid ? "\(algorithm) by \(key)" : "\(algorithm) does not verify with the signer's \(key) key")
         } catch {

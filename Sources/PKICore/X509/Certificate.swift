@@ -22,6 +22,9 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
     public let tbsBytes: ArraySlice<UInt8>
     /// The whole certificate as it was encoded.
     public let encoded: ArraySlice<UInt8>
+    /// The decoded public key, filled on first use: OpenSSL's decode costs as much as a signature check, and a
+    /// verifier asks for the same certificate's key again and again.
+    private var decodedKey = DecodedKeyBox()
 
     public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try Self(berEncoded: node, withIdentifier: identifier)
@@ -77,7 +80,12 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
     public var extensions: Extensions { tbsCertificate.extensions }
 
     public var publicKey: PublicKey {
-        get throws { try PublicKey(subjectPublicKeyInfo: tbsCertificate.subjectPublicKeyInfo) }
+        get throws {
+            if let key = decodedKey.value { return key }
+            let key = try PublicKey(subjectPublicKeyInfo: tbsCertificate.subjectPublicKeyInfo)
+            decodedKey.value = key
+            return key
+        }
     }
 
     public var signatureAlgorithmValue: SignatureAlgorithm {
@@ -180,5 +188,16 @@ extension Array where Element == UInt8 {
         }
         guard high == nil else { return nil }
         self = bytes
+    }
+}
+
+/// Holds a value computed once and shared by copies of a struct.
+final class DecodedKeyBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: PublicKey?
+
+    var value: PublicKey? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }
