@@ -1,19 +1,26 @@
 import ArgumentParser
 import CSCA
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import LDS
 import NPKD
 import PKICore
+import Store
+import SwiftASN1
+import Synchronization
 
-/// The suite's main job on the embedded default, as far as it is built: a country's CSCA with a Document
-/// Signer and a Master List Signer, a CRL, a sample document's data groups with their EF.SOD (checked by passive
-/// authentication) and a signed master list — each written to disk, checked by epki, and left for `openssl` to
-/// check too.
+/// The suite's main job on the embedded default: a country's CSCA on a fresh data directory, with a Document
+/// Signer, a Master List Signer, a revocation and its CRL, a sample document's data groups with their EF.SOD, a
+/// signed master list; then the national PKD imports the real ICAO master list and the country's own, and border
+/// control verifies the sample document through the NPKD's HTTP service. Every step is checked; files are left
+/// for `openssl` to check too.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Set up a sample national PKI in a directory and verify everything it produced.")
+        abstract: "Set up a sample national PKI in a fresh directory, run it end to end, and verify everything it produced.")
 
-    @Option(help: "Output directory (created; must be empty or absent).")
+    @Option(help: "Output directory (created; must be empty or absent). The data directory is <dir>/data.")
     var dir: String = "epki-demo"
 
     @Option(help: "Country code of the sample CSCA.")
@@ -21,6 +28,9 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Key algorithm for CSCA, DS and MLS keys.")
     var algorithm: String = "ec:brainpoolP256r1"
+
+    @Option(name: .customLong("icao-master-list"), help: "The ICAO master list the NPKD imports (empty to skip).")
+    var icaoMasterList: String = "Vectors/csca-trust-store/ICAO_MasterList_2025-07-23_allowlist.ml"
 
     func run() throws {
         let directory = URL(fileURLWithPath: dir)
@@ -30,56 +40,50 @@ struct Demo: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-        // A per-run random passphrase: the demo's keys are encrypted at rest like every other key.
+        // A per-run random passphrase: the demo's software keys are encrypted at rest like every other key.
         let secret = try OpenSSLRandom.hex(16)
         try IO.write(secret + "\n", to: path("passphrase.txt"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path("passphrase.txt"))
-        let passphrase = Passphrase(secret)
-        let specification = try KeySpecification(algorithm, explicitParameters: algorithm.hasPrefix("ec:"))
-        let now = Date()
+        let store = try EPKIStore(directory: directory.appendingPathComponent("data"),
+                                  migrations: CountrySigningCA.migrations + NationalPKD.migrations)
+        let keys = SoftwareKeyProvider(store: store, passphrase: Passphrase(secret))
+        let ca = try CountrySigningCA(store: store, domain: country, keys: keys)
+        let specification = try KeySpecification(algorithm)
 
-        print("1. CSCA key (\(specification)) and self-signed CSCA certificate")
-        let cscaKey = try PrivateKey.generate(specification)
-        try IO.write(cscaKey.encryptedPKCS8(passphrase: passphrase), to: path("csca.key.pem"), privateFile: true)
-        let cscaSigner = SoftwareSigner(key: cscaKey)
-        let cscaName = try DistinguishedName(attributes: [
-            (.NameAttributes.countryName, country), (.NameAttributes.organizationName, "Utopia Passport Office"),
-            (.NameAttributes.commonName, "CSCA \(country)"), (.NameAttributes.serialNumber, "001"),
-        ])
-        let csca = try ICAOCertificateIssuer.selfSignedCSCA(
-            subject: cscaName, signer: cscaSigner, keyUsageStart: now,
-            crlDistributionPoints: ["http://pkd.example/\(country).crl"])
+        print("1. CSCA of domain \(country) (\(specification), explicit EC parameters) in \(path("data"))")
+        var policy = CSCAPolicy()
+        policy.crlDistributionPoints = ["https://pkd.example/\(country).crl"]
+        policy.defaultDocumentTypes = ["P", "ID"]
+        let csca = try ca.initialize(
+            subject: DistinguishedName(attributes: [
+                (.NameAttributes.countryName, country), (.NameAttributes.organizationName, "Utopia Passport Office"),
+                (.NameAttributes.commonName, "CSCA \(country)"), (.NameAttributes.serialNumber, "001"),
+            ]), key: specification, policy: policy)
         try IO.write(csca.pemEncoded, to: path("csca.pem"))
-        let issuer = try ICAOCertificateIssuer(signer: cscaSigner, cscaCertificate: csca)
 
-        print("2. Document Signer key and certificate (document types P, ID)")
-        let dsKey = try PrivateKey.generate(specification)
-        try IO.write(dsKey.encryptedPKCS8(passphrase: passphrase), to: path("ds.key.pem"), privateFile: true)
-        let dsName = try DistinguishedName(attributes: [
-            (.NameAttributes.countryName, country), (.NameAttributes.organizationName, "Utopia Passport Office"),
-            (.NameAttributes.commonName, "Document Signer \(country) 1"),
-        ])
-        let ds = try issuer.issueDocumentSigner(subject: dsName, publicKey: dsKey.publicKey, documentTypes: ["P", "ID"], keyUsageStart: now)
-        try IO.write(ds.pemEncoded, to: path("ds.pem"))
+        print("2. Document Signer (document types P, ID) and Master List Signer")
+        let organization = (ASN1ObjectIdentifier.NameAttributes.organizationName, "Utopia Passport Office")
+        let ds = try ca.issueDocumentSigner(
+            subject: DistinguishedName(attributes: [(.NameAttributes.countryName, country), organization,
+                                                    (.NameAttributes.commonName, "Document Signer \(country) 1")]),
+            key: .generate(specification))
+        try IO.write(ds.certificate.pemEncoded, to: path("ds.pem"))
+        let mls = try ca.issueListSigner(
+            .masterList, subject: DistinguishedName(attributes: [(.NameAttributes.countryName, country), organization,
+                                                                 (.NameAttributes.commonName, "Master List Signer \(country)")]),
+            key: .generate(specification))
+        try IO.write(mls.certificate.pemEncoded, to: path("mls.pem"))
 
-        print("3. Master List Signer key and certificate")
-        let mlsKey = try PrivateKey.generate(specification)
-        try IO.write(mlsKey.encryptedPKCS8(passphrase: passphrase), to: path("mls.key.pem"), privateFile: true)
-        let mlsName = try DistinguishedName(attributes: [
-            (.NameAttributes.countryName, country), (.NameAttributes.organizationName, "Utopia Passport Office"),
-            (.NameAttributes.commonName, "Master List Signer \(country)"),
-        ])
-        let mls = try issuer.issueListSigner(.masterList, subject: mlsName, publicKey: mlsKey.publicKey, notBefore: now)
-        try IO.write(mls.pemEncoded, to: path("mls.pem"))
-
-        print("4. CRL number 1 revoking a test serial")
-        let crl = try issuer.issueCRL(
-            number: 1, thisUpdate: now, nextUpdate: now.addingTimeInterval(90 * 86_400),
-            revoked: [try RevokedCertificate(serialNumber: [0x42, 0x01], revocationDate: now)])
+        print("3. A compromised Document Signer revoked, and the CRL")
+        let lost = try ca.issueDocumentSigner(
+            subject: DistinguishedName(attributes: [(.NameAttributes.countryName, country), (.NameAttributes.commonName, "Document Signer \(country) 2")]),
+            key: .generate(specification))
+        try ca.revoke(serial: lost.certificate.serialNumberHex)
+        guard let crl = try ca.issueCRLs().last else { throw CLIFailure(message: "no CRL was issued") }
         try IO.write(crl.derEncoded, to: path("csca.crl"))
 
-        print("5. A sample document: DG1 (TD3 MRZ), DG2 (a synthetic face record), EF.COM, and its EF.SOD signed by the DS")
-        let expiry = CivilDate(now.addingTimeInterval(10 * 365 * 86_400))
+        print("4. A sample document: DG1 (TD3 MRZ), DG2 (a synthetic face record), EF.COM, and its EF.SOD signed by the DS")
+        let expiry = CivilDate(Date().addingTimeInterval(10 * 365 * 86_400))
         let mrz = try MRZ(fields: MRZFields(
             format: .td3, documentCode: "P", issuingState: country, primaryIdentifier: "Eriksson", secondaryIdentifier: "Anna Maria",
             documentNumber: "L898902C3", nationality: country, dateOfBirth: "740812", sex: "F", dateOfExpiry: expiry.yymmdd,
@@ -91,7 +95,8 @@ struct Demo: ParsableCommand {
         let dg2 = DG2(faces: [FacialRecord(images: [face])]).encode()
         let dataGroups = [1: dg1, 2: dg2]
         let com = try EFCOM(dataGroups: [DataGroupNumber(1), DataGroupNumber(2)].compactMap { $0 }).encode()
-        let sodSigner = try SODSigner(signer: SoftwareSigner(key: dsKey), documentSigner: ds)
+        guard let dsKey = ds.keyReference else { throw CLIFailure(message: "the DS key was not recorded") }
+        let sodSigner = try SODSigner(signer: keys.signer(for: dsKey), documentSigner: ds.certificate)
         let efSOD = try sodSigner.sign(dataGroups: dataGroups)  // read back and verified before it is returned
         try IO.write(dg1, to: path("dg1.bin"))
         try IO.write(dg2, to: path("dg2.bin"))
@@ -100,49 +105,107 @@ struct Demo: ParsableCommand {
         // The ContentInfo inside the 77 wrapper, for `openssl cms -verify`.
         try IO.write(efSOD.signedData.contentInfoDER(), to: path("sod.cms"))
 
-        print("6. Master list of the CSCA, signed by the MLS (eContentType 2.23.136.1.1.2)")
-        let list = CscaMasterList(certificates: [csca])
-        let masterList = try SignedDataBuilder(
-            eContentType: .ICAO.cscaMasterList, content: try list.derEncoded, signerCertificate: mls, additionalCertificates: [csca]
-        ).sign(with: SoftwareSigner(key: mlsKey))
+        print("5. The country's master list, signed by the MLS")
+        let masterList = try ca.signMasterList(certificates: [csca])
         try IO.write(masterList.contentInfoDER(), to: path("masterlist.ml"))
 
-        print("7. Verifying what was produced")
         var failures = 0
         func check(_ name: String, _ ok: Bool) {
             print("   \(ok ? "ok  " : "FAIL") \(name)")
             if !ok { failures += 1 }
         }
-        check("CSCA self-signature", try csca.isSignatureValid(issuerKey: csca.publicKey))
-        check("DS certificate signed by the CSCA", try ds.isSignatureValid(issuerKey: csca.publicKey))
-        check("MLS certificate signed by the CSCA", try mls.isSignatureValid(issuerKey: csca.publicKey))
-        check("CRL signed by the CSCA", try crl.isSignatureValid(issuerKey: csca.publicKey))
-        let dsPublicKey = try ds.publicKey
-        check("DS key: explicit EC parameters in the certificate", dsPublicKey.subjectPublicKeyInfo.ecDomain?.isExplicit ?? !dsPublicKey.isEC)
-        let sodReport = try SignedData(contentInfoBytes: IO.read(path("sod.cms"), what: "sod")).verify(signerCertificate: ds)
+
+        print("6. The national PKD: the ICAO master list, the country's own list and CRL")
+        let pkd = try NationalPKD(store: store)
+        if !icaoMasterList.isEmpty {
+            let icao = try MasterListReader().read(IO.read(icaoMasterList, what: "ICAO master list"))
+            // The operator decides to trust ICAO's Master List Signer (in production: after checking it out of band).
+            let summary = try pkd.importFile(atPath: icaoMasterList, options: ImportOptions(trustSigners: icao.signerCertificate.map { [$0] } ?? []))
+            check("ICAO master list: \(summary.certificatesAddedTotal) certificates imported, signature and signer chain verified", icao.report.isValid && summary.certificatesAddedTotal > 500)
+        }
+        _ = try pkd.importFile(atPath: path("masterlist.ml"), options: ImportOptions(trustSigners: [mls.certificate]))
+        let crlImport = try pkd.importFile(atPath: path("csca.crl"))
+        check("\(country) master list and CRL imported (\(crlImport.crlEntries) revoked)", crlImport.crlsAdded == 1)
+
+        print("7. Border control verifies the document through the NPKD service (POST /v1/pa/verify on 127.0.0.1)")
+        let bodies = try [("genuine", dataGroups), ("DG2 with one changed byte", { var altered = dataGroups; altered[2]?[100] ^= 0x01; return altered }())].map {
+            ($0.0, try Self.requestBody(sod: efSOD.encode(), dataGroups: $0.1, efCOM: com))
+        }
+        // The service is stopped by cancellation once the demo has its answers; its shutdown is not news here.
+        setenv("LOG_LEVEL", "critical", 0)
+        let service = BorderControlService(pkd: pkd)
+        let answers = try Self.askService(service, bodies: bodies.map(\.1))
+        check("sample document: HTTP \(answers[0].status), genuine", answers[0].status == 200 && answers[0].genuine)
+        check("altered DG2: HTTP \(answers[1].status), not genuine", answers[1].status == 422 && !answers[1].genuine)
+
+        print("8. Checking the rest")
+        check("CSCA, DS and MLS certificates conform to Doc 9303-12", ProfileLinter.lint(csca, as: .csca).isEmpty
+              && ProfileLinter.lint(ds.certificate, as: .documentSigner, issuer: csca).isEmpty
+              && ProfileLinter.lint(mls.certificate, as: .masterListSigner, issuer: csca).isEmpty)
+        let crlEntries = try crl.entryCount()
+        check("CRL conforms, verifies with the CSCA key and lists the revoked DS",
+              ProfileLinter.lint(crl, issuer: csca).isEmpty && crlEntries == 1)
+        let sodReport = try SignedData(contentInfoBytes: IO.read(path("sod.cms"), what: "sod")).verify(signerCertificate: ds.certificate)
         check("EF.SOD: CMS signed by the DS", sodReport.isValid)
-        let readSOD = try EFSOD(bytes: IO.read(path("ef.sod"), what: "EF.SOD"))
-        check("EF.SOD: LDS security object over DG1 and DG2", readSOD.securityObject.dataGroupNumbers == [1, 2])
         let verifier = PassiveAuthentication(trustSource: StaticTrustSource(cscas: [csca], crls: [crl]))
-        let readGroups = [1: try IO.read(path("dg1.bin"), what: "DG1"), 2: try IO.read(path("dg2.bin"), what: "DG2")]
-        let pa = verifier.verify(sod: try IO.read(path("ef.sod"), what: "EF.SOD"), dataGroups: readGroups,
-                                 efCOM: try IO.read(path("ef.com"), what: "EF.COM"))
+        let pa = verifier.verify(sod: try IO.read(path("ef.sod"), what: "EF.SOD"), dataGroups: dataGroups, efCOM: com)
         check("passive authentication against the CSCA and its CRL: genuine", pa.isGenuine)
         for failure in pa.failures { print("        \(failure.name): \(failure.detail)") }
-        var altered = readGroups
+        var altered = dataGroups
         altered[2]?[100] ^= 0x01
         let tampered = verifier.verify(sod: try IO.read(path("ef.sod"), what: "EF.SOD"), dataGroups: altered)
         check("passive authentication of a DG2 with one changed byte: not genuine, DG2 named",
               !tampered.isGenuine && tampered.failures.map(\.name) == [PassiveAuthentication.Check.dataGroupHash(2)])
-        let read = try MasterListReader().read(IO.read(path("masterlist.ml"), what: "master list"))
-        check("master list: signature, MLS EKU and chain to the CSCA", read.report.isValid)
-        check("master list holds the CSCA", read.masterList.certificates == [csca])
+        check("master list conforms (signature, MLS EKU, signingTime)", ProfileLinter.lint(masterList, kind: .masterList).isEmpty)
+        check("audit trail of domain \(country) intact", try store.verifyAudit(domain: country).isIntact)
+        check("audit trail of the NPKD intact", try store.verifyAudit(domain: NationalPKD.defaultDomain).isIntact)
 
-        print("\nFiles in \(dir): csca.pem ds.pem mls.pem csca.crl dg1.bin dg2.bin ef.com ef.sod sod.cms masterlist.ml and encrypted keys (passphrase.txt).")
+        print("\nFiles in \(dir): csca.pem ds.pem mls.pem csca.crl dg1.bin dg2.bin ef.com ef.sod sod.cms masterlist.ml; the store in data/.")
         print("Verify the document again with: epki pa verify --sod \(path("ef.sod")) --dg 1=\(path("dg1.bin")) --dg 2=\(path("dg2.bin")) --csca \(path("csca.pem")) --crl \(path("csca.crl"))")
-        print("Check them with OpenSSL too, e.g.: openssl crl -in \(path("csca.crl")) -inform DER -CAfile \(path("csca.pem")) -noout")
+        print("Look at the CA with:            EPKI_HOME=\(path("data")) epki csca status --domain \(country)")
+        print("Check with OpenSSL too, e.g.:   openssl crl -in \(path("csca.crl")) -inform DER -CAfile \(path("csca.pem")) -noout")
         guard failures == 0 else { throw CLIFailure(message: "\(failures) check(s) failed") }
         print("demo complete: all checks passed")
+    }
+
+    static func requestBody(sod: [UInt8], dataGroups: [Int: [UInt8]], efCOM: [UInt8]) throws -> Data {
+        let groups = Dictionary(uniqueKeysWithValues: dataGroups.map { (String($0.key), Data($0.value).base64EncodedString()) })
+        return try JSONSerialization.data(withJSONObject: [
+            "sod": Data(sod).base64EncodedString(), "dataGroups": groups, "efCOM": Data(efCOM).base64EncodedString(),
+        ])
+    }
+
+    struct Answer: Sendable {
+        let status: Int
+        let genuine: Bool
+    }
+
+    /// Starts the service on a free loopback port, posts each body to /v1/pa/verify, and stops the service.
+    static func askService(_ service: BorderControlService, bodies: [Data]) throws -> [Answer] {
+        let answers = Mutex<[Answer]>([])
+        try AsyncBridge.run {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+                group.addTask {
+                    try await service.run(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw CLIFailure(message: "the NPKD service did not start") }
+                for body in bodies {
+                    guard let url = URL(string: "http://127.0.0.1:\(port)/v1/pa/verify") else { continue }
+                    var request = URLRequest(url: url)
+                    request.httpMethod = "POST"
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                    request.httpBody = body
+                    let (data, response) = try await URLSession.shared.data(for: request)
+                    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+                    let answer = Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, genuine: object?["genuine"] as? Bool ?? false)
+                    answers.withLock { $0.append(answer) }
+                }
+                group.cancelAll()
+            }
+        }
+        return answers.withLock { $0 }
     }
 }
 

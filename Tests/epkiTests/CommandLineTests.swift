@@ -124,17 +124,26 @@ import TestSupport
     @Test func demoBuildsAVerifiedSamplePKI() throws {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let demo = try Self.epki(["demo", "--dir", directory.appendingPathComponent("pki").path])
+        let demo = try Self.epki(["demo", "--dir", directory.appendingPathComponent("pki").path,
+                                   "--icao-master-list", TestSupport.vectorPath("csca-trust-store/ICAO_MasterList_2025-07-23_allowlist.ml")])
         #expect(demo.status == 0, "\(demo.output)")
         #expect(demo.stdout.contains("demo complete: all checks passed"))
+        #expect(demo.stdout.contains("ok   sample document: HTTP 200, genuine"))
+        #expect(demo.stdout.contains("ok   ICAO master list: 521 certificates imported"))
         let pki = directory.appendingPathComponent("pki")
         let crl = try TestSupport.run("openssl", ["crl", "-in", "csca.crl", "-inform", "DER", "-CAfile", "csca.pem", "-noout"], currentDirectory: pki)
         #expect(crl.output.contains("verify OK"), "\(crl.output)")
         let cms = try TestSupport.run("openssl", ["cms", "-verify", "-noverify", "-binary", "-inform", "DER", "-in", "masterlist.ml", "-out", "/dev/null"],
                                       currentDirectory: pki)
         #expect(cms.stderr.contains("Verification successful"), "\(cms.output)")
-        let key = try String(contentsOf: pki.appendingPathComponent("ds.key.pem"), encoding: .utf8)
-        #expect(key.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        let keys = try FileManager.default.contentsOfDirectory(atPath: pki.appendingPathComponent("data/keys/UT").path)
+        #expect(keys.count == 4, "CSCA, two DS and MLS keys: \(keys)")
+        for name in keys {
+            let key = try String(contentsOf: pki.appendingPathComponent("data/keys/UT/\(name)"), encoding: .utf8)
+            #expect(key.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        }
+        let status = try Self.epki(["csca", "status", "--domain", "UT", "--data-dir", pki.appendingPathComponent("data").path])
+        #expect(status.stdout.contains("1 revoked"), "\(status.output)")
         // A second run into the same directory refuses instead of overwriting.
         #expect(try Self.epki(["demo", "--dir", pki.path]).status != 0)
     }
