@@ -212,9 +212,11 @@ public struct CVPublicKey: Hashable, Sendable {
             guard let parameters = own ?? inherited else {
                 throw CVCAError(.domainParameters, "the EC key has no domain parameters and none are inherited from a CVCA")
             }
+            // A curve OpenSSL knows by name loads several times faster than explicit parameters (which it must
+            // check), so the named form is used whenever the parameters are exactly a known curve.
+            let domain: ASN1Any = try parameters.curve.map { try ASN1Any(erasing: $0.oid) } ?? ASN1Any(erasing: parameters.ecDomainParameters)
             spki = SubjectPublicKeyInfo(
-                algorithm: AlgorithmIdentifier(
-                    algorithm: .PublicKeyAlgorithm.ecPublicKey, parameters: try ASN1Any(erasing: parameters.ecDomainParameters)),
+                algorithm: AlgorithmIdentifier(algorithm: .PublicKeyAlgorithm.ecPublicKey, parameters: domain),
                 subjectPublicKey: ASN1BitString(bytes: point[...]))
         }
         do {
@@ -242,11 +244,16 @@ public struct CVPublicKey: Hashable, Sendable {
     /// RSA-PSS is checked first with the salt TR-03110-3 A.7.3.1 prescribes (as long as the hash). OpenPACE signs
     /// with OpenSSL's default, the longest salt that fits; such a signature is accepted as a deviation.
     public func verifySignature(_ signature: [UInt8], for message: some Collection<UInt8>, inheriting inherited: CVDomainParameters? = nil) throws -> SignatureVerdict {
-        let key = try publicKey(inheriting: inherited)
+        try verifySignature(
+            signature, for: message, using: publicKey(inheriting: inherited), orderLength: (domainParameters ?? inherited)?.orderLength ?? 0)
+    }
+
+    /// The check with this key already given to OpenSSL as `key` (a chain uses each key for the next certificate
+    /// and, for the anchor, its own: building it once saves a third of the work besides the arithmetic).
+    func verifySignature(_ signature: [UInt8], for message: some Collection<UInt8>, using key: PublicKey, orderLength: Int) throws -> SignatureVerdict {
         let data = Array(message)
         var signatureBytes = signature
         if algorithm.isECDSA {
-            let orderLength = (domainParameters ?? inherited)?.orderLength ?? 0
             guard signature.count == 2 * orderLength, let plain = try? ECDSASignature(plain: signature) else { return .invalid }
             signatureBytes = plain.derEncoded
         }

@@ -49,10 +49,20 @@ public struct CVChainVerifier: Sendable {
             report.add("trust anchor", .failed, "\(anchor.chr) is not a self-signed CVCA certificate (CAR \(anchor.car), role \(anchor.role))")
         }
 
+        // Each key goes to OpenSSL once, though the anchor's checks two signatures (its own and the next one).
+        var keys: [Int: PublicKey] = [:]
+        func issuerKey(_ index: Int) throws -> PublicKey {
+            if let key = keys[index] { return key }
+            let key = try certificates[index].publicKey.publicKey(inheriting: path.domainParameters(at: index))
+            keys[index] = key
+            return key
+        }
+
         for (index, certificate) in certificates.enumerated() {
             let chr = certificate.chr
-            let issuer = index == 0 ? certificate : certificates[index - 1]
-            let issuerParameters = path.domainParameters(at: max(index - 1, 0))
+            let issuerIndex = max(index - 1, 0)
+            let issuer = certificates[issuerIndex]
+            let issuerParameters = path.domainParameters(at: issuerIndex)
 
             if index > 0 {
                 report.add("issuer \(chr)", passed: certificate.car == issuer.chr, "CAR \(certificate.car), issuer CHR \(issuer.chr)")
@@ -60,7 +70,10 @@ public struct CVChainVerifier: Sendable {
 
             // Signature, with the issuer's key and the domain parameters it holds or inherits.
             do {
-                switch try certificate.verifySignature(issuerKey: issuer.publicKey, inheriting: issuerParameters) {
+                let verdict = try issuer.publicKey.verifySignature(
+                    certificate.signature, for: certificate.body.encoded, using: issuerKey(issuerIndex),
+                    orderLength: issuerParameters?.orderLength ?? 0)
+                switch verdict {
                 case .valid:
                     report.add("signature \(chr)", .passed, "\(issuer.publicKey.algorithm) by \(issuer.chr)")
                 case .validWithDeviation(let deviation):
