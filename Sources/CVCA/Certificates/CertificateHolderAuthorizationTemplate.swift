@@ -189,6 +189,8 @@ public struct CertificateHolderAuthorizationTemplate: Hashable, Sendable, Custom
 
     /// The same template with another role and the rights left as they are.
     public func with(role newRole: Role) -> CertificateHolderAuthorizationTemplate {
+        // The initializers never leave the authorization empty, but the property can be set by hand.
+        guard !relativeAuthorization.isEmpty else { return self }
         var copy = self
         copy.relativeAuthorization[0] = (relativeAuthorization[0] & 0x3F) | newRole.rawValue << 6
         return copy
