@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
@@ -27,6 +27,8 @@ let package = Package(
                 .product(name: "PKCS11", package: "epki"),
                 .product(name: "Store", package: "epki"),
                 .product(name: "CSCA", package: "epki"),
+                .product(name: "LDS", package: "epki"),
+                .product(name: "CVCA", package: "epki"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

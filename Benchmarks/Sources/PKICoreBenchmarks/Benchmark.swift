@@ -1,12 +1,16 @@
 // PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Three sections, each runnable alone with `--only`:
+// Five sections, each runnable alone with `--only`:
 //   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
 //           (CoreBenchmarks below).
 //   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
 //           same token (PKCS11Benchmarks.swift, Sources/RawPKCS11).
 //   csca    CountrySigningCA: DS issuance through the store, revocation, and CRL generation over N revoked
 //           certificates (CSCABenchmarks.swift).
+//   lds     EF.SOD signing (SODSigner, SODBatchSigner) and passive authentication with software keys, against
+//           `openssl speed` sign and verify (LDSBenchmarks.swift).
+//   cvc     CV certificate chain verification (CVCA → DV → IS), against `openssl speed` verify
+//           (CVCBenchmarks.swift).
 //
 // Every signing-bound figure is a ratio to a reference measured in the same run on the same machine. The time per
 // item is split into rounds; each round runs the reference next to the epki loop, so that a change of machine load
@@ -14,7 +18,7 @@
 // per-round ratios and their spread. Both sides always use the same clock: CPU time (the default for `core`,
 // robust on a shared machine) or wall-clock time; see BENCHMARKS.md, "Method".
 //
-// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca] [--seconds N] [--rounds R]
+// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc] [--seconds N] [--rounds R]
 
 import Foundation
 import PKICore
@@ -22,7 +26,7 @@ import PKICore
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca
+    case core, pkcs11, csca, lds, cvc
 }
 
 struct Options {
@@ -36,6 +40,8 @@ struct Options {
     var pkcs11Keys = ["p256", "brainpoolp256r1", "rsa3072"]
     var clock = TimeBase.cpu
     var keep = false
+    /// Size of the JPEG inside DG2 in the lds section: a passport face image is typically 15–20 KB.
+    var dg2ImageBytes = 15_000
 
     /// Whole seconds per round (`openssl speed -seconds` takes an integer).
     var roundSeconds: Int { max(1, seconds / rounds) }
@@ -43,21 +49,24 @@ struct Options {
     static let usage = """
         usage: PKICoreBenchmarks [--only LIST] [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
                                  [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
-                                 [--keep]
+                                 [--dg2-bytes N] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca; default: all three, in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc; default: all five, in
+                                 that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
                                  in the CSCA's store); default 100000
           --openssl PATH         the openssl command to compare with; default: openssl from PATH
-          --clock cpu|wall       time base of the core section: the measuring thread's CPU time against
-                                 `openssl speed`'s user CPU time (default; robust on a shared machine), or wall
-                                 time against `openssl speed -elapsed`. The pkcs11 and csca sections report
-                                 both (wall clock for throughput, CPU time for the cost per operation).
+          --clock cpu|wall       time base of the core, lds and cvc sections: the measuring thread's CPU time
+                                 against `openssl speed`'s user CPU time (default; robust on a shared machine),
+                                 or wall time against `openssl speed -elapsed`. The pkcs11 and csca sections,
+                                 and the lds batch rows, report both (wall clock for throughput, CPU time for
+                                 the cost per operation).
           --module PATH          PKCS#11 module of the pkcs11 section; default /usr/lib/softhsm/libsofthsm2.so
           --softhsm2-util PATH   makes the pkcs11 section's private token; default: softhsm2-util from PATH
           --pkcs11-keys LIST     the pkcs11 section's keys: p256, brainpoolp256r1, rsa3072; default: all three
+          --dg2-bytes N          size of the face image (JPEG) inside DG2 in the lds section; default 15000
           --keep                 keep the temporary token and data directories (their paths are printed)
         """
 
@@ -86,7 +95,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc)")
                     }
                     return section
                 }
@@ -98,6 +107,7 @@ struct Options {
                 for key in pkcs11Keys where !["p256", "brainpoolp256r1", "rsa3072"].contains(key) {
                     throw UsageError("--pkcs11-keys: unknown key '\(key)' (p256, brainpoolp256r1, rsa3072)")
                 }
+            case "--dg2-bytes": dg2ImageBytes = try positive(argument)
             case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
@@ -122,6 +132,14 @@ enum TimeBase: String {
 func threadCPUSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// The CPU time (user + system) of the whole process so far, in seconds: all its threads, for work that runs
+/// on Swift's concurrency pool rather than on the measuring thread.
+func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
@@ -242,14 +260,16 @@ enum SpeedTarget {
     case rsa(bits: Int)
 }
 
-/// Runs `openssl speed [-elapsed] -seconds S ALG` and returns its combined stdout and stderr.
+/// Runs `openssl speed [-elapsed] [-multi N] -seconds S ALG` and returns its combined stdout and stderr. With
+/// `multi` > 1, N processes run at once and the summary line gives their summed rates.
 ///
 /// Without `-elapsed`, `openssl speed` divides by the process's user CPU time; with it, by wall-clock time. The
 /// epki side must use the same base: on a shared machine the two differ a lot (at a load average of 14 on
 /// 2 cores, P-256 signing reads 51,700/s in CPU time against 17,400/s in wall time).
-func runOpenSSLSpeed(_ openssl: String, algorithm: String, seconds: Int, base: TimeBase) throws -> String {
+func runOpenSSLSpeed(_ openssl: String, algorithm: String, seconds: Int, base: TimeBase, multi: Int = 1) throws -> String {
     let process = Process()
-    let arguments = ["speed"] + (base == .wall ? ["-elapsed"] : []) + ["-seconds", String(seconds), algorithm]
+    let arguments = ["speed"] + (base == .wall ? ["-elapsed"] : []) + (multi > 1 ? ["-multi", String(multi)] : [])
+        + ["-seconds", String(seconds), algorithm]
     if openssl.contains("/") {
         process.executableURL = URL(fileURLWithPath: openssl)
         process.arguments = arguments
@@ -491,6 +511,8 @@ struct PKICoreBenchmarks {
                 case .core: report = try CoreBenchmarks.run(options, sink: &sink)
                 case .pkcs11: report = try PKCS11Benchmarks.run(options, sink: &sink)
                 case .csca: report = try CSCABenchmarks.run(options, sink: &sink)
+                case .lds: report = try LDSBenchmarks.run(options, sink: &sink)
+                case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")
@@ -526,8 +548,8 @@ enum CoreBenchmarks {
         let target: SpeedTarget
     }
 
-    static func opensslRates(_ options: Options, _ algorithm: String, _ target: SpeedTarget, base: TimeBase) throws -> OpenSSLRates {
-        let output = try runOpenSSLSpeed(options.openssl, algorithm: algorithm, seconds: options.roundSeconds, base: base)
+    static func opensslRates(_ options: Options, _ algorithm: String, _ target: SpeedTarget, base: TimeBase, multi: Int = 1) throws -> OpenSSLRates {
+        let output = try runOpenSSLSpeed(options.openssl, algorithm: algorithm, seconds: options.roundSeconds, base: base, multi: multi)
         guard let rates = parseSpeed(output, target: target) else {
             throw UsageError("cannot find the \(algorithm) figures in the openssl speed output:\n\(output)")
         }
