@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "CVCA",
-            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CVCATests",
-            dependencies: ["CVCA", "PKICore", "TestSupport"],
+            dependencies: ["CVCA", "PKICore", "Store", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,79 @@
+import Foundation
+import PKICore
+import Store
+
+/// Software keys as encrypted PKCS#8 files under `<data-dir>/keys/<domain>/`, the layout the CSCA uses too.
+///
+/// ```
+/// reference   file:keys/<domain>/<name>.pem     (relative to the data directory)
+/// file        PEM "ENCRYPTED PRIVATE KEY", mode 0600
+/// ```
+public struct CVSoftwareKeyProvider: CVKeyProvider {
+    public let store: EPKIStore
+    let passphrase: Passphrase?
+    /// Keys decrypted once per provider: PBKDF2 for every certificate would cost more than the signature.
+    private let cache = Cache()
+
+    public init(store: EPKIStore, passphrase: Passphrase?) {
+        self.store = store
+        self.passphrase = passphrase
+    }
+
+    public func generate(_ specification: KeySpecification, name: String, domain: String) throws -> (reference: String, signer: any Signer) {
+        guard let passphrase else {
+            throw CVCAError(.policyViolation, "software keys need a passphrase (--passphrase-file or --passphrase-env)")
+        }
+        let key = try PrivateKey.generate(specification)
+        let directory = try store.keyDirectory(domain: domain)
+        var file = directory.appendingPathComponent("\(name).pem")
+        var counter = 1
+        while FileManager.default.fileExists(atPath: file.path) {
+            counter += 1
+            file = directory.appendingPathComponent("\(name)-\(counter).pem")
+        }
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(try key.encryptedPKCS8(passphrase: passphrase)),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw CVCAError(.policyViolation, "cannot write the key file \(file.path)")
+        }
+        let reference = "file:keys/\(domain)/\(file.lastPathComponent)"
+        let signer = SoftwareSigner(key: key)
+        cache[reference] = signer
+        return (reference, signer)
+    }
+
+    public func signer(for reference: String) throws -> any Signer {
+        if let cached = cache[reference] { return cached }
+        guard let path = path(of: reference) else {
+            throw CVCAError(.policyViolation, "key \(reference) is not a software key; this operation needs the HSM it lives in")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CVCAError(.notFound, "the key file \(path) is missing")
+        }
+        let signer = SoftwareSigner(key: try PrivateKey(encoded: Array(data), passphrase: passphrase))
+        cache[reference] = signer
+        return signer
+    }
+
+    public func discard(_ reference: String) {
+        guard let path = path(of: reference) else { return }
+        cache[reference] = nil
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    private func path(of reference: String) -> String? {
+        guard reference.hasPrefix("file:") else { return nil }
+        let relative = String(reference.dropFirst(5))
+        return relative.hasPrefix("/") ? relative : store.directory.appendingPathComponent(relative).path
+    }
+
+    /// Signers by key reference, shared by copies of the provider.
+    final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var signers: [String: any Signer] = [:]
+
+        subscript(reference: String) -> (any Signer)? {
+            get { lock.lock(); defer { lock.unlock() }; return signers[reference] }
+            set { lock.lock(); signers[reference] = newValue; lock.unlock() }
+        }
+    }
+}
