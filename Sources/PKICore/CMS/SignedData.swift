@@ -95,31 +95,38 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     }
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructedNode(identifier: identifier) { coder in
-            try coder.serialize(version)
-            try coder.serializeSetOf(digestAlgorithms)
-            try coder.serialize(encapContentInfo)
-            if !certificates.isEmpty {
-                try coder.appendConstructedNode(identifier: Self.certificatesTag) { coder in
-                    // A SET OF: DER orders the elements by their encodings.
-                    for der in certificates.map(\.derEncoded).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                        coder.serializeRawBytes(der)
-                    }
-                }
-            }
-            if let crls { coder.serialize(crls) }
-            try coder.serializeSetOf(signerInfos)
+        guard identifier == .sequence else {
+            throw ASN1Error.invalidASN1Object(reason: "SignedData is written as a SEQUENCE")
         }
+        coder.serializeRawBytes(DERLength.wrap(0x30, try contentsDER()))
+    }
+
+    /// The SEQUENCE's contents. Built with known lengths, outside-in: swift-asn1's serializer shifts a nested
+    /// node's bytes one at a time when its length needs more than one octet, and the embedded certificates would
+    /// be shifted once per enclosing level (SOD signing measured 18 µs of 59 for it).
+    func contentsDER() throws -> [UInt8] {
+        var head = DER.Serializer()
+        try head.serialize(version)
+        try head.serializeSetOf(digestAlgorithms)
+        try head.serialize(encapContentInfo)
+        var out = head.serializedBytes
+        if !certificates.isEmpty {
+            // A SET OF: DER orders the elements by their encodings.
+            let sorted = certificates.map(\.derEncoded).sorted(by: { $0.lexicographicallyPrecedes($1) })
+            out += DERLength.wrap(0xA0, sorted.flatMap { $0 })
+        }
+        var tail = DER.Serializer()
+        if let crls { tail.serialize(crls) }
+        try tail.serializeSetOf(signerInfos)
+        out += tail.serializedBytes
+        return out
     }
 
     /// The ContentInfo DER that carries this SignedData.
     public func contentInfoDER() throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(ASN1ObjectIdentifier.CMS.signedData)
-            try coder.serialize(self, explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
-        }
-        return serializer.serializedBytes
+        var oid = DER.Serializer()
+        try oid.serialize(ASN1ObjectIdentifier.CMS.signedData)
+        return DERLength.wrap(0x30, oid.serializedBytes + DERLength.wrap(0xA0, DERLength.wrap(0x30, try contentsDER())))
     }
 
     /// The certificate among the embedded ones that the first signer names.

@@ -144,13 +144,16 @@ public struct AttributeTypeAndValue: DERImplicitlyTaggable, BERImplicitlyTaggabl
         } else {
             self.value = try ASN1Any(erasing: ASN1UTF8String(string))
         }
+        self.decodedText = string
     }
 
     public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try DER.sequence(node, identifier: identifier) { nodes in
             let type = try ASN1ObjectIdentifier(derEncoded: &nodes)
             guard let value = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
-            return AttributeTypeAndValue(type: type, value: ASN1Any(derEncoded: value))
+            var attribute = AttributeTypeAndValue(type: type, value: ASN1Any(derEncoded: value))
+            attribute.decodedText = Self.text(of: value)
+            return attribute
         }
     }
 
@@ -158,7 +161,9 @@ public struct AttributeTypeAndValue: DERImplicitlyTaggable, BERImplicitlyTaggabl
         self = try BER.sequence(node, identifier: identifier) { nodes in
             let type = try ASN1ObjectIdentifier(berEncoded: &nodes)
             guard let value = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
-            return AttributeTypeAndValue(type: type, value: ASN1Any(berEncoded: value))
+            var attribute = AttributeTypeAndValue(type: type, value: ASN1Any(berEncoded: value))
+            attribute.decodedText = Self.text(of: value)
+            return attribute
         }
     }
 
@@ -171,6 +176,24 @@ public struct AttributeTypeAndValue: DERImplicitlyTaggable, BERImplicitlyTaggabl
 
     /// The value as text, for any of the directory string types; nil for other types.
     public var stringValue: String? {
+        decodedText ?? Self.decodeString(value)
+    }
+
+    /// The text of the common ASCII/UTF-8 string types, taken from the node while it is at hand: reports print
+    /// names often, and decoding an ASN1Any by trying each string type throws for every miss.
+    private var decodedText: String?
+
+    private static func text(of node: ASN1Node) -> String? {
+        switch node.identifier {
+        case .printableString, .utf8String, .ia5String, .visibleString, .numericString:
+            if case .primitive(let bytes) = node.content { return String(decoding: bytes, as: UTF8.self) }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    private static func decodeString(_ value: ASN1Any) -> String? {
         if let s = try? ASN1PrintableString(berASN1Any: value) { return String(s) }
         if let s = try? ASN1UTF8String(berASN1Any: value) { return String(s) }
         if let s = try? ASN1IA5String(berASN1Any: value) { return String(s) }

@@ -70,8 +70,13 @@ public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendabl
     public var description: String { Self.iso8601(date) }
 
     public static func iso8601(_ date: Date) -> String {
+        // Reports print many dates; String(format:) goes through Foundation's formatter and is slow.
         let c = CivilTime(date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
     }
 }
 
