@@ -76,7 +76,8 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
                 case Self.certificatesTag:
                     guard case .constructed(let entries) = field.content else { throw ASN1Error.unexpectedFieldType(field.identifier) }
                     for entry in entries {
-                        if entry.identifier == .sequence, let certificate = try? Certificate(berEncoded: entry) {
+                        if entry.identifier == .sequence,
+                           let certificate = try? CertificateCache.certificate(for: entry.encodedBytes, parse: { try Certificate(berEncoded: entry) }) {
                             result.certificates.append(certificate)
                         } else {
                             result.unreadableCertificates += 1
