@@ -15,8 +15,8 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The domain (tenant) to act in.")
     var domain: String = "default"
 
-    /// Every module's tables: `epki csca` and `epki npkd` open the same database.
-    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations
+    /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca` and `epki dvca` open the same database.
+    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations
 
     func open() throws -> EPKIStore {
         try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: Self.migrations)
