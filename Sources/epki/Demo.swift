@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSCA
+import CVCA
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -13,9 +14,10 @@ import Synchronization
 
 /// The suite's main job on the embedded default: a country's CSCA on a fresh data directory, with a Document
 /// Signer, a Master List Signer, a revocation and its CRL, a sample document's data groups with their EF.SOD, a
-/// signed master list; then the national PKD imports the real ICAO master list and the country's own, and border
-/// control verifies the sample document through the NPKD's HTTP service. Every step is checked; files are left
-/// for `openssl` to check too.
+/// signed master list; the country's CVCA with a domestic DV and an inspection system (EAC, BSI TR-03110); then
+/// the national PKD imports the real ICAO master list and the country's own, and border control verifies the
+/// sample document through the NPKD's HTTP service. Every step is checked; files are left for `openssl` and
+/// OpenPACE to check too.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set up a sample national PKI in a fresh directory, run it end to end, and verify everything it produced.")
@@ -45,7 +47,7 @@ struct Demo: ParsableCommand {
         try IO.write(secret + "\n", to: path("passphrase.txt"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path("passphrase.txt"))
         let store = try EPKIStore(directory: directory.appendingPathComponent("data"),
-                                  migrations: CountrySigningCA.migrations + NationalPKD.migrations)
+                                  migrations: CountrySigningCA.migrations + NationalPKD.migrations + CountryVerifyingCA.migrations)
         let keys = SoftwareKeyProvider(store: store, passphrase: Passphrase(secret))
         let ca = try CountrySigningCA(store: store, domain: country, keys: keys)
         let specification = try KeySpecification(algorithm)
@@ -109,13 +111,16 @@ struct Demo: ParsableCommand {
         let masterList = try ca.signMasterList(certificates: [csca])
         try IO.write(masterList.contentInfoDER(), to: path("masterlist.ml"))
 
+        print("6. EAC: the CVCA (brainpoolP256r1), a domestic Document Verifier and an inspection system, and EF.CVCA")
+        let eac = try Self.extendedAccessControl(store: store, country: country, passphrase: Passphrase(secret), path: path)
+
         var failures = 0
         func check(_ name: String, _ ok: Bool) {
             print("   \(ok ? "ok  " : "FAIL") \(name)")
             if !ok { failures += 1 }
         }
 
-        print("6. The national PKD: the ICAO master list, the country's own list and CRL")
+        print("7. The national PKD: the ICAO master list, the country's own list and CRL")
         let pkd = try NationalPKD(store: store)
         if !icaoMasterList.isEmpty {
             let icao = try MasterListReader().read(IO.read(icaoMasterList, what: "ICAO master list"))
@@ -127,7 +132,7 @@ struct Demo: ParsableCommand {
         let crlImport = try pkd.importFile(atPath: path("csca.crl"))
         check("\(country) master list and CRL imported (\(crlImport.crlEntries) revoked)", crlImport.crlsAdded == 1)
 
-        print("7. Border control verifies the document through the NPKD service (POST /v1/pa/verify on 127.0.0.1)")
+        print("8. Border control verifies the document through the NPKD service (POST /v1/pa/verify on 127.0.0.1)")
         let bodies = try [("genuine", dataGroups), ("DG2 with one changed byte", { var altered = dataGroups; altered[2]?[100] ^= 0x01; return altered }())].map {
             ($0.0, try Self.requestBody(sod: efSOD.encode(), dataGroups: $0.1, efCOM: com))
         }
@@ -138,7 +143,7 @@ struct Demo: ParsableCommand {
         check("sample document: HTTP \(answers[0].status), genuine", answers[0].status == 200 && answers[0].genuine)
         check("altered DG2: HTTP \(answers[1].status), not genuine", answers[1].status == 422 && !answers[1].genuine)
 
-        print("8. Checking the rest")
+        print("9. Checking the rest")
         check("CSCA, DS and MLS certificates conform to Doc 9303-12", ProfileLinter.lint(csca, as: .csca).isEmpty
               && ProfileLinter.lint(ds.certificate, as: .documentSigner, issuer: csca).isEmpty
               && ProfileLinter.lint(mls.certificate, as: .masterListSigner, issuer: csca).isEmpty)
@@ -157,15 +162,50 @@ struct Demo: ParsableCommand {
         check("passive authentication of a DG2 with one changed byte: not genuine, DG2 named",
               !tampered.isGenuine && tampered.failures.map(\.name) == [PassiveAuthentication.Check.dataGroupHash(2)])
         check("master list conforms (signature, MLS EKU, signingTime)", ProfileLinter.lint(masterList, kind: .masterList).isEmpty)
+        let eacReport = CVChainVerifier().verify(path: CVCertificatePath(eac.chain))
+        check("CV chain \(eac.chain.map(\.chr).joined(separator: " → ")) verifies (effective rights: \(eacReport.check(named: "effective authorization")?.detail ?? "none"))",
+              eacReport.isValid)
+        for failure in eacReport.checks where failure.status == .failed { print("        \(failure.name): \(failure.detail)") }
+        check("inspection system rights within the DV's, the DV's within the CVCA's",
+              eac.chain.count == 3 && eac.chain[2].chat.isSubset(of: eac.chain[1].chat) && eac.chain[1].chat.isSubset(of: eac.chain[0].chat))
+        check("EF.CVCA names the trust point \(eac.efCVCA.references.joined(separator: ", "))", eac.efCVCA.references == [eac.chain[0].chr])
         check("audit trail of domain \(country) intact", try store.verifyAudit(domain: country).isIntact)
         check("audit trail of the NPKD intact", try store.verifyAudit(domain: NationalPKD.defaultDomain).isIntact)
 
-        print("\nFiles in \(dir): csca.pem ds.pem mls.pem csca.crl dg1.bin dg2.bin ef.com ef.sod sod.cms masterlist.ml; the store in data/.")
+        print("\nFiles in \(dir): csca.pem ds.pem mls.pem csca.crl dg1.bin dg2.bin ef.com ef.sod sod.cms masterlist.ml")
+        print("  cvca.cvcert dv.cvcert is.cvcert ef.cvca, the CV chain in cvc/ (OpenPACE's --cvc-dir layout); the store in data/.")
         print("Verify the document again with: epki pa verify --sod \(path("ef.sod")) --dg 1=\(path("dg1.bin")) --dg 2=\(path("dg2.bin")) --csca \(path("csca.pem")) --crl \(path("csca.crl"))")
         print("Look at the CA with:            EPKI_HOME=\(path("data")) epki csca status --domain \(country)")
         print("Check with OpenSSL too, e.g.:   openssl crl -in \(path("csca.crl")) -inform DER -CAfile \(path("csca.pem")) -noout")
+        print("The CV chain with OpenPACE:     cvc-print --cvc=\(path("is.cvcert")) --cvc-dir=\(path("cvc"))")
         guard failures == 0 else { throw CLIFailure(message: "\(failures) check(s) failed") }
         print("demo complete: all checks passed")
+    }
+
+    /// Step 6: the country's CVCA, its domestic DV (request, certificate, import) and an inspection system whose
+    /// own key and request are made as a terminal would make them; files for OpenPACE, EF.CVCA for personalization.
+    static func extendedAccessControl(store: EPKIStore, country: String, passphrase: Passphrase,
+                                      path: (String) -> String) throws -> (chain: [CVCertificate], efCVCA: EFCVCA) {
+        let keys = CVSoftwareKeyProvider(store: store, passphrase: passphrase)
+        let cvca = try CountryVerifyingCA(store: store, domain: country, keys: keys)
+        let root = try cvca.initialize(country: country, key: .ec(.brainpoolP256r1, parameters: .namedCurve))
+        let dvca = try DocumentVerifierCA(store: store, domain: country, keys: keys)
+        _ = try dvca.initialize(country: country, mnemonic: "DVIS")
+        let dv = try cvca.signRequest(dvca.request().request.encoded)
+        _ = try dvca.importCertificate(dv.certificate)
+        // The inspection system's key stays with the terminal: only its request reaches the DVCA.
+        let terminalKey = SoftwareSigner(key: try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve)))
+        let request = try CVCertificateRequest.create(
+            chr: CertificationAuthorityReference(countryCode: country, holderMnemonic: "BCIS", sequenceNumber: "00001"),
+            car: CertificationAuthorityReference(encoded: Array(dv.certificate.chr.utf8)), signer: terminalKey, algorithm: .ecdsaSHA256)
+        let terminal = try dvca.issueTerminal(request.encoded)
+        let efCVCA = try cvca.efCVCA()
+        try IO.write(root.encoded, to: path("cvca.cvcert"))
+        try IO.write(dv.certificate.encoded, to: path("dv.cvcert"))
+        try IO.write(terminal.certificate.encoded, to: path("is.cvcert"))
+        try IO.write(efCVCA.encoded, to: path("ef.cvca"))
+        try CVCACLI.writeChain([root, dv.certificate], to: path("cvc"))
+        return (terminal.chain, efCVCA)
     }
 
     static func requestBody(sod: [UInt8], dataGroups: [Int: [UInt8]], efCOM: [UInt8]) throws -> Data {

@@ -104,6 +104,24 @@ import TestSupport
         #expect(noCVCA.status == 1)
     }
 
+    /// The main job's EAC step: a CVCA, a domestic DV and an inspection system, the chain checked by cvc-print.
+    @Test func demoSetsUpExtendedAccessControl() throws {
+        let directory = try TestSupport.temporaryDirectory("epki-cvca-demo")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try TestSupport.run(CVCCommandLineTests.executable, ["demo", "--dir", "pki", "--icao-master-list", ""], currentDirectory: directory)
+        #expect(demo.status == 0, "\(demo.output)")
+        #expect(demo.stdout.contains("6. EAC: the CVCA (brainpoolP256r1), a domestic Document Verifier and an inspection system"))
+        #expect(demo.stdout.contains("ok   CV chain UTCVCA00001 → UTDVIS00001 → UTBCIS00001 verifies (effective rights: id-IS 03 (terminal; read DG3, read DG4))"))
+        #expect(demo.stdout.contains("ok   EF.CVCA names the trust point UTCVCA00001"))
+        #expect(demo.stdout.contains("demo complete: all checks passed"))
+        let pki = directory.appendingPathComponent("pki")
+        let printed = try OpenPACEInteropTests.tool("cvc-print", ["--cvc=is.cvcert", "--cvc-dir=cvc"], in: pki)
+        #expect(printed.stdout.split(separator: "\n").contains("certificate verified"), "\(printed.output)")
+        #expect(try EFCVCA(encoded: TestSupport.read(pki.appendingPathComponent("ef.cvca"))).references == ["UTCVCA00001"])
+        let listed = try TestSupport.run(CVCCommandLineTests.executable, ["dvca", "list", "--domain", "UT", "--data-dir", "pki/data"], currentDirectory: directory)
+        #expect(listed.stdout.contains("chain    UTCVCA00001 → UTDVIS00001"), "\(listed.output)")
+    }
+
     /// A CVCA whose key lives in a PKCS#11 token: the same commands, the key never in the data directory.
     @Test func cvcaKeyInAToken() throws {
         let hsm = try SoftHSM.make(tokens: ["CVCA-UT"], export: false)
