@@ -137,7 +137,7 @@ import TestSupport
                                       currentDirectory: pki)
         #expect(cms.stderr.contains("Verification successful"), "\(cms.output)")
         let keys = try FileManager.default.contentsOfDirectory(atPath: pki.appendingPathComponent("data/keys/UT").path)
-        #expect(keys.count == 4, "CSCA, two DS and MLS keys: \(keys)")
+        #expect(keys.count == 6, "CSCA, two DS, MLS, CVCA and DV keys: \(keys)")
         for name in keys {
             let key = try String(contentsOf: pki.appendingPathComponent("data/keys/UT/\(name)"), encoding: .utf8)
             #expect(key.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
