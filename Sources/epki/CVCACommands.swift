@@ -287,8 +287,8 @@ struct CVCACommand: ParsableCommand {
             abstract: "Show or set the domain's validity and rights per role (changes are audited).",
             discussion: "Validity as months (3m) or days (30d): CVCA at most 36m, DV at most 3m, inspection systems at most 1m.")
         @OptionGroup var options: CVCAOptions
-        @Option(name: .customLong("cvca-validity")) var cvcaValidity: String?
-        @Option(name: .customLong("dv-validity")) var dvValidity: String?
+        @Option(name: .customLong("cvca-validity"), help: "CVCA certificates (self-signed and link), e.g. 36m.") var cvcaValidity: String?
+        @Option(name: .customLong("dv-validity"), help: "DV certificates the CVCA issues, e.g. 3m.") var dvValidity: String?
         @Option(name: .customLong("terminal-validity"), help: "Inspection-system certificates (the DVCA's policy).") var terminalValidity: String?
         @Option(name: .customLong("dv-rights"), help: "Default DV rights: DG3,DG4 / DG3 / DG4 / none.") var dvRights: String?
         @Option(name: .customLong("terminal-rights"), help: "Default inspection-system rights.") var terminalRights: String?
