@@ -303,6 +303,13 @@ import TestSupport
         _ = try ut.registerForeignCVCA(xxRoot)
         let registered = try ut.registerForeignCVCA(xxLink)
         #expect(registered.isNew && registered.report?.isValid == true)
+        // A second link for the same key pair of references, with another validity: refused, not stored twice.
+        let twin = try CVCertificateBuilder.link(
+            newKey: fixture.keys.signer(for: xx.currentKey().keyReference).publicKey, newAlgorithm: .ecdsaSHA256,
+            newCHR: CVCAAuthorityFixture.reference("XXCVCA00002"), effectiveDate: xxLink.body.effectiveDate,
+            expirationDate: xxLink.body.expirationDate.adding(days: -1), previous: xxRoot,
+            previousSigner: fixture.keys.signer(for: xx.cvcaKeys()[0].keyReference))
+        #expect(throws: CVCAError.self) { try ut.registerForeignCVCA(twin) }
         var forged = xxLink
         forged.signature[4] ^= 0x01
         forged.body.chr = "XXCVCA00003"

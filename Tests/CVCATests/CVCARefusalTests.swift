@@ -153,5 +153,12 @@ import TestSupport
         #expect(try dvca.dvKeys().compactMap(\.certificate).map(\.chr) == ["UTDVIS00001"])
         _ = try dvca.importCertificate(renewed.certificate)
         #expect(try dvca.dvKeys().compactMap(\.certificate).map(\.chr) == ["UTDVIS00001", "UTDVIS00002"])
+        // A second, different certificate for the same CHR from the same CVCA (made here outside the CVCA).
+        let twin = try CVCertificateBuilder.certify(
+            next.request, rights: [0x01], effectiveDate: renewed.certificate.body.effectiveDate,
+            expirationDate: renewed.certificate.body.expirationDate, issuer: cvca.currentKey().certificate,
+            issuerSigner: fixture.keys.signer(for: cvca.currentKey().keyReference))
+        let refused = #expect(throws: CVCAError.self) { try dvca.importCertificate(twin) }
+        #expect(refused?.reason.contains("imported already") == true)
     }
 }

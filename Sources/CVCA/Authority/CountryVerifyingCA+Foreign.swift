@@ -35,6 +35,9 @@ extension CountryVerifyingCA {
         if registered.contains(certificate) {
             return Registration(certificate: certificate, isNew: false, report: nil)
         }
+        if registered.contains(where: { $0.chr == chr && $0.car == certificate.car }) {
+            throw CVCAError(.certificateRefused, "another certificate \(chr) issued by \(certificate.car) is registered already; the two cannot both be genuine")
+        }
         var report: VerificationReport?
         if certificate.isSelfSigned {
             guard !certificate.publicKey.isEC || certificate.publicKey.hasDomainParameters else {

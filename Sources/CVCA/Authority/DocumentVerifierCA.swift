@@ -182,6 +182,9 @@ public struct DocumentVerifierCA: Sendable {
         }
         let path = try pool.path(to: certificate)
         if state.own.contains(certificate) { return Import(path: path, report: report, isNew: false) }
+        if state.own.contains(where: { $0.chr == chr && $0.car == certificate.car }) {
+            throw CVCAError(.certificateRefused, "another certificate \(chr) issued by \(certificate.car) is imported already")
+        }
         let now = clock.now()
         try store.write { db in
             try CVCARepository.insertCertificate(db, domain: domain, source: "own", issuer: nil, kind: "dv", certificate: certificate, now: now)
