@@ -9,6 +9,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let invalidName = Code(name: "invalidName")
         public static let auditChainBroken = Code(name: "auditChainBroken")
         public static let databaseError = Code(name: "databaseError")
+        public static let keyUnavailable = Code(name: "keyUnavailable")
     }
 
     public let code: Code

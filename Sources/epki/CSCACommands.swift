@@ -48,6 +48,10 @@ struct CLIKeyProvider: KeyProvider {
         if PKCS11URI.isPKCS11URI(reference) { return try PKCS11Token.signer(for: PKCS11URI(reference), pin: pin) }
         return try software.signer(for: reference)
     }
+
+    func discard(_ reference: String) {
+        software.discard(reference)
+    }
 }
 
 struct CAOptions: ParsableArguments {

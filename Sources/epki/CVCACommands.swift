@@ -5,38 +5,6 @@ import PKCS11
 import PKICore
 import Store
 
-/// Keys for the CVCA and the DVCA: software keys in the data directory, or keys in a PKCS#11 token when a URI is
-/// given (the same rules as the CSCA's `CLIKeyProvider`).
-struct CVCLIKeyProvider: CVKeyProvider {
-    let software: CVSoftwareKeyProvider
-    let pin: PIN?
-    /// Where new keys are generated when it is set: a token URI (object= names the key).
-    let hsm: PKCS11URI?
-
-    func generate(_ specification: KeySpecification, name: String, domain: String) throws -> (reference: String, signer: any Signer) {
-        guard var uri = hsm else { return try software.generate(specification, name: name, domain: domain) }
-        let token = try PKCS11Token.open(uri)
-        guard let secret = try pin ?? uri.pinSource.map(PIN.fromSource) else {
-            throw PKCS11Error(.missingPIN, "give the token PIN with --pin-file or --pin-env")
-        }
-        try token.login(pin: secret)
-        let label = uri.object ?? "\(domain)-\(name)-\(Int(Date().timeIntervalSince1970))"
-        let signer = try token.generateKeyPair(specification, label: label, id: uri.id)
-        uri = signer.uri
-        uri.pinSource = hsm?.pinSource
-        return (uri.description, signer)
-    }
-
-    func signer(for reference: String) throws -> any Signer {
-        if PKCS11URI.isPKCS11URI(reference) { return try PKCS11Token.signer(for: PKCS11URI(reference), pin: pin) }
-        return try software.signer(for: reference)
-    }
-
-    func discard(_ reference: String) {
-        software.discard(reference)
-    }
-}
-
 /// What every `epki cvca` and `epki dvca` command takes.
 struct CVCAOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
@@ -46,8 +14,8 @@ struct CVCAOptions: ParsableArguments {
     @Flag(help: "Print JSON.")
     var json = false
 
-    private func keys(_ store: EPKIStore, hsm: String?) throws -> CVCLIKeyProvider {
-        CVCLIKeyProvider(software: CVSoftwareKeyProvider(store: store, passphrase: try passphrase.passphrase(required: false)),
+    private func keys(_ store: EPKIStore, hsm: String?) throws -> CLIKeyProvider {
+        CLIKeyProvider(software: SoftwareKeyProvider(store: store, passphrase: try passphrase.passphrase(required: false)),
                          pin: try pin.pin(), hsm: try hsm.map(PKCS11URI.init))
     }
 

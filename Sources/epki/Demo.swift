@@ -186,7 +186,7 @@ struct Demo: ParsableCommand {
     /// own key and request are made as a terminal would make them; files for OpenPACE, EF.CVCA for personalization.
     static func extendedAccessControl(store: EPKIStore, country: String, passphrase: Passphrase,
                                       path: (String) -> String) throws -> (chain: [CVCertificate], efCVCA: EFCVCA) {
-        let keys = CVSoftwareKeyProvider(store: store, passphrase: passphrase)
+        let keys = SoftwareKeyProvider(store: store, passphrase: passphrase)
         let cvca = try CountryVerifyingCA(store: store, domain: country, keys: keys)
         let root = try cvca.initialize(country: country, key: .ec(.brainpoolP256r1, parameters: .namedCurve))
         let dvca = try DocumentVerifierCA(store: store, domain: country, keys: keys)

@@ -9,14 +9,14 @@ import TestSupport
 struct CVCAAuthorityFixture {
     let directory: URL
     let store: EPKIStore
-    let keys: CVSoftwareKeyProvider
+    let keys: SoftwareKeyProvider
     /// The first day of every test: 1 November 2026, noon GMT.
     static let start = Date(timeIntervalSince1970: 1_793_534_400)
 
     init() throws {
         directory = try TestSupport.temporaryDirectory("epki-cvca")
         store = try EPKIStore(directory: directory.appendingPathComponent("data"), migrations: CountryVerifyingCA.migrations)
-        keys = CVSoftwareKeyProvider(store: store, passphrase: Passphrase("cvca test passphrase"))
+        keys = SoftwareKeyProvider(store: store, passphrase: Passphrase("cvca test passphrase"))
     }
 
     func remove() {

@@ -92,9 +92,7 @@ extension CountrySigningCA {
                     return Issued(certificate: certificate, keyReference: generated)
                 }
             } catch {
-                if let generated, generated.hasPrefix("file:") {
-                    try? FileManager.default.removeItem(at: store.directory.appendingPathComponent(String(generated.dropFirst(5))))
-                }
+                if let generated { keys.discard(generated) }
                 throw error
             }
         } catch let error as CSCAError where error.code == .requestRefused || error.code == .policyViolation {

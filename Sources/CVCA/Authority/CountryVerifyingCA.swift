@@ -16,13 +16,13 @@ import Store
 public struct CountryVerifyingCA: Sendable {
     public let store: EPKIStore
     public let domain: String
-    public let keys: any CVKeyProvider
+    public let keys: any KeyProvider
     public let clock: any PKIClock
 
     /// The tables of the CVCA and the DVCA, for `EPKIStore(directory:migrations:)`.
     public static let migrations = CVCARepository.migrations
 
-    public init(store: EPKIStore, domain: String, keys: any CVKeyProvider, clock: any PKIClock = SystemClock()) throws {
+    public init(store: EPKIStore, domain: String, keys: any KeyProvider, clock: any PKIClock = SystemClock()) throws {
         try Domain.validate(domain)
         self.store = store
         self.domain = domain

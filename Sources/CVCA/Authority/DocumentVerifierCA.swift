@@ -17,10 +17,10 @@ import Store
 public struct DocumentVerifierCA: Sendable {
     public let store: EPKIStore
     public let domain: String
-    public let keys: any CVKeyProvider
+    public let keys: any KeyProvider
     public let clock: any PKIClock
 
-    public init(store: EPKIStore, domain: String, keys: any CVKeyProvider, clock: any PKIClock = SystemClock()) throws {
+    public init(store: EPKIStore, domain: String, keys: any KeyProvider, clock: any PKIClock = SystemClock()) throws {
         try Domain.validate(domain)
         self.store = store
         self.domain = domain

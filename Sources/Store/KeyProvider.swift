@@ -1,14 +1,32 @@
 import Foundation
 import PKICore
-import Store
 
-/// Software keys as encrypted PKCS#8 files under `<data-dir>/keys/<domain>/`, the layout the CSCA uses too.
+/// Where a CA's keys come from: software keys in the data directory, or keys in an HSM.
+///
+/// The store records only a key's reference (a file inside the data directory, or a PKCS#11 URI) and the CAs ask
+/// the provider for a `Signer` when they need one, so an HSM key signs exactly like a software key. The CSCA, the
+/// CVCA and the DVCA share this seam; the command line adds PKCS#11 tokens to it.
+public protocol KeyProvider: Sendable {
+    /// Creates a key and returns its reference and a signer for it.
+    func generate(_ specification: KeySpecification, name: String, domain: String) throws -> (reference: String, signer: any Signer)
+    /// A signer for a key created earlier.
+    func signer(for reference: String) throws -> any Signer
+    /// Removes a key that was generated for an operation that then failed (software keys only; an HSM key is
+    /// left to the token's administrator).
+    func discard(_ reference: String)
+}
+
+extension KeyProvider {
+    public func discard(_ reference: String) {}
+}
+
+/// Software keys as encrypted PKCS#8 files under `<data-dir>/keys/<domain>/`.
 ///
 /// ```
 /// reference   file:keys/<domain>/<name>.pem     (relative to the data directory)
 /// file        PEM "ENCRYPTED PRIVATE KEY", mode 0600
 /// ```
-public struct CVSoftwareKeyProvider: CVKeyProvider {
+public struct SoftwareKeyProvider: KeyProvider {
     public let store: EPKIStore
     let passphrase: Passphrase?
     /// Keys decrypted once per provider: PBKDF2 for every certificate would cost more than the signature.
@@ -21,7 +39,7 @@ public struct CVSoftwareKeyProvider: CVKeyProvider {
 
     public func generate(_ specification: KeySpecification, name: String, domain: String) throws -> (reference: String, signer: any Signer) {
         guard let passphrase else {
-            throw CVCAError(.policyViolation, "software keys need a passphrase (--passphrase-file or --passphrase-env)")
+            throw StoreError(.keyUnavailable, "software keys need a passphrase (--passphrase-file or --passphrase-env)")
         }
         let key = try PrivateKey.generate(specification)
         let directory = try store.keyDirectory(domain: domain)
@@ -33,7 +51,7 @@ public struct CVSoftwareKeyProvider: CVKeyProvider {
         }
         guard FileManager.default.createFile(atPath: file.path, contents: Data(try key.encryptedPKCS8(passphrase: passphrase)),
                                              attributes: [.posixPermissions: 0o600]) else {
-            throw CVCAError(.policyViolation, "cannot write the key file \(file.path)")
+            throw StoreError(.keyUnavailable, "cannot write the key file \(file.path)")
         }
         let reference = "file:keys/\(domain)/\(file.lastPathComponent)"
         let signer = SoftwareSigner(key: key)
@@ -44,10 +62,10 @@ public struct CVSoftwareKeyProvider: CVKeyProvider {
     public func signer(for reference: String) throws -> any Signer {
         if let cached = cache[reference] { return cached }
         guard let path = path(of: reference) else {
-            throw CVCAError(.policyViolation, "key \(reference) is not a software key; this operation needs the HSM it lives in")
+            throw StoreError(.keyUnavailable, "key \(reference) is not a software key; this operation needs the HSM it lives in")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CVCAError(.notFound, "the key file \(path) is missing")
+            throw StoreError(.keyUnavailable, "the key file \(path) is missing")
         }
         let signer = SoftwareSigner(key: try PrivateKey(encoded: Array(data), passphrase: passphrase))
         cache[reference] = signer
