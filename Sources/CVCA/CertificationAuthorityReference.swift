@@ -1,3 +1,4 @@
+import PKICore
 /// A Certification Authority Reference or Certificate Holder Reference (BSI TR-03110-3 §A.6.1): how CV
 /// certificates name CVCAs, DVs and terminals, e.g. `DECVCAEPASS00102`.
 ///
@@ -103,3 +104,5 @@ public struct CVCAError: Error, Hashable, CustomStringConvertible, Sendable {
     public static func == (lhs: CVCAError, rhs: CVCAError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
+
+extension CVCAError: OperatorFacingError {}

@@ -66,3 +66,5 @@ public struct LDSError: Error, Hashable, CustomStringConvertible, Sendable {
         return text.hasSuffix(":") ? String(text.dropLast()) : text
     }
 }
+
+extension LDSError: OperatorFacingError {}

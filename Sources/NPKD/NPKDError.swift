@@ -1,3 +1,4 @@
+import PKICore
 /// The NPKD module's one error: a code to match on and a reason that names the file, line, entry or object at
 /// fault, so an operator can find the bad record in a 100 MB LDIF file.
 ///
@@ -45,3 +46,5 @@ public struct NPKDError: Error, Hashable, CustomStringConvertible, Sendable {
         NPKDError(code, "\(location): \(reason)")
     }
 }
+
+extension NPKDError: OperatorFacingError {}

@@ -1,3 +1,4 @@
+import PKICore
 import CP11Kit
 
 /// The PKCS#11 layer's error: a code, the token's CKR_ value when there is one, and a message an operator can act on.
@@ -84,3 +85,5 @@ public struct PKCS11Error: Error, Hashable, CustomStringConvertible, Sendable {
         CKR_DOMAIN_PARAMS_INVALID: "CKR_DOMAIN_PARAMS_INVALID", CKR_SIGNATURE_INVALID: "CKR_SIGNATURE_INVALID",
     ]
 }
+
+extension PKCS11Error: OperatorFacingError {}

@@ -1,3 +1,4 @@
+import PKICore
 /// The store's error: a code and a reason naming the domain, table or entry at fault.
 public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -24,3 +25,5 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
     public static func == (lhs: StoreError, rhs: StoreError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
+
+extension StoreError: OperatorFacingError {}

@@ -22,22 +22,8 @@ struct EPKI: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as PKIError {
-            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as PKCS11Error {
-            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as CSCAError {
-            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as StoreError {
-            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as NPKDError {
-            FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as CVCAError {
+        } catch let error as any OperatorFacingError {
+            // Every module's error names what is wrong; one line on stderr and a non-zero exit.
             FileHandle.standardError.write(Data("epki: error: \(error.reason)\n".utf8))
             Foundation.exit(1)
         } catch let error as CLIFailure {

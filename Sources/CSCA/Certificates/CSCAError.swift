@@ -1,3 +1,4 @@
+import PKICore
 /// The CSCA module's error: a code and a reason naming the policy or field at fault.
 public struct CSCAError: Error, Hashable, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -23,3 +24,5 @@ public struct CSCAError: Error, Hashable, CustomStringConvertible, Sendable {
     public static func == (lhs: CSCAError, rhs: CSCAError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
+
+extension CSCAError: OperatorFacingError {}
