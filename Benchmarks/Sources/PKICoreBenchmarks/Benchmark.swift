@@ -1,6 +1,6 @@
 // PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Five sections, each runnable alone with `--only`:
+// Six sections, each runnable alone with `--only`:
 //   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
 //           (CoreBenchmarks below).
 //   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
@@ -11,6 +11,8 @@
 //           `openssl speed` sign and verify (LDSBenchmarks.swift).
 //   cvc     CV certificate chain verification (CVCA → DV → IS), against `openssl speed` verify
 //           (CVCBenchmarks.swift).
+//   npkd    NationalPKD: the ICAO master list import, a 1,000,000-entry CRL's import (time, peak memory, lookups from
+//           another connection meanwhile) and POST /v1/pa/verify throughput under wrk on loopback (NPKDBenchmarks.swift).
 //
 // Every signing-bound figure is a ratio to a reference measured in the same run on the same machine. The time per
 // item is split into rounds; each round runs the reference next to the epki loop, so that a change of machine load
@@ -18,7 +20,7 @@
 // per-round ratios and their spread. Both sides always use the same clock: CPU time (the default for `core`,
 // robust on a shared machine) or wall-clock time; see BENCHMARKS.md, "Method".
 //
-// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc] [--seconds N] [--rounds R]
+// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd] [--seconds N] [--rounds R]
 
 import Foundation
 import PKICore
@@ -26,13 +28,15 @@ import PKICore
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc
+    case core, pkcs11, csca, lds, cvc, npkd
 }
 
 struct Options {
     var seconds = 5
     var rounds = 5
     var crlEntries = 100_000
+    /// Entries of the npkd section's big CRL.
+    var npkdCRLEntries = 1_000_000
     var openssl = "openssl"
     var sections: [Section] = Section.allCases
     var module = "/usr/lib/softhsm/libsofthsm2.so"
@@ -49,10 +53,10 @@ struct Options {
     static let usage = """
         usage: PKICoreBenchmarks [--only LIST] [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
                                  [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
-                                 [--dg2-bytes N] [--keep]
+                                 [--dg2-bytes N] [--npkd-crl-entries N] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc; default: all five, in
-                                 that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd; default: all six,
+                                 in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -67,6 +71,7 @@ struct Options {
           --softhsm2-util PATH   makes the pkcs11 section's private token; default: softhsm2-util from PATH
           --pkcs11-keys LIST     the pkcs11 section's keys: p256, brainpoolp256r1, rsa3072; default: all three
           --dg2-bytes N          size of the face image (JPEG) inside DG2 in the lds section; default 15000
+          --npkd-crl-entries N   entries of the npkd section's big CRL; default 1000000
           --keep                 keep the temporary token and data directories (their paths are printed)
         """
 
@@ -95,7 +100,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd)")
                     }
                     return section
                 }
@@ -108,6 +113,7 @@ struct Options {
                     throw UsageError("--pkcs11-keys: unknown key '\(key)' (p256, brainpoolp256r1, rsa3072)")
                 }
             case "--dg2-bytes": dg2ImageBytes = try positive(argument)
+            case "--npkd-crl-entries": npkdCRLEntries = try positive(argument)
             case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
@@ -499,6 +505,12 @@ func revokedEntries(count: Int, date: Date) throws -> [RevokedCertificate] {
 struct PKICoreBenchmarks {
     static func main() {
         do {
+            // The npkd section's child process: imports one file into a data directory and reports on it.
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.count == 4, arguments[0] == "--only", arguments[1] == "npkd-crl-import" {
+                try NPKDBenchmarks.childImport(file: arguments[2], directory: arguments[3])
+                return
+            }
             let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
             let machineBefore = machineDescription(openssl: options.openssl)
             log("machine: \(machineBefore)")
@@ -513,6 +525,7 @@ struct PKICoreBenchmarks {
                 case .csca: report = try CSCABenchmarks.run(options, sink: &sink)
                 case .lds: report = try LDSBenchmarks.run(options, sink: &sink)
                 case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
+                case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")
