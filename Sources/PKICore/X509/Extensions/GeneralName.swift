@@ -63,27 +63,22 @@ public enum GeneralName: DERParseable, BERParseable, DERSerializable, Hashable, 
     }
 }
 
-/// ```
-/// SubjectAltName ::= GeneralNames
-/// GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
-/// ```
-/// Doc 9303-12 §7.1.1.2 asks for a directoryName whose localityName is the issuing country's code.
-public struct SubjectAlternativeName: ExtensionValue, DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable {
-    public static let oid: ASN1ObjectIdentifier = .X509Extension.subjectAltName
+/// An extension whose value is `GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName`; the coding is shared,
+/// only the OID differs.
+public protocol GeneralNamesExtension: ExtensionValue, DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable {
+    var names: [GeneralName] { get }
+    init(_ names: [GeneralName])
+}
+
+extension GeneralNamesExtension {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
-    public var names: [GeneralName]
-
-    public init(_ names: [GeneralName]) {
-        self.names = names
-    }
-
     public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self.names = try BER.sequence(of: GeneralName.self, identifier: identifier, rootNode: node)
+        self.init(try BER.sequence(of: GeneralName.self, identifier: identifier, rootNode: node))
     }
 
     public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self.names = try BER.sequence(of: GeneralName.self, identifier: identifier, rootNode: node)
+        self.init(try BER.sequence(of: GeneralName.self, identifier: identifier, rootNode: node))
     }
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
@@ -92,27 +87,26 @@ public struct SubjectAlternativeName: ExtensionValue, DERImplicitlyTaggable, BER
 }
 
 /// ```
-/// IssuerAltName ::= GeneralNames
+/// SubjectAltName ::= GeneralNames
 /// ```
-public struct IssuerAlternativeName: ExtensionValue, DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable {
-    public static let oid: ASN1ObjectIdentifier = .X509Extension.issuerAltName
-    public static var defaultIdentifier: ASN1Identifier { .sequence }
-
+/// Doc 9303-12 §7.1.1.2 asks for a directoryName whose localityName is the issuing country's code.
+public struct SubjectAlternativeName: GeneralNamesExtension {
+    public static let oid: ASN1ObjectIdentifier = .X509Extension.subjectAltName
     public var names: [GeneralName]
 
     public init(_ names: [GeneralName]) {
         self.names = names
     }
+}
 
-    public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self.names = try BER.sequence(of: GeneralName.self, identifier: identifier, rootNode: node)
-    }
+/// ```
+/// IssuerAltName ::= GeneralNames
+/// ```
+public struct IssuerAlternativeName: GeneralNamesExtension {
+    public static let oid: ASN1ObjectIdentifier = .X509Extension.issuerAltName
+    public var names: [GeneralName]
 
-    public init(berEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self.names = try BER.sequence(of: GeneralName.self, identifier: identifier, rootNode: node)
-    }
-
-    public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.serializeSequenceOf(names, identifier: identifier)
+    public init(_ names: [GeneralName]) {
+        self.names = names
     }
 }
