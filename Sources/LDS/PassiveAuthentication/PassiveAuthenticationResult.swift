@@ -46,22 +46,28 @@ public struct PassiveAuthenticationResult: Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 
-    /// The report as JSON with `genuine` and `valid` verdicts and the DS and issuer named.
-    public func jsonString() throws -> String {
-        var object = try JSONSerialization.jsonObject(with: Data(report.jsonString().utf8)) as? [String: Any] ?? [:]
-        object["genuine"] = isGenuine
+    /// The report as a JSON object with `genuine` and `valid` verdicts and the DS and issuer named.
+    public var jsonValue: JSONValue {
+        guard case .object(var members) = report.jsonValue else { return report.jsonValue }
+        members.append(("genuine", .bool(isGenuine)))
         if let documentSigner {
-            object["documentSigner"] = ["subject": documentSigner.subject.description, "issuer": documentSigner.issuer.description,
-                                        "serialNumber": documentSigner.serialNumberHex]
+            members.append(("documentSigner", .object([
+                ("subject", .string(documentSigner.subject.description)), ("issuer", .string(documentSigner.issuer.description)),
+                ("serialNumber", .string(documentSigner.serialNumberHex)),
+            ])))
         }
         if let issuer {
-            object["csca"] = ["subject": issuer.subject.description, "serialNumber": issuer.serialNumberHex]
+            members.append(("csca", .object([("subject", .string(issuer.subject.description)), ("serialNumber", .string(issuer.serialNumberHex))])))
         }
         if let sod = securityObject {
-            object["dataGroups"] = sod.securityObject.dataGroupNumbers
-            object["hashAlgorithm"] = sod.securityObject.hash?.description ?? sod.securityObject.hashAlgorithm.algorithm.description
+            members.append(("dataGroups", .array(sod.securityObject.dataGroupNumbers.map { .integer($0) })))
+            members.append(("hashAlgorithm", .string(sod.securityObject.hash?.description ?? sod.securityObject.hashAlgorithm.algorithm.description)))
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        return .object(members)
+    }
+
+    /// Pretty-printed JSON with sorted keys (see `jsonValue`).
+    public func jsonString() throws -> String {
+        jsonValue.string(pretty: true)
     }
 }

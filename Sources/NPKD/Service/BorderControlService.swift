@@ -100,8 +100,7 @@ public struct BorderControlService: Sendable {
         let result = verifier.current().verify(sod: input.sod, dataGroups: input.dataGroups, efCOM: input.efCOM,
                                                documentSigner: input.documentSigner)
         metrics.recordVerification(genuine: result.isGenuine)
-        let json = try result.jsonString()
-        return Self.response(Array(json.utf8), status: result.isGenuine ? .ok : .unprocessableContent)
+        return Self.response(result.jsonValue.encoded(), status: result.isGenuine ? .ok : .unprocessableContent)
     }
 
     func csca(_ request: Request) throws -> Response {

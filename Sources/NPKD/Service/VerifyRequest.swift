@@ -16,19 +16,18 @@ struct VerifyRequest {
     let documentSigner: Certificate?
 
     init(json bytes: [UInt8]) throws {
-        let object: [String: Any]
+        let object: [(String, JSONValue)]
         do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            guard let members = try JSONValue(parsing: bytes).objectValue else {
                 throw NPKDError(.badRequest, "the body must be a JSON object")
             }
-            object = parsed
-        } catch let error as NPKDError {
-            throw error
-        } catch {
-            throw NPKDError(.badRequest, "the body is not JSON: \(error.localizedDescription)")
+            object = members
+        } catch let error as PKIError {
+            throw NPKDError(.badRequest, "the body is not JSON: \(error.reason)")
         }
-        sod = try Self.base64(object["sod"], "sod")
-        guard let groups = object["dataGroups"] as? [String: Any] else {
+        func member(_ name: String) -> JSONValue? { object.first(where: { $0.0 == name })?.1 }
+        sod = try Self.base64(member("sod"), "sod")
+        guard let groups = member("dataGroups")?.objectValue else {
             throw NPKDError(.badRequest, "dataGroups must be an object of data group number to base64")
         }
         var dataGroups: [Int: [UInt8]] = [:]
@@ -37,11 +36,14 @@ struct VerifyRequest {
             guard let number = Int(digits), (1...16).contains(number) else {
                 throw NPKDError(.badRequest, "dataGroups key '\(key)' is not a data group number 1 to 16")
             }
+            guard dataGroups[number] == nil else {
+                throw NPKDError(.badRequest, "dataGroups names data group \(number) twice")
+            }
             dataGroups[number] = try Self.base64(value, "dataGroups.\(key)")
         }
         self.dataGroups = dataGroups
-        efCOM = try object["efCOM"].map { try Self.base64($0, "efCOM") }
-        if let value = object["documentSigner"] {
+        efCOM = try member("efCOM").map { try Self.base64($0, "efCOM") }
+        if let value = member("documentSigner") {
             do {
                 documentSigner = try Certificate(bytes: Self.base64(value, "documentSigner"))
             } catch let error as PKIError {
@@ -52,10 +54,10 @@ struct VerifyRequest {
         }
     }
 
-    static func base64(_ value: Any?, _ field: String) throws -> [UInt8] {
+    static func base64(_ value: JSONValue?, _ field: String) throws -> [UInt8] {
         guard let value else { throw NPKDError(.badRequest, "\(field) is missing") }
-        guard let text = value as? String else { throw NPKDError(.badRequest, "\(field) must be a base64 string") }
-        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters), !data.isEmpty || text.isEmpty else {
+        guard let text = value.stringValue else { throw NPKDError(.badRequest, "\(field) must be a base64 string") }
+        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
             throw NPKDError(.badRequest, "\(field) is not valid base64")
         }
         guard !data.isEmpty else { throw NPKDError(.badRequest, "\(field) is empty") }

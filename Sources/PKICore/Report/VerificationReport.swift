@@ -1,5 +1,3 @@
-import Foundation
-
 /// What a verification found, check by check: never a bare yes or no.
 ///
 /// Each check is passed, failed, or not checked (with the reason), and deviations from the profiles are listed
@@ -55,12 +53,19 @@ public struct VerificationReport: Codable, Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 
+    /// The report as a JSON object: `subject`, `valid`, and `checks` with `name`, `status` and `detail`.
+    public var jsonValue: JSONValue {
+        .object([
+            ("subject", .string(subject)),
+            ("valid", .bool(isValid)),
+            ("checks", .array(checks.map { check in
+                .object([("name", .string(check.name)), ("status", .string(check.status.rawValue)), ("detail", .string(check.detail))])
+            })),
+        ])
+    }
+
+    /// Pretty-printed JSON with sorted keys (see `jsonValue`).
     public func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var object = try JSONSerialization.jsonObject(with: encoder.encode(self)) as? [String: Any] ?? [:]
-        object["valid"] = isValid
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        jsonValue.string(pretty: true)
     }
 }
