@@ -139,6 +139,32 @@ import TestSupport
         #expect(throws: Never.self) { try unchecked.sign(dataGroups: SampleDocument.dataGroups()) }
     }
 
+    @Test("signing from data group hashes gives the security object of the data groups, checked after signing",
+          arguments: [HashAlgorithm.sha256, .sha384, .sha512])
+    func signedFromDataGroupHashes(_ hash: HashAlgorithm) throws {
+        let pki = try LDSTestPKI()
+        let ds = try pki.documentSigner()
+        let signer = try SODSigner(signer: ds.signer, documentSigner: ds.certificate, hash: hash, clock: FixedClock(LDSTestPKI.now))
+        let dataGroups = try SampleDocument.dataGroups()
+        let fromHashes = try signer.sign(dataGroupHashes: dataGroups.mapValues { hash.hash($0) })
+        let fromFiles = try signer.sign(dataGroups: dataGroups)
+        #expect(try fromHashes.securityObject.encode() == fromFiles.securityObject.encode())
+        let read = try EFSOD(bytes: fromHashes.encode())
+        #expect(try read.securityObject.encode() == fromFiles.securityObject.encode())
+        let pa = PassiveAuthentication(trustSource: StaticTrustSource(cscas: [pki.csca]), clock: FixedClock(LDSTestPKI.now))
+            .verify(sod: try fromHashes.encode(), dataGroups: dataGroups)
+        #expect(pa.isGenuine, "\(pa)")
+
+        // A hash of the wrong length, one data group only, and a hash the SOD does not carry are refused.
+        var short = dataGroups.mapValues { hash.hash($0) }
+        short[2]?.removeLast()
+        #expect(throws: LDSError(.invalidValue, "")) { try signer.sign(dataGroupHashes: short) }
+        #expect(throws: LDSError(.invalidValue, "")) { try signer.sign(dataGroupHashes: [1: hash.hash(dataGroups[1] ?? [])]) }
+        var other = dataGroups.mapValues { hash.hash($0) }
+        other[1]?[0] ^= 1
+        #expect(throws: LDSError(.signingFailed, "")) { try signer.verify(fromHashes, dataGroupHashes: other) }
+    }
+
     @Test func signedWithoutSigningTimeAndReadBack() throws {
         let pki = try LDSTestPKI()
         let ds = try pki.documentSigner()

@@ -73,6 +73,9 @@ struct Options {
           --dg2-bytes N          size of the face image (JPEG) inside DG2 in the lds section; default 15000
           --npkd-crl-entries N   entries of the npkd section's big CRL; default 1000000
           --keep                 keep the temporary token and data directories (their paths are printed)
+
+        For profilers (`perf record`), one operation in a loop and nothing else:
+        PKICoreBenchmarks --profile sod-sign|sod-sign-hashes|pa  SECONDS   (ECDSA P-256, DG2 of --dg2-bytes)
         """
 
     init(arguments: [String]) throws {
@@ -509,6 +512,11 @@ struct PKICoreBenchmarks {
             let arguments = Array(CommandLine.arguments.dropFirst())
             if arguments.count == 4, arguments[0] == "--only", arguments[1] == "npkd-crl-import" {
                 try NPKDBenchmarks.childImport(file: arguments[2], directory: arguments[3])
+                return
+            }
+            if arguments.count >= 3, arguments[0] == "--profile", let seconds = Double(arguments[2]) {
+                let options = try Options(arguments: Array(arguments.dropFirst(3)))
+                try LDSBenchmarks.profileLoop(arguments[1], seconds: seconds, imageBytes: options.dg2ImageBytes)
                 return
             }
             let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))

@@ -95,6 +95,33 @@ enum LDSBenchmarks {
             checkingSigner: try SODSigner(signer: dsSigner, documentSigner: ds, signatureAlgorithm: item.signatureAlgorithm, verifyAfterSigning: true))
     }
 
+    /// One operation in a loop for `seconds`, for a profiler to attribute: nothing else runs in the process.
+    static func profileLoop(_ operation: String, seconds: Double, imageBytes: Int) throws {
+        let fixture = try makeFixture(cases[0])
+        let dataGroups = try makeDataGroups(imageBytes: imageBytes)
+        let sods = try (0..<16).map { _ in try fixture.signer.sign(dataGroups: dataGroups).encode() }
+        let verifier = PassiveAuthentication(trustSource: StaticTrustSource(cscas: [fixture.csca]))
+        let hashes = dataGroups.mapValues { HashAlgorithm.sha256.hash($0) }
+        let end = Date().addingTimeInterval(seconds)
+        var count = 0
+        var sink = 0
+        while Date() < end {
+            for index in 0..<64 {
+                switch operation {
+                case "sod-sign": sink &+= try fixture.signer.sign(dataGroups: dataGroups).encode().count
+                case "sod-sign-hashes": sink &+= try fixture.signer.sign(dataGroupHashes: hashes).encode().count
+                case "pa":
+                    guard verifier.verify(sod: sods[index % sods.count], dataGroups: dataGroups).isGenuine else {
+                        throw UsageError("passive authentication failed in the profile loop")
+                    }
+                default: throw UsageError("--profile: unknown operation '\(operation)' (sod-sign, sod-sign-hashes, pa)")
+                }
+                count += 1
+            }
+        }
+        log("profile \(operation): \(count) operations in \(seconds) s (\(Int(Double(count) / seconds))/s wall) (sink \(sink & 1))")
+    }
+
     // MARK: Batch
 
     struct BatchRate {

@@ -43,6 +43,12 @@ public struct EFSOD: Sendable {
         }
     }
 
+    /// A SignedData just built over `securityObject` with eContentType id-icao-mrtd-security-ldsSecurityObject.
+    init(signedData: SignedData, securityObject: LDSSecurityObject) {
+        self.signedData = signedData
+        self.securityObject = securityObject
+    }
+
     public init(bytes: [UInt8]) throws {
         guard let first = bytes.first else { throw LDSError.malformed("EF.SOD", "the file is empty") }
         var inner = bytes[...]

@@ -56,6 +56,30 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
                   dataGroupHashValues: hashes, ldsVersionInfo: ldsVersionInfo)
     }
 
+    /// From hashes computed elsewhere: a personalization line hashes each data group while it writes it to the
+    /// chip, so the file is read once. Each hash must have the length of `hash`'s output.
+    public init(hash: HashAlgorithm, dataGroupHashes: [Int: [UInt8]], ldsVersionInfo: LDSVersionInfo? = nil) throws {
+        guard Self.signingHashes.contains(hash) else {
+            throw LDSError(.unsupported, "LDSSecurityObject: \(hash) is not used for new security objects; use SHA-256, SHA-384 or SHA-512")
+        }
+        guard dataGroupHashes.count >= 2 else {
+            throw LDSError.invalid("LDSSecurityObject", "\(dataGroupHashes.count) data group(s); at least two are required (DG1 and DG2 are mandatory)")
+        }
+        var hashes: [DataGroupHash] = []
+        for number in dataGroupHashes.keys.sorted() {
+            guard let dataGroup = DataGroupNumber(number) else {
+                throw LDSError.invalid("LDSSecurityObject", "data group number \(number) is outside 1…16")
+            }
+            let value = dataGroupHashes[number] ?? []
+            guard value.count == hash.digestLength else {
+                throw LDSError.invalid("LDSSecurityObject", "the \(dataGroup) hash has \(value.count) bytes; \(hash) gives \(hash.digestLength)")
+            }
+            hashes.append(DataGroupHash(dataGroupNumber: number, hashValue: value))
+        }
+        self.init(version: ldsVersionInfo == nil ? 0 : 1, hashAlgorithm: AlgorithmIdentifier(algorithm: hash.oid),
+                  dataGroupHashValues: hashes, ldsVersionInfo: ldsVersionInfo)
+    }
+
     /// The hash function, nil when the identifier names none epki knows.
     public var hash: HashAlgorithm? { HashAlgorithm(oid: hashAlgorithm.algorithm) }
 

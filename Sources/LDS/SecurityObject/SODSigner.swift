@@ -57,13 +57,28 @@ public struct SODSigner: Sendable {
     /// exactly as they will be written to the chip.
     public func sign(dataGroups: [Int: [UInt8]]) throws -> EFSOD {
         let securityObject = try LDSSecurityObject(hash: hash, dataGroups: dataGroups, ldsVersionInfo: ldsVersionInfo)
-        let builder = SignedDataBuilder(
-            eContentType: .ICAO.ldsSecurityObject, content: try securityObject.encode(), signerCertificate: documentSigner,
-            identification: identification, signingTime: includeSigningTime ? clock.now() : nil)
-        let signedData = try builder.sign(with: signer, algorithm: signatureAlgorithm)
-        let sod = try EFSOD(signedData: signedData)
+        let sod = try sign(securityObject)
         if verifyAfterSigning { try verify(sod, dataGroups: dataGroups) }
         return sod
+    }
+
+    /// Signs the security object of one document from the data groups' hashes (with `hash`), for lines that hash
+    /// each file while writing it to the chip. The check after signing compares against these hashes.
+    public func sign(dataGroupHashes: [Int: [UInt8]]) throws -> EFSOD {
+        let securityObject = try LDSSecurityObject(hash: hash, dataGroupHashes: dataGroupHashes, ldsVersionInfo: ldsVersionInfo)
+        let sod = try sign(securityObject)
+        if verifyAfterSigning { try verify(sod, dataGroupHashes: dataGroupHashes) }
+        return sod
+    }
+
+    private func sign(_ securityObject: LDSSecurityObject) throws -> EFSOD {
+        let content = try securityObject.encode()
+        let builder = SignedDataBuilder(
+            eContentType: .ICAO.ldsSecurityObject, content: content, signerCertificate: documentSigner,
+            identification: identification, signingTime: includeSigningTime ? clock.now() : nil)
+        let signedData = try builder.sign(with: signer, algorithm: signatureAlgorithm)
+        // The security object is the one just encoded: no need to read it back from the SignedData.
+        return EFSOD(signedData: signedData, securityObject: securityObject)
     }
 
     /// Reads the encoded SOD back and checks what a verifier will check: the signer named, content type and
@@ -72,6 +87,11 @@ public struct SODSigner: Sendable {
     /// The same checks as `SignedData.verify`, narrowed to the one layout `sign` writes and made with the key
     /// decoded at `init`, so that verifying costs one signature check and not a key decode as well.
     public func verify(_ sod: EFSOD, dataGroups: [Int: [UInt8]]) throws {
+        try verify(sod, dataGroupHashes: dataGroups.mapValues { hash.hash($0) })
+    }
+
+    /// As `verify(_:dataGroups:)`, against the data groups' hashes (with `hash`).
+    public func verify(_ sod: EFSOD, dataGroupHashes: [Int: [UInt8]]) throws {
         func fail(_ reason: String) -> LDSError { LDSError(.signingFailed, "SOD does not verify after signing: \(reason)") }
         let reread = try EFSOD(bytes: sod.encode())
         guard reread.signedData.signerInfos.count == 1, let info = reread.signerInfo else { throw fail("not exactly one SignerInfo") }
@@ -88,11 +108,11 @@ public struct SODSigner: Sendable {
         guard try documentSignerKey.isValidSignature(info.signature, for: signed, algorithm: algorithm) else {
             throw fail("the \(algorithm) signature does not verify with the DS key")
         }
-        guard let hash = reread.securityObject.hash else { throw fail("the security object names no known hash algorithm") }
-        guard reread.securityObject.dataGroupNumbers.sorted() == dataGroups.keys.sorted() else {
-            throw fail("the security object lists data groups \(reread.securityObject.dataGroupNumbers), expected \(dataGroups.keys.sorted())")
+        guard reread.securityObject.hash == hash else { throw fail("the security object does not name \(hash)") }
+        guard reread.securityObject.dataGroupNumbers.sorted() == dataGroupHashes.keys.sorted() else {
+            throw fail("the security object lists data groups \(reread.securityObject.dataGroupNumbers), expected \(dataGroupHashes.keys.sorted())")
         }
-        for (number, bytes) in dataGroups where reread.securityObject.hashValue(for: number) != hash.hash(bytes) {
+        for (number, value) in dataGroupHashes where reread.securityObject.hashValue(for: number) != value {
             throw fail("the DG\(number) hash does not match the data group")
         }
     }

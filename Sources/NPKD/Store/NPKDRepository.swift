@@ -447,18 +447,19 @@ enum NPKDRepository {
 
     /// The current CRL of a key: the one with the highest number, then the latest thisUpdate.
     static func currentCRL(_ db: Database, domain: String, issuerKeyHash: String) throws -> CRLRow? {
-        try Row.fetchOne(db, sql: """
+        // Cached statements: these two run for every passive authentication the service answers.
+        try Row.fetchOne(db.cachedStatement(sql: """
             SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? AND issuer_key_hash = ? AND status = 'current'
             ORDER BY crl_number_value DESC, this_update DESC LIMIT 1
-            """, arguments: [domain, issuerKeyHash]).map(crlRow)
+            """), arguments: [domain, issuerKeyHash]).map(crlRow)
     }
 
     /// Current CRLs naming this authority key identifier (as the revocation endpoint is asked).
     static func currentCRLs(_ db: Database, domain: String, aki: String) throws -> [CRLRow] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(crlColumns) FROM npkd_crl WHERE domain = ? AND aki = ? AND status = 'current'
             ORDER BY crl_number_value DESC, this_update DESC
-            """, arguments: [domain, aki]).map(crlRow)
+            """), arguments: [domain, aki]).map(crlRow)
     }
 
     static func crls(_ db: Database, domain: String, country: String? = nil) throws -> [CRLRow] {
@@ -505,7 +506,7 @@ enum NPKDRepository {
     }
 
     static func revocationDate(_ db: Database, crlID: Int64, serial: [UInt8]) throws -> Date? {
-        try Double.fetchOne(db, sql: "SELECT revoked_at FROM npkd_crl_entry WHERE crl_id = ? AND serial = ?",
+        try Double.fetchOne(db.cachedStatement(sql: "SELECT revoked_at FROM npkd_crl_entry WHERE crl_id = ? AND serial = ?"),
                             arguments: [crlID, Data(serial)]).map(Date.init(timeIntervalSince1970:))
     }
 

@@ -9,7 +9,16 @@ public enum HashAlgorithm: String, CaseIterable, Hashable, Sendable, CustomStrin
     case sha384 = "sha384"
     case sha512 = "sha512"
 
-    public var description: String { rawValue.uppercased().replacingOccurrences(of: "SHA", with: "SHA-") }
+    public var description: String {
+        // Literals: reports name the hash of every data group, on the service's hot path.
+        switch self {
+        case .sha1: "SHA-1"
+        case .sha224: "SHA-224"
+        case .sha256: "SHA-256"
+        case .sha384: "SHA-384"
+        case .sha512: "SHA-512"
+        }
+    }
 
     /// The digest's name for OpenSSL's fetch functions.
     var openSSLName: String {

@@ -111,18 +111,22 @@ private struct JSONReader {
     mutating func readString() throws -> String {
         offset += 1  // the opening quote
         let start = offset
-        // Fast path: no escapes (base64 bodies are long runs of plain ASCII).
-        while offset < bytes.count {
-            let byte = bytes[offset]
-            if byte == UInt8(ascii: "\"") {
-                let text = try Self.utf8String(bytes[start..<offset], at: start)
-                offset += 1
-                return text
+        // Fast path: no escapes (base64 bodies are long runs of plain ASCII), scanned on the raw buffer.
+        offset = bytes.withUnsafeBufferPointer { buffer in
+            var index = start
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                index += 1
             }
-            if byte == UInt8(ascii: "\\") { break }
-            guard byte >= 0x20 else { throw error("a control character must be escaped in a string") }
-            offset += 1
+            return index
         }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") {
+            let text = try Self.utf8String(bytes[start..<offset], at: start)
+            offset += 1
+            return text
+        }
+        if offset < bytes.count, bytes[offset] < 0x20 { throw error("a control character must be escaped in a string") }
         var decoded = Array(bytes[start..<offset])
         while offset < bytes.count {
             let byte = bytes[offset]

@@ -30,7 +30,7 @@ public struct DocumentTypeList: ExtensionValue, DERImplicitlyTaggable, BERImplic
 
     /// Whether the list allows the document code of a DG1 (e.g. "P<" or "ID").
     public func allows(documentCode: String) -> Bool {
-        let code = documentCode.replacingOccurrences(of: "<", with: "")
+        let code = String(documentCode.filter { $0 != "<" })
         return documentTypes.contains { type in type.count == 1 ? code.hasPrefix(type) : code == type }
     }
 
