@@ -89,32 +89,45 @@ struct DocumentSignerChain: Sendable {
 /// Chain outcomes per DS certificate, so that verifying many documents of one DS checks its chain once.
 /// Only verified chains are kept: a failure is recomputed, in case the trust source learns the CSCA.
 final class ChainCache: Sendable {
-    private let entries = Mutex<[ArraySlice<UInt8>: DocumentSignerChain.Outcome]>([:])
+    private let entries = Mutex<[EncodingKey: DocumentSignerChain.Outcome]>([:])
     /// Decoded DS public keys, by the DS certificate's bytes: each SOD carries its own copy of the DS.
-    private let keys = Mutex<[ArraySlice<UInt8>: PublicKey]>([:])
+    private let keys = Mutex<[EncodingKey: PublicKey]>([:])
     private let limit: Int
+
+    /// What the report says about each DS certificate (names, extensions, dates as text).
+    private let facts = Mutex<[EncodingKey: DocumentSignerFacts]>([:])
 
     init(limit: Int = 4096) {
         self.limit = limit
     }
 
     func key(for ds: Certificate) -> PublicKey? {
-        if let hit = keys.withLock({ $0[ds.encoded] }) { return hit }
+        if let hit = keys.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
         guard let key = try? ds.publicKey else { return nil }
         keys.withLock { keys in
             if keys.count >= limit { keys.removeAll(keepingCapacity: true) }
-            keys[ds.encoded] = key
+            keys[EncodingKey(Array(ds.encoded))] = key
         }
         return key
     }
 
+    func facts(for ds: Certificate) -> DocumentSignerFacts {
+        if let hit = facts.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
+        let read = DocumentSignerFacts(ds)
+        facts.withLock { facts in
+            if facts.count >= limit { facts.removeAll(keepingCapacity: true) }
+            facts[EncodingKey(Array(ds.encoded))] = read
+        }
+        return read
+    }
+
     func outcome(for ds: Certificate, compute: () -> DocumentSignerChain.Outcome) -> DocumentSignerChain.Outcome {
-        if let hit = entries.withLock({ $0[ds.encoded] }) { return hit }
+        if let hit = entries.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
         let outcome = compute()
         if outcome.verified {
             entries.withLock { entries in
                 if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
-                entries[ds.encoded] = outcome
+                entries[EncodingKey(Array(ds.encoded))] = outcome
             }
         }
         return outcome

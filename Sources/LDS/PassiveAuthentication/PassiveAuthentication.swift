@@ -88,9 +88,9 @@ public struct PassiveAuthentication: Sendable {
 
         // The DS certificate: given, or embedded and named by the SignerInfo.
         let ds = given ?? sod.documentSignerCertificate
-        if let ds {
-            report.add(Check.dsCertificate, .passed,
-                       "\(given == nil ? "embedded" : "given"): \(ds.subject), serial \(ds.serialNumberHex), issuer \(ds.issuer)")
+        let facts = ds.map { ds in cache?.facts(for: ds) ?? DocumentSignerFacts(ds) }
+        if let facts {
+            report.add(Check.dsCertificate, .passed, "\(given == nil ? "embedded" : "given"): \(facts.summary)")
         } else {
             let embedded = sod.signedData.certificates.count
             report.add(Check.dsCertificate, .failed,
@@ -103,19 +103,21 @@ public struct PassiveAuthentication: Sendable {
         }
 
         var issuer: Certificate?
-        if let ds {
+        // DG1 is read once, for the document type and the MRZ check.
+        let dg1 = dataGroups[1].map { bytes in Result { try DG1(bytes: bytes) } }
+        if let ds, let facts {
             let signingTime = sod.signingTime
             let time = signingTime ?? clock.now()
-            addKeyUsage(ds, to: &report)
+            report.checks.append(facts.keyUsage)
             issuer = addChain(ds, to: &report)
-            addValidity(ds, at: time, fromAttribute: signingTime != nil, to: &report)
+            addValidity(facts, at: time, fromAttribute: signingTime != nil, to: &report)
             addRevocation(ds, issuer: issuer, to: &report)
-            addDocumentType(ds, dataGroups: dataGroups, to: &report)
+            addDocumentType(facts, dg1: dg1, to: &report)
         }
 
         addDataGroupHashes(object, dataGroups: dataGroups, to: &report)
         if let efCOM { addEFCOM(efCOM, object: object, to: &report) }
-        addMRZ(dataGroups, to: &report)
+        addMRZ(dg1, to: &report)
         return PassiveAuthenticationResult(report: report, securityObject: sod, documentSigner: ds, issuer: issuer)
     }
 
@@ -140,19 +142,6 @@ public struct PassiveAuthentication: Sendable {
         }
     }
 
-    private func addKeyUsage(_ ds: Certificate, to report: inout VerificationReport) {
-        guard ds.extensions[KeyUsage.oid] != nil else {
-            report.add(Check.dsKeyUsage, .warning, "no KeyUsage extension (Doc 9303-12 requires digitalSignature, critical)")
-            return
-        }
-        guard let usage = ds.keyUsage else {
-            report.add(Check.dsKeyUsage, .failed, "the KeyUsage extension cannot be read")
-            return
-        }
-        report.add(Check.dsKeyUsage, passed: usage.contains(.digitalSignature),
-                   usage.contains(.digitalSignature) ? "digitalSignature" : "digitalSignature is not set (\(usage))")
-    }
-
     private func addChain(_ ds: Certificate, to report: inout VerificationReport) -> Certificate? {
         guard let trustSource else {
             report.add(Check.dsIssuedByCSCA, .notChecked, "no CSCA certificates given: the DS certificate's issuer \(ds.issuer) cannot be checked")
@@ -164,38 +153,35 @@ public struct PassiveAuthentication: Sendable {
         return outcome.issuer
     }
 
-    private func addValidity(_ ds: Certificate, at time: Date, fromAttribute: Bool, to report: inout VerificationReport) {
+    private func addValidity(_ ds: DocumentSignerFacts, at time: Date, fromAttribute: Bool, to report: inout VerificationReport) {
         let when = fromAttribute ? "signed at \(Time.iso8601(time)) (signingTime attribute)" : "no signingTime attribute; checked at \(Time.iso8601(time)) (now)"
         if time < ds.notBefore {
-            report.add(Check.dsValidity, .failed, "the DS certificate was not yet valid: \(when), notBefore \(Time.iso8601(ds.notBefore))")
+            report.add(Check.dsValidity, .failed, "the DS certificate was not yet valid: \(when), notBefore \(ds.notBeforeText)")
         } else if time > ds.notAfter {
-            report.add(Check.dsValidity, .failed, "the DS certificate had expired: \(when), notAfter \(Time.iso8601(ds.notAfter))")
+            report.add(Check.dsValidity, .failed, "the DS certificate had expired: \(when), notAfter \(ds.notAfterText)")
         } else {
-            report.add(Check.dsValidity, .passed, "\(when), within \(Time.iso8601(ds.notBefore)) – \(Time.iso8601(ds.notAfter))")
+            report.add(Check.dsValidity, .passed, "\(when), within \(ds.notBeforeText) – \(ds.notAfterText)")
         }
         if fromAttribute && time > clock.now().addingTimeInterval(86_400) {
             report.add(Check.dsValidity, .warning, "the signingTime \(Time.iso8601(time)) lies in the future")
         }
 
-        guard ds.extensions[PrivateKeyUsagePeriod.oid] != nil else {
+        switch ds.usagePeriod {
+        case .absent:
             report.add(Check.dsPrivateKeyUsagePeriod, .warning, "no PrivateKeyUsagePeriod extension (Doc 9303-12 requires one in DS certificates)")
-            return
-        }
-        guard let period = ds.privateKeyUsagePeriod else {
+        case .unreadable:
             report.add(Check.dsPrivateKeyUsagePeriod, .failed, "the PrivateKeyUsagePeriod extension cannot be read")
-            return
-        }
-        let start = period.notBeforeDate.map(Time.iso8601) ?? "open"
-        let end = period.notAfterDate.map(Time.iso8601) ?? "open"
-        let inside = (period.notBeforeDate.map { time >= $0 } ?? true) && (period.notAfterDate.map { time <= $0 } ?? true)
-        if inside {
-            report.add(Check.dsPrivateKeyUsagePeriod, .passed, "\(when), within \(start) – \(end)")
-        } else if fromAttribute {
-            report.add(Check.dsPrivateKeyUsagePeriod, .failed, "outside the DS private key usage period: \(when), period \(start) – \(end)")
-        } else {
-            // Without a signing date the current time says nothing: documents outlive the three-month usage period.
-            report.add(Check.dsPrivateKeyUsagePeriod, .warning,
-                       "the signing date is unknown (no signingTime attribute) and now is outside the usage period \(start) – \(end)")
+        case .period(let start, let end, let period):
+            let inside = (start.map { time >= $0 } ?? true) && (end.map { time <= $0 } ?? true)
+            if inside {
+                report.add(Check.dsPrivateKeyUsagePeriod, .passed, "\(when), within \(period)")
+            } else if fromAttribute {
+                report.add(Check.dsPrivateKeyUsagePeriod, .failed, "outside the DS private key usage period: \(when), period \(period)")
+            } else {
+                // Without a signing date the current time says nothing: documents outlive the three-month usage period.
+                report.add(Check.dsPrivateKeyUsagePeriod, .warning,
+                           "the signing date is unknown (no signingTime attribute) and now is outside the usage period \(period)")
+            }
         }
     }
 
@@ -222,28 +208,27 @@ public struct PassiveAuthentication: Sendable {
         }
     }
 
-    private func addDocumentType(_ ds: Certificate, dataGroups: [Int: [UInt8]], to report: inout VerificationReport) {
-        guard let dg1Bytes = dataGroups[1] else {
+    private func addDocumentType(_ ds: DocumentSignerFacts, dg1: Result<DG1, any Error>?, to report: inout VerificationReport) {
+        guard let dg1 else {
             report.add(Check.documentType, .notChecked, "DG1 not read")
             return
         }
-        guard let dg1 = try? DG1(bytes: dg1Bytes) else {
+        guard case .success(let read) = dg1 else {
             report.add(Check.documentType, .notChecked, "DG1 cannot be read, so its document code is unknown")
             return
         }
-        let code = dg1.mrz.documentCode
-        guard ds.extensions[DocumentTypeList.oid] != nil else {
+        let code = read.mrz.documentCode
+        switch ds.documentTypes {
+        case .absent:
             report.add(Check.documentType, .warning, "the DS certificate has no Document Type List (Doc 9303-12 requires one); document code \(code)")
-            return
-        }
-        guard let list = ds.documentTypeList else {
+        case .unreadable:
             report.add(Check.documentType, .failed, "the DS certificate's Document Type List cannot be read")
-            return
+        case .list(let list, let types):
+            let allowed = list.allows(documentCode: code)
+            report.add(Check.documentType, passed: allowed,
+                       allowed ? "document code \(code) is in the DS Document Type List (\(types))"
+                               : "document code \(code) is not in the DS Document Type List (\(types))")
         }
-        let allowed = list.allows(documentCode: code)
-        report.add(Check.documentType, passed: allowed,
-                   allowed ? "document code \(code) is in the DS Document Type List (\(list.documentTypes.joined(separator: ", ")))"
-                           : "document code \(code) is not in the DS Document Type List (\(list.documentTypes.joined(separator: ", ")))")
     }
 
     private func addDataGroupHashes(_ object: LDSSecurityObject, dataGroups: [Int: [UInt8]], to report: inout VerificationReport) {
@@ -312,17 +297,18 @@ public struct PassiveAuthentication: Sendable {
         for finding in com.findings { report.add(Check.efCOM, .warning, finding) }
     }
 
-    private func addMRZ(_ dataGroups: [Int: [UInt8]], to report: inout VerificationReport) {
-        guard let bytes = dataGroups[1] else { return }
-        do {
-            let mrz = try DG1(bytes: bytes).mrz
+    private func addMRZ(_ dg1: Result<DG1, any Error>?, to report: inout VerificationReport) {
+        guard let dg1 else { return }
+        switch dg1 {
+        case .success(let read):
+            let mrz = read.mrz
             let findings = mrz.findings
             if findings.isEmpty {
                 report.add(Check.mrz, .passed, "\(mrz.format), document \(mrz.documentNumber), check digits correct")
             } else {
                 report.add(Check.mrz, .warning, findings.joined(separator: "; "))
             }
-        } catch {
+        case .failure(let error):
             report.add(Check.mrz, .warning, "DG1 cannot be read as an MRZ: \(error)")
         }
     }

@@ -47,6 +47,10 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         if let text = String(bytes: input.prefix(64), encoding: .utf8), text.contains("-----BEGIN ") {
             der = try PEM.decodeAll(input).first?.der ?? []
         }
+        if let read = Self.readDefiniteLength(der) {
+            self = read
+            return
+        }
         self = try PKIError.decoding("CMS ContentInfo") {
             var node = try BER.parse(der)
             if node.identifier.tagClass == .application, case .constructed(let children) = node.content,
@@ -58,6 +62,59 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
                 throw PKIError.invalid("CMS ContentInfo", "content type \(info.contentType.displayName) is not id-signedData")
             }
             return try SignedData(berEncoded: info.content)
+        }
+    }
+
+    /// The common case read field by field: definite lengths throughout, the embedded certificates looked up in
+    /// `CertificateCache` by their bytes and parsed only when new. swift-asn1 would otherwise build the node tree
+    /// of every embedded DS certificate (most of an EF.SOD) for each passport, only for the cache to discard it.
+    /// Nil for anything else (indefinite lengths, other layouts, errors): the caller reads it the general way,
+    /// which also gives the error.
+    static func readDefiniteLength(_ bytes: [UInt8]) -> SignedData? {
+        do {
+            var outer = TLVReader(bytes[...], what: "CMS ContentInfo")
+            guard var contentInfo = try outer.next(), outer.isAtEnd else { return nil }
+            if contentInfo.firstOctet & 0xE0 == 0x60 {  // one constructed application-class wrapper (EF.SOD's 77)
+                var wrapper = TLVReader(contentInfo.content, what: "CMS ContentInfo")
+                guard let inner = try wrapper.next() else { return nil }
+                contentInfo = inner
+            }
+            guard contentInfo.firstOctet == 0x30 else { return nil }
+            var fields = TLVReader(contentInfo.content, what: "CMS ContentInfo")
+            let type = try fields.expect(0x06, "contentType")
+            guard try ASN1ObjectIdentifier(derEncoded: type.encoded) == .CMS.signedData else { return nil }
+            var explicit = TLVReader(try fields.expect(0xA0, "content").content, what: "CMS ContentInfo")
+            var signedData = TLVReader(try explicit.expect(0x30, "SignedData").content, what: "SignedData")
+
+            let version = try Int(berEncoded: try BER.parse(signedData.expect(0x02, "version").encoded))
+            let digests = try BER.set(of: AlgorithmIdentifier.self, identifier: .set, rootNode: try BER.parse(signedData.expect(0x31, "digestAlgorithms").encoded))
+            let encap = try EncapsulatedContentInfo(berEncoded: try BER.parse(signedData.expect(0x30, "encapContentInfo").encoded))
+            var result = SignedData(version: version, digestAlgorithms: digests, encapContentInfo: encap, certificates: [], signerInfos: [])
+            var sawSignerInfos = false
+            while let field = try signedData.next() {
+                switch field.firstOctet {
+                case 0xA0 where result.certificates.isEmpty && result.unreadableCertificates == 0 && !sawSignerInfos:
+                    var entries = TLVReader(field.content, what: "SignedData certificates")
+                    while let entry = try entries.next() {
+                        if entry.firstOctet == 0x30,
+                           let certificate = try? CertificateCache.certificate(for: entry.encoded, parse: { try Certificate(berEncoded: BER.parse(entry.encoded)) }) {
+                            result.certificates.append(certificate)
+                        } else {
+                            result.unreadableCertificates += 1
+                        }
+                    }
+                case 0xA1 where result.crls == nil && !sawSignerInfos:
+                    result.crls = try BER.parse(field.encoded)
+                case 0x31 where !sawSignerInfos:
+                    result.signerInfos = try BER.set(of: SignerInfo.self, identifier: .set, rootNode: try BER.parse(field.encoded))
+                    sawSignerInfos = true
+                default:
+                    return nil
+                }
+            }
+            return sawSignerInfos && explicit.isAtEnd && fields.isAtEnd ? result : nil
+        } catch {
+            return nil
         }
     }
 
@@ -176,7 +233,6 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             return report
         }
         let digest = hash.hash(content)
-        let signedBytes: [[UInt8]]
         if let attributes = signerInfo.signedAttributes {
             if let type = signerInfo.contentTypeAttribute {
                 report.add("content type attribute", passed: type == encapContentInfo.eContentType,
@@ -195,9 +251,6 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             } else if attributes.contains(where: { $0.attrType == .CMS.signingTime }) {
                 report.add("signing time", .warning, "signingTime attribute unreadable")
             }
-            signedBytes = signerInfo.signedAttributesToVerify()
-        } else {
-            signedBytes = [Array(content)]
         }
         do {
             let algorithm = try SignatureAlgorithm(algorithmIdentifier: signerInfo.signatureAlgorithm, digestHint: hash)
@@ -205,7 +258,9 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
                 report.add("signature algorithm", .warning, "signs with \(algorithm.hash) while digestAlgorithm is \(hash)")
             }
             let key = try signerKey ?? certificate.publicKey
-            let valid = try signedBytes.contains { try key.isValidSignature(signerInfo.signature, for: $0, algorithm: algorithm) }
+            let valid = signerInfo.signedAttributes == nil
+                ? try key.isValidSignature(signerInfo.signature, for: Array(content), algorithm: algorithm)
+                : try signerInfo.checkSignedAttributes { try key.isValidSignature(signerInfo.signature, for: $0, algorithm: algorithm) }
             report.add("signature", passed: valid, valid ? "\(algorithm) by \(key)" : "\(algorithm) does not verify with the signer's \(key) key")
         } catch {
             report.add("signature", .failed, "\(error)")

@@ -111,20 +111,19 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         return serializer.serializedBytes
     }
 
-    /// The bytes the signature covers: the signed attributes with the SET OF tag, in the encoding received and,
-    /// if that was not DER, in DER too (some signers sign one, some the other).
-    func signedAttributesToVerify() -> [[UInt8]] {
-        var candidates: [[UInt8]] = []
-        if var received = signedAttributesEncoded.map(Array.init), !received.isEmpty {
-            received[0] = 0x31
-            candidates.append(received)
+    /// Whether `check` accepts the bytes the signature covers: the signed attributes with the SET OF tag, in the
+    /// encoding received, and only when that fails and the encoding was not DER, re-encoded in DER (some signers
+    /// sign one, some the other). Re-encoding costs more than the rest of reading a SignerInfo, so it waits.
+    func checkSignedAttributes(_ check: ([UInt8]) throws -> Bool) rethrows -> Bool {
+        var received: [UInt8]?
+        if var bytes = signedAttributesEncoded.map(Array.init), !bytes.isEmpty {
+            bytes[0] = 0x31
+            if try check(bytes) { return true }
+            received = bytes
         }
-        if let signedAttributes {
-            var serializer = DER.Serializer()
-            if (try? serializer.serializeSetOf(signedAttributes)) != nil, !candidates.contains(serializer.serializedBytes) {
-                candidates.append(serializer.serializedBytes)
-            }
-        }
-        return candidates
+        guard let signedAttributes else { return false }
+        var serializer = DER.Serializer()
+        guard (try? serializer.serializeSetOf(signedAttributes)) != nil, serializer.serializedBytes != received else { return false }
+        return try check(serializer.serializedBytes)
     }
 }

@@ -151,8 +151,8 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
         "Certificate(subject: \(subject), issuer: \(issuer), serial: \(serialNumberHex))"
     }
 
-    public static func == (lhs: Certificate, rhs: Certificate) -> Bool { lhs.encoded == rhs.encoded }
-    public func hash(into hasher: inout Hasher) { hasher.combine(encoded) }
+    public static func == (lhs: Certificate, rhs: Certificate) -> Bool { EncodingKey(lhs.encoded) == EncodingKey(rhs.encoded) }
+    public func hash(into hasher: inout Hasher) { EncodingKey(encoded).hash(into: &hasher) }
 }
 
 extension Collection where Element == UInt8 {
