@@ -62,6 +62,13 @@ public final class EPKIStore: Sendable {
         try pool.read(body)
     }
 
+    /// A read made of exactly one SQL statement, without BEGIN and COMMIT around it: SQLite already runs a single
+    /// statement on one snapshot, and the transaction doubled the cost of the border service's revocation look-up.
+    /// Anything that reads twice must use `read`, which isolates the reads from concurrent writes.
+    public func readSingleStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.unsafeRead(body)
+    }
+
     /// Where a domain's software keys live.
     public func keyDirectory(domain: String) throws -> URL {
         let url = directory.appendingPathComponent("keys").appendingPathComponent(domain)

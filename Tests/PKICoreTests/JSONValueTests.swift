@@ -72,6 +72,25 @@ import Testing
         #expect(throws: Never.self) { try JSONValue(parsing: Array((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8)) }
     }
 
+    @Test("an escape or a raw control character is found at every position of a long string (eight bytes at a time)")
+    func escapesFoundAtEveryPosition() throws {
+        let filler = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        for position in 0..<40 {
+            let prefix = String(filler.prefix(position))
+            let suffix = String(filler.suffix(23))
+            for (escaped, plain) in [("\\\"", "\""), ("\\\\", "\\"), ("\\n", "\n"), ("\\u0001", "\u{01}"), ("é", "é")] {
+                let text = "\"\(prefix)\(escaped)\(suffix)\""
+                #expect(try JSONValue(parsing: Array(text.utf8)) == .string(prefix + plain + suffix), "at \(position): \(text)")
+                // What the writer escapes comes back unchanged.
+                let value = JSONValue.string(prefix + plain + suffix)
+                #expect(try JSONValue(parsing: value.encoded()) == value)
+            }
+            var raw = Array("\"\(prefix)x\(suffix)\"".utf8)
+            raw[1 + position] = 0x1F
+            #expect(throws: PKIError.self) { try JSONValue(parsing: raw) }
+        }
+    }
+
     @Test("invalid UTF-8 inside a string is refused")
     func invalidUTF8IsRefused() {
         #expect(throws: PKIError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }

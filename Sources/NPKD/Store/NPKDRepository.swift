@@ -454,6 +454,17 @@ enum NPKDRepository {
             """), arguments: [domain, issuerKeyHash]).map(crlRow)
     }
 
+    /// The latest current CRL of a CSCA key and, in the same statement (one snapshot), when it revokes `serial`.
+    static func revocationLookup(_ db: Database, domain: String, issuerKeyHash: String, serial: [UInt8]) throws -> (crl: CRLRow, revokedAt: Date?)? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(crlColumns), (SELECT revoked_at FROM npkd_crl_entry WHERE crl_id = npkd_crl.id AND serial = ?) AS revoked_at
+            FROM npkd_crl WHERE domain = ? AND issuer_key_hash = ? AND status = 'current'
+            ORDER BY crl_number_value DESC, this_update DESC LIMIT 1
+            """), arguments: [Data(serial), domain, issuerKeyHash]) else { return nil }
+        let revokedAt: Double? = row["revoked_at"]
+        return (crlRow(row), revokedAt.map(Date.init(timeIntervalSince1970:)))
+    }
+
     /// Current CRLs naming this authority key identifier (as the revocation endpoint is asked).
     static func currentCRLs(_ db: Database, domain: String, aki: String) throws -> [CRLRow] {
         try Row.fetchAll(db.cachedStatement(sql: """

@@ -28,8 +28,17 @@ public struct NationalPKD: Sendable {
 
     /// Runs a read; a domain nobody imported into yet reads as empty rather than failing.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try storeErrors { try store.read(body) }
+    }
+
+    /// A read of one SQL statement (see `EPKIStore.readSingleStatement`).
+    func readSingleStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        try storeErrors { try store.readSingleStatement(body) }
+    }
+
+    private func storeErrors<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try store.read(body)
+            return try body()
         } catch let error as NPKDError {
             throw error
         } catch let error as StoreError {

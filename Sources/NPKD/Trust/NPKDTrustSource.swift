@@ -34,16 +34,16 @@ public struct NPKDTrustSource: TrustSource {
 
     public func revocationStatus(of certificate: Certificate, issuedBy csca: Certificate) -> RevocationStatus {
         do {
-            return try pkd.read { db in
-                guard let crl = try NPKDRepository.currentCRL(db, domain: pkd.domain, issuerKeyHash: ObjectIdentity.keyHash(csca)) else {
-                    return .unknown("no CRL of \(csca.subject) is held (a CRL signed by an unknown CA applies to nothing)")
-                }
-                if let date = try NPKDRepository.revocationDate(db, crlID: crl.id, serial: RevocationKey.serial(certificate.serialNumber)) {
-                    return .revoked(on: date)
-                }
-                let number = crl.crlNumber.flatMap { [UInt8](hex: $0) }.map { CRLNumber(bytes: $0) }
-                return .notRevoked(crlNumber: number, nextUpdate: crl.nextUpdate)
+            let found = try pkd.readSingleStatement { db in
+                try NPKDRepository.revocationLookup(db, domain: pkd.domain, issuerKeyHash: ObjectIdentity.keyHash(csca),
+                                                    serial: RevocationKey.serial(certificate.serialNumber))
             }
+            guard let found else {
+                return .unknown("no CRL of \(csca.subject) is held (a CRL signed by an unknown CA applies to nothing)")
+            }
+            if let date = found.revokedAt { return .revoked(on: date) }
+            let number = found.crl.crlNumber.flatMap { [UInt8](hex: $0) }.map { CRLNumber(bytes: $0) }
+            return .notRevoked(crlNumber: number, nextUpdate: found.crl.nextUpdate)
         } catch {
             return .unknown("the NPKD store could not be read: \(error)")
         }
