@@ -111,58 +111,58 @@ private struct JSONReader {
     mutating func readString() throws -> String {
         offset += 1  // the opening quote
         let start = offset
-        // Fast path: no escapes (base64 bodies are long runs of plain ASCII), scanned on the raw buffer.
+        // Runs without escapes are found eight bytes at a time and copied whole: a base64 face image is some
+        // 20,000 bytes of one string, and encoders that write "\/" for every slash break it into short runs.
         offset = bytes.withUnsafeBytes { Self.plainRunEnd(in: $0, from: start) }
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") {
             let text = try Self.utf8String(bytes[start..<offset], at: start)
             offset += 1
             return text
         }
-        if offset < bytes.count, bytes[offset] < 0x20 { throw error("a control character must be escaped in a string") }
-        var decoded = Array(bytes[start..<offset])
-        while offset < bytes.count {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count - start)
+        var runStart = start
+        while true {
+            decoded.append(contentsOf: bytes[runStart..<offset])
+            guard offset < bytes.count else { throw error("the string is not closed") }
             let byte = bytes[offset]
-            switch byte {
-            case UInt8(ascii: "\""):
+            if byte == UInt8(ascii: "\"") {
                 offset += 1
                 return try Self.utf8String(decoded[...], at: start)
-            case UInt8(ascii: "\\"):
-                offset += 1
-                guard offset < bytes.count else { throw error("the string is not closed") }
-                let escaped = bytes[offset]
-                offset += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escaped)
-                case UInt8(ascii: "b"): decoded.append(0x08)
-                case UInt8(ascii: "f"): decoded.append(0x0C)
-                case UInt8(ascii: "n"): decoded.append(0x0A)
-                case UInt8(ascii: "r"): decoded.append(0x0D)
-                case UInt8(ascii: "t"): decoded.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try readHex4()
-                    if (0xD800..<0xDC00).contains(scalar) {
-                        guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u") else {
-                            throw error("a high surrogate without its low surrogate")
-                        }
-                        offset += 2
-                        let low = try readHex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("a high surrogate without its low surrogate") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00..<0xE000).contains(scalar) {
-                        throw error("a low surrogate without its high surrogate")
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw error("\\u escape is not a Unicode scalar") }
-                    decoded.append(contentsOf: String(Character(unicode)).utf8)
-                default:
-                    throw error("unknown escape '\\\(Unicode.Scalar(escaped))'")
-                }
-            default:
-                guard byte >= 0x20 else { throw error("a control character must be escaped in a string") }
-                decoded.append(byte)
-                offset += 1
             }
+            guard byte == UInt8(ascii: "\\") else { throw error("a control character must be escaped in a string") }
+            offset += 1
+            guard offset < bytes.count else { throw error("the string is not closed") }
+            let escaped = bytes[offset]
+            offset += 1
+            switch escaped {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escaped)
+            case UInt8(ascii: "b"): decoded.append(0x08)
+            case UInt8(ascii: "f"): decoded.append(0x0C)
+            case UInt8(ascii: "n"): decoded.append(0x0A)
+            case UInt8(ascii: "r"): decoded.append(0x0D)
+            case UInt8(ascii: "t"): decoded.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try readHex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u") else {
+                        throw error("a high surrogate without its low surrogate")
+                    }
+                    offset += 2
+                    let low = try readHex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw error("a high surrogate without its low surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw error("a low surrogate without its high surrogate")
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw error("\\u escape is not a Unicode scalar") }
+                decoded.append(contentsOf: String(Character(unicode)).utf8)
+            default:
+                throw error("unknown escape '\\\(Unicode.Scalar(escaped))'")
+            }
+            runStart = offset
+            offset = bytes.withUnsafeBytes { Self.plainRunEnd(in: $0, from: runStart) }
         }
-        throw error("the string is not closed")
     }
 
     /// The index of the first quote, backslash or control character at or after `start` (or the end), eight
@@ -189,6 +189,20 @@ private struct JSONReader {
         return index
     }
 
+    static func isASCII(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= buffer.count {
+            high |= buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < buffer.count {
+            high |= UInt64(buffer[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
     mutating func readHex4() throws -> UInt32 {
         guard offset + 4 <= bytes.count else { throw error("truncated \\u escape") }
         var value: UInt32 = 0
@@ -208,6 +222,8 @@ private struct JSONReader {
     }
 
     static func utf8String(_ slice: ArraySlice<UInt8>, at start: Int) throws -> String {
+        // ASCII needs no validation, and String(decoding:) takes it a word at a time.
+        if slice.withUnsafeBytes({ Self.isASCII($0) }) { return String(decoding: slice, as: UTF8.self) }
         guard let text = String(validating: slice, as: UTF8.self) else {
             throw PKIError.malformed("JSON", "a string is not valid UTF-8 at byte \(start)")
         }
