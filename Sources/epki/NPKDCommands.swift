@@ -250,6 +250,8 @@ struct NPKDCommand: ParsableCommand {
         }
 
         func run() throws {
+            // Before any task exists: requests are then read, verified and answered on NIO's event loops.
+            BorderControlService.runConcurrencyOnEventLoops()
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
                 throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443")
             }

@@ -23,6 +23,7 @@
 // Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd] [--seconds N] [--rounds R]
 
 import Foundation
+import NPKD
 import PKICore
 
 // MARK: - Options
@@ -520,6 +521,10 @@ struct PKICoreBenchmarks {
                 return
             }
             let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
+            if options.sections == [.npkd] {
+                // As `epki npkd serve` runs: the service's requests stay on NIO's event loops.
+                log("npkd: Swift concurrency on NIO's event loops: \(BorderControlService.runConcurrencyOnEventLoops())")
+            }
             let machineBefore = machineDescription(openssl: options.openssl)
             log("machine: \(machineBefore)")
             log("sections: \(options.sections.map(\.rawValue).joined(separator: ", ")); \(options.rounds) rounds of \(options.roundSeconds) s per item and side")

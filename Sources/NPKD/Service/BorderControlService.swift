@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTLS
 import LDS
+import NIOCore
+import NIOPosix
 import PKICore
 
 /// The NPKD's HTTP service for inspection systems (Hummingbird 2): passive authentication with the store's trust, and
@@ -35,6 +37,16 @@ public struct BorderControlService: Sendable {
         self.pkd = pkd
         self.metrics = metrics
         self.verifier = VerifierHolder(trustSource: pkd.trustSource, clock: pkd.clock, lifetime: chainCacheLifetime)
+    }
+
+    /// Makes SwiftNIO's event loops the executor of all Swift concurrency in this process, so that a request is
+    /// read, verified and answered on one thread instead of hopping between NIO's threads and the concurrency
+    /// pool (the hops cost more CPU than the HTTP parsing; BENCHMARKS.md §6). Call it first thing in `main`,
+    /// before any task exists, and only in a process that serves: long blocking work on an event loop would stall
+    /// its connections. Returns false when it is too late or not supported.
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// The router with every route and the error middleware.
@@ -79,7 +91,14 @@ public struct BorderControlService: Sendable {
         let refresher = Task.detached { [pkd] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(600))
-                _ = try? pkd.refreshTrust()
+                // On a Dispatch thread: with `runConcurrencyOnEventLoops` tasks run on the event loops, and a
+                // re-evaluation of every certificate would hold up the connections of one of them meanwhile.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global(qos: .utility).async {
+                        _ = try? pkd.refreshTrust()
+                        done.resume()
+                    }
+                }
             }
         }
         defer { refresher.cancel() }
