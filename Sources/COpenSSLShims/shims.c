@@ -162,33 +162,35 @@ static int configure(EVP_PKEY_CTX *context, int pss, int saltLength, const char 
     return 1;
 }
 
-int epki_sign(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
-              const uint8_t *data, size_t length, uint8_t *signature, size_t *signatureLength) {
-    EVP_MD_CTX *context = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *keyContext = NULL;
+EVP_PKEY_CTX *epki_signature_context_new(EVP_PKEY *key, int forSigning, const char *md, int pss, int saltLength,
+                                         const char *mgf1md) {
     const EVP_MD *digest = digest_named(md);
-    int ok = context != NULL && digest != NULL && EVP_DigestSignInit(context, &keyContext, digest, NULL, key) > 0 &&
-             configure(keyContext, pss, saltLength, mgf1md) &&
-             EVP_DigestSign(context, signature, signatureLength, data, length) > 0;
-    EVP_MD_CTX_free(context);
-    return ok;
+    if (digest == NULL) return NULL;
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (context == NULL) return NULL;
+    int ok = (forSigning ? EVP_PKEY_sign_init(context) : EVP_PKEY_verify_init(context)) > 0 &&
+             configure(context, pss, saltLength, mgf1md) && EVP_PKEY_CTX_set_signature_md(context, digest) > 0;
+    if (!ok) {
+        EVP_PKEY_CTX_free(context);
+        return NULL;
+    }
+    return context;
 }
 
-int epki_verify(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
-                const uint8_t *data, size_t length, const uint8_t *signature, size_t signatureLength) {
-    EVP_MD_CTX *context = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *keyContext = NULL;
-    int result = -1;
-    const EVP_MD *digest = digest_named(md);
-    if (context != NULL && digest != NULL && EVP_DigestVerifyInit(context, &keyContext, digest, NULL, key) > 0 &&
-        configure(keyContext, pss, saltLength, mgf1md)) {
-        int rc = EVP_DigestVerify(context, signature, signatureLength, data, length);
-        /* A malformed signature (bad DER, wrong length) is an invalid signature, not a failure to check. */
-        result = rc == 1 ? 1 : 0;
-        if (result == 0) ERR_clear_error();
-    }
-    EVP_MD_CTX_free(context);
-    return result;
+void epki_signature_context_free(EVP_PKEY_CTX *context) { EVP_PKEY_CTX_free(context); }
+
+int epki_sign_digest(EVP_PKEY_CTX *context, const uint8_t *digest, size_t digestLength, uint8_t *signature,
+                     size_t *signatureLength) {
+    return EVP_PKEY_sign(context, signature, signatureLength, digest, digestLength) > 0;
+}
+
+int epki_verify_digest(EVP_PKEY_CTX *context, const uint8_t *digest, size_t digestLength, const uint8_t *signature,
+                       size_t signatureLength) {
+    int rc = EVP_PKEY_verify(context, signature, signatureLength, digest, digestLength);
+    if (rc == 1) return 1;
+    /* A malformed signature (bad DER, wrong length) is an invalid signature, not a failure to check. */
+    ERR_clear_error();
+    return 0;
 }
 
 size_t epki_max_signature_size(const EVP_PKEY *key) {

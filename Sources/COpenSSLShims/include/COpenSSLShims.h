@@ -39,12 +39,20 @@ int epki_private_key_encode(const EVP_PKEY *key, int pem, const char *passphrase
 EVP_PKEY *epki_private_key_decode(const uint8_t *data, size_t length, const char *passphrase, size_t passphraseLength);
 
 /* Signatures. md is an OpenSSL digest name; for RSASSA-PSS, pss=1 with saltLength and mgf1md. */
-int epki_sign(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
-              const uint8_t *data, size_t length, uint8_t *signature, size_t *signatureLength);
-/* 1 valid, 0 invalid, -1 could not be checked (error queue holds why). */
-int epki_verify(EVP_PKEY *key, const char *md, int pss, int saltLength, const char *mgf1md,
-                const uint8_t *data, size_t length, const uint8_t *signature, size_t signatureLength);
 size_t epki_max_signature_size(const EVP_PKEY *key);
+
+/* A signing (forSigning 1) or verifying context of one key, set up once: digest, PSS padding, salt and MGF1.
+   EVP_PKEY_sign and EVP_PKEY_verify may be called on it again and again, one thread at a time; setting it up
+   (provider look-ups, parameter checks) costs more than a P-256 signature's hashing. NULL on failure. */
+EVP_PKEY_CTX *epki_signature_context_new(EVP_PKEY *key, int forSigning, const char *md, int pss, int saltLength,
+                                         const char *mgf1md);
+void epki_signature_context_free(EVP_PKEY_CTX *context);
+/* Signs a digest already computed with the context's hash. 1 on success. */
+int epki_sign_digest(EVP_PKEY_CTX *context, const uint8_t *digest, size_t digestLength, uint8_t *signature,
+                     size_t *signatureLength);
+/* 1 valid, 0 invalid (including malformed signatures), -1 when the check could not be made. */
+int epki_verify_digest(EVP_PKEY_CTX *context, const uint8_t *digest, size_t digestLength, const uint8_t *signature,
+                       size_t signatureLength);
 
 /* One-shot digest. Returns the digest length, or 0 on error. */
 int epki_digest(const char *md, const uint8_t *data, size_t length, uint8_t *out);

@@ -130,12 +130,12 @@ public final class PrivateKey: Sendable {
 
     /// Signs with OpenSSL; ECDSA signatures come out in DER.
     func sign(_ data: [UInt8], algorithm: SignatureAlgorithm) throws -> [UInt8] {
-        let pss = algorithm.pssParameters
+        let digest = algorithm.hash.hash(data)
         var signature = [UInt8](repeating: 0, count: max(epki_max_signature_size(evp.pointer), 16))
         var length = signature.count
-        let ok = epki_sign(
-            evp.pointer, algorithm.hash.openSSLName, pss == nil ? 0 : 1, Int32(pss?.saltLength ?? 0),
-            pss?.mgf1Hash.openSSLName, data, data.count, &signature, &length)
+        let ok = evp.withContext(.init(signing: true, algorithm: algorithm)) { context in
+            epki_sign_digest(context, digest, digest.count, &signature, &length)
+        }
         guard ok == 1 else { throw OpenSSL.failure(.signingFailed, "cannot sign with \(algorithm)") }
         return Array(signature.prefix(length))
     }

@@ -115,12 +115,11 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
             throw PKIError(.keyMismatch, "a \(self) key cannot verify \(algorithm)")
         }
         let signature = Array(signature)
-        let data = Array(data)
-        let pss = algorithm.pssParameters
-        let result = epki_verify(
-            evp.pointer, algorithm.hash.openSSLName, pss == nil ? 0 : 1, Int32(pss?.saltLength ?? 0),
-            pss?.mgf1Hash.openSSLName, data, data.count, signature, signature.count)
-        if result < 0 { throw OpenSSL.failure(.cryptoFailure, "cannot verify \(algorithm) with a \(self) key") }
+        let digest = algorithm.hash.hash(data)
+        let result = evp.withContext(.init(signing: false, algorithm: algorithm)) { context in
+            epki_verify_digest(context, digest, digest.count, signature, signature.count)
+        }
+        guard let result, result >= 0 else { throw OpenSSL.failure(.cryptoFailure, "cannot verify \(algorithm) with a \(self) key") }
         return result == 1
     }
 
