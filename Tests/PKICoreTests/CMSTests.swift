@@ -63,6 +63,21 @@ import TestSupport
         #expect(try parsed.contentInfoDER() == der)
     }
 
+    @Test("a SignerInfo changed after building is written as changed, not as the builder wrote it")
+    func changedSignerInfoIsWrittenAnew() throws {
+        let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        var signedData = try SignedDataBuilder(eContentType: .ICAO.cscaMasterList, content: [1, 2, 3], signerCertificate: root,
+                                               identification: .issuerAndSerialNumber).sign(with: rootSigner)
+        let built = try signedData.contentInfoDER()
+        #expect(try SignedData(contentInfoBytes: built).verify(signerCertificate: root).isValid)
+        var signature = Array(signedData.signerInfos[0].signature)
+        signature[signature.count - 1] ^= 1
+        signedData.signerInfos[0].signature = signature[...]
+        let changed = try signedData.contentInfoDER()
+        #expect(changed != built && changed.count == built.count)
+        #expect(try !SignedData(contentInfoBytes: changed).verify(signerCertificate: root).isValid)
+    }
+
     @Test func reportNamesWhatIsWrong() throws {
         let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
         var signedData = try SignedDataBuilder(eContentType: .ICAO.cscaMasterList, content: [1, 2, 3], signerCertificate: root)

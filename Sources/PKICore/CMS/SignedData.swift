@@ -22,7 +22,12 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// Entries of the certificate set that are not plain X.509 certificates or could not be parsed.
     public var unreadableCertificates: Int = 0
     public var crls: ASN1Node?
-    public var signerInfos: [SignerInfo]
+    public var signerInfos: [SignerInfo] {
+        didSet { signerInfosDER = nil }
+    }
+    /// The SET OF SignerInfo exactly as `SignedDataBuilder` wrote it, so that writing the SignedData out does not
+    /// serialize the signer's name again; any change to `signerInfos` drops it.
+    var signerInfosDER: [UInt8]?
 
     static let certificatesTag = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
     static let crlsTag = ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)
@@ -166,8 +171,17 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         var head = DER.Serializer()
         try head.serialize(version)
         try head.serializeSetOf(digestAlgorithms)
-        try head.serialize(encapContentInfo)
         var out = head.serializedBytes
+        if let content = encapContentInfo.eContent {
+            // Written with known lengths: the serializer would shift the whole content for each enclosing length.
+            var type = DER.Serializer()
+            try type.serialize(encapContentInfo.eContentType)
+            out += DERLength.wrap(0x30, type.serializedBytes + DERLength.wrap(0xA0, DERLength.wrap(0x04, Array(content))))
+        } else {
+            var encap = DER.Serializer()
+            try encap.serialize(encapContentInfo)
+            out += encap.serializedBytes
+        }
         if !certificates.isEmpty {
             // A SET OF: DER orders the elements by their encodings.
             let sorted = certificates.map(\.derEncoded).sorted(by: { $0.lexicographicallyPrecedes($1) })
@@ -175,6 +189,11 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         }
         var tail = DER.Serializer()
         if let crls { tail.serialize(crls) }
+        if let signerInfosDER {
+            out += tail.serializedBytes
+            out += signerInfosDER
+            return out
+        }
         try tail.serializeSetOf(signerInfos)
         out += tail.serializedBytes
         return out

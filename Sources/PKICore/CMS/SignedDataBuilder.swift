@@ -66,18 +66,61 @@ public struct SignedDataBuilder: Sendable {
 
         var signedAttributesField = signedBytes
         signedAttributesField[0] = 0xA0  // the same SET, under its [0] IMPLICIT tag
+        let signatureAlgorithm = try algorithm.algorithmIdentifier
         var signerInfo = SignerInfo(
             version: identification == .subjectKeyIdentifier ? 3 : 1, sid: sid, digestAlgorithm: digestAlgorithm,
-            signedAttributes: attributes, signatureAlgorithm: try algorithm.algorithmIdentifier, signature: signature[...])
+            signedAttributes: attributes, signatureAlgorithm: signatureAlgorithm, signature: signature[...])
         signerInfo.signedAttributesEncoded = signedAttributesField[...]
         var certificates = [signerCertificate]
         for extra in additionalCertificates where !certificates.contains(extra) { certificates.append(extra) }
         // Version 3: eContentType is not id-data, or the signer is named by SKI (RFC 5652 §5.1).
         let version = eContentType != .CMS.data || identification == .subjectKeyIdentifier ? 3 : 1
-        return SignedData(
+        var signedData = SignedData(
             version: version, digestAlgorithms: [digestAlgorithm],
             encapContentInfo: EncapsulatedContentInfo(eContentType: eContentType, eContent: content[...]),
             certificates: certificates, signerInfos: [signerInfo])
+        let sidDER = try (identification == .issuerAndSerialNumber ? signerIdentifierDERFromCertificate() : nil) ?? Self.signerIdentifierDER(sid)
+        signedData.signerInfosDER = DERLength.wrap(0x31, try Self.signerInfoDER(signerInfo, sid: sidDER, signedAttributesField: signedAttributesField))
+        return signedData
+    }
+
+    /// The SignerInfo in DER, written by hand: a personalization line writes one per passport, and swift-asn1
+    /// would serialize the issuer's name again each time. For issuerAndSerialNumber the issuer and serial are
+    /// copied from the signer's certificate as it is encoded, which is what verifiers compare against.
+    static func signerInfoDER(_ info: SignerInfo, sid: [UInt8], signedAttributesField: [UInt8]) throws -> [UInt8] {
+        var algorithms = DER.Serializer()
+        try algorithms.serialize(info.digestAlgorithm)
+        let digestAlgorithm = algorithms.serializedBytes
+        algorithms = DER.Serializer()
+        try algorithms.serialize(info.signatureAlgorithm)
+        var body: [UInt8] = [0x02, 0x01, UInt8(info.version)]
+        body += sid
+        body += digestAlgorithm
+        body += signedAttributesField
+        body += algorithms.serializedBytes
+        body += DERLength.wrap(0x04, Array(info.signature))
+        return DERLength.wrap(0x30, body)
+    }
+
+    private func signerIdentifierDERFromCertificate() -> [UInt8]? {
+        // TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, ... }
+        var outer = TLVReader(signerCertificate.tbsBytes, what: "TBSCertificate")
+        guard let tbs = try? outer.next(), tbs.firstOctet == 0x30 else { return nil }
+        var fields = TLVReader(tbs.content, what: "TBSCertificate")
+        guard var serial = try? fields.next() else { return nil }
+        if serial.firstOctet == 0xA0 {
+            guard let next = try? fields.next() else { return nil }
+            serial = next
+        }
+        guard serial.firstOctet == 0x02, (try? fields.next())?.firstOctet == 0x30,
+              let issuer = try? fields.next(), issuer.firstOctet == 0x30 else { return nil }
+        return DERLength.wrap(0x30, Array(issuer.encoded) + Array(serial.encoded))
+    }
+
+    private static func signerIdentifierDER(_ sid: SignerIdentifier) throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(sid)
+        return serializer.serializedBytes
     }
 
     private static func algorithm(_ requested: SignatureAlgorithm?, digest: HashAlgorithm?, signer: some Signer) throws -> SignatureAlgorithm {
