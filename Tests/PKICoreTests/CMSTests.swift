@@ -70,6 +70,12 @@ import TestSupport
                                                identification: .issuerAndSerialNumber).sign(with: rootSigner)
         let built = try signedData.contentInfoDER()
         #expect(try SignedData(contentInfoBytes: built).verify(signerCertificate: root).isValid)
+        // The hand-written signed attributes are what swift-asn1 writes for the same values (DER SET OF order).
+        var serializer = DER.Serializer()
+        try serializer.serializeSetOf(signedData.signerInfos[0].signedAttributes ?? [])
+        var written = Array(signedData.signerInfos[0].signedAttributesEncoded ?? [])
+        written[0] = 0x31
+        #expect(written == serializer.serializedBytes)
         var signature = Array(signedData.signerInfos[0].signature)
         signature[signature.count - 1] ^= 1
         signedData.signerInfos[0].signature = signature[...]

@@ -74,7 +74,7 @@ public struct EFSOD: Sendable {
 
     /// `77 L ContentInfo`, the SignedData re-encoded in DER (signed attributes and certificates as received).
     public func encode() throws -> [UInt8] {
-        BERTLV(tag: Self.tag, value: try signedData.contentInfoDER()).encoded
+        try signedData.contentInfoDER(outerTag: UInt8(Self.tag))
     }
 
     /// The DS certificate embedded in the SignedData that the SignerInfo names.

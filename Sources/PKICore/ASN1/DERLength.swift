@@ -12,6 +12,11 @@ public enum DERLength {
         return [0x80 | UInt8(bytes.count)] + bytes
     }
 
+    /// `tag ‖ length` for a single-octet tag, the content to follow.
+    public static func header(_ tag: UInt8, _ length: Int) -> [UInt8] {
+        [tag] + encode(length)
+    }
+
     /// `tag ‖ length ‖ content` for a single-octet tag.
     public static func wrap(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
         let length = encode(content.count)

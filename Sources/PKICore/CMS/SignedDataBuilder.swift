@@ -52,16 +52,7 @@ public struct SignedDataBuilder: Sendable {
         }
         // RFC 5754: SHA-2 digest identifiers are written without parameters (Doc 9303 follows).
         let digestAlgorithm = AlgorithmIdentifier(algorithm: digest.oid)
-        var attributes = [
-            CMSAttribute(attrType: .CMS.contentType, attrValues: [try ASN1Any(erasing: eContentType)]),
-            CMSAttribute(attrType: .CMS.messageDigest, attrValues: [try ASN1Any(erasing: ASN1OctetString(contentBytes: digest.hash(content)[...]))]),
-        ]
-        if let signingTime {
-            attributes.append(CMSAttribute(attrType: .CMS.signingTime, attrValues: [try ASN1Any(erasing: Time(signingTime))]))
-        }
-        var attributesSerializer = DER.Serializer()
-        try attributesSerializer.serializeSetOf(attributes)
-        let signedBytes = attributesSerializer.serializedBytes
+        let (attributes, signedBytes) = try Self.signedAttributes(eContentType: eContentType, digest: digest.hash(content), signingTime: signingTime)
         let signature = try signer.sign(signedBytes, algorithm: algorithm)
 
         var signedAttributesField = signedBytes
@@ -82,6 +73,32 @@ public struct SignedDataBuilder: Sendable {
         let sidDER = try (identification == .issuerAndSerialNumber ? signerIdentifierDERFromCertificate() : nil) ?? Self.signerIdentifierDER(sid)
         signedData.signerInfosDER = DERLength.wrap(0x31, try Self.signerInfoDER(signerInfo, sid: sidDER, signedAttributesField: signedAttributesField))
         return signedData
+    }
+
+    /// contentType, messageDigest and signingTime, and their DER as the signature covers it (a SET OF, ordered by
+    /// encoding). Each attribute is written by hand and read back as a value: swift-asn1 would write each value
+    /// twice (erasing it to ASN1Any, then in the set).
+    static func signedAttributes(eContentType: ASN1ObjectIdentifier, digest: [UInt8], signingTime: Date?) throws -> ([CMSAttribute], [UInt8]) {
+        var values: [(ASN1ObjectIdentifier, [UInt8])] = []
+        var type = DER.Serializer()
+        try type.serialize(eContentType)
+        values.append((.CMS.contentType, type.serializedBytes))
+        values.append((.CMS.messageDigest, DERLength.wrap(0x04, digest)))
+        if let signingTime {
+            var time = DER.Serializer()
+            try time.serialize(Time(signingTime))
+            values.append((.CMS.signingTime, time.serializedBytes))
+        }
+        var attributes: [CMSAttribute] = []
+        var encodings: [[UInt8]] = []
+        for (oid, value) in values {
+            var name = DER.Serializer()
+            try name.serialize(oid)
+            encodings.append(DERLength.wrap(0x30, name.serializedBytes + DERLength.wrap(0x31, value)))
+            attributes.append(CMSAttribute(attrType: oid, attrValues: [try ASN1Any(derEncoded: value[...])]))
+        }
+        encodings.sort { $0.lexicographicallyPrecedes($1) }
+        return (attributes, DERLength.wrap(0x31, encodings.flatMap { $0 }))
     }
 
     /// The SignerInfo in DER, written by hand: a personalization line writes one per passport, and swift-asn1
