@@ -2,28 +2,37 @@
 public enum DERLength {
     /// The definite-length octets of a content length (X.690 §8.1.3).
     public static func encode(_ length: Int) -> [UInt8] {
-        guard length > 0x7F else { return [UInt8(length)] }
-        var bytes: [UInt8] = []
-        var value = length
-        while value > 0 {
-            bytes.insert(UInt8(value & 0xFF), at: 0)
-            value >>= 8
+        var out: [UInt8] = []
+        append(length, to: &out)
+        return out
+    }
+
+    /// Appends the definite-length octets of `length`, without building them apart first.
+    public static func append(_ length: Int, to out: inout [UInt8]) {
+        guard length > 0x7F else {
+            out.append(UInt8(length))
+            return
         }
-        return [0x80 | UInt8(bytes.count)] + bytes
+        let octets = (Int.bitWidth - length.leadingZeroBitCount + 7) / 8
+        out.append(0x80 | UInt8(octets))
+        for index in stride(from: octets - 1, through: 0, by: -1) {
+            out.append(UInt8(truncatingIfNeeded: length >> (8 * index)))
+        }
     }
 
     /// `tag ‖ length` for a single-octet tag, the content to follow.
     public static func header(_ tag: UInt8, _ length: Int) -> [UInt8] {
-        [tag] + encode(length)
+        var out: [UInt8] = [tag]
+        append(length, to: &out)
+        return out
     }
 
     /// `tag ‖ length ‖ content` for a single-octet tag.
     public static func wrap(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
-        let length = encode(content.count)
         var out: [UInt8] = []
-        out.reserveCapacity(1 + length.count + content.count)
+        out.reserveCapacity(6 + content.count)
         out.append(tag)
-        out.append(contentsOf: length)
+        append(content.count, to: &out)
         out.append(contentsOf: content)
         return out
     }

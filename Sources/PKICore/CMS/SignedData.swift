@@ -168,65 +168,74 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// node's bytes one at a time when its length needs more than one octet, and the embedded certificates would
     /// be shifted once per enclosing level (SOD signing measured 18 µs of 59 for it).
     func contentsDER() throws -> [UInt8] {
-        try contentParts().flatMap { $0 }
+        var out: [UInt8] = []
+        for part in try contentParts() { out.append(contentsOf: part) }
+        return out
     }
 
-    /// The SignedData's fields as pieces, each already encoded, so the whole can be copied once into its place.
-    private func contentParts() throws -> [[UInt8]] {
+    /// The SignedData's fields as pieces, each already encoded, so the whole can be copied once into its place;
+    /// the content and the certificates are slices of what is held, not copies.
+    private func contentParts() throws -> [ArraySlice<UInt8>] {
         var head = DER.Serializer()
         try head.serialize(version)
         try head.serializeSetOf(digestAlgorithms)
-        var parts = [head.serializedBytes]
+        var parts = [head.serializedBytes[...]]
         if let content = encapContentInfo.eContent {
             var type = DER.Serializer()
             try type.serialize(encapContentInfo.eContentType)
-            let octets = DERLength.header(0x04, content.count)
-            let explicit = DERLength.header(0xA0, octets.count + content.count)
-            parts.append(DERLength.header(0x30, type.serializedBytes.count + explicit.count + octets.count + content.count))
-            parts.append(type.serializedBytes)
-            parts.append(explicit + octets)
-            parts.append(Array(content))
+            var headers: [UInt8] = []
+            let octets = DERLength.header(0x04, content.count).count
+            let explicit = DERLength.header(0xA0, octets + content.count).count
+            headers.append(0x30)
+            DERLength.append(type.serializedBytes.count + explicit + octets + content.count, to: &headers)
+            headers += type.serializedBytes
+            headers.append(0xA0)
+            DERLength.append(octets + content.count, to: &headers)
+            headers.append(0x04)
+            DERLength.append(content.count, to: &headers)
+            parts.append(headers[...])
+            parts.append(content)
         } else {
             var encap = DER.Serializer()
             try encap.serialize(encapContentInfo)
-            parts.append(encap.serializedBytes)
+            parts.append(encap.serializedBytes[...])
         }
         if !certificates.isEmpty {
             // A SET OF: DER orders the elements by their encodings.
-            let sorted = certificates.count == 1 ? [Array(certificates[0].derEncoded)]
-                : certificates.map { Array($0.derEncoded) }.sorted(by: { $0.lexicographicallyPrecedes($1) })
-            parts.append(DERLength.header(0xA0, sorted.reduce(0) { $0 + $1.count }))
+            let sorted = certificates.count == 1 ? [certificates[0].encoded]
+                : certificates.map(\.encoded).sorted(by: { $0.lexicographicallyPrecedes($1) })
+            parts.append(DERLength.header(0xA0, sorted.reduce(0) { $0 + $1.count })[...])
             parts.append(contentsOf: sorted)
         }
         var tail = DER.Serializer()
         if let crls { tail.serialize(crls) }
         if let signerInfosDER {
-            parts.append(tail.serializedBytes)
-            parts.append(signerInfosDER)
+            parts.append(tail.serializedBytes[...])
+            parts.append(signerInfosDER[...])
         } else {
             try tail.serializeSetOf(signerInfos)
-            parts.append(tail.serializedBytes)
+            parts.append(tail.serializedBytes[...])
         }
         return parts
     }
 
+    static let signedDataOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
+
     /// The ContentInfo DER that carries this SignedData; with `outerTag`, inside one more TLV of that tag
     /// (EF.SOD's 77), written in the same pass.
     public func contentInfoDER(outerTag: UInt8? = nil) throws -> [UInt8] {
-        var oid = DER.Serializer()
-        try oid.serialize(ASN1ObjectIdentifier.CMS.signedData)
         let parts = try contentParts()
         let contentsLength = parts.reduce(0) { $0 + $1.count }
         let sequence = DERLength.header(0x30, contentsLength)
         let explicit = DERLength.header(0xA0, sequence.count + contentsLength)
-        let infoLength = oid.serializedBytes.count + explicit.count + sequence.count + contentsLength
+        let infoLength = Self.signedDataOID.count + explicit.count + sequence.count + contentsLength
         let info = DERLength.header(0x30, infoLength)
         let outer = outerTag.map { DERLength.header($0, info.count + infoLength) } ?? []
         var out: [UInt8] = []
         out.reserveCapacity(outer.count + info.count + infoLength)
         out += outer
         out += info
-        out += oid.serializedBytes
+        out += Self.signedDataOID
         out += explicit
         out += sequence
         for part in parts { out.append(contentsOf: part) }

@@ -79,27 +79,35 @@ public struct SignedDataBuilder: Sendable {
     /// encoding). Each attribute is written by hand and read back as a value: swift-asn1 would write each value
     /// twice (erasing it to ASN1Any, then in the set).
     static func signedAttributes(eContentType: ASN1ObjectIdentifier, digest: [UInt8], signingTime: Date?) throws -> ([CMSAttribute], [UInt8]) {
-        var values: [(ASN1ObjectIdentifier, [UInt8])] = []
+        var values: [(ASN1ObjectIdentifier, [UInt8], [UInt8])] = []
         var type = DER.Serializer()
         try type.serialize(eContentType)
-        values.append((.CMS.contentType, type.serializedBytes))
-        values.append((.CMS.messageDigest, DERLength.wrap(0x04, digest)))
+        values.append((.CMS.contentType, Self.contentTypeOID, type.serializedBytes))
+        values.append((.CMS.messageDigest, Self.messageDigestOID, DERLength.wrap(0x04, digest)))
         if let signingTime {
             var time = DER.Serializer()
             try time.serialize(Time(signingTime))
-            values.append((.CMS.signingTime, time.serializedBytes))
+            values.append((.CMS.signingTime, Self.signingTimeOID, time.serializedBytes))
         }
         var attributes: [CMSAttribute] = []
         var encodings: [[UInt8]] = []
-        for (oid, value) in values {
-            var name = DER.Serializer()
-            try name.serialize(oid)
-            encodings.append(DERLength.wrap(0x30, name.serializedBytes + DERLength.wrap(0x31, value)))
+        for (oid, oidDER, value) in values {
+            let set = DERLength.header(0x31, value.count)
+            var attribute = DERLength.header(0x30, oidDER.count + set.count + value.count)
+            attribute += oidDER
+            attribute += set
+            attribute += value
+            encodings.append(attribute)
             attributes.append(CMSAttribute(attrType: oid, attrValues: [try ASN1Any(derEncoded: value[...])]))
         }
         encodings.sort { $0.lexicographicallyPrecedes($1) }
         return (attributes, DERLength.wrap(0x31, encodings.flatMap { $0 }))
     }
+
+    // 1.2.840.113549.1.9.3, .4 and .5 in DER.
+    static let contentTypeOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x03]
+    static let messageDigestOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04]
+    static let signingTimeOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05]
 
     /// The SignerInfo in DER, written by hand: a personalization line writes one per passport, and swift-asn1
     /// would serialize the issuer's name again each time. For issuerAndSerialNumber the issuer and serial are
