@@ -1,5 +1,6 @@
 import Foundation
 import SwiftASN1
+import Synchronization
 
 /// Builds CMS SignedData over any eContentType — LDS security object (2.23.136.1.1.1), master list
 /// (2.23.136.1.1.2), deviation list (2.23.136.1.1.7) — with the signed attributes ICAO asks for:
@@ -98,10 +99,30 @@ public struct SignedDataBuilder: Sendable {
             attribute += set
             attribute += value
             encodings.append(attribute)
-            attributes.append(CMSAttribute(attrType: oid, attrValues: [try ASN1Any(derEncoded: value[...])]))
+            attributes.append(try Self.attributeValues.attribute(oid, value, cache: oid != .CMS.messageDigest))
         }
         encodings.sort { $0.lexicographicallyPrecedes($1) }
         return (attributes, DERLength.wrap(0x31, encodings.flatMap { $0 }))
+    }
+
+    /// Attribute values read back from their DER, kept for those that repeat: the contentType of every SOD, and
+    /// the signingTime of every SOD signed within the same second on a line.
+    static let attributeValues = AttributeValueCache()
+
+    final class AttributeValueCache: Sendable {
+        private let entries = Mutex<[EncodingKey: CMSAttribute]>([:])
+
+        func attribute(_ type: ASN1ObjectIdentifier, _ value: [UInt8], cache: Bool) throws -> CMSAttribute {
+            guard cache else { return CMSAttribute(attrType: type, attrValues: [try ASN1Any(derEncoded: value[...])]) }
+            let key = EncodingKey(value)
+            if let hit = entries.withLock({ $0[key] }), hit.attrType == type { return hit }
+            let attribute = CMSAttribute(attrType: type, attrValues: [try ASN1Any(derEncoded: value[...])])
+            entries.withLock { entries in
+                if entries.count >= 64 { entries.removeAll(keepingCapacity: true) }
+                entries[key] = attribute
+            }
+            return attribute
+        }
     }
 
     // 1.2.840.113549.1.9.3, .4 and .5 in DER.

@@ -136,8 +136,9 @@ public final class PrivateKey: Sendable {
         let ok = evp.withContext(.init(signing: true, algorithm: algorithm)) { context in
             epki_sign_digest(context, digest, digest.count, &signature, &length)
         }
-        guard ok == 1 else { throw OpenSSL.failure(.signingFailed, "cannot sign with \(algorithm)") }
-        return Array(signature.prefix(length))
+        guard ok == 1, length <= signature.count else { throw OpenSSL.failure(.signingFailed, "cannot sign with \(algorithm)") }
+        signature.removeLast(signature.count - length)
+        return signature
     }
 
     static func isEncryptedPKCS8(_ data: [UInt8]) -> Bool {
