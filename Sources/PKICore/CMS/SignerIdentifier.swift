@@ -1,4 +1,5 @@
 import SwiftASN1
+import Synchronization
 
 /// ```
 /// SignerIdentifier ::= CHOICE {
@@ -63,5 +64,22 @@ extension Certificate {
     /// Key identifiers a signer may use for a certificate without an SKI extension (RFC 5280 method 1).
     var publicKeyIdentifierCandidates: [[UInt8]] {
         [HashAlgorithm.sha1.hash(tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.bytes)]
+    }
+}
+
+extension SignerIdentifier {
+    private static let recent = Mutex<[EncodingKey: SignerIdentifier]>([:])
+
+    /// Reads a signer identifier, keeping the recent ones by their encoding: every SOD of a Document Signer names it
+    /// with the same bytes, and reading the issuer's name again for each passport cost more than the look-up.
+    static func cached(_ node: ASN1Node) throws -> SignerIdentifier {
+        let key = EncodingKey(node.encodedBytes)
+        if let hit = recent.withLock({ $0[key] }) { return hit }
+        let sid = try SignerIdentifier(berEncoded: node)
+        recent.withLock { recent in
+            if recent.count >= 512 { recent.removeAll(keepingCapacity: true) }
+            recent[EncodingKey(Array(node.encodedBytes))] = sid
+        }
+        return sid
     }
 }

@@ -48,7 +48,7 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         self = try BER.sequence(node, identifier: identifier) { nodes in
             let version = try Int(berEncoded: &nodes)
             guard let sidNode = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
-            let sid = try SignerIdentifier(berEncoded: sidNode)
+            let sid = try SignerIdentifier.cached(sidNode)
             let digest = try AlgorithmIdentifier(berEncoded: &nodes)
             guard var next = nodes.next() else { throw ASN1Error.truncatedASN1Field() }
             var attributes: [CMSAttribute]?

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftASN1
+import Synchronization
 
 /// An X.501 name (RFC 5280 §4.1.2.4).
 ///
@@ -13,11 +14,19 @@ import SwiftASN1
 public struct DistinguishedName: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable, Sendable, CustomStringConvertible {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
-    public var rdns: [RelativeDistinguishedName]
+    public var rdns: [RelativeDistinguishedName] {
+        didSet { text = DescriptionMemo() }
+    }
+    /// `description`, worked out once: a name parsed once (a cached certificate's, a signer identifier's) is
+    /// printed into the report of every passport it verifies.
+    private var text = DescriptionMemo()
 
     public init(_ rdns: [RelativeDistinguishedName]) {
         self.rdns = rdns
     }
+
+    public static func == (lhs: DistinguishedName, rhs: DistinguishedName) -> Bool { lhs.rdns == rhs.rdns }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rdns) }
 
     /// One attribute per RDN, in the order given.
     public init(attributes: [(ASN1ObjectIdentifier, String)]) throws {
@@ -77,7 +86,7 @@ public struct DistinguishedName: DERImplicitlyTaggable, BERImplicitlyTaggable, H
 
     /// `C=LU, O=..., CN=...` in encoding order.
     public var description: String {
-        rdns.map { rdn in rdn.attributes.map(\.description).joined(separator: " + ") }.joined(separator: ", ")
+        text.value { rdns.map { rdn in rdn.attributes.map(\.description).joined(separator: " + ") }.joined(separator: ", ") }
     }
 
     /// Same name as far as a relying party can tell: equal attribute values after case folding and space
@@ -239,4 +248,16 @@ public struct AttributeTypeAndValue: DERImplicitlyTaggable, BERImplicitlyTaggabl
         .NameAttributes.domainComponent: "DC", .NameAttributes.surname: "SN", .NameAttributes.givenName: "GN",
         .NameAttributes.title: "title", .NameAttributes.pseudonym: "pseudonym",
     ]
+}
+
+/// A text computed on first use and kept, shared by the copies of the value that owns it.
+final class DescriptionMemo: Sendable {
+    private let stored = Mutex<String?>(nil)
+
+    func value(_ compute: () -> String) -> String {
+        if let text = stored.withLock({ $0 }) { return text }
+        let text = compute()
+        stored.withLock { $0 = text }
+        return text
+    }
 }
