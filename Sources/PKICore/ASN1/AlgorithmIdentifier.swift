@@ -1,4 +1,5 @@
 import SwiftASN1
+import Synchronization
 
 /// An algorithm and its parameters (RFC 5280 §4.1.1.2).
 ///
@@ -60,4 +61,21 @@ extension ASN1Any {
         // Serializing ASN1Null cannot fail.
         try! ASN1Any(erasing: ASN1Null())
     }()
+}
+
+extension AlgorithmIdentifier {
+    private static let recent = Mutex<[EncodingKey: AlgorithmIdentifier]>([:])
+
+    /// Reads an algorithm identifier, keeping the recent ones by their encoding: a handful of them recur in every
+    /// SOD and certificate a border lane reads.
+    static func cached(encoded: ArraySlice<UInt8>) throws -> AlgorithmIdentifier {
+        let key = EncodingKey(encoded)
+        if let hit = recent.withLock({ $0[key] }) { return hit }
+        let identifier = try AlgorithmIdentifier(berEncoded: BER.parse(encoded))
+        recent.withLock { recent in
+            if recent.count >= 256 { recent.removeAll(keepingCapacity: true) }
+            recent[EncodingKey(Array(encoded))] = identifier
+        }
+        return identifier
+    }
 }

@@ -92,7 +92,12 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             var signedData = TLVReader(try explicit.expect(0x30, "SignedData").content, what: "SignedData")
 
             let version = try Int(berEncoded: try BER.parse(signedData.expect(0x02, "version").encoded))
-            let digests = try BER.set(of: AlgorithmIdentifier.self, identifier: .set, rootNode: try BER.parse(signedData.expect(0x31, "digestAlgorithms").encoded))
+            var digestEntries = TLVReader(try signedData.expect(0x31, "digestAlgorithms").content, what: "SignedData digestAlgorithms")
+            var digests: [AlgorithmIdentifier] = []
+            while let entry = try digestEntries.next() {
+                guard entry.firstOctet == 0x30 else { return nil }
+                digests.append(try AlgorithmIdentifier.cached(encoded: entry.encoded))
+            }
             let encap = try EncapsulatedContentInfo(berEncoded: try BER.parse(signedData.expect(0x30, "encapContentInfo").encoded))
             var result = SignedData(version: version, digestAlgorithms: digests, encapContentInfo: encap, certificates: [], signerInfos: [])
             var sawSignerInfos = false
@@ -111,7 +116,13 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
                 case 0xA1 where result.crls == nil && !sawSignerInfos:
                     result.crls = try BER.parse(field.encoded)
                 case 0x31 where !sawSignerInfos:
-                    result.signerInfos = try BER.set(of: SignerInfo.self, identifier: .set, rootNode: try BER.parse(field.encoded))
+                    var entries = TLVReader(field.content, what: "SignedData signerInfos")
+                    var infos: [SignerInfo] = []
+                    while let entry = try entries.next() {
+                        guard let info = SignerInfo.readDefiniteLength(entry.encoded) else { return nil }
+                        infos.append(info)
+                    }
+                    result.signerInfos = infos
                     sawSignerInfos = true
                 default:
                     return nil

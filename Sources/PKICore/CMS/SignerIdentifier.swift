@@ -73,12 +73,20 @@ extension SignerIdentifier {
     /// Reads a signer identifier, keeping the recent ones by their encoding: every SOD of a Document Signer names it
     /// with the same bytes, and reading the issuer's name again for each passport cost more than the look-up.
     static func cached(_ node: ASN1Node) throws -> SignerIdentifier {
-        let key = EncodingKey(node.encodedBytes)
+        try cached(encoded: node.encodedBytes, read: { try SignerIdentifier(berEncoded: node) })
+    }
+
+    static func cached(encoded: ArraySlice<UInt8>) throws -> SignerIdentifier {
+        try cached(encoded: encoded, read: { try SignerIdentifier(berEncoded: BER.parse(encoded)) })
+    }
+
+    private static func cached(encoded: ArraySlice<UInt8>, read: () throws -> SignerIdentifier) throws -> SignerIdentifier {
+        let key = EncodingKey(encoded)
         if let hit = recent.withLock({ $0[key] }) { return hit }
-        let sid = try SignerIdentifier(berEncoded: node)
+        let sid = try read()
         recent.withLock { recent in
             if recent.count >= 512 { recent.removeAll(keepingCapacity: true) }
-            recent[EncodingKey(Array(node.encodedBytes))] = sid
+            recent[EncodingKey(Array(encoded))] = sid
         }
         return sid
     }

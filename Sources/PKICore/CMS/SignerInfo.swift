@@ -70,6 +70,44 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         }
     }
 
+    /// The common case read field by field with definite lengths, the parts that repeat from one SOD of a
+    /// Document Signer to the next (its name, the algorithm identifiers) taken from the recently read ones.
+    /// Nil for anything else: the caller reads it the general way, which also gives the error.
+    static func readDefiniteLength(_ encoded: ArraySlice<UInt8>) -> SignerInfo? {
+        do {
+            var outer = TLVReader(encoded, what: "SignerInfo")
+            guard let sequence = try outer.next(), sequence.firstOctet == 0x30, outer.isAtEnd else { return nil }
+            var fields = TLVReader(sequence.content, what: "SignerInfo")
+            let versionField = try fields.expect(0x02, "version")
+            guard versionField.content.count == 1, let version = versionField.content.first, version < 0x80,
+                  let sidField = try fields.next() else { return nil }
+            let sid = try SignerIdentifier.cached(encoded: sidField.encoded)
+            let digest = try AlgorithmIdentifier.cached(encoded: try fields.expect(0x30, "digestAlgorithm").encoded)
+            guard var next = try fields.next() else { return nil }
+            var attributes: [CMSAttribute]?
+            var attributesEncoded: ArraySlice<UInt8>?
+            if next.firstOctet == 0xA0 {
+                attributes = try BER.set(of: CMSAttribute.self, identifier: signedAttributesTag, rootNode: try BER.parse(next.encoded))
+                attributesEncoded = next.encoded
+                guard let following = try fields.next() else { return nil }
+                next = following
+            }
+            guard next.firstOctet == 0x30 else { return nil }
+            let algorithm = try AlgorithmIdentifier.cached(encoded: next.encoded)
+            let signature = try fields.expect(0x04, "signature")
+            var result = SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributes: attributes,
+                                    signatureAlgorithm: algorithm, signature: signature.content)
+            result.signedAttributesEncoded = attributesEncoded
+            if let unsigned = try fields.next() {
+                guard unsigned.firstOctet == 0xA1 else { return nil }
+                result.unsignedAttributes = try BER.parse(unsigned.encoded)
+            }
+            return fields.isAtEnd ? result : nil
+        } catch {
+            return nil
+        }
+    }
+
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
             try coder.serialize(version)
@@ -99,17 +137,9 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     }
 
     public var signingTime: Date? {
-        attribute(.CMS.signingTime)?.attrValues.first.flatMap { value -> Date? in
-            guard let node = try? BER.parse(Self.bytes(value)) else { return nil }
-            return (try? Time(berEncoded: node))?.date
-        }
+        attribute(.CMS.signingTime)?.attrValues.first.flatMap { try? Time(berASN1Any: $0) }?.date
     }
 
-    static func bytes(_ any: ASN1Any) -> [UInt8] {
-        var serializer = DER.Serializer()
-        try? serializer.serialize(any)
-        return serializer.serializedBytes
-    }
 
     /// Whether `check` accepts the bytes the signature covers: the signed attributes with the SET OF tag, in the
     /// encoding received, and only when that fails and the encoding was not DER, re-encoded in DER (some signers
