@@ -121,7 +121,38 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
     /// Reads the DER (or BER) of the encapsulated content.
     public init(bytes: some Collection<UInt8>) throws {
         let bytes = Array(bytes)
+        if let read = Self.readDefiniteLength(bytes[...]) {
+            self = read
+            return
+        }
         self = try LDSError.decoding("LDSSecurityObject") { try LDSSecurityObject(berEncoded: BER.parse(bytes)) }
+    }
+
+    /// The common layout read field by field, without a node tree: every passport's SOD carries one. Nil for
+    /// anything else (BER, LDSVersionInfo, odd values), which the general reader takes, errors included.
+    static func readDefiniteLength(_ bytes: ArraySlice<UInt8>) -> LDSSecurityObject? {
+        do {
+            var outer = TLVReader(bytes, what: "LDSSecurityObject")
+            guard let sequence = try outer.next(), sequence.firstOctet == 0x30, outer.isAtEnd else { return nil }
+            var fields = TLVReader(sequence.content, what: "LDSSecurityObject")
+            let version = try fields.expect(0x02, "version")
+            guard version.content.count == 1, let versionOctet = version.content.first, versionOctet == 0 else { return nil }
+            let algorithm = try AlgorithmIdentifier.cached(encoded: try fields.expect(0x30, "hashAlgorithm").encoded)
+            var entries = TLVReader(try fields.expect(0x30, "dataGroupHashValues").content, what: "LDSSecurityObject")
+            guard fields.isAtEnd else { return nil }  // LDSVersionInfo (v1) goes the general way
+            var hashes: [DataGroupHash] = []
+            while let entry = try entries.next() {
+                guard entry.firstOctet == 0x30 else { return nil }
+                var parts = TLVReader(entry.content, what: "DataGroupHash")
+                let number = try parts.expect(0x02, "dataGroupNumber")
+                let value = try parts.expect(0x04, "dataGroupHashValue")
+                guard parts.isAtEnd, number.content.count == 1, let numberOctet = number.content.first, numberOctet < 0x80 else { return nil }
+                hashes.append(DataGroupHash(dataGroupNumber: Int(numberOctet), hashValue: Array(value.content)))
+            }
+            return LDSSecurityObject(version: 0, hashAlgorithm: algorithm, dataGroupHashValues: hashes, ldsVersionInfo: nil)
+        } catch {
+            return nil
+        }
     }
 
     public func encode() throws -> [UInt8] {

@@ -68,7 +68,7 @@ extension AlgorithmIdentifier {
 
     /// Reads an algorithm identifier, keeping the recent ones by their encoding: a handful of them recur in every
     /// SOD and certificate a border lane reads.
-    static func cached(encoded: ArraySlice<UInt8>) throws -> AlgorithmIdentifier {
+    public static func cached(encoded: ArraySlice<UInt8>) throws -> AlgorithmIdentifier {
         let key = EncodingKey(encoded)
         if let hit = recent.withLock({ $0[key] }) { return hit }
         let identifier = try AlgorithmIdentifier(berEncoded: BER.parse(encoded))

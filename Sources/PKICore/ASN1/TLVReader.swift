@@ -2,32 +2,32 @@
 ///
 /// swift-asn1 parses a whole tree into memory; a CRL with a million entries would need hundreds of megabytes
 /// that way. This reader walks one level at a time, so each entry can be parsed and dropped in turn.
-struct TLVReader {
-    struct Element {
+public struct TLVReader {
+    public struct Element {
         /// The first identifier octet (class, constructed bit and low tag number).
-        let firstOctet: UInt8
+        public let firstOctet: UInt8
         /// Offset of the identifier octet within the underlying buffer.
-        let offset: Int
+        public let offset: Int
         /// Identifier, length and content together.
-        let encoded: ArraySlice<UInt8>
-        let content: ArraySlice<UInt8>
+        public let encoded: ArraySlice<UInt8>
+        public let content: ArraySlice<UInt8>
 
-        var isConstructed: Bool { firstOctet & 0x20 != 0 }
+        public var isConstructed: Bool { firstOctet & 0x20 != 0 }
     }
 
     private var remaining: ArraySlice<UInt8>
     private let what: String
 
-    init(_ bytes: ArraySlice<UInt8>, what: String) {
+    public init(_ bytes: ArraySlice<UInt8>, what: String) {
         self.remaining = bytes
         self.what = what
     }
 
-    var isAtEnd: Bool { remaining.isEmpty }
+    public var isAtEnd: Bool { remaining.isEmpty }
 
     /// The next element, nil at the end; throws naming the offset when the header is damaged or the length
     /// runs past the end (including lengths that claim gigabytes).
-    mutating func next() throws -> Element? {
+    public mutating func next() throws -> Element? {
         guard let first = remaining.first else { return nil }
         let start = remaining.startIndex
         var index = start + 1
@@ -70,7 +70,7 @@ struct TLVReader {
     }
 
     /// The next element, which must exist and carry the given first identifier octet.
-    mutating func expect(_ firstOctet: UInt8, _ field: String) throws -> Element {
+    public mutating func expect(_ firstOctet: UInt8, _ field: String) throws -> Element {
         guard let element = try next() else {
             throw PKIError.malformed(what, "\(field) is missing (input ends)")
         }

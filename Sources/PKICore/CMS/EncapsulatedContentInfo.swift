@@ -32,6 +32,20 @@ public struct EncapsulatedContentInfo: DERImplicitlyTaggable, BERImplicitlyTagga
         }
     }
 
+    /// The common layout (a primitive OCTET STRING under [0]) read without building a node tree: the content is a
+    /// slice of the input. Anything else goes through the general reader.
+    static func readDefiniteLength(_ element: TLVReader.Element) throws -> EncapsulatedContentInfo {
+        var fields = TLVReader(element.content, what: "EncapsulatedContentInfo")
+        let type = try fields.expect(0x06, "eContentType")
+        let eContentType = try ASN1ObjectIdentifier(derEncoded: type.encoded)
+        guard let explicit = try fields.next() else { return EncapsulatedContentInfo(eContentType: eContentType, eContent: nil) }
+        var inner = TLVReader(explicit.content, what: "EncapsulatedContentInfo")
+        if explicit.firstOctet == 0xA0, fields.isAtEnd, let octets = try inner.next(), octets.firstOctet == 0x04, inner.isAtEnd {
+            return EncapsulatedContentInfo(eContentType: eContentType, eContent: octets.content)
+        }
+        return try EncapsulatedContentInfo(berEncoded: BER.parse(element.encoded))
+    }
+
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
             try coder.serialize(eContentType)

@@ -49,7 +49,8 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// under `[APPLICATION 23]` (tag 0x77, Doc 9303-10 §4.6.2).
     public init(contentInfoBytes input: [UInt8]) throws {
         var der = input
-        if let text = String(bytes: input.prefix(64), encoding: .utf8), text.contains("-----BEGIN ") {
+        // PEM only when "-----BEGIN " appears near the start (a byte search: DER is never text).
+        if input.prefix(64).firstRange(of: Array("-----BEGIN ".utf8)) != nil {
             der = try PEM.decodeAll(input).first?.der ?? []
         }
         if let read = Self.readDefiniteLength(der) {
@@ -91,14 +92,16 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             var explicit = TLVReader(try fields.expect(0xA0, "content").content, what: "CMS ContentInfo")
             var signedData = TLVReader(try explicit.expect(0x30, "SignedData").content, what: "SignedData")
 
-            let version = try Int(berEncoded: try BER.parse(signedData.expect(0x02, "version").encoded))
+            let versionField = try signedData.expect(0x02, "version")
+            guard versionField.content.count == 1, let versionOctet = versionField.content.first, versionOctet < 0x80 else { return nil }
+            let version = Int(versionOctet)
             var digestEntries = TLVReader(try signedData.expect(0x31, "digestAlgorithms").content, what: "SignedData digestAlgorithms")
             var digests: [AlgorithmIdentifier] = []
             while let entry = try digestEntries.next() {
                 guard entry.firstOctet == 0x30 else { return nil }
                 digests.append(try AlgorithmIdentifier.cached(encoded: entry.encoded))
             }
-            let encap = try EncapsulatedContentInfo(berEncoded: try BER.parse(signedData.expect(0x30, "encapContentInfo").encoded))
+            let encap = try EncapsulatedContentInfo.readDefiniteLength(try signedData.expect(0x30, "encapContentInfo"))
             var result = SignedData(version: version, digestAlgorithms: digests, encapContentInfo: encap, certificates: [], signerInfos: [])
             var sawSignerInfos = false
             while let field = try signedData.next() {
