@@ -33,27 +33,14 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
     /// Hashes the data groups (the files exactly as they will be stored on the chip) in data-group order.
     /// v1 with `ldsVersionInfo`, v0 without.
     public init(hash: HashAlgorithm, dataGroups: [Int: [UInt8]], ldsVersionInfo: LDSVersionInfo? = nil) throws {
-        guard Self.signingHashes.contains(hash) else {
-            throw LDSError(.unsupported, "LDSSecurityObject: \(hash) is not used for new security objects; use SHA-256, SHA-384 or SHA-512")
-        }
-        guard dataGroups.count >= 2 else {
-            throw LDSError.invalid("LDSSecurityObject", "\(dataGroups.count) data group(s); at least two are required (DG1 and DG2 are mandatory)")
-        }
-        var hashes: [DataGroupHash] = []
         for number in dataGroups.keys.sorted() {
-            guard let dataGroup = DataGroupNumber(number) else {
-                throw LDSError.invalid("LDSSecurityObject", "data group number \(number) is outside 1…16")
-            }
-            // Keys are unique and checked; the dictionary holds the bytes.
-            let bytes = dataGroups[number] ?? []
+            // Numbers outside 1…16 are reported by the init below, with the other checks.
+            guard let dataGroup = DataGroupNumber(number), let bytes = dataGroups[number] else { continue }
             guard bytes.first.map({ UInt32($0) == dataGroup.tag }) ?? false else {
                 throw LDSError.invalid("LDSSecurityObject", "\(dataGroup) does not start with its tag \(BERTLV.tagHex(dataGroup.tag))")
             }
-            hashes.append(DataGroupHash(dataGroupNumber: number, hashValue: hash.hash(bytes)))
         }
-        // RFC 5754: SHA-2 identifiers without parameters, as the CMS digestAlgorithm next to it.
-        self.init(version: ldsVersionInfo == nil ? 0 : 1, hashAlgorithm: AlgorithmIdentifier(algorithm: hash.oid),
-                  dataGroupHashValues: hashes, ldsVersionInfo: ldsVersionInfo)
+        try self.init(hash: hash, dataGroupHashes: dataGroups.mapValues { hash.hash($0) }, ldsVersionInfo: ldsVersionInfo)
     }
 
     /// From hashes computed elsewhere: a personalization line hashes each data group while it writes it to the
