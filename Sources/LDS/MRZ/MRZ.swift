@@ -57,8 +57,11 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
     // MARK: - Fields
 
     private func field(_ line: Int, _ range: Range<Int>) -> String {
-        let bytes = Array(lines[line].utf8)
-        return String(decoding: bytes[range], as: UTF8.self)
+        // The lines are ASCII of a known length (checked at init): offsets in the UTF-8 view are character offsets.
+        let utf8 = lines[line].utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        let end = utf8.index(start, offsetBy: range.count)
+        return String(decoding: utf8[start..<end], as: UTF8.self)
     }
 
     private static func trimmed(_ text: String) -> String {

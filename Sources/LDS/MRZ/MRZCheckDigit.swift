@@ -10,16 +10,17 @@
 public enum MRZCheckDigit {
     /// The check digit character ("0"–"9") over `field`; nil when a character is outside the MRZ set A–Z 0–9 <.
     public static func compute(_ field: some StringProtocol) -> Character? {
-        compute(bytes: Array(field.utf8)).map { Character(Unicode.Scalar($0)) }
+        compute(bytes: field.utf8).map { Character(Unicode.Scalar($0)) }
     }
 
     /// The same over ASCII bytes, returning the ASCII digit.
     static func compute(bytes: some Sequence<UInt8>) -> UInt8? {
-        let weights = [7, 3, 1]
         var sum = 0
-        for (index, byte) in bytes.enumerated() {
+        var weight = 7
+        for byte in bytes {
             guard let value = self.value(of: byte) else { return nil }
-            sum += value * weights[index % 3]
+            sum += value * weight
+            weight = weight == 7 ? 3 : (weight == 3 ? 1 : 7)
         }
         return UInt8(ascii: "0") + UInt8(sum % 10)
     }

@@ -90,8 +90,6 @@ struct DocumentSignerChain: Sendable {
 /// Only verified chains are kept: a failure is recomputed, in case the trust source learns the CSCA.
 final class ChainCache: Sendable {
     private let entries = Mutex<[EncodingKey: DocumentSignerChain.Outcome]>([:])
-    /// Decoded DS public keys, by the DS certificate's bytes: each SOD carries its own copy of the DS.
-    private let keys = Mutex<[EncodingKey: PublicKey]>([:])
     private let limit: Int
 
     /// What the report says about each DS certificate (names, extensions, dates as text).
@@ -99,16 +97,6 @@ final class ChainCache: Sendable {
 
     init(limit: Int = 4096) {
         self.limit = limit
-    }
-
-    func key(for ds: Certificate) -> PublicKey? {
-        if let hit = keys.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
-        guard let key = try? ds.publicKey else { return nil }
-        keys.withLock { keys in
-            if keys.count >= limit { keys.removeAll(keepingCapacity: true) }
-            keys[EncodingKey(Array(ds.encoded))] = key
-        }
-        return key
     }
 
     func facts(for ds: Certificate) -> DocumentSignerFacts {

@@ -22,6 +22,8 @@ struct DocumentSignerFacts: Sendable {
         case list(DocumentTypeList, text: String)
     }
 
+    /// The DS public key, decoded (nil when OpenSSL cannot read it; the CMS check then says why).
+    let key: PublicKey?
     /// "subject, serial N, issuer I".
     let summary: String
     let keyUsage: VerificationReport.Check
@@ -33,6 +35,7 @@ struct DocumentSignerFacts: Sendable {
     let documentTypes: DocumentTypes
 
     init(_ ds: Certificate) {
+        key = try? ds.publicKey
         summary = "\(ds.subject), serial \(ds.serialNumberHex), issuer \(ds.issuer)"
 
         if ds.extensions[KeyUsage.oid] == nil {

@@ -98,7 +98,7 @@ public struct PassiveAuthentication: Sendable {
         }
 
         // The CMS signature and signed attributes.
-        for check in sod.signedData.verify(signerCertificate: ds, signerKey: ds.flatMap { cache?.key(for: $0) }).checks {
+        for check in sod.signedData.verify(signerCertificate: ds, signerKey: facts?.key).checks {
             report.add(Check.cmsPrefix + check.name, check.status, check.detail)
         }
 
