@@ -84,6 +84,19 @@ import TestSupport
         #expect(try !SignedData(contentInfoBytes: changed).verify(signerCertificate: root).isValid)
     }
 
+    @Test("a ContentInfo in PEM (CMS or PKCS7 label, text before it) reads as its DER")
+    func pemContentInfoReads() throws {
+        let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        let der = try SignedDataBuilder(eContentType: .ICAO.cscaMasterList, content: [1, 2, 3], signerCertificate: root)
+            .sign(with: rootSigner).contentInfoDER()
+        for label in ["CMS", "PKCS7"] {
+            let pem = "made by a test\n" + PEM.encode(der, label: label)
+            let read = try SignedData(contentInfoBytes: Array(pem.utf8))
+            #expect(try read.contentInfoDER() == der)
+            #expect(read.verify(signerCertificate: root).isValid)
+        }
+    }
+
     @Test func reportNamesWhatIsWrong() throws {
         let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
         var signedData = try SignedDataBuilder(eContentType: .ICAO.cscaMasterList, content: [1, 2, 3], signerCertificate: root)

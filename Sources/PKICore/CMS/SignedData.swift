@@ -49,8 +49,8 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// under `[APPLICATION 23]` (tag 0x77, Doc 9303-10 §4.6.2).
     public init(contentInfoBytes input: [UInt8]) throws {
         var der = input
-        // PEM only when "-----BEGIN " appears near the start (a byte search: DER is never text).
-        if input.prefix(64).firstRange(of: Array("-----BEGIN ".utf8)) != nil {
+        // PEM only when "-----BEGIN " appears near the start; DER (a SEQUENCE, or EF.SOD's 77) is not looked at.
+        if let first = input.first, first != 0x30, first != 0x77, Self.hasPEMHeader(input.prefix(64)) {
             der = try PEM.decodeAll(input).first?.der ?? []
         }
         if let read = Self.readDefiniteLength(der) {
@@ -69,6 +69,12 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             }
             return try SignedData(berEncoded: info.content)
         }
+    }
+
+    private static func hasPEMHeader(_ head: ArraySlice<UInt8>) -> Bool {
+        let marker = Array("-----BEGIN ".utf8)
+        guard head.count >= marker.count else { return false }
+        return (head.startIndex...(head.endIndex - marker.count)).contains { head[$0..<($0 + marker.count)].elementsEqual(marker) }
     }
 
     /// The common case read field by field: definite lengths throughout, the embedded certificates looked up in
