@@ -34,6 +34,10 @@ import TestSupport
         #expect(object.dataGroupHashValues.map(\.hashValue.count) == [hash.digestLength, hash.digestLength])
         if let info { #expect(info.ldsVersion == "0108" && info.unicodeVersion == "040000" && info.ldsVersionDisplay == "1.8") }
         let bytes = try object.encode()
+        // v0 is written by hand on the signing path: it must be the DER swift-asn1 writes.
+        var serializer = DER.Serializer()
+        try serializer.serialize(object)
+        #expect(bytes == serializer.serializedBytes)
         let read = try LDSSecurityObject(bytes: bytes)
         #expect(read == object)
         #expect(try read.encode() == bytes)

@@ -143,6 +143,21 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
     }
 
     public func encode() throws -> [UInt8] {
+        // v0 with data group numbers below 128, as every SOD signed here has, is written directly: one per passport.
+        if ldsVersionInfo == nil, version == 0, dataGroupHashValues.allSatisfy({ (0..<0x80).contains($0.dataGroupNumber) }) {
+            var algorithm = DER.Serializer()
+            try algorithm.serialize(hashAlgorithm)
+            var hashes: [UInt8] = []
+            for entry in dataGroupHashValues {
+                let value = DERLength.header(0x04, entry.hashValue.count)
+                hashes += DERLength.header(0x30, 3 + value.count + entry.hashValue.count)
+                hashes += [0x02, 0x01, UInt8(entry.dataGroupNumber)]
+                hashes += value
+                hashes += entry.hashValue
+            }
+            let body = [0x02, 0x01, 0x00] + algorithm.serializedBytes + DERLength.wrap(0x30, hashes)
+            return DERLength.wrap(0x30, body)
+        }
         var serializer = DER.Serializer()
         try serializer.serialize(self)
         return serializer.serializedBytes

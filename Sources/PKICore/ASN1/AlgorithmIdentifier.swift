@@ -79,3 +79,23 @@ extension AlgorithmIdentifier {
         return identifier
     }
 }
+
+extension AlgorithmIdentifier {
+    private static let recentEncodings = Mutex<[AlgorithmIdentifier: [UInt8]]>([:])
+
+    /// The DER, kept for the few identifiers that are written again and again (every SOD names its digest and
+    /// signature algorithms).
+    public var derEncoding: [UInt8] {
+        get throws {
+            if let hit = Self.recentEncodings.withLock({ $0[self] }) { return hit }
+            var serializer = DER.Serializer()
+            try serializer.serialize(self)
+            let der = serializer.serializedBytes
+            Self.recentEncodings.withLock { recent in
+                if recent.count >= 64 { recent.removeAll(keepingCapacity: true) }
+                recent[self] = der
+            }
+            return der
+        }
+    }
+}

@@ -196,10 +196,16 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// The SignedData's fields as pieces, each already encoded, so the whole can be copied once into its place;
     /// the content and the certificates are slices of what is held, not copies.
     private func contentParts() throws -> [ArraySlice<UInt8>] {
-        var head = DER.Serializer()
-        try head.serialize(version)
-        try head.serializeSetOf(digestAlgorithms)
-        var parts = [head.serializedBytes[...]]
+        var parts: [ArraySlice<UInt8>]
+        if (0..<0x80).contains(version), digestAlgorithms.count == 1, let digest = digestAlgorithms.first {
+            let algorithm = try digest.derEncoding
+            parts = [([0x02, 0x01, UInt8(version)] + DERLength.wrap(0x31, algorithm))[...]]
+        } else {
+            var head = DER.Serializer()
+            try head.serialize(version)
+            try head.serializeSetOf(digestAlgorithms)
+            parts = [head.serializedBytes[...]]
+        }
         if let content = encapContentInfo.eContent {
             var type = DER.Serializer()
             try type.serialize(encapContentInfo.eContentType)

@@ -134,16 +134,11 @@ public struct SignedDataBuilder: Sendable {
     /// would serialize the issuer's name again each time. For issuerAndSerialNumber the issuer and serial are
     /// copied from the signer's certificate as it is encoded, which is what verifiers compare against.
     static func signerInfoDER(_ info: SignerInfo, sid: [UInt8], signedAttributesField: [UInt8]) throws -> [UInt8] {
-        var algorithms = DER.Serializer()
-        try algorithms.serialize(info.digestAlgorithm)
-        let digestAlgorithm = algorithms.serializedBytes
-        algorithms = DER.Serializer()
-        try algorithms.serialize(info.signatureAlgorithm)
         var body: [UInt8] = [0x02, 0x01, UInt8(info.version)]
         body += sid
-        body += digestAlgorithm
+        body += try info.digestAlgorithm.derEncoding
         body += signedAttributesField
-        body += algorithms.serializedBytes
+        body += try info.signatureAlgorithm.derEncoding
         body += DERLength.wrap(0x04, Array(info.signature))
         return DERLength.wrap(0x30, body)
     }
