@@ -30,8 +30,9 @@ final class EVPKey: @unchecked Sendable {
         self.pointer = pointer
     }
 
-    /// Runs `body` with a context for `use`; nil when OpenSSL cannot set one up for this key.
-    func withContext<T>(_ use: ContextUse, _ body: (OpaquePointer) throws -> T) rethrows -> T? {
+    /// Runs `body` with a context for `use`; nil when OpenSSL cannot set one up for this key. A context whose
+    /// result `reusable` rejects (a failed signature) is freed rather than handed to the next caller.
+    func withContext<T>(_ use: ContextUse, reusable: (T) -> Bool = { _ in true }, _ body: (OpaquePointer) throws -> T) rethrows -> T? {
         var context = idle.withLock { $0[use]?.popLast() }?.pointer
         if context == nil {
             let pss = use.algorithm.pssParameters
@@ -39,15 +40,20 @@ final class EVPKey: @unchecked Sendable {
                                                  Int32(pss?.saltLength ?? 0), pss?.mgf1Hash.openSSLName)
         }
         guard let context else { return nil }
-        defer {
-            let kept = idle.withLock { idle in
-                guard idle[use, default: []].count < Self.idleLimit else { return false }
-                idle[use, default: []].append(IdleContext(pointer: context))
-                return true
-            }
-            if !kept { epki_signature_context_free(context) }
+        let result: T
+        do {
+            result = try body(context)
+        } catch {
+            epki_signature_context_free(context)
+            throw error
         }
-        return try body(context)
+        let kept = reusable(result) && idle.withLock { idle in
+            guard idle[use, default: []].count < Self.idleLimit else { return false }
+            idle[use, default: []].append(IdleContext(pointer: context))
+            return true
+        }
+        if !kept { epki_signature_context_free(context) }
+        return result
     }
 
     deinit {

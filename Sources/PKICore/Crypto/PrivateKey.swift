@@ -133,7 +133,7 @@ public final class PrivateKey: Sendable {
         let digest = algorithm.hash.hash(data)
         var signature = [UInt8](repeating: 0, count: max(epki_max_signature_size(evp.pointer), 16))
         var length = signature.count
-        let ok = evp.withContext(.init(signing: true, algorithm: algorithm)) { context in
+        let ok = evp.withContext(.init(signing: true, algorithm: algorithm), reusable: { $0 == 1 }) { context in
             epki_sign_digest(context, digest, digest.count, &signature, &length)
         }
         guard ok == 1, length <= signature.count else { throw OpenSSL.failure(.signingFailed, "cannot sign with \(algorithm)") }
