@@ -21,8 +21,6 @@ public struct NPKDError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let notFound = Code(name: "notFound")
         /// A request or option that cannot be served (bad base64, bad country code, unknown format).
         public static let badRequest = Code(name: "badRequest")
-        /// An export needs something that is not configured (e.g. no Master List Signer).
-        public static let notConfigured = Code(name: "notConfigured")
         /// The store failed underneath.
         public static let storeFailure = Code(name: "storeFailure")
         /// The service could not start (address in use, TLS files unreadable).

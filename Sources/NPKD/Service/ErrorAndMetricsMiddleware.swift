@@ -32,7 +32,6 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         switch code {
         case .badRequest, .malformedLDIF, .malformedObject, .unknownFormat, .signatureInvalid: return .badRequest
         case .notFound: return .notFound
-        case .notConfigured: return .notImplemented
         default: return .internalServerError
         }
     }
