@@ -35,9 +35,15 @@ public struct PassiveAuthentication: Sendable {
         public static let efCOM = "EF.COM"
         public static let mrz = "DG1 MRZ"
         static let hashSuffix = " hash"
+        /// The CMS checks under their names here ("CMS signature"), composed once.
+        static let cms = SignedData.CheckNames(prefix: cmsPrefix)
+        /// "DG1 hash" … "DG16 hash", composed once.
+        static let dataGroupHashes = (0...16).map { "DG\($0)\(hashSuffix)" }
 
         /// "DG2 hash".
-        public static func dataGroupHash(_ number: Int) -> String { "DG\(number)\(hashSuffix)" }
+        public static func dataGroupHash(_ number: Int) -> String {
+            dataGroupHashes.indices.contains(number) ? dataGroupHashes[number] : "DG\(number)\(hashSuffix)"
+        }
     }
 
     public let trustSource: (any TrustSource)?
@@ -83,6 +89,7 @@ public struct PassiveAuthentication: Sendable {
         sod: EFSOD, dataGroups: [Int: [UInt8]], efCOM: [UInt8]?, documentSigner given: Certificate?, report start: VerificationReport
     ) -> PassiveAuthenticationResult {
         var report = start
+        report.checks.reserveCapacity(16 + dataGroups.count)
         let object = sod.securityObject
         addSecurityObjectChecks(sod, to: &report)
 
@@ -90,7 +97,8 @@ public struct PassiveAuthentication: Sendable {
         let ds = given ?? sod.documentSignerCertificate
         let facts = ds.map { ds in cache?.facts(for: ds) ?? DocumentSignerFacts(ds) }
         if let facts {
-            report.add(Check.dsCertificate, .passed, "\(given == nil ? "embedded" : "given"): \(facts.summary)")
+            let summary = facts.summary
+            report.add(Check.dsCertificate, .passed, deferred: "\(given == nil ? "embedded" : "given"): \(summary)")
         } else {
             let embedded = sod.signedData.certificates.count
             report.add(Check.dsCertificate, .failed,
@@ -98,9 +106,7 @@ public struct PassiveAuthentication: Sendable {
         }
 
         // The CMS signature and signed attributes.
-        for check in sod.signedData.verify(signerCertificate: ds, signerKey: facts?.key).checks {
-            report.add(Check.cmsPrefix + check.name, check.status, check.detail)
-        }
+        sod.signedData.verify(signerCertificate: ds, signerKey: facts?.key, into: &report, names: Check.cms)
 
         var issuer: Certificate?
         // DG1 is read once, for the document type and the MRZ check.
@@ -125,10 +131,11 @@ public struct PassiveAuthentication: Sendable {
 
     private func addSecurityObjectChecks(_ sod: EFSOD, to report: inout VerificationReport) {
         let object = sod.securityObject
-        let version = object.ldsVersionInfo.map { ", LDS \($0.ldsVersionDisplay), Unicode \($0.unicodeVersionDisplay)" } ?? ""
-        report.add(Check.sod, .passed,
-                   "LDS security object v\(object.version), \(object.hash?.description ?? object.hashAlgorithm.algorithm.description), "
-                   + "data groups \(object.dataGroupNumbers.map(String.init).joined(separator: ", "))\(version)")
+        report.add(Check.sod, .passed, deferred: {
+            let version = object.ldsVersionInfo.map { ", LDS \($0.ldsVersionDisplay), Unicode \($0.unicodeVersionDisplay)" } ?? ""
+            return "LDS security object v\(object.version), \(object.hash?.description ?? object.hashAlgorithm.algorithm.description), "
+                + "data groups \(object.dataGroupNumbers.map(String.init).joined(separator: ", "))\(version)"
+        }())
         for deviation in sod.deviations where !deviation.contains("eContentType") {
             report.add(Check.sod, .warning, deviation)
         }
@@ -154,13 +161,16 @@ public struct PassiveAuthentication: Sendable {
     }
 
     private func addValidity(_ ds: DocumentSignerFacts, at time: Date, fromAttribute: Bool, to report: inout VerificationReport) {
-        let when = fromAttribute ? "signed at \(Time.iso8601(time)) (signingTime attribute)" : "no signingTime attribute; checked at \(Time.iso8601(time)) (now)"
+        @Sendable func when() -> String {
+            fromAttribute ? "signed at \(Time.iso8601(time)) (signingTime attribute)" : "no signingTime attribute; checked at \(Time.iso8601(time)) (now)"
+        }
+        let (notBeforeText, notAfterText) = (ds.notBeforeText, ds.notAfterText)
         if time < ds.notBefore {
-            report.add(Check.dsValidity, .failed, "the DS certificate was not yet valid: \(when), notBefore \(ds.notBeforeText)")
+            report.add(Check.dsValidity, .failed, "the DS certificate was not yet valid: \(when()), notBefore \(notBeforeText)")
         } else if time > ds.notAfter {
-            report.add(Check.dsValidity, .failed, "the DS certificate had expired: \(when), notAfter \(ds.notAfterText)")
+            report.add(Check.dsValidity, .failed, "the DS certificate had expired: \(when()), notAfter \(notAfterText)")
         } else {
-            report.add(Check.dsValidity, .passed, "\(when), within \(ds.notBeforeText) – \(ds.notAfterText)")
+            report.add(Check.dsValidity, .passed, deferred: "\(when()), within \(notBeforeText) – \(notAfterText)")
         }
         if fromAttribute && time > clock.now().addingTimeInterval(86_400) {
             report.add(Check.dsValidity, .warning, "the signingTime \(Time.iso8601(time)) lies in the future")
@@ -174,9 +184,9 @@ public struct PassiveAuthentication: Sendable {
         case .period(let start, let end, let period):
             let inside = (start.map { time >= $0 } ?? true) && (end.map { time <= $0 } ?? true)
             if inside {
-                report.add(Check.dsPrivateKeyUsagePeriod, .passed, "\(when), within \(period)")
+                report.add(Check.dsPrivateKeyUsagePeriod, .passed, deferred: "\(when()), within \(period)")
             } else if fromAttribute {
-                report.add(Check.dsPrivateKeyUsagePeriod, .failed, "outside the DS private key usage period: \(when), period \(period)")
+                report.add(Check.dsPrivateKeyUsagePeriod, .failed, "outside the DS private key usage period: \(when()), period \(period)")
             } else {
                 // Without a signing date the current time says nothing: documents outlive the three-month usage period.
                 report.add(Check.dsPrivateKeyUsagePeriod, .warning,
@@ -226,8 +236,7 @@ public struct PassiveAuthentication: Sendable {
         case .list(let list, let types):
             let allowed = list.allows(documentCode: code)
             report.add(Check.documentType, passed: allowed,
-                       allowed ? "document code \(code) is in the DS Document Type List (\(types))"
-                               : "document code \(code) is not in the DS Document Type List (\(types))")
+                       deferred: "document code \(code) is \(allowed ? "" : "not ")in the DS Document Type List (\(types))")
         }
     }
 
@@ -250,7 +259,8 @@ public struct PassiveAuthentication: Sendable {
             }
             let actual = hash.hash(bytes)
             if actual == expected {
-                report.add(name, .passed, "\(dataGroup): \(hash) of the \(bytes.count) bytes read matches the security object")
+                let count = bytes.count
+                report.add(name, .passed, deferred: "\(dataGroup): \(hash) of the \(count) bytes read matches the security object")
             } else {
                 report.add(name, .failed, "\(dataGroup) does not match its hash: \(hash) of the \(bytes.count) bytes read is \(actual.hexString), the security object says \(expected.hexString)")
             }
@@ -304,7 +314,7 @@ public struct PassiveAuthentication: Sendable {
             let mrz = read.mrz
             let findings = mrz.findings
             if findings.isEmpty {
-                report.add(Check.mrz, .passed, "\(mrz.format), document \(mrz.documentNumber), check digits correct")
+                report.add(Check.mrz, .passed, deferred: "\(mrz.format), document \(mrz.documentNumber), check digits correct")
             } else {
                 report.add(Check.mrz, .warning, findings.joined(separator: "; "))
             }

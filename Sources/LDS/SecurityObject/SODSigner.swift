@@ -101,7 +101,7 @@ public struct SODSigner: Sendable {
             throw fail("no content or an unknown digest algorithm")
         }
         guard info.contentTypeAttribute == .ICAO.ldsSecurityObject else { throw fail("the contentType attribute is not the LDS security object") }
-        guard info.messageDigestAttribute == digest.hash(content) else { throw fail("the messageDigest attribute does not match the content") }
+        guard info.messageDigestAttribute?.elementsEqual(digest.hash(content)) == true else { throw fail("the messageDigest attribute does not match the content") }
         guard var signed = info.signedAttributesEncoded.map(Array.init), !signed.isEmpty else { throw fail("no signed attributes") }
         signed[0] = 0x31  // the signature covers the attributes as a SET, not under their [0] tag
         let algorithm = try SignatureAlgorithm(algorithmIdentifier: info.signatureAlgorithm, digestHint: digest)

@@ -94,7 +94,7 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             guard contentInfo.firstOctet == 0x30 else { return nil }
             var fields = TLVReader(contentInfo.content, what: "CMS ContentInfo")
             let type = try fields.expect(0x06, "contentType")
-            guard try ASN1ObjectIdentifier(derEncoded: type.encoded) == .CMS.signedData else { return nil }
+            guard type.encoded.elementsEqual(Self.signedDataOID) else { return nil }
             var explicit = TLVReader(try fields.expect(0xA0, "content").content, what: "CMS ContentInfo")
             var signedData = TLVReader(try explicit.expect(0x30, "SignedData").content, what: "SignedData")
 
@@ -287,65 +287,102 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// same Document Signer in every SOD keeps its key).
     public func verify(signerCertificate given: Certificate?, signerKey: PublicKey?) -> VerificationReport {
         var report = VerificationReport(subject: "CMS SignedData (\(encapContentInfo.eContentType.displayName))")
+        verify(signerCertificate: given, signerKey: signerKey, into: &report, names: .plain)
+        return report
+    }
+
+    /// The names the CMS checks are reported under, each with a prefix when they join a larger report
+    /// (passive authentication reports "CMS signature"). Composed once, not per verification.
+    public struct CheckNames: Sendable {
+        public let signer, signerCount, signerCertificate, signerIdentifier, digestAlgorithm, content: String
+        public let contentTypeAttribute, messageDigest, signingTime, signatureAlgorithm, signature: String
+
+        public init(prefix: String) {
+            signer = prefix + "signer"
+            signerCount = prefix + "signer count"
+            signerCertificate = prefix + "signer certificate"
+            signerIdentifier = prefix + "signer identifier"
+            digestAlgorithm = prefix + "digest algorithm"
+            content = prefix + "content"
+            contentTypeAttribute = prefix + "content type attribute"
+            messageDigest = prefix + "message digest"
+            signingTime = prefix + "signing time"
+            signatureAlgorithm = prefix + "signature algorithm"
+            signature = prefix + "signature"
+        }
+
+        public static let plain = CheckNames(prefix: "")
+    }
+
+    /// The checks of `verify(signerCertificate:signerKey:)` added to `report` under `names`.
+    public func verify(
+        signerCertificate given: Certificate?, signerKey: PublicKey?, into report: inout VerificationReport, names: CheckNames
+    ) {
         guard signerInfos.count >= 1, let signerInfo = signerInfos.first else {
-            report.add("signer", .failed, "SignedData has no SignerInfo")
-            return report
+            report.add(names.signer, .failed, "SignedData has no SignerInfo")
+            return
         }
         if signerInfos.count > 1 {
-            report.add("signer count", .warning, "\(signerInfos.count) SignerInfos; only the first is verified")
+            report.add(names.signerCount, .warning, "\(signerInfos.count) SignerInfos; only the first is verified")
         }
         guard let certificate = given ?? embeddedSignerCertificate else {
-            report.add("signer certificate", .failed, "no certificate given and none embedded matches \(signerInfo.sid)")
-            return report
+            report.add(names.signerCertificate, .failed, "no certificate given and none embedded matches \(signerInfo.sid)")
+            return
         }
-        report.add("signer identifier", passed: signerInfo.sid.matches(certificate),
-                   signerInfo.sid.matches(certificate) ? "\(signerInfo.sid) names \(certificate.subject)"
-                                                       : "\(signerInfo.sid) does not name \(certificate.subject)")
+        let sid = signerInfo.sid
+        let named = sid.matches(certificate)
+        report.add(names.signerIdentifier, passed: named,
+                   deferred: named ? "\(sid) names \(certificate.subject)" : "\(sid) does not name \(certificate.subject)")
 
         guard let hash = HashAlgorithm(oid: signerInfo.digestAlgorithm.algorithm) else {
-            report.add("digest algorithm", .failed, "\(signerInfo.digestAlgorithm.algorithm.displayName) is not supported")
-            return report
+            report.add(names.digestAlgorithm, .failed, "\(signerInfo.digestAlgorithm.algorithm.displayName) is not supported")
+            return
         }
         if !signerInfo.digestAlgorithm.hasNullOrAbsentParameters {
-            report.add("digest algorithm", .warning, "parameters other than NULL or absent")
+            report.add(names.digestAlgorithm, .warning, "parameters other than NULL or absent")
         }
         guard let content = encapContentInfo.eContent else {
-            report.add("content", .notChecked, "detached content: nothing to digest")
-            return report
+            report.add(names.content, .notChecked, "detached content: nothing to digest")
+            return
         }
         let digest = hash.hash(content)
-        if let attributes = signerInfo.signedAttributes {
+        if signerInfo.hasSignedAttributes {
+            let eContentType = encapContentInfo.eContentType
             if let type = signerInfo.contentTypeAttribute {
-                report.add("content type attribute", passed: type == encapContentInfo.eContentType,
-                           "attribute \(type.displayName), eContentType \(encapContentInfo.eContentType.displayName)")
+                report.add(names.contentTypeAttribute, passed: type == eContentType,
+                           deferred: "attribute \(type.displayName), eContentType \(eContentType.displayName)")
             } else {
-                report.add("content type attribute", .failed, "missing (RFC 5652 §11.1 requires it with signed attributes)")
+                report.add(names.contentTypeAttribute, .failed, "missing (RFC 5652 §11.1 requires it with signed attributes)")
             }
             if let claimed = signerInfo.messageDigestAttribute {
-                report.add("message digest", passed: claimed == digest,
-                           claimed == digest ? "\(hash) of the content matches" : "\(hash) of the content is \(digest.hexString), attribute says \(claimed.hexString)")
+                if claimed.elementsEqual(digest) {
+                    report.add(names.messageDigest, .passed, deferred: "\(hash) of the content matches")
+                } else {
+                    report.add(names.messageDigest, .failed,
+                               deferred: "\(hash) of the content is \(digest.hexString), attribute says \(claimed.hexString)")
+                }
             } else {
-                report.add("message digest", .failed, "messageDigest attribute missing")
+                report.add(names.messageDigest, .failed, "messageDigest attribute missing")
             }
             if let time = signerInfo.signingTime {
-                report.add("signing time", .passed, Time.iso8601(time))
-            } else if attributes.contains(where: { $0.attrType == .CMS.signingTime }) {
-                report.add("signing time", .warning, "signingTime attribute unreadable")
+                report.add(names.signingTime, .passed, deferred: Time.iso8601(time))
+            } else if signerInfo.hasSigningTimeAttribute {
+                report.add(names.signingTime, .warning, "signingTime attribute unreadable")
             }
         }
         do {
             let algorithm = try SignatureAlgorithm(algorithmIdentifier: signerInfo.signatureAlgorithm, digestHint: hash)
             if algorithm.hash != hash {
-                report.add("signature algorithm", .warning, "signs with \(algorithm.hash) while digestAlgorithm is \(hash)")
+                report.add(names.signatureAlgorithm, .warning, "signs with \(algorithm.hash) while digestAlgorithm is \(hash)")
             }
             let key = try signerKey ?? certificate.publicKey
-            let valid = signerInfo.signedAttributes == nil
-                ? try key.isValidSignature(signerInfo.signature, for: Array(content), algorithm: algorithm)
+            let valid = !signerInfo.hasSignedAttributes
+                ? try key.isValidSignature(signerInfo.signature, for: content, algorithm: algorithm)
                 : try signerInfo.checkSignedAttributes { try key.isValidSignature(signerInfo.signature, for: $0, algorithm: algorithm) }
-            report.add("signature", passed: valid, valid ? "\(algorithm) by \(key)" : "\(algorithm) does not verify with the signer's \(key) key")
+            report.add(names.signature, passed: valid,
+                       deferred: valid ? "\(algorithm) by \(key)" : "\(algorithm) does not verify with the signer's \(key) key")
         } catch {
-            report.add("signature", .failed, "\(error)")
+            report.add(names.signature, .failed, "\(error)")
         }
-        return report
     }
 }

@@ -53,16 +53,23 @@ public struct SignedDataBuilder: Sendable {
         }
         // RFC 5754: SHA-2 digest identifiers are written without parameters (Doc 9303 follows).
         let digestAlgorithm = AlgorithmIdentifier(algorithm: digest.oid)
-        let (attributes, signedBytes) = try Self.signedAttributes(eContentType: eContentType, digest: digest.hash(content), signingTime: signingTime)
+        let contentDigest = digest.hash(content)
+        // The attributes as written, seconds only (what a reader of the DER gets back).
+        let signedTime = try signingTime.map { try Time($0).date }
+        let signedBytes = try Self.signedAttributes(eContentType: eContentType, digest: contentDigest, signingTime: signedTime)
         let signature = try signer.sign(signedBytes, algorithm: algorithm)
 
         var signedAttributesField = signedBytes
         signedAttributesField[0] = 0xA0  // the same SET, under its [0] IMPLICIT tag
         let signatureAlgorithm = try algorithm.algorithmIdentifier
-        var signerInfo = SignerInfo(
+        var known = KnownAttributes()
+        known.contentType = eContentType
+        known.messageDigest = contentDigest[...]
+        known.signingTime = signedTime
+        known.hasSigningTime = signedTime != nil
+        let signerInfo = SignerInfo(
             version: identification == .subjectKeyIdentifier ? 3 : 1, sid: sid, digestAlgorithm: digestAlgorithm,
-            signedAttributes: attributes, signatureAlgorithm: signatureAlgorithm, signature: signature[...])
-        signerInfo.signedAttributesEncoded = signedAttributesField[...]
+            signedAttributesField: signedAttributesField[...], known: known, signatureAlgorithm: signatureAlgorithm, signature: signature[...])
         var certificates = [signerCertificate]
         for extra in additionalCertificates where !certificates.contains(extra) { certificates.append(extra) }
         // Version 3: eContentType is not id-data, or the signer is named by SKI (RFC 5652 §5.1).
@@ -76,53 +83,30 @@ public struct SignedDataBuilder: Sendable {
         return signedData
     }
 
-    /// contentType, messageDigest and signingTime, and their DER as the signature covers it (a SET OF, ordered by
-    /// encoding). Each attribute is written by hand and read back as a value: swift-asn1 would write each value
-    /// twice (erasing it to ASN1Any, then in the set).
-    static func signedAttributes(eContentType: ASN1ObjectIdentifier, digest: [UInt8], signingTime: Date?) throws -> ([CMSAttribute], [UInt8]) {
-        var values: [(ASN1ObjectIdentifier, [UInt8], [UInt8])] = []
+    /// contentType, messageDigest and signingTime in DER as the signature covers them (a SET OF, ordered by
+    /// encoding), each attribute written by hand.
+    static func signedAttributes(eContentType: ASN1ObjectIdentifier, digest: [UInt8], signingTime: Date?) throws -> [UInt8] {
+        var values: [([UInt8], [UInt8])] = []
         var type = DER.Serializer()
         try type.serialize(eContentType)
-        values.append((.CMS.contentType, Self.contentTypeOID, type.serializedBytes))
-        values.append((.CMS.messageDigest, Self.messageDigestOID, DERLength.wrap(0x04, digest)))
+        values.append((Self.contentTypeOID, type.serializedBytes))
+        values.append((Self.messageDigestOID, DERLength.wrap(0x04, digest)))
         if let signingTime {
             var time = DER.Serializer()
             try time.serialize(Time(signingTime))
-            values.append((.CMS.signingTime, Self.signingTimeOID, time.serializedBytes))
+            values.append((Self.signingTimeOID, time.serializedBytes))
         }
-        var attributes: [CMSAttribute] = []
         var encodings: [[UInt8]] = []
-        for (oid, oidDER, value) in values {
+        for (oidDER, value) in values {
             let set = DERLength.header(0x31, value.count)
             var attribute = DERLength.header(0x30, oidDER.count + set.count + value.count)
             attribute += oidDER
             attribute += set
             attribute += value
             encodings.append(attribute)
-            attributes.append(try Self.attributeValues.attribute(oid, value, cache: oid != .CMS.messageDigest))
         }
         encodings.sort { $0.lexicographicallyPrecedes($1) }
-        return (attributes, DERLength.wrap(0x31, encodings.flatMap { $0 }))
-    }
-
-    /// Attribute values read back from their DER, kept for those that repeat: the contentType of every SOD, and
-    /// the signingTime of every SOD signed within the same second on a line.
-    static let attributeValues = AttributeValueCache()
-
-    final class AttributeValueCache: Sendable {
-        private let entries = Mutex<[EncodingKey: CMSAttribute]>([:])
-
-        func attribute(_ type: ASN1ObjectIdentifier, _ value: [UInt8], cache: Bool) throws -> CMSAttribute {
-            guard cache else { return CMSAttribute(attrType: type, attrValues: [try ASN1Any(derEncoded: value[...])]) }
-            let key = EncodingKey(value)
-            if let hit = entries.withLock({ $0[key] }), hit.attrType == type { return hit }
-            let attribute = CMSAttribute(attrType: type, attrValues: [try ASN1Any(derEncoded: value[...])])
-            entries.withLock { entries in
-                if entries.count >= 64 { entries.removeAll(keepingCapacity: true) }
-                entries[key] = attribute
-            }
-            return attribute
-        }
+        return DERLength.wrap(0x31, encodings.flatMap { $0 })
     }
 
     // 1.2.840.113549.1.9.3, .4 and .5 in DER.

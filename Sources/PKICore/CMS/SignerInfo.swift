@@ -18,7 +18,34 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     public var version: Int
     public var sid: SignerIdentifier
     public var digestAlgorithm: AlgorithmIdentifier
-    public var signedAttributes: [CMSAttribute]?
+
+    /// The signed attributes. Read field by field (`readDefiniteLength`), only the three a verifier asks for
+    /// are decoded up front; the list itself is decoded from `signedAttributesEncoded` when asked for.
+    public var signedAttributes: [CMSAttribute]? {
+        get {
+            switch attributes {
+            case .absent: nil
+            case .decoded(let list): list
+            case .deferred:
+                // The reader checked every attribute's structure, so swift-asn1 accepts it as well.
+                signedAttributesEncoded.flatMap { encoded in
+                    try? BER.set(of: CMSAttribute.self, identifier: Self.signedAttributesTag, rootNode: BER.parse(encoded))
+                }
+            }
+        }
+        set {
+            attributes = newValue.map(Attributes.decoded) ?? .absent
+            known = KnownAttributes(newValue ?? [])
+        }
+    }
+    private var attributes: Attributes
+    private var known: KnownAttributes
+
+    private enum Attributes: Hashable, Sendable {
+        case absent
+        case decoded([CMSAttribute])
+        case deferred
+    }
     /// The `[0]` node as received, tag included.
     public var signedAttributesEncoded: ArraySlice<UInt8>?
     public var signatureAlgorithm: AlgorithmIdentifier
@@ -35,9 +62,23 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         self.version = version
         self.sid = sid
         self.digestAlgorithm = digestAlgorithm
-        self.signedAttributes = signedAttributes
+        self.attributes = signedAttributes.map(Attributes.decoded) ?? .absent
+        self.known = KnownAttributes(signedAttributes ?? [])
         self.signatureAlgorithm = signatureAlgorithm
         self.signature = signature
+    }
+
+    /// A SignerInfo whose signed attributes are given as encoded (`[0]` tag included) with the facts read from
+    /// them; the list is decoded only when asked for.
+    init(
+        version: Int, sid: SignerIdentifier, digestAlgorithm: AlgorithmIdentifier, signedAttributesField: ArraySlice<UInt8>,
+        known: KnownAttributes, signatureAlgorithm: AlgorithmIdentifier, signature: ArraySlice<UInt8>
+    ) {
+        self.init(version: version, sid: sid, digestAlgorithm: digestAlgorithm, signedAttributes: nil,
+                  signatureAlgorithm: signatureAlgorithm, signature: signature)
+        self.attributes = .deferred
+        self.known = known
+        self.signedAttributesEncoded = signedAttributesField
     }
 
     public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
@@ -84,10 +125,11 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             let sid = try SignerIdentifier.cached(encoded: sidField.encoded)
             let digest = try AlgorithmIdentifier.cached(encoded: try fields.expect(0x30, "digestAlgorithm").encoded)
             guard var next = try fields.next() else { return nil }
-            var attributes: [CMSAttribute]?
+            var known: KnownAttributes?
             var attributesEncoded: ArraySlice<UInt8>?
             if next.firstOctet == 0xA0 {
-                attributes = try BER.set(of: CMSAttribute.self, identifier: signedAttributesTag, rootNode: try BER.parse(next.encoded))
+                guard let read = try KnownAttributes.read(next.content) else { return nil }
+                known = read
                 attributesEncoded = next.encoded
                 guard let following = try fields.next() else { return nil }
                 next = following
@@ -95,9 +137,12 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             guard next.firstOctet == 0x30 else { return nil }
             let algorithm = try AlgorithmIdentifier.cached(encoded: next.encoded)
             let signature = try fields.expect(0x04, "signature")
-            var result = SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributes: attributes,
+            var result = SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributes: nil,
                                     signatureAlgorithm: algorithm, signature: signature.content)
-            result.signedAttributesEncoded = attributesEncoded
+            if let known, let attributesEncoded {
+                result = SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributesField: attributesEncoded,
+                                    known: known, signatureAlgorithm: algorithm, signature: signature.content)
+            }
             if let unsigned = try fields.next() {
                 guard unsigned.firstOctet == 0xA1 else { return nil }
                 result.unsignedAttributes = try BER.parse(unsigned.encoded)
@@ -128,18 +173,33 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         signedAttributes?.first(where: { $0.attrType == type })
     }
 
-    public var contentTypeAttribute: ASN1ObjectIdentifier? {
-        attribute(.CMS.contentType)?.attrValues.first.flatMap { try? ASN1ObjectIdentifier(berASN1Any: $0) }
+    /// Whether there are signed attributes (then the signature covers them, not the content).
+    public var hasSignedAttributes: Bool {
+        if case .absent = attributes { return false }
+        return true
     }
 
-    public var messageDigestAttribute: [UInt8]? {
-        attribute(.CMS.messageDigest)?.attrValues.first.flatMap { try? ASN1OctetString(berASN1Any: $0) }.map { Array($0.bytes) }
+    public var contentTypeAttribute: ASN1ObjectIdentifier? { known.contentType }
+
+    public var messageDigestAttribute: ArraySlice<UInt8>? { known.messageDigest }
+
+    public var signingTime: Date? { known.signingTime }
+
+    /// Whether a signingTime attribute is present, readable or not.
+    public var hasSigningTimeAttribute: Bool { known.hasSigningTime }
+
+    public static func == (lhs: SignerInfo, rhs: SignerInfo) -> Bool {
+        lhs.version == rhs.version && lhs.sid == rhs.sid && lhs.digestAlgorithm == rhs.digestAlgorithm
+            && lhs.signedAttributes == rhs.signedAttributes && lhs.signatureAlgorithm == rhs.signatureAlgorithm
+            && lhs.signature == rhs.signature && lhs.unsignedAttributes == rhs.unsignedAttributes
     }
 
-    public var signingTime: Date? {
-        attribute(.CMS.signingTime)?.attrValues.first.flatMap { try? Time(berASN1Any: $0) }?.date
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(version)
+        hasher.combine(sid)
+        hasher.combine(signatureAlgorithm)
+        hasher.combine(signature)
     }
-
 
     /// Whether `check` accepts the bytes the signature covers: the signed attributes with the SET OF tag, in the
     /// encoding received, and only when that fails and the encoding was not DER, re-encoded in DER (some signers

@@ -14,12 +14,55 @@ public struct VerificationReport: Codable, Sendable, CustomStringConvertible {
     public struct Check: Codable, Sendable {
         public var name: String
         public var status: Status
-        public var detail: String
+        private var text: Text
+
+        /// The detail as written, or how to write it. A border lane verifies thousands of documents of which it
+        /// prints few: composing a dozen sentences per document cost a fifth of passive authentication, so the
+        /// hot checks keep their facts and render the sentence when it is read.
+        private enum Text: Sendable {
+            case written(String)
+            case deferred(@Sendable () -> String)
+        }
+
+        /// Why the check has its status, in words for an operator.
+        public var detail: String {
+            get {
+                switch text {
+                case .written(let detail): detail
+                case .deferred(let render): render()
+                }
+            }
+            set { text = .written(newValue) }
+        }
 
         public init(_ name: String, _ status: Status, _ detail: String) {
             self.name = name
             self.status = status
-            self.detail = detail
+            self.text = .written(detail)
+        }
+
+        /// A check whose detail is composed only when read; `detail` must depend on nothing but what it captured.
+        public init(_ name: String, _ status: Status, deferred detail: @escaping @Sendable () -> String) {
+            self.name = name
+            self.status = status
+            self.text = .deferred(detail)
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case name, status, detail
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(try container.decode(String.self, forKey: .name), try container.decode(Status.self, forKey: .status),
+                      try container.decode(String.self, forKey: .detail))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(status, forKey: .status)
+            try container.encode(detail, forKey: .detail)
         }
     }
 
@@ -36,6 +79,15 @@ public struct VerificationReport: Codable, Sendable, CustomStringConvertible {
 
     public mutating func add(_ name: String, passed: Bool, _ detail: String) {
         checks.append(Check(name, passed ? .passed : .failed, detail))
+    }
+
+    /// Adds a check whose detail is composed when it is read (see `Check.init(_:_:deferred:)`).
+    public mutating func add(_ name: String, _ status: Status, deferred detail: @autoclosure @escaping @Sendable () -> String) {
+        checks.append(Check(name, status, deferred: detail))
+    }
+
+    public mutating func add(_ name: String, passed: Bool, deferred detail: @autoclosure @escaping @Sendable () -> String) {
+        checks.append(Check(name, passed ? .passed : .failed, deferred: detail))
     }
 
     /// True when no check failed and at least one passed.

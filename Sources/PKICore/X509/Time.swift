@@ -70,13 +70,31 @@ public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendabl
     public var description: String { Self.iso8601(date) }
 
     public static func iso8601(_ date: Date) -> String {
-        // Reports print many dates; String(format:) goes through Foundation's formatter and is slow.
+        // Reports print many dates: written digit by digit into the string's own storage, without Foundation's
+        // formatter or intermediate strings. Years outside 0…9999 (no X.509 time has one) take the slow way.
         let c = CivilTime(date)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        guard (0...9999).contains(c.year) else {
+            return "\(c.year)-\(c.month)-\(c.day)T\(c.hour):\(c.minute):\(c.second)Z"
         }
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            var index = 0
+            func put(_ value: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                    index += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(c.year, digits: 4); put("-"); put(c.month, digits: 2); put("-"); put(c.day, digits: 2); put("T")
+            put(c.hour, digits: 2); put(":"); put(c.minute, digits: 2); put(":"); put(c.second, digits: 2); put("Z")
+            return index
+        }
     }
 }
 
