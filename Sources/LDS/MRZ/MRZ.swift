@@ -106,8 +106,9 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
 
     /// For TD1 and TD2 numbers longer than nine characters: the continuation and the real check digit.
     private var overflow: (continuation: String, checkDigit: Character, rest: String)? {
+        guard format != .td3 else { return nil }
         let parts = documentNumberParts
-        guard format != .td3, parts.checkDigit == "<" else { return nil }
+        guard parts.checkDigit == "<" else { return nil }
         let region = parts.overflowRegion
         let used = region.prefix { $0 != "<" }
         guard let last = used.last else { return nil }
@@ -159,15 +160,6 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The characters the composite check digit covers.
-    var compositeInput: String {
-        switch format {
-        case .td1: field(0, 5..<30) + field(1, 0..<7) + field(1, 8..<15) + field(1, 18..<29)
-        case .td2: field(1, 0..<10) + field(1, 13..<20) + field(1, 21..<35)
-        case .td3: field(1, 0..<10) + field(1, 13..<20) + field(1, 21..<43)
-        }
-    }
-
     // MARK: - Check digits
 
     public struct CheckDigit: Hashable, Sendable, CustomStringConvertible {
@@ -183,24 +175,52 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Every check digit of the zone, the composite last.
+    /// Every check digit of the zone, the composite last. Computed over the lines' bytes by position: passive
+    /// authentication asks for every passport, and cutting the fields out as strings cost more than the check.
     public var checkDigits: [CheckDigit] {
-        func check(_ name: String, _ input: String, _ found: Character, fillerAllowed: Bool = false) -> CheckDigit {
-            let expected = MRZCheckDigit.compute(input)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(format.lineCount * format.lineLength)
+        for line in lines { bytes.append(contentsOf: line.utf8) }
+        let width = format.lineLength
+        func span(_ line: Int, _ range: Range<Int>) -> ArraySlice<UInt8> {
+            bytes[(line * width + range.lowerBound)..<(line * width + range.upperBound)]
+        }
+        func found(_ line: Int, _ column: Int) -> Character { Character(Unicode.Scalar(bytes[line * width + column])) }
+        func check(_ name: String, _ spans: ArraySlice<UInt8>..., found: Character, fillerAllowed: Bool = false) -> CheckDigit {
+            var digit = MRZCheckDigit.Accumulator()
+            for span in spans { digit.add(span) }
+            let expected = digit.checkDigit.map { Character(Unicode.Scalar($0)) }
             // Doc 9303-4 §4.2.2: an unused personal number may carry the filler (or zero) as its check digit.
-            let emptyField = fillerAllowed && input.allSatisfy { $0 == "<" } && (found == "<" || found == "0")
+            let emptyField = fillerAllowed && spans.allSatisfy { $0.allSatisfy { $0 == UInt8(ascii: "<") } } && (found == "<" || found == "0")
             return CheckDigit(field: name, found: found, expected: expected, isValid: emptyField || expected == found)
         }
-        var digits = [
-            check("document number", overflow == nil ? documentNumberParts.field : documentNumberParts.field + (overflow?.continuation ?? ""),
-                  documentNumberCheckDigit),
-            check("date of birth", dateOfBirth, dateOfBirthCheckDigit),
-            check("date of expiry", dateOfExpiry, dateOfExpiryCheckDigit),
-        ]
-        if format == .td3, let found = optionalDataCheckDigit {
-            digits.append(check("personal number", field(1, 28..<42), found, fillerAllowed: true))
+        var digits: [CheckDigit] = []
+        digits.reserveCapacity(5)
+        switch format {
+        case .td1:
+            if found(0, 14) == "<", let overflow {
+                digits.append(check("document number", span(0, 5..<14), Array(overflow.continuation.utf8)[...], found: overflow.checkDigit))
+            } else {
+                digits.append(check("document number", span(0, 5..<14), found: found(0, 14)))
+            }
+            digits.append(check("date of birth", span(1, 0..<6), found: found(1, 6)))
+            digits.append(check("date of expiry", span(1, 8..<14), found: found(1, 14)))
+            digits.append(check("composite", span(0, 5..<30), span(1, 0..<7), span(1, 8..<15), span(1, 18..<29), found: found(1, 29)))
+        case .td2, .td3:
+            if format == .td2, found(1, 9) == "<", let overflow {
+                digits.append(check("document number", span(1, 0..<9), Array(overflow.continuation.utf8)[...], found: overflow.checkDigit))
+            } else {
+                digits.append(check("document number", span(1, 0..<9), found: found(1, 9)))
+            }
+            digits.append(check("date of birth", span(1, 13..<19), found: found(1, 19)))
+            digits.append(check("date of expiry", span(1, 21..<27), found: found(1, 27)))
+            if format == .td3 {
+                digits.append(check("personal number", span(1, 28..<42), found: found(1, 42), fillerAllowed: true))
+                digits.append(check("composite", span(1, 0..<10), span(1, 13..<20), span(1, 21..<43), found: found(1, 43)))
+            } else {
+                digits.append(check("composite", span(1, 0..<10), span(1, 13..<20), span(1, 21..<35), found: found(1, 35)))
+            }
         }
-        digits.append(check("composite", compositeInput, compositeCheckDigit))
         return digits
     }
 

@@ -15,14 +15,31 @@ public enum MRZCheckDigit {
 
     /// The same over ASCII bytes, returning the ASCII digit.
     static func compute(bytes: some Sequence<UInt8>) -> UInt8? {
-        var sum = 0
-        var weight = 7
-        for byte in bytes {
-            guard let value = self.value(of: byte) else { return nil }
-            sum += value * weight
-            weight = weight == 7 ? 3 : (weight == 3 ? 1 : 7)
+        var digit = Accumulator()
+        digit.add(bytes)
+        return digit.checkDigit
+    }
+
+    /// The running sum over a field given in pieces (the composite check digit covers several ranges of a line,
+    /// the weights running on across them).
+    struct Accumulator {
+        private var sum = 0
+        private var weight = 7
+        private var valid = true
+
+        mutating func add(_ bytes: some Sequence<UInt8>) {
+            for byte in bytes {
+                guard let value = MRZCheckDigit.value(of: byte) else {
+                    valid = false
+                    continue
+                }
+                sum += value * weight
+                weight = weight == 7 ? 3 : (weight == 3 ? 1 : 7)
+            }
         }
-        return UInt8(ascii: "0") + UInt8(sum % 10)
+
+        /// The ASCII digit; nil when a character was outside the MRZ set.
+        var checkDigit: UInt8? { valid ? UInt8(ascii: "0") + UInt8(sum % 10) : nil }
     }
 
     static func value(of byte: UInt8) -> Int? {

@@ -26,9 +26,22 @@ public struct PassiveAuthenticationResult: Sendable, CustomStringConvertible {
     ]
 
     public var isGenuine: Bool {
-        guard !report.checks.contains(where: { $0.status == .failed }) else { return false }
-        for name in Self.requiredChecks where report.check(named: name)?.status != .passed { return false }
-        return report.checks.contains { $0.name.hasSuffix(PassiveAuthentication.Check.hashSuffix) && $0.status == .passed }
+        // One pass: asked for every passport at a border lane.
+        var required = 0  // one bit per entry of requiredChecks
+        var hashPassed = false
+        for check in report.checks {
+            switch check.status {
+            case .failed: return false
+            case .passed:
+                if let index = Self.requiredChecks.firstIndex(of: check.name) {
+                    required |= 1 << index
+                } else if !hashPassed, check.name.hasSuffix(PassiveAuthentication.Check.hashSuffix) {
+                    hashPassed = true
+                }
+            case .notChecked, .warning: break
+            }
+        }
+        return hashPassed && required == 1 << Self.requiredChecks.count - 1
     }
 
     /// The checks that failed, for a one-line reason.
