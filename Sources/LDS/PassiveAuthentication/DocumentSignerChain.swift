@@ -86,38 +86,41 @@ struct DocumentSignerChain: Sendable {
     }
 }
 
-/// Chain outcomes per DS certificate, so that verifying many documents of one DS checks its chain once.
+/// What is known about each DS certificate — its facts and, once verified, its chain outcome — so that verifying
+/// many documents of one DS reads its extensions and checks its chain once, with one look-up per document.
 /// Only verified chains are kept: a failure is recomputed, in case the trust source learns the CSCA.
 final class ChainCache: Sendable {
-    private let entries = Mutex<[EncodingKey: DocumentSignerChain.Outcome]>([:])
-    private let limit: Int
+    struct Entry: Sendable {
+        /// What the report says about the certificate (names, extensions, dates as text).
+        let facts: DocumentSignerFacts
+        /// The verified chain; nil until one is.
+        var outcome: DocumentSignerChain.Outcome?
+    }
 
-    /// What the report says about each DS certificate (names, extensions, dates as text).
-    private let facts = Mutex<[EncodingKey: DocumentSignerFacts]>([:])
+    private let entries = Mutex<[EncodingKey: Entry]>([:])
+    private let limit: Int
 
     init(limit: Int = 4096) {
         self.limit = limit
     }
 
-    func facts(for ds: Certificate) -> DocumentSignerFacts {
-        if let hit = facts.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
-        let read = DocumentSignerFacts(ds)
-        facts.withLock { facts in
-            if facts.count >= limit { facts.removeAll(keepingCapacity: true) }
-            facts[EncodingKey(Array(ds.encoded))] = read
-        }
-        return read
+    func entry(for ds: Certificate) -> Entry {
+        if let hit = entries.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
+        let entry = Entry(facts: DocumentSignerFacts(ds), outcome: nil)
+        store(entry, for: ds)
+        return entry
     }
 
-    func outcome(for ds: Certificate, compute: () -> DocumentSignerChain.Outcome) -> DocumentSignerChain.Outcome {
-        if let hit = entries.withLock({ $0[EncodingKey(ds.encoded)] }) { return hit }
-        let outcome = compute()
-        if outcome.verified {
-            entries.withLock { entries in
-                if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
-                entries[EncodingKey(Array(ds.encoded))] = outcome
-            }
+    /// Keeps a verified outcome with the certificate's facts.
+    func keep(_ outcome: DocumentSignerChain.Outcome, facts: DocumentSignerFacts, for ds: Certificate) {
+        guard outcome.verified else { return }
+        store(Entry(facts: facts, outcome: outcome), for: ds)
+    }
+
+    private func store(_ entry: Entry, for ds: Certificate) {
+        entries.withLock { entries in
+            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+            entries[EncodingKey(Array(ds.encoded))] = entry
         }
-        return outcome
     }
 }

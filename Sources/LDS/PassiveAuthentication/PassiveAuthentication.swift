@@ -95,7 +95,8 @@ public struct PassiveAuthentication: Sendable {
 
         // The DS certificate: given, or embedded and named by the SignerInfo.
         let ds = given ?? sod.documentSignerCertificate
-        let facts = ds.map { ds in cache?.facts(for: ds) ?? DocumentSignerFacts(ds) }
+        let cached = ds.flatMap { cache?.entry(for: $0) }
+        let facts = cached?.facts ?? ds.map(DocumentSignerFacts.init)
         if let facts {
             let summary = facts.summary
             report.add(Check.dsCertificate, .passed, deferred: "\(given == nil ? "embedded" : "given"): \(summary)")
@@ -115,7 +116,7 @@ public struct PassiveAuthentication: Sendable {
             let signingTime = sod.signingTime
             let time = signingTime ?? clock.now()
             report.checks.append(facts.keyUsage)
-            issuer = addChain(ds, to: &report)
+            issuer = addChain(ds, facts: facts, cached: cached?.outcome, to: &report)
             addValidity(facts, at: time, fromAttribute: signingTime != nil, to: &report)
             addRevocation(ds, issuer: issuer, to: &report)
             addDocumentType(facts, dg1: dg1, to: &report)
@@ -149,13 +150,20 @@ public struct PassiveAuthentication: Sendable {
         }
     }
 
-    private func addChain(_ ds: Certificate, to report: inout VerificationReport) -> Certificate? {
+    private func addChain(
+        _ ds: Certificate, facts: DocumentSignerFacts, cached: DocumentSignerChain.Outcome?, to report: inout VerificationReport
+    ) -> Certificate? {
         guard let trustSource else {
             report.add(Check.dsIssuedByCSCA, .notChecked, "no CSCA certificates given: the DS certificate's issuer \(ds.issuer) cannot be checked")
             return nil
         }
-        let outcome = cache?.outcome(for: ds) { DocumentSignerChain.evaluate(ds, trustSource: trustSource) }
-            ?? DocumentSignerChain.evaluate(ds, trustSource: trustSource)
+        let outcome: DocumentSignerChain.Outcome
+        if let cached {
+            outcome = cached
+        } else {
+            outcome = DocumentSignerChain.evaluate(ds, trustSource: trustSource)
+            cache?.keep(outcome, facts: facts, for: ds)
+        }
         for check in outcome.checks { report.add(check.name, check.status, check.detail) }
         return outcome.issuer
     }

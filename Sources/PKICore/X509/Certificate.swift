@@ -15,16 +15,18 @@ import SwiftASN1
 public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable, Sendable, CustomStringConvertible {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
-    public let tbsCertificate: TBSCertificate
-    public let signatureAlgorithm: AlgorithmIdentifier
-    public let signatureValue: ASN1BitString
+    public var tbsCertificate: TBSCertificate { storage.tbsCertificate }
+    public var signatureAlgorithm: AlgorithmIdentifier { storage.signatureAlgorithm }
+    public var signatureValue: ASN1BitString { storage.signatureValue }
     /// The TBSCertificate as it was encoded: the bytes the signature covers.
-    public let tbsBytes: ArraySlice<UInt8>
+    public var tbsBytes: ArraySlice<UInt8> { storage.tbsBytes }
     /// The whole certificate as it was encoded.
-    public let encoded: ArraySlice<UInt8>
-    /// The decoded public key, filled on first use: OpenSSL's decode costs as much as a signature check, and a
-    /// verifier asks for the same certificate's key again and again.
-    private var decodedKey = DecodedKeyBox()
+    public var encoded: ArraySlice<UInt8> { storage.encoded }
+
+    /// The fields, shared by every copy: a certificate is immutable, and a verifier hands the same DS certificate
+    /// from the SOD to the chain check to the result; copying a dozen fields (names, extensions, slices) each
+    /// time cost more than reading them.
+    private let storage: Storage
 
     public init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try Self(berEncoded: node, withIdentifier: identifier)
@@ -36,11 +38,8 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
             return (tbsNode, try TBSCertificate(berEncoded: tbsNode), try AlgorithmIdentifier(berEncoded: &nodes),
                     try ASN1BitString(berEncoded: &nodes))
         }
-        self.tbsBytes = parts.0.encodedBytes
-        self.tbsCertificate = parts.1
-        self.signatureAlgorithm = parts.2
-        self.signatureValue = parts.3
-        self.encoded = node.encodedBytes
+        storage = Storage(tbsCertificate: parts.1, signatureAlgorithm: parts.2, signatureValue: parts.3,
+                          tbsBytes: parts.0.encodedBytes, encoded: node.encodedBytes)
     }
 
     /// Reads one certificate from DER, BER or PEM.
@@ -81,9 +80,9 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
 
     public var publicKey: PublicKey {
         get throws {
-            if let key = decodedKey.value { return key }
+            if let key = storage.decodedKey { return key }
             let key = try PublicKey(subjectPublicKeyInfo: tbsCertificate.subjectPublicKeyInfo)
-            decodedKey.value = key
+            storage.decodedKey = key
             return key
         }
     }
@@ -151,7 +150,9 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
         "Certificate(subject: \(subject), issuer: \(issuer), serial: \(serialNumberHex))"
     }
 
-    public static func == (lhs: Certificate, rhs: Certificate) -> Bool { EncodingKey(lhs.encoded) == EncodingKey(rhs.encoded) }
+    public static func == (lhs: Certificate, rhs: Certificate) -> Bool {
+        lhs.storage === rhs.storage || EncodingKey(lhs.encoded) == EncodingKey(rhs.encoded)
+    }
     public func hash(into hasher: inout Hasher) { EncodingKey(encoded).hash(into: &hasher) }
 }
 
@@ -191,13 +192,30 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Holds a value computed once and shared by copies of a struct.
-final class DecodedKeyBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: PublicKey?
+extension Certificate {
+    /// The decoded fields and the public key, decoded on first use: OpenSSL's decode costs as much as a signature
+    /// check, and a verifier asks for the same certificate's key again and again.
+    final class Storage: @unchecked Sendable {
+        let tbsCertificate: TBSCertificate
+        let signatureAlgorithm: AlgorithmIdentifier
+        let signatureValue: ASN1BitString
+        let tbsBytes: ArraySlice<UInt8>
+        let encoded: ArraySlice<UInt8>
+        private let lock = NSLock()
+        private var key: PublicKey?
 
-    var value: PublicKey? {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        init(tbsCertificate: TBSCertificate, signatureAlgorithm: AlgorithmIdentifier, signatureValue: ASN1BitString,
+             tbsBytes: ArraySlice<UInt8>, encoded: ArraySlice<UInt8>) {
+            self.tbsCertificate = tbsCertificate
+            self.signatureAlgorithm = signatureAlgorithm
+            self.signatureValue = signatureValue
+            self.tbsBytes = tbsBytes
+            self.encoded = encoded
+        }
+
+        var decodedKey: PublicKey? {
+            get { lock.lock(); defer { lock.unlock() }; return key }
+            set { lock.lock(); key = newValue; lock.unlock() }
+        }
     }
 }
