@@ -116,9 +116,10 @@ public struct PassiveAuthentication: Sendable {
             let signingTime = sod.signingTime
             let time = signingTime ?? clock.now()
             report.checks.append(facts.keyUsage)
-            issuer = addChain(ds, facts: facts, cached: cached?.outcome, to: &report)
+            let trustSource = self.trustSource  // one copy of the existential for both checks
+            issuer = addChain(ds, facts: facts, cached: cached?.outcome, trustSource: trustSource, to: &report)
             addValidity(facts, at: time, fromAttribute: signingTime != nil, to: &report)
-            addRevocation(ds, issuer: issuer, to: &report)
+            addRevocation(ds, issuer: issuer, trustSource: trustSource, to: &report)
             addDocumentType(facts, dg1: dg1, to: &report)
         }
 
@@ -151,7 +152,8 @@ public struct PassiveAuthentication: Sendable {
     }
 
     private func addChain(
-        _ ds: Certificate, facts: DocumentSignerFacts, cached: DocumentSignerChain.Outcome?, to report: inout VerificationReport
+        _ ds: Certificate, facts: DocumentSignerFacts, cached: DocumentSignerChain.Outcome?, trustSource: (any TrustSource)?,
+        to report: inout VerificationReport
     ) -> Certificate? {
         guard let trustSource else {
             report.add(Check.dsIssuedByCSCA, .notChecked, "no CSCA certificates given: the DS certificate's issuer \(ds.issuer) cannot be checked")
@@ -203,7 +205,7 @@ public struct PassiveAuthentication: Sendable {
         }
     }
 
-    private func addRevocation(_ ds: Certificate, issuer: Certificate?, to report: inout VerificationReport) {
+    private func addRevocation(_ ds: Certificate, issuer: Certificate?, trustSource: (any TrustSource)?, to report: inout VerificationReport) {
         guard let trustSource else {
             report.add(Check.dsRevocation, .notChecked, "no trust source: no CRL to consult")
             return

@@ -64,7 +64,7 @@ public struct EFSOD: Sendable {
         }
         let signedData: SignedData
         do {
-            signedData = try SignedData(contentInfoBytes: Array(inner))
+            signedData = try SignedData(contentInfo: inner)
         } catch let error as PKIError {
             throw LDSError.malformed("EF.SOD", error.reason)
         }

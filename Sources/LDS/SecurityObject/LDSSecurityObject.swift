@@ -83,15 +83,25 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
         if version != 0 && version != 1 { found.append("version \(version) is neither v0 nor v1") }
         if version == 1 && ldsVersionInfo == nil { found.append("v1 without LDSVersionInfo") }
         if version == 0 && ldsVersionInfo != nil { found.append("v0 with LDSVersionInfo (v1 is required when it is present)") }
+        let hash = self.hash
         if hash == nil { found.append("hash algorithm \(hashAlgorithm.algorithm.displayName) is not supported") }
         if !hashAlgorithm.hasNullOrAbsentParameters { found.append("hash algorithm parameters other than NULL or absent") }
         if !(2...16).contains(dataGroupHashValues.count) {
             found.append("\(dataGroupHashValues.count) data group hashes; 2 to 16 are allowed")
         }
-        var seen = Set<Int>()
+        var seen: UInt64 = 0  // numbers 0…63, the rest in a set (an empty set allocates nothing)
+        var seenOthers = Set<Int>()
         for entry in dataGroupHashValues {
-            if DataGroupNumber(entry.dataGroupNumber) == nil { found.append("data group number \(entry.dataGroupNumber) is outside 1…16") }
-            if !seen.insert(entry.dataGroupNumber).inserted { found.append("DG\(entry.dataGroupNumber) is listed twice") }
+            let number = entry.dataGroupNumber
+            if DataGroupNumber(number) == nil { found.append("data group number \(number) is outside 1…16") }
+            let twice: Bool
+            if (0..<64).contains(number) {
+                twice = seen & (1 << number) != 0
+                seen |= 1 << number
+            } else {
+                twice = !seenOthers.insert(number).inserted
+            }
+            if twice { found.append("DG\(entry.dataGroupNumber) is listed twice") }
             if let hash, entry.hashValue.count != hash.digestLength {
                 found.append("DG\(entry.dataGroupNumber) hash has \(entry.hashValue.count) bytes, \(hash) gives \(hash.digestLength)")
             }
@@ -103,6 +113,15 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
             }
         }
         return found
+    }
+
+    /// Reads the DER (or BER) of the encapsulated content, as it lies in the SignedData.
+    public init(bytes: ArraySlice<UInt8>) throws {
+        if let read = Self.readDefiniteLength(bytes) {
+            self = read
+            return
+        }
+        self = try LDSError.decoding("LDSSecurityObject") { try LDSSecurityObject(berEncoded: BER.parse(bytes)) }
     }
 
     /// Reads the DER (or BER) of the encapsulated content.

@@ -37,7 +37,7 @@ public struct EncapsulatedContentInfo: DERImplicitlyTaggable, BERImplicitlyTagga
     static func readDefiniteLength(_ element: TLVReader.Element) throws -> EncapsulatedContentInfo {
         var fields = TLVReader(element.content, what: "EncapsulatedContentInfo")
         let type = try fields.expect(0x06, "eContentType")
-        let eContentType = try ASN1ObjectIdentifier(derEncoded: type.encoded)
+        let eContentType = try ObjectIdentifierCache.identifier(type.encoded)
         guard let explicit = try fields.next() else { return EncapsulatedContentInfo(eContentType: eContentType, eContent: nil) }
         var inner = TLVReader(explicit.content, what: "EncapsulatedContentInfo")
         if explicit.firstOctet == 0xA0, fields.isAtEnd, let octets = try inner.next(), octets.firstOctet == 0x04, inner.isAtEnd {

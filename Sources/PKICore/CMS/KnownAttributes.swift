@@ -109,8 +109,12 @@ struct KnownAttributes: Hashable, Sendable {
         else { return slowSigningDate(value) }
         if yearDigits == 2 { year += year < 50 ? 2000 : 1900 }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour < 24, minute < 60, second < 60 else {
+        let days = switch month {
+        case 2: leap ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+        guard (1...12).contains(month), (1...days).contains(day), hour < 24, minute < 60, second < 60 else {
             return slowSigningDate(value)
         }
         return CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second).date

@@ -43,6 +43,16 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         self.signerInfos = signerInfos
     }
 
+    /// Reads a ContentInfo holding SignedData from DER or BER lying inside a larger buffer (EF.SOD's 77 TLV), without
+    /// copying it out.
+    public init(contentInfo der: ArraySlice<UInt8>) throws {
+        if let read = Self.readDefiniteLength(der) {
+            self = read
+            return
+        }
+        self = try Self(contentInfoBytes: Array(der))
+    }
+
     /// Reads a ContentInfo holding SignedData, from DER, BER or PEM (`CMS` / `PKCS7` labels).
     ///
     /// A ContentInfo inside one constructed application-class wrapper is unwrapped: EF.SOD is the ContentInfo
@@ -53,7 +63,7 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
         if let first = input.first, first != 0x30, first != 0x77, Self.hasPEMHeader(input.prefix(64)) {
             der = try PEM.decodeAll(input).first?.der ?? []
         }
-        if let read = Self.readDefiniteLength(der) {
+        if let read = Self.readDefiniteLength(der[...]) {
             self = read
             return
         }
@@ -82,9 +92,9 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// of every embedded DS certificate (most of an EF.SOD) for each passport, only for the cache to discard it.
     /// Nil for anything else (indefinite lengths, other layouts, errors): the caller reads it the general way,
     /// which also gives the error.
-    static func readDefiniteLength(_ bytes: [UInt8]) -> SignedData? {
+    static func readDefiniteLength(_ bytes: ArraySlice<UInt8>) -> SignedData? {
         do {
-            var outer = TLVReader(bytes[...], what: "CMS ContentInfo")
+            var outer = TLVReader(bytes, what: "CMS ContentInfo")
             guard var contentInfo = try outer.next(), outer.isAtEnd else { return nil }
             if contentInfo.firstOctet & 0xE0 == 0x60 {  // one constructed application-class wrapper (EF.SOD's 77)
                 var wrapper = TLVReader(contentInfo.content, what: "CMS ContentInfo")
