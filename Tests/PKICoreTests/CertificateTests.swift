@@ -184,4 +184,26 @@ import TestSupport
         #expect(after.description == "2050-01-01T00:00:00Z")
         #expect(after.date.timeIntervalSince1970 == 2_524_608_000)
     }
+
+    @Test("times written digit by digit equal swift-asn1's DER and Foundation's ISO 8601, across both encodings")
+    func handWrittenTimesMatchTheReferences() throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        // Deterministic spread over 1950…2149: leap days, month and year ends, both sides of 2050.
+        var seconds: Int64 = -631_152_000  // 1950-01-01
+        var probes: [Date] = [Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 2_524_607_999),
+                              Date(timeIntervalSince1970: 2_524_608_000), Date(timeIntervalSince1970: 4_107_542_399)]
+        while seconds < 5_680_281_600 {  // 2150-01-01
+            probes.append(Date(timeIntervalSince1970: TimeInterval(seconds)))
+            seconds += 7_654_321
+        }
+        for date in probes {
+            let time = try Time(date)
+            var serializer = DER.Serializer()
+            try serializer.serialize(time)
+            #expect(try time.derEncoding == serializer.serializedBytes, "\(date)")
+            #expect(Time.iso8601(date) == formatter.string(from: date), "\(date)")
+            #expect(try Time(derEncoded: time.derEncoding).date == date, "\(date)")
+        }
+    }
 }

@@ -20,6 +20,11 @@ public enum DERLength {
         }
     }
 
+    /// How many octets a single-octet tag and the length octets of `length` take.
+    public static func headerLength(_ length: Int) -> Int {
+        length > 0x7F ? 2 + (Int.bitWidth - length.leadingZeroBitCount + 7) / 8 : 2
+    }
+
     /// `tag ‖ length` for a single-octet tag, the content to follow.
     public static func header(_ tag: UInt8, _ length: Int) -> [UInt8] {
         var out: [UInt8] = [tag]

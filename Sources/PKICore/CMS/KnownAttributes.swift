@@ -130,6 +130,21 @@ struct KnownAttributes: Hashable, Sendable {
 enum ObjectIdentifierCache {
     private static let recent = Mutex<[EncodingKey: ASN1ObjectIdentifier]>([:])
 
+    private static let encodings = Mutex<[ASN1ObjectIdentifier: [UInt8]]>([:])
+
+    /// The DER of `identifier`, kept for the few that are written into every SOD.
+    static func encoding(of identifier: ASN1ObjectIdentifier) throws -> [UInt8] {
+        if let hit = encodings.withLock({ $0[identifier] }) { return hit }
+        var serializer = DER.Serializer()
+        try serializer.serialize(identifier)
+        let der = serializer.serializedBytes
+        encodings.withLock { encodings in
+            if encodings.count >= 64 { encodings.removeAll(keepingCapacity: true) }
+            encodings[identifier] = der
+        }
+        return der
+    }
+
     static func identifier(_ encoded: ArraySlice<UInt8>) throws -> ASN1ObjectIdentifier {
         let key = EncodingKey(encoded)
         if let hit = recent.withLock({ $0[key] }) { return hit }

@@ -84,29 +84,44 @@ public struct SignedDataBuilder: Sendable {
     }
 
     /// contentType, messageDigest and signingTime in DER as the signature covers them (a SET OF, ordered by
-    /// encoding), each attribute written by hand.
+    /// encoding), written by hand into one buffer: a personalization line writes them for every passport.
     static func signedAttributes(eContentType: ASN1ObjectIdentifier, digest: [UInt8], signingTime: Date?) throws -> [UInt8] {
-        var values: [([UInt8], [UInt8])] = []
-        var type = DER.Serializer()
-        try type.serialize(eContentType)
-        values.append((Self.contentTypeOID, type.serializedBytes))
-        values.append((Self.messageDigestOID, DERLength.wrap(0x04, digest)))
-        if let signingTime {
-            var time = DER.Serializer()
-            try time.serialize(Time(signingTime))
-            values.append((Self.signingTimeOID, time.serializedBytes))
+        let type = try ObjectIdentifierCache.encoding(of: eContentType)
+        // Attribute ::= SEQUENCE { OID, SET { value } }, each value's TLV written by `value`.
+        func attribute(_ oid: [UInt8], valueLength: Int, _ value: (inout [UInt8]) -> Void) -> [UInt8] {
+            let set = DERLength.headerLength(valueLength) + valueLength  // the SET's whole TLV
+            let sequenceLength = oid.count + set
+            var out: [UInt8] = []
+            out.reserveCapacity(DERLength.headerLength(sequenceLength) + sequenceLength)
+            out.append(0x30)
+            DERLength.append(sequenceLength, to: &out)
+            out += oid
+            out.append(0x31)
+            DERLength.append(valueLength, to: &out)
+            value(&out)
+            return out
         }
         var encodings: [[UInt8]] = []
-        for (oidDER, value) in values {
-            let set = DERLength.header(0x31, value.count)
-            var attribute = DERLength.header(0x30, oidDER.count + set.count + value.count)
-            attribute += oidDER
-            attribute += set
-            attribute += value
-            encodings.append(attribute)
+        encodings.reserveCapacity(3)
+        encodings.append(attribute(Self.contentTypeOID, valueLength: type.count) { $0 += type })
+        let digestTLV = DERLength.headerLength(digest.count) + digest.count
+        encodings.append(attribute(Self.messageDigestOID, valueLength: digestTLV) { out in
+            out.append(0x04)
+            DERLength.append(digest.count, to: &out)
+            out += digest
+        })
+        if let signingTime {
+            let time = try Time(signingTime).derEncoding
+            encodings.append(attribute(Self.signingTimeOID, valueLength: time.count) { $0 += time })
         }
         encodings.sort { $0.lexicographicallyPrecedes($1) }
-        return DERLength.wrap(0x31, encodings.flatMap { $0 })
+        let total = encodings.reduce(0) { $0 + $1.count }
+        var out: [UInt8] = []
+        out.reserveCapacity(DERLength.headerLength(total) + total)
+        out.append(0x31)
+        DERLength.append(total, to: &out)
+        for encoding in encodings { out += encoding }
+        return out
     }
 
     // 1.2.840.113549.1.9.3, .4 and .5 in DER.

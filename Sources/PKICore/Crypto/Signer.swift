@@ -9,6 +9,8 @@ public protocol Signer: Sendable {
     var supportedAlgorithms: [SignatureAlgorithm] { get }
     /// Signs the message (hashing it as the algorithm says).
     func sign(_ message: [UInt8], algorithm: SignatureAlgorithm) throws -> [UInt8]
+    /// Whether `algorithm` is one this signer's key can sign with (the hash aside).
+    func canSign(_ algorithm: SignatureAlgorithm) -> Bool
 }
 
 extension Signer {
@@ -31,11 +33,15 @@ extension Signer {
     }
 
     /// Refuses what epki never signs with: SHA-1, or an algorithm that does not fit the key.
+    public func canSign(_ algorithm: SignatureAlgorithm) -> Bool {
+        supportedAlgorithms.contains(algorithm) || (algorithm.pssParameters != nil && supportedAlgorithms.contains(where: { $0.pssParameters != nil }))
+    }
+
     public func checkCanSign(_ algorithm: SignatureAlgorithm) throws {
         guard algorithm.hash.isAllowedForSigning else {
             throw PKIError(.unsupportedAlgorithm, "\(algorithm): SHA-1 is accepted only to verify legacy data")
         }
-        guard supportedAlgorithms.contains(algorithm) || (algorithm.pssParameters != nil && supportedAlgorithms.contains(where: { $0.pssParameters != nil })) else {
+        guard canSign(algorithm) else {
             throw PKIError(.keyMismatch, "a \(publicKey) key cannot sign \(algorithm)")
         }
     }
@@ -54,6 +60,11 @@ public struct SoftwareSigner: Signer {
     public var supportedAlgorithms: [SignatureAlgorithm] {
         let hashes = HashAlgorithm.allCases.filter(\.isAllowedForSigning)
         return publicKey.isEC ? hashes.map { .ecdsa($0) } : hashes.map { .rsaPKCS1v15($0) } + hashes.map { .rsaPSS($0) }
+    }
+
+    /// What `supportedAlgorithms` lists, answered without building the list (asked once per signature).
+    public func canSign(_ algorithm: SignatureAlgorithm) -> Bool {
+        publicKey.isEC == algorithm.isECDSA
     }
 
     public func sign(_ message: [UInt8], algorithm: SignatureAlgorithm) throws -> [UInt8] {

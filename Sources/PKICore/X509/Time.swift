@@ -69,6 +69,42 @@ public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendabl
 
     public var description: String { Self.iso8601(date) }
 
+    /// The DER TLV, written digit by digit (UTCTime `YYMMDDHHMMSSZ`, GeneralizedTime `YYYYMMDDHHMMSSZ`); swift-asn1's
+    /// serializer for anything it cannot (fractions of a second, years outside 0…9999).
+    public var derEncoding: [UInt8] {
+        get throws {
+            let fields: (tag: UInt8, year: Int, digits: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+            switch self {
+            case .utcTime(let t):
+                fields = (0x17, t.year % 100, 2, t.month, t.day, t.hours, t.minutes, t.seconds)
+            case .generalTime(let t) where t.fractionalSeconds == 0 && (0...9999).contains(t.year):
+                fields = (0x18, t.year, 4, t.month, t.day, t.hours, t.minutes, t.seconds)
+            case .generalTime:
+                var serializer = DER.Serializer()
+                try serializer.serialize(self)
+                return serializer.serializedBytes
+            }
+            var out: [UInt8] = [fields.tag, UInt8(fields.digits + 11)]
+            out.reserveCapacity(fields.digits + 13)
+            func put(_ value: Int, _ digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                    divisor /= 10
+                }
+            }
+            put(fields.year, fields.digits)
+            put(fields.month, 2)
+            put(fields.day, 2)
+            put(fields.hour, 2)
+            put(fields.minute, 2)
+            put(fields.second, 2)
+            out.append(UInt8(ascii: "Z"))
+            return out
+        }
+    }
+
     public static func iso8601(_ date: Date) -> String {
         // Reports print many dates: written digit by digit into the string's own storage, without Foundation's
         // formatter or intermediate strings. Years outside 0…9999 (no X.509 time has one) take the slow way.
