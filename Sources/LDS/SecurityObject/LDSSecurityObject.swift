@@ -164,18 +164,27 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
     public func encode() throws -> [UInt8] {
         // v0 with data group numbers below 128, as every SOD signed here has, is written directly: one per passport.
         if ldsVersionInfo == nil, version == 0, dataGroupHashValues.allSatisfy({ (0..<0x80).contains($0.dataGroupNumber) }) {
-            var algorithm = DER.Serializer()
-            try algorithm.serialize(hashAlgorithm)
-            var hashes: [UInt8] = []
+            let algorithm = try hashAlgorithm.derEncoding
+            // DataGroupHash ::= SEQUENCE { INTEGER (one octet), OCTET STRING }
+            func entryLength(_ entry: DataGroupHash) -> Int { 3 + DERLength.headerLength(entry.hashValue.count) + entry.hashValue.count }
+            let hashesLength = dataGroupHashValues.reduce(0) { $0 + DERLength.headerLength(entryLength($1)) + entryLength($1) }
+            let bodyLength = 3 + algorithm.count + DERLength.headerLength(hashesLength) + hashesLength
+            var out: [UInt8] = []
+            out.reserveCapacity(DERLength.headerLength(bodyLength) + bodyLength)
+            out.append(0x30)
+            DERLength.append(bodyLength, to: &out)
+            out += [0x02, 0x01, 0x00]
+            out += algorithm
+            out.append(0x30)
+            DERLength.append(hashesLength, to: &out)
             for entry in dataGroupHashValues {
-                let value = DERLength.header(0x04, entry.hashValue.count)
-                hashes += DERLength.header(0x30, 3 + value.count + entry.hashValue.count)
-                hashes += [0x02, 0x01, UInt8(entry.dataGroupNumber)]
-                hashes += value
-                hashes += entry.hashValue
+                out.append(0x30)
+                DERLength.append(entryLength(entry), to: &out)
+                out += [0x02, 0x01, UInt8(entry.dataGroupNumber), 0x04]
+                DERLength.append(entry.hashValue.count, to: &out)
+                out += entry.hashValue
             }
-            let body = [0x02, 0x01, 0x00] + algorithm.serializedBytes + DERLength.wrap(0x30, hashes)
-            return DERLength.wrap(0x30, body)
+            return out
         }
         var serializer = DER.Serializer()
         try serializer.serialize(self)

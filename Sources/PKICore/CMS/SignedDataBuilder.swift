@@ -78,7 +78,7 @@ public struct SignedDataBuilder: Sendable {
             version: version, digestAlgorithms: [digestAlgorithm],
             encapContentInfo: EncapsulatedContentInfo(eContentType: eContentType, eContent: content[...]),
             certificates: certificates, signerInfos: [signerInfo])
-        let sidDER = try (identification == .issuerAndSerialNumber ? signerIdentifierDERFromCertificate() : nil) ?? Self.signerIdentifierDER(sid)
+        let sidDER = try (identification == .issuerAndSerialNumber ? signerCertificate.issuerAndSerialNumberDER : nil) ?? Self.signerIdentifierDER(sid)
         signedData.signerInfosDER = DERLength.wrap(0x31, try Self.signerInfoDER(signerInfo, sid: sidDER, signedAttributesField: signedAttributesField))
         return signedData
     }
@@ -140,21 +140,6 @@ public struct SignedDataBuilder: Sendable {
         body += try info.signatureAlgorithm.derEncoding
         body += DERLength.wrap(0x04, Array(info.signature))
         return DERLength.wrap(0x30, body)
-    }
-
-    private func signerIdentifierDERFromCertificate() -> [UInt8]? {
-        // TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, ... }
-        var outer = TLVReader(signerCertificate.tbsBytes, what: "TBSCertificate")
-        guard let tbs = try? outer.next(), tbs.firstOctet == 0x30 else { return nil }
-        var fields = TLVReader(tbs.content, what: "TBSCertificate")
-        guard var serial = try? fields.next() else { return nil }
-        if serial.firstOctet == 0xA0 {
-            guard let next = try? fields.next() else { return nil }
-            serial = next
-        }
-        guard serial.firstOctet == 0x02, (try? fields.next())?.firstOctet == 0x30,
-              let issuer = try? fields.next(), issuer.firstOctet == 0x30 else { return nil }
-        return DERLength.wrap(0x30, Array(issuer.encoded) + Array(serial.encoded))
     }
 
     private static func signerIdentifierDER(_ sid: SignerIdentifier) throws -> [UInt8] {

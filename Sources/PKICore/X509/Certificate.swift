@@ -87,6 +87,25 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
         }
     }
 
+    /// `SEQUENCE { issuer, serialNumber }` (CMS IssuerAndSerialNumber) copied from the encoded TBSCertificate,
+    /// which is what verifiers compare against; nil when the TBSCertificate cannot be walked.
+    var issuerAndSerialNumberDER: [UInt8]? {
+        storage.issuerAndSerialNumberDER {
+            // TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, ... }
+            var outer = TLVReader(tbsBytes, what: "TBSCertificate")
+            guard let tbs = try? outer.next(), tbs.firstOctet == 0x30 else { return nil }
+            var fields = TLVReader(tbs.content, what: "TBSCertificate")
+            guard var serial = try? fields.next() else { return nil }
+            if serial.firstOctet == 0xA0 {
+                guard let next = try? fields.next() else { return nil }
+                serial = next
+            }
+            guard serial.firstOctet == 0x02, (try? fields.next())?.firstOctet == 0x30,
+                  let issuer = try? fields.next(), issuer.firstOctet == 0x30 else { return nil }
+            return DERLength.wrap(0x30, Array(issuer.encoded) + Array(serial.encoded))
+        }
+    }
+
     public var signatureAlgorithmValue: SignatureAlgorithm {
         get throws { try SignatureAlgorithm(algorithmIdentifier: signatureAlgorithm) }
     }
@@ -203,6 +222,7 @@ extension Certificate {
         let encoded: ArraySlice<UInt8>
         private let lock = NSLock()
         private var key: PublicKey?
+        private var issuerAndSerialNumber: [UInt8]??
 
         init(tbsCertificate: TBSCertificate, signatureAlgorithm: AlgorithmIdentifier, signatureValue: ASN1BitString,
              tbsBytes: ArraySlice<UInt8>, encoded: ArraySlice<UInt8>) {
@@ -216,6 +236,14 @@ extension Certificate {
         var decodedKey: PublicKey? {
             get { lock.lock(); defer { lock.unlock() }; return key }
             set { lock.lock(); key = newValue; lock.unlock() }
+        }
+
+        /// `compute()` once; every SOD a DS signs names its certificate by these bytes.
+        func issuerAndSerialNumberDER(_ compute: () -> [UInt8]?) -> [UInt8]? {
+            if let known = lock.withLock({ issuerAndSerialNumber }) { return known }
+            let computed = compute()
+            lock.withLock { issuerAndSerialNumber = .some(computed) }
+            return computed
         }
     }
 }
