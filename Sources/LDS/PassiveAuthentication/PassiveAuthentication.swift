@@ -251,7 +251,7 @@ public struct PassiveAuthentication: Sendable {
     }
 
     private func addDataGroupHashes(_ object: LDSSecurityObject, dataGroups: [Int: [UInt8]], to report: inout VerificationReport) {
-        let listed = Set(object.dataGroupNumbers)
+        let hash = object.hash
         for number in dataGroups.keys.sorted() {
             let bytes = dataGroups[number] ?? []
             let name = Check.dataGroupHash(number)
@@ -263,7 +263,7 @@ public struct PassiveAuthentication: Sendable {
                 report.add(name, .failed, "\(dataGroup) was read but the security object does not list it: an unsigned data group")
                 continue
             }
-            guard let hash = object.hash else {
+            guard let hash else {
                 report.add(name, .failed, "\(dataGroup) cannot be checked: hash algorithm \(object.hashAlgorithm.algorithm.description) is not supported")
                 continue
             }
@@ -278,7 +278,7 @@ public struct PassiveAuthentication: Sendable {
                 report.add(name, .warning, "\(dataGroup) starts with tag \(BERTLV.tagHex(UInt32(first))), expected \(BERTLV.tagHex(dataGroup.tag))")
             }
         }
-        for number in object.dataGroupNumbers.sorted() where dataGroups[number] == nil && listed.contains(number) {
+        for number in object.dataGroupNumbers.sorted() where dataGroups[number] == nil {
             report.add(Check.dataGroupHash(number), .notChecked, "DG\(number) is listed in the security object but was not read")
         }
     }

@@ -137,11 +137,12 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             guard next.firstOctet == 0x30 else { return nil }
             let algorithm = try AlgorithmIdentifier.cached(encoded: next.encoded)
             let signature = try fields.expect(0x04, "signature")
-            var result = SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributes: nil,
-                                    signatureAlgorithm: algorithm, signature: signature.content)
-            if let known, let attributesEncoded {
-                result = SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributesField: attributesEncoded,
-                                    known: known, signatureAlgorithm: algorithm, signature: signature.content)
+            var result = if let known, let attributesEncoded {
+                SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributesField: attributesEncoded,
+                           known: known, signatureAlgorithm: algorithm, signature: signature.content)
+            } else {
+                SignerInfo(version: Int(version), sid: sid, digestAlgorithm: digest, signedAttributes: nil,
+                           signatureAlgorithm: algorithm, signature: signature.content)
             }
             if let unsigned = try fields.next() {
                 guard unsigned.firstOctet == 0xA1 else { return nil }
