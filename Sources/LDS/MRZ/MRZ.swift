@@ -186,12 +186,18 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
             bytes[(line * width + range.lowerBound)..<(line * width + range.upperBound)]
         }
         func found(_ line: Int, _ column: Int) -> Character { Character(Unicode.Scalar(bytes[line * width + column])) }
-        func check(_ name: String, _ spans: ArraySlice<UInt8>..., found: Character, fillerAllowed: Bool = false) -> CheckDigit {
+        // Up to four pieces (the TD1 composite), as parameters rather than a variadic list: no array per check.
+        func check(_ name: String, _ first: ArraySlice<UInt8>, _ second: ArraySlice<UInt8> = [], _ third: ArraySlice<UInt8> = [],
+                   _ fourth: ArraySlice<UInt8> = [], found: Character, fillerAllowed: Bool = false) -> CheckDigit {
             var digit = MRZCheckDigit.Accumulator()
-            for span in spans { digit.add(span) }
+            digit.add(first)
+            digit.add(second)
+            digit.add(third)
+            digit.add(fourth)
             let expected = digit.checkDigit.map { Character(Unicode.Scalar($0)) }
-            // Doc 9303-4 §4.2.2: an unused personal number may carry the filler (or zero) as its check digit.
-            let emptyField = fillerAllowed && spans.allSatisfy { $0.allSatisfy { $0 == UInt8(ascii: "<") } } && (found == "<" || found == "0")
+            // Doc 9303-4 §4.2.2: an unused personal number may carry the filler (or zero) as its check digit; only
+            // the personal number allows it, and it is a single piece.
+            let emptyField = fillerAllowed && first.allSatisfy { $0 == UInt8(ascii: "<") } && (found == "<" || found == "0")
             return CheckDigit(field: name, found: found, expected: expected, isValid: emptyField || expected == found)
         }
         var digits: [CheckDigit] = []
@@ -226,7 +232,8 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
 
     /// What does not follow Doc 9303: wrong check digits, characters outside the MRZ set.
     public var findings: [String] {
-        var found = checkDigits.filter { !$0.isValid }.map(\.description)
+        let digits = checkDigits
+        var found = digits.allSatisfy(\.isValid) ? [] : digits.filter { !$0.isValid }.map(\.description)
         for (number, line) in lines.enumerated() {
             if let index = line.utf8.firstIndex(where: { !MRZCheckDigit.isMRZCharacter($0) }) {
                 let position = line.utf8.distance(from: line.utf8.startIndex, to: index) + 1

@@ -114,10 +114,15 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
         guard canVerify(algorithm) else {
             throw PKIError(.keyMismatch, "a \(self) key cannot verify \(algorithm)")
         }
-        let signature = Array(signature)
         let digest = algorithm.hash.hash(data)
         let result = evp.withContext(.init(signing: false, algorithm: algorithm)) { context in
-            epki_verify_digest(context, digest, digest.count, signature, signature.count)
+            // The signature is usually a slice of the SOD or certificate: checked where it lies.
+            signature.withContiguousStorageIfAvailable { bytes in
+                epki_verify_digest(context, digest, digest.count, bytes.baseAddress, bytes.count)
+            } ?? {
+                let copy = Array(signature)
+                return epki_verify_digest(context, digest, digest.count, copy, copy.count)
+            }()
         }
         guard let result, result >= 0 else { throw OpenSSL.failure(.cryptoFailure, "cannot verify \(algorithm) with a \(self) key") }
         return result == 1
