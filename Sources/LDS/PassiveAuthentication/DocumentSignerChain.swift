@@ -90,11 +90,17 @@ struct DocumentSignerChain: Sendable {
 /// many documents of one DS reads its extensions and checks its chain once, with one look-up per document.
 /// Only verified chains are kept: a failure is recomputed, in case the trust source learns the CSCA.
 final class ChainCache: Sendable {
-    struct Entry: Sendable {
+    /// A class, so that handing an entry out of the lock is one reference, not a copy of every fact.
+    final class Entry: Sendable {
         /// What the report says about the certificate (names, extensions, dates as text).
         let facts: DocumentSignerFacts
         /// The verified chain; nil until one is.
-        var outcome: DocumentSignerChain.Outcome?
+        let outcome: DocumentSignerChain.Outcome?
+
+        init(facts: DocumentSignerFacts, outcome: DocumentSignerChain.Outcome?) {
+            self.facts = facts
+            self.outcome = outcome
+        }
     }
 
     private let entries = Mutex<[EncodingKey: Entry]>([:])

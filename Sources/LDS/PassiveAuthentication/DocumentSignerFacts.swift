@@ -6,9 +6,10 @@ import PKICore
 ///
 /// A DS signs tens of thousands of documents, and every SOD a border lane reads embeds the same certificate;
 /// decoding those extensions and printing those names again for each passport cost more than the checks. A
-/// `PassiveAuthentication` with a chain cache keeps these facts per certificate. Only what depends on the document
-/// (its signing time, its DG1) is worked out per SOD.
-struct DocumentSignerFacts: Sendable {
+/// `PassiveAuthentication` with a chain cache keeps these facts per certificate (a class: shared, not copied, by
+/// every verification of the DS). Only what depends on the document (its signing time, its DG1) is worked out
+/// per SOD.
+final class DocumentSignerFacts: Sendable {
     enum UsagePeriod: Sendable {
         case absent
         case unreadable
