@@ -267,7 +267,15 @@ enum LDSBenchmarks {
                 let median = row.medianRatio ?? 0
                 return String(format: "%.3f (median), goal ≥ %.2f: %@", median, goal, median >= goal ? "met" : "MISSED")
             }
-            goals.append("  \(item.name): signing without re-check \(verdict(signRow, item.signGoal)); from the hashes \(verdict(hashesRow, item.signGoal))"
+            // Signing from whole data groups also hashes them, which the raw rate does not: even with nothing else to
+            // do, the ratio could be at most raw-signature time / (raw-signature time + hashing time).
+            let hashingRate = try measure(seconds: 1, sink: &sink) {
+                HashAlgorithm.sha256.hash(dataGroups[1] ?? []).count + HashAlgorithm.sha256.hash(dataGroups[2] ?? []).count
+            }.per(base)
+            let rawSign = signRow.openssl.sorted()[signRow.openssl.count / 2]
+            let cap = (1 / rawSign) / (1 / rawSign + 1 / hashingRate)
+            goals.append("  \(item.name): signing without re-check \(verdict(signRow, item.signGoal)) (from whole data groups: "
+                          + String(format: "hashing them caps this at %.3f", cap) + "); from the hashes \(verdict(hashesRow, item.signGoal))"
                           + (item.verifyGoal.map { "; passive authentication \(verdict(verifyRow, $0))" } ?? "")
                           + String(format: "; with re-check %.3f", checkedRow.medianRatio ?? 0))
 
