@@ -63,6 +63,51 @@ import TestSupport
         #expect(try parsed.contentInfoDER() == der)
     }
 
+    @Test("signed attributes read by hand give what swift-asn1's general reader gives, and the list decodes on demand")
+    func handReadSignedAttributesEqualTheGeneralReader() throws {
+        let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
+        let signingTime = Date(timeIntervalSince1970: 1_763_700_000.75)  // a fraction, which the attribute drops
+        let der = try SignedDataBuilder(eContentType: .ICAO.ldsSecurityObject, content: Self.ldsContent, signerCertificate: root,
+                                        identification: .issuerAndSerialNumber, signingTime: signingTime)
+            .sign(with: rootSigner).contentInfoDER()
+        let fast = try #require(try SignedData(contentInfoBytes: der).signerInfos.first)
+        let info = try ContentInfo(berEncoded: BER.parse(der))
+        let general = try #require(try SignedData(berEncoded: info.content).signerInfos.first)
+
+        #expect(fast.contentTypeAttribute == .ICAO.ldsSecurityObject)
+        #expect(fast.contentTypeAttribute == general.contentTypeAttribute)
+        #expect(fast.messageDigestAttribute.map(Array.init) == HashAlgorithm.sha256.hash(Self.ldsContent))
+        #expect(fast.messageDigestAttribute.map(Array.init) == general.messageDigestAttribute.map(Array.init))
+        #expect(fast.signingTime == Date(timeIntervalSince1970: 1_763_700_000))
+        #expect(fast.signingTime == general.signingTime)
+        #expect(fast.hasSigningTimeAttribute && general.hasSigningTimeAttribute)
+        let list = try #require(fast.signedAttributes)
+        #expect(list.map(\.attrType) == [.CMS.contentType, .CMS.signingTime, .CMS.messageDigest])
+        #expect(list == general.signedAttributes)
+        #expect(fast == general)
+
+        // Without signed attributes nothing is claimed.
+        let bare = SignerInfo(version: 1, sid: fast.sid, digestAlgorithm: fast.digestAlgorithm, signedAttributes: nil,
+                              signatureAlgorithm: fast.signatureAlgorithm, signature: fast.signature)
+        #expect(!bare.hasSignedAttributes && bare.contentTypeAttribute == nil && bare.signingTime == nil && !bare.hasSigningTimeAttribute)
+    }
+
+    @Test("a deferred detail is composed when read: in the text, the JSON and the Codable form; setting it writes it")
+    func deferredDetailsRenderWhereverTheReportIsRead() throws {
+        var report = VerificationReport(subject: "S")
+        let count = 15_085
+        report.add("DG2 hash", .passed, deferred: "SHA-256 of the \(count) bytes read matches")
+        report.add("other", passed: false, deferred: "failed with \(count)")
+        #expect(report.checks[0].detail == "SHA-256 of the 15085 bytes read matches")
+        #expect(report.description.contains("[passed] DG2 hash: SHA-256 of the 15085 bytes read matches"))
+        #expect(report.jsonValue.string(pretty: false).contains("\"detail\":\"failed with 15085\""))
+        let decoded = try JSONDecoder().decode(VerificationReport.self, from: JSONEncoder().encode(report))
+        #expect(decoded.checks.map(\.detail) == report.checks.map(\.detail))
+        #expect(decoded.checks.map(\.status) == [.passed, .failed])
+        report.checks[0].detail = "replaced"
+        #expect(report.checks[0].detail == "replaced")
+    }
+
     @Test("a SignerInfo changed after building is written as changed, not as the builder wrote it")
     func changedSignerInfoIsWrittenAnew() throws {
         let (root, _, rootSigner) = try CertificateTests.makeChain(.ec(.p256, parameters: .namedCurve))
