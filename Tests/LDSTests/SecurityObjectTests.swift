@@ -204,4 +204,27 @@ import TestSupport
             #expect(verifier.verify(sod: try sod.encode(), dataGroups: document.dataGroups).isGenuine)
         }
     }
+
+    @Test("a batch of documents given by their data groups' hashes signs each from them, in order, one short hash refused alone")
+    func batchSignsFromHashes() async throws {
+        let pki = try LDSTestPKI()
+        let ds = try pki.documentSigner()
+        let signer = try SODSigner(signer: ds.signer, documentSigner: ds.certificate, clock: FixedClock(LDSTestPKI.now))
+        let dataGroups = try SampleDocument.dataGroups()
+        let hashes = dataGroups.mapValues { HashAlgorithm.sha256.hash($0) }
+        var documents = (0..<9).map { SODBatchSigner.Document(identifier: "doc-\($0)", dataGroupHashes: hashes) }
+        documents[4].dataGroupHashes?[2] = Array(hashes[2]!.prefix(20))  // a SHA-1-sized value for SHA-256
+        for workers in [1, 4] {
+            let outcomes = await SODBatchSigner(sodSigner: signer, maxConcurrentTasks: workers).sign(documents)
+            #expect(outcomes.map(\.identifier) == documents.map(\.identifier))
+            #expect(throws: LDSError.self) { try outcomes[4].get() }
+            let verifier = PassiveAuthentication(trustSource: StaticTrustSource(cscas: [pki.csca]), clock: FixedClock(LDSTestPKI.now))
+            for (index, outcome) in outcomes.enumerated() where index != 4 {
+                let sod = try outcome.get()
+                #expect(sod.securityObject == (try LDSSecurityObject(hash: .sha256, dataGroups: dataGroups)))
+                #expect(verifier.verify(sod: try sod.encode(), dataGroups: dataGroups).isGenuine)
+            }
+        }
+        #expect(await SODBatchSigner(sodSigner: signer).sign([]).isEmpty)
+    }
 }
