@@ -185,27 +185,29 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
         func span(_ line: Int, _ range: Range<Int>) -> ArraySlice<UInt8> {
             bytes[(line * width + range.lowerBound)..<(line * width + range.upperBound)]
         }
-        func found(_ line: Int, _ column: Int) -> Character { Character(Unicode.Scalar(bytes[line * width + column])) }
+        func found(_ line: Int, _ column: Int) -> UInt8 { bytes[line * width + column] }
         // Up to four pieces (the TD1 composite), as parameters rather than a variadic list: no array per check.
         func check(_ name: String, _ first: ArraySlice<UInt8>, _ second: ArraySlice<UInt8> = [], _ third: ArraySlice<UInt8> = [],
-                   _ fourth: ArraySlice<UInt8> = [], found: Character, fillerAllowed: Bool = false) -> CheckDigit {
+                   _ fourth: ArraySlice<UInt8> = [], found: UInt8, fillerAllowed: Bool = false) -> CheckDigit {
             var digit = MRZCheckDigit.Accumulator()
             digit.add(first)
             digit.add(second)
             digit.add(third)
             digit.add(fourth)
-            let expected = digit.checkDigit.map { Character(Unicode.Scalar($0)) }
+            let expected = digit.checkDigit
             // Doc 9303-4 §4.2.2: an unused personal number may carry the filler (or zero) as its check digit; only
             // the personal number allows it, and it is a single piece.
-            let emptyField = fillerAllowed && first.allSatisfy { $0 == UInt8(ascii: "<") } && (found == "<" || found == "0")
-            return CheckDigit(field: name, found: found, expected: expected, isValid: emptyField || expected == found)
+            let emptyField = fillerAllowed && first.allSatisfy { $0 == UInt8(ascii: "<") }
+                && (found == UInt8(ascii: "<") || found == UInt8(ascii: "0"))
+            return CheckDigit(field: name, found: Character(Unicode.Scalar(found)), expected: expected.map { Character(Unicode.Scalar($0)) },
+                              isValid: emptyField || expected == found)
         }
         var digits: [CheckDigit] = []
         digits.reserveCapacity(5)
         switch format {
         case .td1:
-            if found(0, 14) == "<", let overflow {
-                digits.append(check("document number", span(0, 5..<14), Array(overflow.continuation.utf8)[...], found: overflow.checkDigit))
+            if found(0, 14) == UInt8(ascii: "<"), let overflow {
+                digits.append(check("document number", span(0, 5..<14), Array(overflow.continuation.utf8)[...], found: overflow.checkDigit.asciiValue ?? 0))
             } else {
                 digits.append(check("document number", span(0, 5..<14), found: found(0, 14)))
             }
@@ -213,8 +215,8 @@ public struct MRZ: Hashable, Sendable, CustomStringConvertible {
             digits.append(check("date of expiry", span(1, 8..<14), found: found(1, 14)))
             digits.append(check("composite", span(0, 5..<30), span(1, 0..<7), span(1, 8..<15), span(1, 18..<29), found: found(1, 29)))
         case .td2, .td3:
-            if format == .td2, found(1, 9) == "<", let overflow {
-                digits.append(check("document number", span(1, 0..<9), Array(overflow.continuation.utf8)[...], found: overflow.checkDigit))
+            if format == .td2, found(1, 9) == UInt8(ascii: "<"), let overflow {
+                digits.append(check("document number", span(1, 0..<9), Array(overflow.continuation.utf8)[...], found: overflow.checkDigit.asciiValue ?? 0))
             } else {
                 digits.append(check("document number", span(1, 0..<9), found: found(1, 9)))
             }
