@@ -64,19 +64,12 @@ extension ASN1Any {
 }
 
 extension AlgorithmIdentifier {
-    private static let recent = Mutex<[EncodingKey: AlgorithmIdentifier]>([:])
+    private static let recent = RecentByEncoding<AlgorithmIdentifier>(limit: 256)
 
     /// Reads an algorithm identifier, keeping the recent ones by their encoding: a handful of them recur in every
     /// SOD and certificate a border lane reads.
     public static func cached(encoded: ArraySlice<UInt8>) throws -> AlgorithmIdentifier {
-        let key = EncodingKey(encoded)
-        if let hit = recent.withLock({ $0[key] }) { return hit }
-        let identifier = try AlgorithmIdentifier(berEncoded: BER.parse(encoded))
-        recent.withLock { recent in
-            if recent.count >= 256 { recent.removeAll(keepingCapacity: true) }
-            recent[EncodingKey(Array(encoded))] = identifier
-        }
-        return identifier
+        try recent.value(for: encoded) { try AlgorithmIdentifier(berEncoded: BER.parse(encoded)) }
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SwiftASN1
 
 /// The three signed attributes every CMS verification reads (RFC 5652 §11): contentType, messageDigest and
@@ -122,37 +121,5 @@ struct KnownAttributes: Hashable, Sendable {
 
     private static func slowSigningDate(_ value: TLVReader.Element) -> Date? {
         (try? Time(berEncoded: BER.parse(value.encoded)))?.date
-    }
-}
-
-/// OBJECT IDENTIFIERs read by their encoding, the recent ones kept: the same few content and attribute types
-/// come in every SOD.
-enum ObjectIdentifierCache {
-    private static let recent = Mutex<[EncodingKey: ASN1ObjectIdentifier]>([:])
-
-    private static let encodings = Mutex<[ASN1ObjectIdentifier: [UInt8]]>([:])
-
-    /// The DER of `identifier`, kept for the few that are written into every SOD.
-    static func encoding(of identifier: ASN1ObjectIdentifier) throws -> [UInt8] {
-        if let hit = encodings.withLock({ $0[identifier] }) { return hit }
-        var serializer = DER.Serializer()
-        try serializer.serialize(identifier)
-        let der = serializer.serializedBytes
-        encodings.withLock { encodings in
-            if encodings.count >= 64 { encodings.removeAll(keepingCapacity: true) }
-            encodings[identifier] = der
-        }
-        return der
-    }
-
-    static func identifier(_ encoded: ArraySlice<UInt8>) throws -> ASN1ObjectIdentifier {
-        let key = EncodingKey(encoded)
-        if let hit = recent.withLock({ $0[key] }) { return hit }
-        let identifier = try ASN1ObjectIdentifier(derEncoded: encoded)
-        recent.withLock { recent in
-            if recent.count >= 256 { recent.removeAll(keepingCapacity: true) }
-            recent[EncodingKey(Array(encoded))] = identifier
-        }
-        return identifier
     }
 }

@@ -1,5 +1,4 @@
 import SwiftASN1
-import Synchronization
 
 /// ```
 /// SignerIdentifier ::= CHOICE {
@@ -68,7 +67,7 @@ extension Certificate {
 }
 
 extension SignerIdentifier {
-    private static let recent = Mutex<[EncodingKey: SignerIdentifier]>([:])
+    private static let recent = RecentByEncoding<SignerIdentifier>(limit: 512)
 
     /// Reads a signer identifier, keeping the recent ones by their encoding: every SOD of a Document Signer names it
     /// with the same bytes, and reading the issuer's name again for each passport cost more than the look-up.
@@ -81,13 +80,6 @@ extension SignerIdentifier {
     }
 
     private static func cached(encoded: ArraySlice<UInt8>, read: () throws -> SignerIdentifier) throws -> SignerIdentifier {
-        let key = EncodingKey(encoded)
-        if let hit = recent.withLock({ $0[key] }) { return hit }
-        let sid = try read()
-        recent.withLock { recent in
-            if recent.count >= 512 { recent.removeAll(keepingCapacity: true) }
-            recent[EncodingKey(Array(encoded))] = sid
-        }
-        return sid
+        try recent.value(for: encoded, read: read)
     }
 }
