@@ -73,64 +73,39 @@ public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendabl
     /// serializer for anything it cannot (fractions of a second, years outside 0…9999).
     public var derEncoding: [UInt8] {
         get throws {
-            let fields: (tag: UInt8, year: Int, digits: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+            let tag: UInt8
+            let civil: CivilTime
+            let yearDigits: Int
             switch self {
             case .utcTime(let t):
-                fields = (0x17, t.year % 100, 2, t.month, t.day, t.hours, t.minutes, t.seconds)
+                (tag, yearDigits) = (0x17, 2)
+                civil = CivilTime(year: t.year % 100, month: t.month, day: t.day, hour: t.hours, minute: t.minutes, second: t.seconds)
             case .generalTime(let t) where t.fractionalSeconds == 0 && (0...9999).contains(t.year):
-                fields = (0x18, t.year, 4, t.month, t.day, t.hours, t.minutes, t.seconds)
+                (tag, yearDigits) = (0x18, 4)
+                civil = CivilTime(year: t.year, month: t.month, day: t.day, hour: t.hours, minute: t.minutes, second: t.seconds)
             case .generalTime:
                 var serializer = DER.Serializer()
                 try serializer.serialize(self)
                 return serializer.serializedBytes
             }
-            var out: [UInt8] = [fields.tag, UInt8(fields.digits + 11)]
-            out.reserveCapacity(fields.digits + 13)
-            func put(_ value: Int, _ digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                while divisor > 0 {
-                    out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                    divisor /= 10
-                }
-            }
-            put(fields.year, fields.digits)
-            put(fields.month, 2)
-            put(fields.day, 2)
-            put(fields.hour, 2)
-            put(fields.minute, 2)
-            put(fields.second, 2)
-            out.append(UInt8(ascii: "Z"))
+            var out: [UInt8] = [tag, UInt8(yearDigits + 11)]
+            out.reserveCapacity(yearDigits + 13)
+            civil.appendDigits(yearDigits: yearDigits, separators: nil, to: &out)
             return out
         }
     }
 
     public static func iso8601(_ date: Date) -> String {
-        // Reports print many dates: written digit by digit into the string's own storage, without Foundation's
-        // formatter or intermediate strings. Years outside 0…9999 (no X.509 time has one) take the slow way.
+        // Reports print many dates: written digit by digit, without Foundation's formatter or intermediate strings.
+        // Years outside 0…9999 (no X.509 time has one) take the slow way.
         let c = CivilTime(date)
         guard (0...9999).contains(c.year) else {
             return "\(c.year)-\(c.month)-\(c.day)T\(c.hour):\(c.minute):\(c.second)Z"
         }
-        return String(unsafeUninitializedCapacity: 20) { buffer in
-            var index = 0
-            func put(_ value: Int, digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                while divisor > 0 {
-                    buffer[index] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
-                    index += 1
-                    divisor /= 10
-                }
-            }
-            func put(_ character: Unicode.Scalar) {
-                buffer[index] = UInt8(ascii: character)
-                index += 1
-            }
-            put(c.year, digits: 4); put("-"); put(c.month, digits: 2); put("-"); put(c.day, digits: 2); put("T")
-            put(c.hour, digits: 2); put(":"); put(c.minute, digits: 2); put(":"); put(c.second, digits: 2); put("Z")
-            return index
-        }
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        c.appendDigits(yearDigits: 4, separators: ("-", "-", "T", ":", ":"), to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -158,6 +133,31 @@ struct CivilTime {
         let m = mp < 10 ? mp + 3 : mp - 9
         self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d,
                   hour: seconds / 3600, minute: seconds % 3600 / 60, second: seconds % 60)
+    }
+
+    /// Year (`yearDigits` digits), month, day, hour, minute and second as zero-padded decimal digits, each of the
+    /// first five followed by its separator when there are separators, then `Z`: the ISO 8601 text and the DER
+    /// contents of UTCTime and GeneralizedTime.
+    func appendDigits(
+        yearDigits: Int, separators: (Unicode.Scalar, Unicode.Scalar, Unicode.Scalar, Unicode.Scalar, Unicode.Scalar)?,
+        to out: inout [UInt8]
+    ) {
+        func put(_ value: Int, _ digits: Int, then separator: Unicode.Scalar?) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+            if let separator { out.append(UInt8(ascii: separator)) }
+        }
+        put(year, yearDigits, then: separators?.0)
+        put(month, 2, then: separators?.1)
+        put(day, 2, then: separators?.2)
+        put(hour, 2, then: separators?.3)
+        put(minute, 2, then: separators?.4)
+        put(second, 2, then: nil)
+        out.append(UInt8(ascii: "Z"))
     }
 
     var date: Date {
