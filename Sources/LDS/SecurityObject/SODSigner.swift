@@ -102,10 +102,9 @@ public struct SODSigner: Sendable {
         }
         guard info.contentTypeAttribute == .ICAO.ldsSecurityObject else { throw fail("the contentType attribute is not the LDS security object") }
         guard info.messageDigestAttribute?.elementsEqual(digest.hash(content)) == true else { throw fail("the messageDigest attribute does not match the content") }
-        guard var signed = info.signedAttributesEncoded.map(Array.init), !signed.isEmpty else { throw fail("no signed attributes") }
-        signed[0] = 0x31  // the signature covers the attributes as a SET, not under their [0] tag
+        guard info.hasSignedAttributes else { throw fail("no signed attributes") }
         let algorithm = try SignatureAlgorithm(algorithmIdentifier: info.signatureAlgorithm, digestHint: digest)
-        guard try documentSignerKey.isValidSignature(info.signature, for: signed, algorithm: algorithm) else {
+        guard try info.checkSignedAttributes({ try documentSignerKey.isValidSignature(info.signature, for: $0, algorithm: algorithm) }) else {
             throw fail("the \(algorithm) signature does not verify with the DS key")
         }
         guard reread.securityObject.hash == hash else { throw fail("the security object does not name \(hash)") }

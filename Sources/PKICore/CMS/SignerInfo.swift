@@ -205,7 +205,7 @@ public struct SignerInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
     /// Whether `check` accepts the bytes the signature covers: the signed attributes with the SET OF tag, in the
     /// encoding received, and only when that fails and the encoding was not DER, re-encoded in DER (some signers
     /// sign one, some the other). Re-encoding costs more than the rest of reading a SignerInfo, so it waits.
-    func checkSignedAttributes(_ check: ([UInt8]) throws -> Bool) rethrows -> Bool {
+    public func checkSignedAttributes(_ check: ([UInt8]) throws -> Bool) rethrows -> Bool {
         var received: [UInt8]?
         if var bytes = signedAttributesEncoded.map(Array.init), !bytes.isEmpty {
             bytes[0] = 0x31
