@@ -10,10 +10,20 @@ struct CVCAAuthorityFixture {
     let directory: URL
     let store: EPKIStore
     let keys: SoftwareKeyProvider
-    /// The first day of every test: 1 November 2026, noon GMT.
-    static let start = Date(timeIntervalSince1970: 1_793_534_400)
+    /// The first day of the test, at noon GMT: the clock of every authority the fixture makes, moved on by `days`.
+    let start: Date
+    /// The first day of tests of epki's own date arithmetic: 1 November 2026, noon GMT.
+    static let fixedStart = Date(timeIntervalSince1970: 1_793_534_400)
+    /// The first day of tests whose certificates OpenPACE's cvc-print checks against the machine's clock: noon
+    /// GMT two weeks before today, so that a terminal certificate of one month, issued up to twelve days later,
+    /// is valid today.
+    static var recentStart: Date {
+        let noon = (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400 + 43_200
+        return Date(timeIntervalSince1970: noon - 14 * 86_400)
+    }
 
-    init() throws {
+    init(start: Date = CVCAAuthorityFixture.fixedStart) throws {
+        self.start = start
         directory = try TestSupport.temporaryDirectory("epki-cvca")
         store = try EPKIStore(directory: directory.appendingPathComponent("data"), migrations: CountryVerifyingCA.migrations)
         keys = SoftwareKeyProvider(store: store, passphrase: Passphrase("cvca test passphrase"))
@@ -23,16 +33,21 @@ struct CVCAAuthorityFixture {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static func clock(days: Int = 0) -> FixedClock {
+    func clock(days: Int = 0) -> FixedClock {
         FixedClock(start.addingTimeInterval(Double(days) * 86_400))
     }
 
+    /// The GMT day `days` after the start.
+    func day(_ days: Int = 0) throws -> CVDate {
+        try CVDate(start.addingTimeInterval(Double(days) * 86_400))
+    }
+
     func cvca(_ domain: String, days: Int = 0) throws -> CountryVerifyingCA {
-        try CountryVerifyingCA(store: store, domain: domain, keys: keys, clock: Self.clock(days: days))
+        try CountryVerifyingCA(store: store, domain: domain, keys: keys, clock: clock(days: days))
     }
 
     func dvca(_ domain: String, days: Int = 0) throws -> DocumentVerifierCA {
-        try DocumentVerifierCA(store: store, domain: domain, keys: keys, clock: Self.clock(days: days))
+        try DocumentVerifierCA(store: store, domain: domain, keys: keys, clock: clock(days: days))
     }
 
     static let brainpool256 = KeySpecification.ec(.brainpoolP256r1, parameters: .namedCurve)

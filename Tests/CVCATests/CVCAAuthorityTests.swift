@@ -10,7 +10,7 @@ import TestSupport
 @Suite struct CVCAAuthorityTests {
     /// CVCA init → DVCA request → CVCA signs → DVCA imports → IS request → DVCA issues → the chain verifies.
     @Test func domesticFlow() throws {
-        let fixture = try CVCAAuthorityFixture()
+        let fixture = try CVCAAuthorityFixture(start: CVCAAuthorityFixture.recentStart)
         defer { fixture.remove() }
         let cvca = try fixture.cvca("UT")
         let root = try cvca.initialize(country: "UT", key: CVCAAuthorityFixture.brainpool256)
@@ -18,8 +18,9 @@ import TestSupport
         #expect(root.chat.authorizationHex == "C3")
         #expect(root.publicKey.domainParameters?.displayName == "brainpoolP256r1")
         #expect(root.publicKey.algorithm == .ecdsaSHA256)
-        #expect(root.body.effectiveDate.description == "2026-11-01")
-        #expect(root.body.expirationDate.description == "2029-10-31")
+        // The default periods (36, 3 and 1 months, the last day included); the known dates are in defaultValidityPeriods.
+        #expect(root.body.effectiveDate == (try fixture.day()))
+        #expect(root.body.expirationDate == (try fixture.day().adding(months: 36).adding(days: -1)))
         #expect(throws: CVCAError.self) { try cvca.initialize(country: "UT", key: CVCAAuthorityFixture.brainpool256) }
 
         let dvca = try fixture.dvca("UT")
@@ -36,7 +37,7 @@ import TestSupport
         #expect(dv.certificate.chat.authorizationHex == "83")
         #expect(dv.certificate.car == "UTCVCA00001")
         #expect(!dv.certificate.publicKey.hasDomainParameters)
-        #expect(dv.certificate.body.expirationDate.description == "2027-01-31")
+        #expect(dv.certificate.body.expirationDate == (try fixture.day().adding(months: 3).adding(days: -1)))
         #expect(dv.chain.map(\.chr) == ["UTCVCA00001", "UTDVIS00001"])
 
         let imported = try dvca.importCertificate(dv.certificate)
@@ -47,10 +48,10 @@ import TestSupport
         let terminal = try dvca.issueTerminal(isRequest.encoded)
         #expect(terminal.certificate.role == .terminal)
         #expect(terminal.certificate.chat.authorizationHex == "03")
-        #expect(terminal.certificate.body.expirationDate.description == "2026-11-30")
+        #expect(terminal.certificate.body.expirationDate == (try fixture.day().adding(months: 1).adding(days: -1)))
         #expect(terminal.chain.map(\.chr) == ["UTCVCA00001", "UTDVIS00001", "UTBCIS00001"])
 
-        let report = CVChainVerifier(clock: CVCAAuthorityFixture.clock(days: 2)).verify(path: CVCertificatePath(terminal.chain))
+        let report = CVChainVerifier(clock: fixture.clock(days: 2)).verify(path: CVCertificatePath(terminal.chain))
         #expect(report.isValid, "\(report)")
         #expect(report.check(named: "effective authorization")?.detail == "id-IS 03 (terminal; read DG3, read DG4)")
         let (verified, output) = try fixture.cvcPrintVerifies(terminal.certificate, trust: [root, dv.certificate])
@@ -67,9 +68,26 @@ import TestSupport
         #expect(try fixture.store.verifyAudit(domain: "UT").isIntact)
     }
 
+    /// The default validity periods on a known date: from 1 November 2026 the CVCA ends on 31 October 2029, a DV
+    /// on 31 January 2027 and an inspection system on 30 November 2026 (whole GMT days, the last one included).
+    @Test func defaultValidityPeriods() throws {
+        let fixture = try CVCAAuthorityFixture()
+        defer { fixture.remove() }
+        let (cvca, dvca, dv) = try fixture.domesticDomain("UT")
+        let root = try cvca.currentKey().certificate
+        #expect(root.body.effectiveDate.description == "2026-11-01")
+        #expect(root.body.expirationDate.description == "2029-10-31")
+        #expect(dv.body.effectiveDate.description == "2026-11-01")
+        #expect(dv.body.expirationDate.description == "2027-01-31")
+        let (_, request) = try CVCAAuthorityFixture.terminalRequest("UTBCIS00001", car: "UTDVIS00001")
+        let terminal = try dvca.issueTerminal(request.encoded).certificate
+        #expect(terminal.body.effectiveDate.description == "2026-11-01")
+        #expect(terminal.body.expirationDate.description == "2026-11-30")
+    }
+
     /// The same flow on RSA-PSS keys: the DV's and the terminal's keys follow the CVCA's size and scheme.
     @Test func rsaPSSFlow() throws {
-        let fixture = try CVCAAuthorityFixture()
+        let fixture = try CVCAAuthorityFixture(start: CVCAAuthorityFixture.recentStart)
         defer { fixture.remove() }
         let cvca = try fixture.cvca("UT")
         let root = try cvca.initialize(country: "UT", key: .rsa(bits: 2048))
@@ -84,7 +102,7 @@ import TestSupport
         let terminalRequest = try CVCertificateRequest.create(
             chr: CVCAAuthorityFixture.reference("UTBCIS00001"), signer: terminalSigner, algorithm: .rsaPSSSHA256)
         let terminal = try dvca.issueTerminal(terminalRequest.encoded)
-        #expect(CVChainVerifier(clock: CVCAAuthorityFixture.clock()).verify(path: CVCertificatePath(terminal.chain)).isValid)
+        #expect(CVChainVerifier(clock: fixture.clock()).verify(path: CVCertificatePath(terminal.chain)).isValid)
         let (verified, output) = try fixture.cvcPrintVerifies(terminal.certificate, trust: [root, dv.certificate])
         #expect(verified, "\(output)")
         // An EC key under the RSA chain is refused with the domain-parameters code.
@@ -96,7 +114,7 @@ import TestSupport
     /// Country XX's DV asks our CVCA (UT): the initial request authenticated by XX's CVCA registered with us, the
     /// successive one by the DV's current key; XX's inspection systems then read UT's passports.
     @Test func foreignDocumentVerifier() throws {
-        let fixture = try CVCAAuthorityFixture()
+        let fixture = try CVCAAuthorityFixture(start: CVCAAuthorityFixture.recentStart)
         defer { fixture.remove() }
         let ut = try fixture.cvca("UT")
         let utRoot = try ut.initialize(country: "UT", key: CVCAAuthorityFixture.brainpool256)
@@ -147,7 +165,7 @@ import TestSupport
         let terminal = try xxDVCA.issueTerminal(isRequest.encoded)
         #expect(terminal.chain.map(\.chr) == ["UTCVCA00001", second.certificate.chr, "XXBCIS00001"])
         #expect(terminal.certificate.chat.authorizationHex == "03")
-        let report = CVChainVerifier(clock: CVCAAuthorityFixture.clock(days: 1)).verify(path: CVCertificatePath(terminal.chain))
+        let report = CVChainVerifier(clock: fixture.clock(days: 1)).verify(path: CVCertificatePath(terminal.chain))
         #expect(report.isValid, "\(report)")
         let (verified, output) = try fixture.cvcPrintVerifies(terminal.certificate, trust: [utRoot, second.certificate])
         #expect(verified, "\(output)")
@@ -158,7 +176,7 @@ import TestSupport
     /// Key rollover: the link certificate (with a change of curve and algorithm), EF.CVCA with both trust points,
     /// and DV certificates under the new key verifying through the link.
     @Test func linkCertificateAfterRollover() throws {
-        let fixture = try CVCAAuthorityFixture()
+        let fixture = try CVCAAuthorityFixture(start: CVCAAuthorityFixture.recentStart)
         defer { fixture.remove() }
         let (cvca, _, _) = try fixture.domesticDomain("UT")
         let old = try cvca.currentKey().certificate
@@ -185,7 +203,7 @@ import TestSupport
         _ = try laterDVCA.importCertificate(dv2.certificate)
 
         // Through the link: the old trust point → link → DV, by epki and by OpenPACE.
-        let clock = CVCAAuthorityFixture.clock(days: 11)
+        let clock = fixture.clock(days: 11)
         let viaLink = try CVCertificatePool([old, link]).path(to: dv2.certificate)
         #expect(viaLink.certificates.map(\.chr) == ["UTCVCA00001", "UTCVCA00002", "UTDVIS00002"])
         let report = CVChainVerifier(clock: clock).verify(path: viaLink)

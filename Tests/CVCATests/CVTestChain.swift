@@ -14,15 +14,19 @@ struct CVTestChain {
 
     var pool: CVCertificatePool { CVCertificatePool([cvca, dv]) }
 
+    /// The fixed first day of the chains that epki's own logic is tested on (with a `FixedClock`).
     static var effective: CVDate { get throws { try CVDate(year: 2026, month: 11, day: 1) } }
+    /// The first day of chains that OpenPACE's cvc-print checks against the machine's clock: two weeks before
+    /// today (GMT), so that a terminal certificate of one month made from it, even days later, is valid today.
+    static var recent: CVDate { get throws { try CVDate(Date().addingTimeInterval(-14 * 86_400)) } }
     /// A day within every certificate's validity.
     static var today: FixedClock { get throws { FixedClock(try effective.start.addingTimeInterval(86_400 * 3)) } }
 
     static func make(
         _ specification: KeySpecification, algorithm: TerminalAuthenticationAlgorithm, country: String = "ZZ",
-        dvRole: CertificateHolderAuthorizationTemplate.Role = .domesticDV
+        dvRole: CertificateHolderAuthorizationTemplate.Role = .domesticDV, effective: CVDate? = nil
     ) throws -> CVTestChain {
-        let effective = try Self.effective
+        let effective = try effective ?? Self.effective
         let cvcaSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let dvSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let terminalSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
@@ -46,4 +50,11 @@ struct CVTestChain {
     /// Chains are slow to make with RSA keys; each kind is made once per test run.
     static let brainpool: Result<CVTestChain, any Error> = Result { try make(.ec(.brainpoolP256r1, parameters: .namedCurve), algorithm: .ecdsaSHA256) }
     static let rsaPSS: Result<CVTestChain, any Error> = Result { try make(.rsa(bits: 2048), algorithm: .rsaPSSSHA256) }
+
+    /// A new chain of `kind` ("brainpool" or "rsa-pss") that starts on `recent`, for the peers that use today's date.
+    static func recentChain(_ kind: String) throws -> CVTestChain {
+        kind == "brainpool"
+            ? try make(.ec(.brainpoolP256r1, parameters: .namedCurve), algorithm: .ecdsaSHA256, effective: recent)
+            : try make(.rsa(bits: 2048), algorithm: .rsaPSSSHA256, effective: recent)
+    }
 }

@@ -35,7 +35,7 @@ import TestSupport
 
     @Test(arguments: ["brainpool", "rsa-pss"])
     func cvcPrintVerifiesChainsEpkiMakes(_ kind: String) throws {
-        let chain = try CVChainTests.chain(kind)
+        let chain = try CVTestChain.recentChain(kind)
         let directory = try TestSupport.temporaryDirectory("epki-openpace")
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try Self.writeTrustDirectory([chain.cvca, chain.dv], in: directory)
@@ -58,11 +58,12 @@ import TestSupport
     }
 
     @Test func cvcPrintVerifiesALinkCertificateChain() throws {
-        let chain = try CVChainTests.chain("brainpool")
+        let chain = try CVTestChain.recentChain("brainpool")
         let newSigner = SoftwareSigner(key: try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve)))
         let link = try CVCertificateBuilder.link(
             newKey: newSigner.publicKey, newAlgorithm: .ecdsaSHA256, newCHR: CertificationAuthorityReference(countryCode: "ZZ", holderMnemonic: "CVCA", sequenceNumber: "00002"),
-            effectiveDate: try CVTestChain.effective, expirationDate: try CVTestChain.effective.adding(months: 36), previous: chain.cvca, previousSigner: chain.cvcaSigner)
+            effectiveDate: chain.cvca.body.effectiveDate, expirationDate: try chain.cvca.body.effectiveDate.adding(months: 36), previous: chain.cvca,
+            previousSigner: chain.cvcaSigner)
         let directory = try TestSupport.temporaryDirectory("epki-openpace")
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try Self.writeTrustDirectory([chain.cvca], in: directory)
@@ -71,8 +72,12 @@ import TestSupport
         #expect(verified, "\(output)")
     }
 
-    /// Runs cvc-create for a CVCA → DV → terminal chain and returns the three certificates.
-    static func openPACEChain(ecdsa: Bool, in directory: URL) throws -> [CVCertificate] {
+    /// A date as cvc-create takes it: YYMMDD.
+    static func yymmdd(_ date: CVDate) -> String { String(date.description.filter(\.isNumber).dropFirst(2)) }
+
+    /// Runs cvc-create for a CVCA → DV → terminal chain starting on `issued` and returns the three certificates: the
+    /// CVCA for three years, the DV for three months, the terminal for one month (the last day included).
+    static func openPACEChain(ecdsa: Bool, issued: CVDate, in directory: URL) throws -> [CVCertificate] {
         func key(_ name: String, _ rsaBits: Int) throws {
             if ecdsa {
                 try TestSupport.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-outform", "DER", "-out", name], in: directory)
@@ -84,12 +89,15 @@ import TestSupport
         let (cvcaScheme, scheme) = ecdsa ? ("ECDSA_SHA_256", "ECDSA_SHA_256") : ("RSA_v1_5_SHA_256", "RSA_PSS_SHA_256")
         try key("\(cvca).pkcs8", 3072)
         try key("\(dv).pkcs8", 2048)
+        let (from, cvcaEnd, dvEnd, terminalEnd) = try (
+            yymmdd(issued), yymmdd(issued.adding(months: 36).adding(days: -1)), yymmdd(issued.adding(months: 3).adding(days: -1)),
+            yymmdd(issued.adding(months: 1).adding(days: -1)))
         let steps: [[String]] = [
-            ["--role=cvca", "--type=is", "--chr=\(cvca)", "--issued=261101", "--expires=291231", "--sign-with=\(cvca).pkcs8",
+            ["--role=cvca", "--type=is", "--chr=\(cvca)", "--issued=\(from)", "--expires=\(cvcaEnd)", "--sign-with=\(cvca).pkcs8",
              "--scheme=\(cvcaScheme)", "--read-finger", "--read-iris"],
-            ["--role=dv_domestic", "--chr=\(dv)", "--issued=261101", "--expires=270131", "--sign-with=\(cvca).pkcs8", "--sign-as=\(cvca).cvcert",
+            ["--role=dv_domestic", "--chr=\(dv)", "--issued=\(from)", "--expires=\(dvEnd)", "--sign-with=\(cvca).pkcs8", "--sign-as=\(cvca).cvcert",
              "--key=\(dv).pkcs8", "--scheme=\(scheme)", "--read-finger", "--read-iris"],
-            ["--role=terminal", "--chr=\(terminal)", "--issued=261101", "--expires=261130", "--sign-with=\(dv).pkcs8", "--sign-as=\(dv).cvcert",
+            ["--role=terminal", "--chr=\(terminal)", "--issued=\(from)", "--expires=\(terminalEnd)", "--sign-with=\(dv).pkcs8", "--sign-as=\(dv).cvcert",
              "--scheme=\(scheme)", "--read-finger"],
         ]
         for arguments in steps {
@@ -103,7 +111,9 @@ import TestSupport
     func epkiVerifiesChainsCvcCreateMakes(_ ecdsa: Bool) throws {
         let directory = try TestSupport.temporaryDirectory("epki-openpace")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificates = try Self.openPACEChain(ecdsa: ecdsa, in: directory)
+        // epki's own verdict, under fixed clocks: a chain issued on 1 November 2026, checked on the 15th and the 1st of December.
+        let certificates = try Self.openPACEChain(ecdsa: ecdsa, issued: CVDate(year: 2026, month: 11, day: 1), in: directory)
+        #expect(certificates.map(\.body.expirationDate.description) == ["2029-10-31", "2027-01-31", "2026-11-30"])
         for (index, certificate) in certificates.enumerated() {
             let bytes = try TestSupport.read(directory.appendingPathComponent("\(certificate.chr).cvcert"))
             #expect(try certificate.encoded == bytes)
@@ -128,7 +138,9 @@ import TestSupport
     @Test func cvcCreateCertifiesAnEpkiRequest() throws {
         let directory = try TestSupport.temporaryDirectory("epki-openpace")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificates = try Self.openPACEChain(ecdsa: true, in: directory)
+        // cvc-print checks validity against the machine's clock: the chain starts two weeks before today.
+        let issuedOn = try CVTestChain.recent
+        let certificates = try Self.openPACEChain(ecdsa: true, issued: issuedOn, in: directory)
         let cvca = certificates[0]
 
         // A DV key made by epki, its request made by epki.
@@ -143,13 +155,14 @@ import TestSupport
 
         let issued = try Self.tool(
             "cvc-create",
-            ["--csr=dvnew.cvreq", "--role=dv_domestic", "--type=is", "--issued=261101", "--expires=270131", "--sign-with=\(cvca.chr).pkcs8",
+            ["--csr=dvnew.cvreq", "--role=dv_domestic", "--type=is", "--issued=\(Self.yymmdd(issuedOn))",
+             "--expires=\(Self.yymmdd(try issuedOn.adding(months: 3)))", "--sign-with=\(cvca.chr).pkcs8",
              "--scheme=ECDSA_SHA_256", "--read-finger", "--out-cert=dvnew.cvcert"], in: directory)
         #expect(issued.output.contains("Created"), "\(issued.output)")
         let dv = try CVCertificate(encoded: TestSupport.read(directory.appendingPathComponent("dvnew.cvcert")))
         #expect(dv.chr == "ZZDVNEW00001")
         #expect(dv.publicKey.isSameKey(as: request.publicKey))
-        let report = CVChainVerifier(clock: FixedClock(try CVDate(year: 2026, month: 11, day: 15).start)).verify(dv, pool: CVCertificatePool([cvca]))
+        let report = CVChainVerifier(clock: FixedClock(try issuedOn.adding(days: 14).start)).verify(dv, pool: CVCertificatePool([cvca]))
         #expect(report.isValid, "\(report)")
 
         // epki issues a terminal certificate under OpenPACE's DV with the epki-held DV key; cvc-print checks it.
@@ -157,7 +170,7 @@ import TestSupport
         let terminal = try CVCertificateBuilder.terminal(
             publicKey: CVPublicKey(terminalSigner.publicKey, algorithm: .ecdsaSHA256, includeDomainParameters: false),
             chr: CertificationAuthorityReference(countryCode: "ZZ", holderMnemonic: "ISNEW", sequenceNumber: "00001"), rights: [0x01],
-            effectiveDate: CVDate(year: 2026, month: 11, day: 2), expirationDate: CVDate(year: 2026, month: 12, day: 1), issuer: dv,
+            effectiveDate: issuedOn.adding(days: 1), expirationDate: issuedOn.adding(months: 1), issuer: dv,
             issuerSigner: dvSigner, issuerDomainParameters: cvca.publicKey.domainParameters)
         _ = try Self.writeTrustDirectory([cvca, dv], in: directory)
         try TestSupport.write(terminal.encoded, directory.appendingPathComponent("isnew.cvcert"))
@@ -169,7 +182,7 @@ import TestSupport
         // cvc-create's key files are SEC1/PKCS#1 DER; epki reads them unencrypted here only because it is a test.
         let directory = try TestSupport.temporaryDirectory("epki-openpace")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let certificates = try Self.openPACEChain(ecdsa: true, in: directory)
+        let certificates = try Self.openPACEChain(ecdsa: true, issued: CVTestChain.recent, in: directory)
         let der = try TestSupport.read(directory.appendingPathComponent("ZZCVCA00001.pkcs8"))
         let key = try PrivateKey(encoded: der, passphrase: nil, allowUnencrypted: true)
         let cvcaSigner = SoftwareSigner(key: key)
@@ -177,7 +190,8 @@ import TestSupport
         let dv = try CVCertificateBuilder.documentVerifier(
             publicKey: CVPublicKey(dvSigner.publicKey, algorithm: .ecdsaSHA256, includeDomainParameters: true),
             chr: CertificationAuthorityReference(countryCode: "ZZ", holderMnemonic: "DVEPKI", sequenceNumber: "00001"), role: .foreignDV,
-            rights: [0x02], effectiveDate: CVDate(year: 2026, month: 11, day: 1), expirationDate: CVDate(year: 2027, month: 1, day: 31),
+            rights: [0x02], effectiveDate: certificates[0].body.effectiveDate,
+            expirationDate: certificates[0].body.effectiveDate.adding(months: 3).adding(days: -1),
             issuer: certificates[0], issuerSigner: cvcaSigner)
         _ = try Self.writeTrustDirectory([certificates[0]], in: directory)
         try TestSupport.write(dv.encoded, directory.appendingPathComponent("dvepki.cvcert"))
