@@ -128,12 +128,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CVCATests",
-            dependencies: ["CVCA", "PKICore", "Store", "TestSupport"],
+            // epki: the CLI tests drive the executable built from these sources.
+            dependencies: ["CVCA", "PKICore", "Store", "TestSupport", "epki"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "epkiTests",
-            dependencies: ["PKICore", "TestSupport"],
+            dependencies: ["PKICore", "TestSupport", "epki"],
             swiftSettings: swiftSettings
         ),
     ]

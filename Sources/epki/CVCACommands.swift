@@ -319,7 +319,7 @@ struct DVCACommand: ParsableCommand {
                 initial: initial, authenticateWithNationalCVCA: nationalCVCA)
             try IO.write(made.request.encoded, to: out)
             if options.json {
-                try IO.printJSON(["chr": made.request.chr, "cvca": made.cvca.chr, "outerCAR": made.request.outer?.car ?? NSNull(),
+                try IO.printJSON(["chr": made.request.chr, "cvca": made.cvca.chr, "outerCAR": made.request.outer.map { $0.car as Any } ?? NSNull(),
                                   "key": made.keyReference, "publicKey": made.request.publicKey.summary()])
                 return
             }

@@ -10,7 +10,7 @@ import TestSupport
     /// Runs epki in `directory`, the store-backed commands with the data directory there; the caller checks the status.
     static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> TestSupport.ProcessResult {
         let store = ["cvca", "dvca", "audit"].contains(arguments.first ?? "") ? ["--data-dir", "data"] : []
-        return try TestSupport.run(CVCCommandLineTests.executable, arguments + store, environment: environment, currentDirectory: directory)
+        return try TestSupport.run(TestSupport.epkiExecutable(), arguments + store, environment: environment, currentDirectory: directory)
     }
 
     /// Runs epki and expects exit 0; returns its JSON output when `--json` was given.
@@ -59,7 +59,7 @@ import TestSupport
                                "--chain-dir", "trust", "--json"] + key)
         #expect(terminal["chat"] as? String == "01")
         #expect(terminal["chain"] as? [String] == ["UTCVCA00001", "UTDVIS00001", "UTBCIS00001"])
-        let verified = try TestSupport.run(CVCCommandLineTests.executable, ["cvc", "verify", "is.cvcert", "--chain", "trust/UTCVCA00001", "trust/UTDVIS00001"],
+        let verified = try TestSupport.run(TestSupport.epkiExecutable(), ["cvc", "verify", "is.cvcert", "--chain", "trust/UTCVCA00001", "trust/UTDVIS00001"],
                                            currentDirectory: directory)
         #expect(verified.status == 0, "\(verified.output)")
         let printed = try OpenPACEInteropTests.tool("cvc-print", ["--cvc=is.cvcert", "--cvc-dir=trust"], in: directory)
@@ -108,7 +108,7 @@ import TestSupport
     @Test func demoSetsUpExtendedAccessControl() throws {
         let directory = try TestSupport.temporaryDirectory("epki-cvca-demo")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let demo = try TestSupport.run(CVCCommandLineTests.executable, ["demo", "--dir", "pki", "--icao-master-list", ""], currentDirectory: directory)
+        let demo = try TestSupport.run(TestSupport.epkiExecutable(), ["demo", "--dir", "pki", "--icao-master-list", ""], currentDirectory: directory)
         #expect(demo.status == 0, "\(demo.output)")
         #expect(demo.stdout.contains("6. EAC: the CVCA (brainpoolP256r1), a domestic Document Verifier and an inspection system"))
         #expect(demo.stdout.contains("ok   CV chain UTCVCA00001 → UTDVIS00001 → UTBCIS00001 verifies (effective rights: id-IS 03 (terminal; read DG3, read DG4))"))
@@ -118,7 +118,7 @@ import TestSupport
         let printed = try OpenPACEInteropTests.tool("cvc-print", ["--cvc=is.cvcert", "--cvc-dir=cvc"], in: pki)
         #expect(printed.stdout.split(separator: "\n").contains("certificate verified"), "\(printed.output)")
         #expect(try EFCVCA(encoded: TestSupport.read(pki.appendingPathComponent("ef.cvca"))).references == ["UTCVCA00001"])
-        let listed = try TestSupport.run(CVCCommandLineTests.executable, ["dvca", "list", "--domain", "UT", "--data-dir", "pki/data"], currentDirectory: directory)
+        let listed = try TestSupport.run(TestSupport.epkiExecutable(), ["dvca", "list", "--domain", "UT", "--data-dir", "pki/data"], currentDirectory: directory)
         #expect(listed.stdout.contains("chain    UTCVCA00001 → UTDVIS00001"), "\(listed.output)")
     }
 

@@ -6,15 +6,9 @@ import TestSupport
 
 /// `epki cvc show|verify|request` driven as an operator would, with OpenPACE checking what the CLI writes.
 @Suite struct CVCCommandLineTests {
-    static let executable: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("epki").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return TestSupport.packageRoot.appendingPathComponent(".build/debug/epki").path
-    }()
-
     @discardableResult
     static func epki(_ arguments: [String], in directory: URL? = nil) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(executable, arguments, currentDirectory: directory)
+        try TestSupport.run(TestSupport.epkiExecutable(), arguments, currentDirectory: directory)
     }
 
     @Test func showsCertificatesAndRequests() throws {

@@ -51,7 +51,7 @@ import TestSupport
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try EPKIStore(directory: directory)
-        try store.write { db in try EPKIStore.ensureDomain(db, name: "LU", now: Date()) }
+        _ = try store.write { db in try EPKIStore.ensureDomain(db, name: "LU", now: Date()) }
         struct Boom: Error {}
         #expect(throws: Boom.self) {
             try store.write { db in
@@ -68,7 +68,7 @@ import TestSupport
         let store = try EPKIStore(directory: directory)
         #expect(throws: StoreError(.invalidName, "")) { try Domain.validate("../etc") }
         #expect(throws: StoreError(.invalidName, "")) { try Domain.validate("") }
-        try store.write { db in try EPKIStore.ensureDomain(db, name: "LU-passports", now: Date()) }
+        _ = try store.write { db in try EPKIStore.ensureDomain(db, name: "LU-passports", now: Date()) }
         do {
             _ = try store.verifyAudit(domain: "XX")
             Issue.record("an unknown domain was accepted")

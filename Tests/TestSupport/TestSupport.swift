@@ -32,13 +32,44 @@ public enum TestSupport {
         public var output: String { stdout + stderr }
     }
 
+    /// The Debian package of each outside program the tests call; `scripts/setup.sh` installs them all.
+    public static let peerPackages: [String: String] = [
+        "openssl": "openssl", "curl": "curl", "cvc-print": "openpace", "cvc-create": "openpace",
+        "softhsm2-util": "softhsm2", "faketime": "faketime",
+    ]
+
+    /// The path of `program`: itself when it holds a slash, else the first executable of that name on `searchPath`
+    /// (PATH by default). A missing peer is a failure that names the Debian package to install.
+    public static func locate(_ program: String, searchPath: String? = nil) throws -> String {
+        if program.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: program) else { throw TestFailure("\(program) is not an executable file") }
+            return program
+        }
+        let directories = (searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
+            return "\(directory)/\(program)"
+        }
+        let package = peerPackages[program].map { "the Debian package \($0)" } ?? "its package"
+        throw TestFailure("\(program) is not installed: the test needs \(package) (apt-get install \(peerPackages[program] ?? program); scripts/setup.sh installs every peer)")
+    }
+
+    /// The `epki` built from the current sources: the test targets that drive it depend on the executable, so
+    /// SwiftPM builds it beside the test bundle. Never a binary from elsewhere, which could be stale.
+    public static func epkiExecutable() throws -> String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("epki").path
+        guard FileManager.default.isExecutableFile(atPath: beside) else {
+            throw TestFailure("epki is not built beside the tests (\(beside)): run the tests with swift test, which builds it")
+        }
+        return beside
+    }
+
     /// Runs a program (looked up on PATH) and collects its output.
     @discardableResult
     public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
                            currentDirectory: URL? = nil) throws -> ProcessResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
+        process.executableURL = URL(fileURLWithPath: try locate(program))
+        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env

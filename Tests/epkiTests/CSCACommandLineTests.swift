@@ -20,6 +20,7 @@ import TestSupport
     @Test func operatorWorkflowProducesWhatOpenSSLAccepts() throws {
         let home = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: home) }
+        @discardableResult
         func run(_ arguments: [String]) throws -> TestSupport.ProcessResult {
             let result = try Self.epki(arguments, home: home)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)")
@@ -67,7 +68,7 @@ import TestSupport
         let home = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: home) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.executableURL = URL(fileURLWithPath: try TestSupport.epkiExecutable())
         process.arguments = ["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--count", "5000", "--passphrase-file", "pass"]
         process.currentDirectoryURL = home
         process.environment = ProcessInfo.processInfo.environment.merging(["EPKI_HOME": home.appendingPathComponent("data").path]) { $1 }

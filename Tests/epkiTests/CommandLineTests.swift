@@ -5,15 +5,9 @@ import TestSupport
 
 /// Drives the built `epki` executable as an operator would, and checks its output with OpenSSL.
 @Suite struct CommandLineTests {
-    static let executable: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("epki").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return TestSupport.packageRoot.appendingPathComponent(".build/debug/epki").path
-    }()
-
     @discardableResult
     static func epki(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(executable, arguments, environment: environment, currentDirectory: directory)
+        try TestSupport.run(TestSupport.epkiExecutable(), arguments, environment: environment, currentDirectory: directory)
     }
 
     @Test func keyLifecycleSignVerifyAndOpenSSLInterop() throws {

@@ -46,6 +46,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: hsm.directory) }
         let environment = hsm.environment.merging(["EPKI_HOME": hsm.directory.appendingPathComponent("data").path]) { $1 }
         try TestSupport.write("software key passphrase\n", hsm.directory.appendingPathComponent("pass"))
+        @discardableResult
         func epki(_ arguments: [String]) throws -> TestSupport.ProcessResult {
             let result = try CommandLineTests.epki(arguments, in: hsm.directory, environment: environment)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)")

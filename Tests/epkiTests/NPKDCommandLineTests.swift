@@ -75,7 +75,7 @@ import TestSupport
         let home = try TestSupport.temporaryDirectory("epki-npkd-serve")
         defer { try? FileManager.default.removeItem(at: home) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.executableURL = URL(fileURLWithPath: try TestSupport.epkiExecutable())
         process.arguments = ["npkd", "serve", "--listen", "127.0.0.1:0"]
         process.environment = ProcessInfo.processInfo.environment.merging(["EPKI_HOME": home.appendingPathComponent("data").path]) { $1 }
         let output = Pipe()

@@ -49,7 +49,7 @@ public struct CscaMasterList: DERImplicitlyTaggable, BERImplicitlyTaggable, Hash
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
             try coder.serialize(version)
-            try coder.appendConstructedNode(identifier: .set) { coder in
+            coder.appendConstructedNode(identifier: .set) { coder in
                 for der in certificates.map(\.derEncoded).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                     coder.serializeRawBytes(der)
                 }

@@ -201,7 +201,7 @@ public struct CVPublicKey: Hashable, Sendable {
         switch key {
         case .rsa(let modulus, let exponent):
             var serializer = DER.Serializer()
-            try serializer.appendConstructedNode(identifier: .sequence) { coder in
+            serializer.appendConstructedNode(identifier: .sequence) { coder in
                 Self.appendUnsigned(modulus, into: &coder)
                 Self.appendUnsigned(exponent, into: &coder)
             }

@@ -32,7 +32,7 @@ public struct ContentInfo: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
             try coder.serialize(contentType)
-            try coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
+            coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
                 coder.serialize(content)
             }
         }

@@ -21,6 +21,6 @@ public struct NameChange: ExtensionValue, DERImplicitlyTaggable, BERImplicitlyTa
     }
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try ASN1Null().serialize(into: &coder, withIdentifier: identifier)
+        ASN1Null().serialize(into: &coder, withIdentifier: identifier)
     }
 }
