@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "LDS", targets: ["LDS"]),
+        .library(name: "ICAOProfile", targets: ["ICAOProfile"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // Hummingbird's own; named because the NPKD service sets up its event loops itself.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // OpenSSL 3 does the arithmetic; only COpenSSLShims and PKICore/Crypto touch its types.
@@ -63,9 +66,16 @@ let package = Package(
             dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
+        // Doc 9303-12 data shared by the services: the profile linter, CSCA master lists and deviation lists.
+        .target(
+            name: "ICAOProfile",
+            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        // Services: none imports another; what two of them share lives in the layers above.
         .target(
             name: "CSCA",
-            dependencies: ["PKICore", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "ICAOProfile", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -76,16 +86,17 @@ let package = Package(
         .target(
             name: "NPKD",
             dependencies: [
-                "PKICore", "CSCA", "Store", "LDS", .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKICore", "ICAOProfile", "Store", "LDS", .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "PKCS11", "Store", "LDS", "CSCA", "CVCA", "NPKD",
+                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVCA", "NPKD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -115,13 +126,14 @@ let package = Package(
         ),
         .testTarget(
             name: "CSCATests",
-            dependencies: ["CSCA", "NPKD", "PKICore", "Store", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["CSCA", "ICAOProfile", "PKICore", "Store", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NPKDTests",
             dependencies: [
-                "NPKD", "CSCA", "PKICore", "Store", "LDS", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"),
+                // CSCA too: the import tests read lists and CRLs that a real CSCA of this suite signed.
+                "NPKD", "ICAOProfile", "CSCA", "PKICore", "Store", "LDS", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -134,7 +146,8 @@ let package = Package(
         ),
         .testTarget(
             name: "epkiTests",
-            dependencies: ["PKICore", "TestSupport", "epki"],
+            // GRDB: a test injects a store fault into the data directory the CLI works on.
+            dependencies: ["PKICore", "TestSupport", "epki", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -38,7 +38,7 @@ public struct PKCS11Signer: Signer {
 
     public func sign(_ message: [UInt8], algorithm: SignatureAlgorithm) throws -> [UInt8] {
         try checkCanSign(algorithm)
-        let digest = algorithm.hash.hash(message)
+        let digest = try algorithm.hash.hash(message)
         switch algorithm {
         case .ecdsa:
             let plain = try raw(mechanism: CKM_ECDSA, data: digest)

@@ -46,7 +46,7 @@ public enum AuditTrail {
         let sequence: Int64 = (last?["sequence"] ?? 0) + 1
         let previous: String = last?["hash"] ?? AuditEntry.genesis
         let detailText = AuditEntry.encodeDetails(details)
-        let hash = HashAlgorithm.sha256.hash(AuditEntry.hashInput(
+        let hash = try HashAlgorithm.sha256.hash(AuditEntry.hashInput(
             domain: domain, sequence: sequence, time: now, actor: actor, action: action, subject: subject,
             details: detailText, previousHash: previous)).hexString.lowercased()
         try db.execute(
@@ -101,7 +101,7 @@ public enum AuditTrail {
             if storedPrevious != previous {
                 return Verification(domain: domain, entries: count, firstBroken: (sequence, "entry \(sequence) does not link to entry \(sequence - 1)"))
             }
-            let recomputed = HashAlgorithm.sha256.hash(AuditEntry.hashInput(
+            let recomputed = try HashAlgorithm.sha256.hash(AuditEntry.hashInput(
                 domain: row["domain"], sequence: sequence, time: Date(timeIntervalSince1970: row["time"]), actor: row["actor"],
                 action: row["action"], subject: row["subject"], details: row["details"], previousHash: storedPrevious)).hexString.lowercased()
             if recomputed != storedHash {

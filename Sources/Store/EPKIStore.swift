@@ -30,8 +30,14 @@ public final class EPKIStore: Sendable {
         return URL(fileURLWithPath: "epki-data")
     }
 
-    public init(directory: URL, migrations: [Migration] = []) throws {
+    /// Opens the store in `directory`. With `create: false` (commands that only read) a directory without a database
+    /// is refused and nothing is written: asking for a status must not leave an empty data directory behind.
+    public init(directory: URL, migrations: [Migration] = [], create: Bool = true) throws {
         self.directory = directory
+        if !create, !FileManager.default.fileExists(atPath: directory.appendingPathComponent("epki.sqlite").path) {
+            throw StoreError(.cannotOpen, "no epki data directory at \(directory.path): nothing has been set up there yet "
+                + "(give --data-dir or EPKI_HOME, or create one with an init or import command)")
+        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -55,11 +61,22 @@ public final class EPKIStore: Sendable {
 
     /// One transaction: everything `body` writes is committed together, or rolled back when it throws.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write(body)
+        try Self.typed { try pool.write(body) }
     }
 
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        try Self.typed { try pool.read(body) }
+    }
+
+    /// SQLite's own failures (a full disk, a locked or damaged file, a constraint) become `StoreError.databaseError`
+    /// naming SQLite's code and message, so that every caller reports them like any other typed error; errors the
+    /// body throws itself pass unchanged.
+    static func typed<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw StoreError(.databaseError, "the store failed: \(error.message ?? "SQLite error") (SQLite \(error.extendedResultCode))")
+        }
     }
 
     /// A read made of exactly one SQL statement, without BEGIN and COMMIT around it: SQLite already runs a single

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSCA
 import Foundation
+import ICAOProfile
 import NPKD
 import PKCS11
 import PKICore
@@ -18,8 +19,9 @@ struct StoreOptions: ParsableArguments {
     /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca` and `epki dvca` open the same database.
     static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations
 
-    func open() throws -> EPKIStore {
-        try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: Self.migrations)
+    /// Opens the data directory; `create: false` for commands that only read, which refuse a missing one.
+    func open(create: Bool = true) throws -> EPKIStore {
+        try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: Self.migrations, create: create)
     }
 }
 
@@ -62,8 +64,8 @@ struct CAOptions: ParsableArguments {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func authority(hsm: String? = nil) throws -> CountrySigningCA {
-        let store = try self.store.open()
+    func authority(hsm: String? = nil, create: Bool = true) throws -> CountrySigningCA {
+        let store = try self.store.open(create: create)
         let keys = CLIKeyProvider(software: SoftwareKeyProvider(store: store, passphrase: try passphrase.passphrase(required: false)),
                                   pin: try pin.pin(), hsm: try hsm.map(PKCS11URI.init))
         return try CountrySigningCA(store: store, domain: self.store.domain, keys: keys)
@@ -172,7 +174,7 @@ struct CSCACommand: ParsableCommand {
                 let source: CountrySigningCA.SubjectKey
                 var name = try subject.map(DistinguishedName.init(parsing:))
                 if let csr {
-                    source = .request(try CertificationRequest(bytes: IO.read(csr, what: "PKCS#10 request")))
+                    source = .request(try IO.decode(csr, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) })
                 } else {
                     source = .generate(try KeySpecification(algorithm ?? "", explicitParameters: false))
                     if name == nil {
@@ -217,7 +219,7 @@ struct CSCACommand: ParsableCommand {
             let country = try ca.activeAuthority().certificate.subject.countryName ?? ""
             let name = try subject.map(DistinguishedName.init(parsing:)) ?? DistinguishedName(attributes: [
                 (.NameAttributes.countryName, country), (.NameAttributes.commonName, kind == .masterList ? "Master List Signer" : "Deviation List Signer")])
-            let source: CountrySigningCA.SubjectKey = try csr.map { .request(try CertificationRequest(bytes: IO.read($0, what: "PKCS#10 request"))) }
+            let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
                 ?? .generate(KeySpecification(algorithm))
             let issued = try ca.issueListSigner(kind, subject: name, key: source)
             try CSCACommand.write(issued.certificate, to: out)
@@ -267,7 +269,7 @@ struct CSCACommand: ParsableCommand {
             let ca = try options.authority()
             let certificates = csca.isEmpty
                 ? try ca.certificates().filter { $0.kind == "csca" || $0.kind == "link" }.map(\.certificate)
-                : try csca.map { try Certificate(bytes: IO.read($0, what: "certificate")) }
+                : try csca.map { try IO.decode($0, what: "certificate") { bytes in try Certificate(bytes: bytes) } }
             let signed = try ca.signMasterList(certificates: certificates)
             try IO.write(signed.contentInfoDER(), to: out)
             print("master list of \(certificates.count) certificate(s) signed: \(out)")
@@ -308,7 +310,7 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Only this kind: csca, link, ds, mls, dls.") var kind: String?
 
         func run() throws {
-            let records = try options.authority().certificates(kind: kind)
+            let records = try options.authority(create: false).certificates(kind: kind)
             if options.json {
                 try IO.printJSON(records.map { record -> [String: Any] in
                     var summary = record.certificate.summary
@@ -332,7 +334,7 @@ struct CSCACommand: ParsableCommand {
         @OptionGroup var options: CAOptions
 
         func run() throws {
-            let status = try options.authority().status()
+            let status = try options.authority(create: false).status()
             if options.json {
                 try IO.printJSON(["domain": status.domain, "csca": status.csca, "cscaSerial": status.cscaSerial,
                                   "cscaNotAfter": Time.iso8601(status.cscaNotAfter), "certificates": status.certificates,
@@ -388,7 +390,7 @@ struct AuditCommand: ParsableCommand {
         @Flag(name: .customLong("all-domains"), help: "Check every domain.") var allDomains = false
 
         func run() throws {
-            let opened = try store.open()
+            let opened = try store.open(create: false)
             let domains = allDomains ? try opened.domains().map(\.name) : [store.domain]
             var broken = 0
             for domain in domains {
@@ -410,7 +412,7 @@ struct AuditCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let entries = try store.open().auditEntries(domain: store.domain)
+            let entries = try store.open(create: false).auditEntries(domain: store.domain)
             if json {
                 try IO.printJSON(entries.map { ["sequence": $0.sequence, "time": Time.iso8601($0.time), "actor": $0.actor, "action": $0.action,
                                                 "subject": $0.subject, "details": $0.details, "hash": $0.hash] as [String: Any] })
@@ -433,7 +435,7 @@ struct Lint: ParsableCommand {
 
     func run() throws {
         let bytes = try IO.read(file, what: "file")
-        let issuerCertificate = try issuer.map { try Certificate(bytes: IO.read($0, what: "issuer certificate")) }
+        let issuerCertificate = try issuer.map { try IO.decode($0, what: "issuer certificate") { bytes in try Certificate(bytes: bytes) } }
         let findings: [ProfileLinter.Finding]
         let what: String
         if let certificate = try? Certificate(bytes: bytes) {

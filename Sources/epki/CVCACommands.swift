@@ -19,13 +19,13 @@ struct CVCAOptions: ParsableArguments {
                          pin: try pin.pin(), hsm: try hsm.map(PKCS11URI.init))
     }
 
-    func cvca(hsm: String? = nil) throws -> CountryVerifyingCA {
-        let opened = try store.open()
+    func cvca(hsm: String? = nil, create: Bool = true) throws -> CountryVerifyingCA {
+        let opened = try store.open(create: create)
         return try CountryVerifyingCA(store: opened, domain: store.domain, keys: keys(opened, hsm: hsm))
     }
 
-    func dvca(hsm: String? = nil) throws -> DocumentVerifierCA {
-        let opened = try store.open()
+    func dvca(hsm: String? = nil, create: Bool = true) throws -> DocumentVerifierCA {
+        let opened = try store.open(create: create)
         return try DocumentVerifierCA(store: opened, domain: store.domain, keys: keys(opened, hsm: hsm))
     }
 }
@@ -52,7 +52,7 @@ enum CVCACLI {
 
     static func readCertificate(_ path: String) throws -> CVCertificate {
         do {
-            return try CVCertificate(encoded: IO.read(path, what: "CV certificate"))
+            return try IO.decode(path, what: "CV certificate") { bytes in try CVCertificate(encoded: bytes) }
         } catch let error as CVCAError {
             throw CVCAError(error.code, "\(path): \(error.reason)", offset: error.offset)
         }
@@ -241,7 +241,7 @@ struct CVCACommand: ParsableCommand {
         @Option(help: "Only this source: issued, own, foreign.") var source: String?
 
         func run() throws {
-            let ca = try options.cvca()
+            let ca = try options.cvca(create: false)
             let chosen = try source.map { name -> CVCertificateRecord.Source in
                 guard let value = CVCertificateRecord.Source(rawValue: name) else { throw ValidationError("--source is issued, own or foreign") }
                 return value
@@ -379,7 +379,7 @@ struct DVCACommand: ParsableCommand {
         @OptionGroup var options: CVCAOptions
 
         func run() throws {
-            let ca = try options.dvca()
+            let ca = try options.dvca(create: false)
             let keys = try ca.dvKeys()
             let chains = try ca.chains()
             let terminals = try ca.certificates(source: .issued).filter { $0.kind == .terminal }

@@ -65,7 +65,7 @@ struct CVCCommand: ParsableCommand {
                 for path in chain {
                     let certificate: CVCertificate
                     do {
-                        certificate = try CVCertificate(encoded: IO.read(path, what: "chain certificate"))
+                        certificate = try IO.decode(path, what: "chain certificate") { bytes in try CVCertificate(encoded: bytes) }
                     } catch let error as CVCAError {
                         throw CVCAError(error.code, "\(path): \(error.reason)", offset: error.offset)
                     }

@@ -5,6 +5,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import ICAOProfile
 import LDS
 import NPKD
 import PKICore
@@ -150,7 +151,7 @@ struct Demo: ParsableCommand {
         let crlEntries = try crl.entryCount()
         check("CRL conforms, verifies with the CSCA key and lists the revoked DS",
               ProfileLinter.lint(crl, issuer: csca).isEmpty && crlEntries == 1)
-        let sodReport = try SignedData(contentInfoBytes: IO.read(path("sod.cms"), what: "sod")).verify(signerCertificate: ds.certificate)
+        let sodReport = try IO.decode(path("sod.cms"), what: "sod") { bytes in try SignedData(contentInfoBytes: bytes) }.verify(signerCertificate: ds.certificate)
         check("EF.SOD: CMS signed by the DS", sodReport.isValid)
         let verifier = PassiveAuthentication(trustSource: StaticTrustSource(cscas: [csca], crls: [crl]))
         let pa = verifier.verify(sod: try IO.read(path("ef.sod"), what: "EF.SOD"), dataGroups: dataGroups, efCOM: com)

@@ -73,6 +73,17 @@ enum IO {
         return Array(data)
     }
 
+    /// Reads `path` and decodes it as `what`; a file that is not one says so with its name, e.g. "'notes.txt' is not a
+    /// readable certificate: X.509 certificate: not DER or PEM: the input is text ("hello")…".
+    static func decode<T>(_ path: String, what: String, _ decode: ([UInt8]) throws -> T) throws -> T {
+        let bytes = try read(path, what: what)
+        do {
+            return try decode(bytes)
+        } catch let error as any OperatorFacingError {
+            throw CLIFailure(message: "error: '\(path)' is not a readable \(what): \(error.reason)")
+        }
+    }
+
     /// Writes through a temporary file and a rename, so a failed run never leaves half a file behind.
     static func write(_ bytes: [UInt8], to path: String, privateFile: Bool = false) throws {
         let url = URL(fileURLWithPath: path)

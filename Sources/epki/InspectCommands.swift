@@ -80,7 +80,7 @@ struct CertCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let certificate = try Certificate(bytes: IO.read(file, what: "certificate"))
+            let certificate = try IO.decode(file, what: "certificate") { bytes in try Certificate(bytes: bytes) }
             let object = Describe.certificate(certificate)
             if json { try IO.printJSON(object); return }
             Describe.printText(object, order: ["subject", "issuer", "serialNumber", "notBefore", "notAfter", "signatureAlgorithm",
@@ -95,8 +95,8 @@ struct CertCommand: ParsableCommand {
         @Option(help: "The issuer's certificate.") var issuer: String
 
         func run() throws {
-            let certificate = try Certificate(bytes: IO.read(file, what: "certificate"))
-            let issuerCertificate = try Certificate(bytes: IO.read(issuer, what: "issuer certificate"))
+            let certificate = try IO.decode(file, what: "certificate") { bytes in try Certificate(bytes: bytes) }
+            let issuerCertificate = try IO.decode(issuer, what: "issuer certificate") { bytes in try Certificate(bytes: bytes) }
             guard try certificate.isSignatureValid(issuerKey: issuerCertificate.publicKey) else {
                 throw CLIFailure(message: "signature of \(certificate.subject) does NOT verify with the key of \(issuerCertificate.subject)")
             }
@@ -116,7 +116,7 @@ struct CRLCommand: ParsableCommand {
         @Flag(help: "List every revoked serial number.") var entries = false
 
         func run() throws {
-            let crl = try CertificateRevocationList(bytes: IO.read(file, what: "CRL"))
+            let crl = try IO.decode(file, what: "CRL") { bytes in try CertificateRevocationList(bytes: bytes) }
             var object: [String: Any] = [
                 "issuer": crl.issuer.description, "thisUpdate": crl.thisUpdate.description,
                 "nextUpdate": crl.nextUpdate?.description ?? "absent",
@@ -145,8 +145,8 @@ struct CRLCommand: ParsableCommand {
         @Option(help: "The issuing CSCA's certificate.") var issuer: String
 
         func run() throws {
-            let crl = try CertificateRevocationList(bytes: IO.read(file, what: "CRL"))
-            let issuerCertificate = try Certificate(bytes: IO.read(issuer, what: "issuer certificate"))
+            let crl = try IO.decode(file, what: "CRL") { bytes in try CertificateRevocationList(bytes: bytes) }
+            let issuerCertificate = try IO.decode(issuer, what: "issuer certificate") { bytes in try Certificate(bytes: bytes) }
             guard try crl.isSignatureValid(issuerKey: issuerCertificate.publicKey) else {
                 throw CLIFailure(message: "CRL signature does NOT verify with the key of \(issuerCertificate.subject)")
             }
@@ -172,7 +172,7 @@ struct CMSCommand: ParsableCommand {
             let bytes = try IO.read(file, what: "CMS file")
             // EF.SOD's 0x77 wrapper is taken off by SignedData itself.
             let signedData = try SignedData(contentInfoBytes: bytes)
-            let certificate = try signer.map { try Certificate(bytes: IO.read($0, what: "signer certificate")) }
+            let certificate = try signer.map { try IO.decode($0, what: "signer certificate") { bytes in try Certificate(bytes: bytes) } }
             let report = signedData.verify(signerCertificate: certificate)
             let content = signedData.encapContentInfo.eContent.map(Array.init) ?? []
             if let contentOut { try IO.write(content, to: contentOut) }

@@ -96,7 +96,7 @@ struct KeyCommand: ParsableCommand {
             } else if case let bytes = try IO.read(file, what: "key file"), PrivateKey.isEncrypted(bytes) {
                 publicKey = try IO.loadPrivateKey(file, passphrase: passphrase).publicKey
                 kind = "encrypted private key (PKCS#8)"
-            } else if let certificate = try? Certificate(bytes: IO.read(file, what: "key file")) {
+            } else if let certificate = try? IO.decode(file, what: "key file", { bytes in try Certificate(bytes: bytes) }) {
                 publicKey = try certificate.publicKey
                 kind = "certificate"
             } else {
@@ -104,7 +104,7 @@ struct KeyCommand: ParsableCommand {
             }
             if let publicOut { try IO.write(PEM.encode(publicKey.derEncoded, label: "PUBLIC KEY"), to: publicOut) }
             var object: [String: Any] = ["file": file, "kind": kind, "key": publicKey.description,
-                                         "keyIdentifier": publicKey.keyIdentifier.hexString]
+                                         "keyIdentifier": try publicKey.keyIdentifier.hexString]
             switch publicKey.kind {
             case .ec(let curve, let explicit):
                 object["algorithm"] = "ec"
@@ -116,7 +116,7 @@ struct KeyCommand: ParsableCommand {
             }
             if json { try IO.printJSON(object); return }
             print("\(kind): \(publicKey)")
-            print("key identifier (SHA-1 of the key bits): \(publicKey.keyIdentifier.hexString)")
+            print("key identifier (SHA-1 of the key bits): \(try publicKey.keyIdentifier.hexString)")
         }
     }
 

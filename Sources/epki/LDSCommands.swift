@@ -137,9 +137,9 @@ struct SODCommand: ParsableCommand {
         @OptionGroup var pin: PINOptions
 
         func execute() throws {
-            let certificate = try Certificate(bytes: IO.read(dsCertificate, what: "DS certificate"))
+            let certificate = try IO.decode(dsCertificate, what: "DS certificate") { bytes in try Certificate(bytes: bytes) }
             if let csca {
-                let issuer = try Certificate(bytes: IO.read(csca, what: "CSCA certificate"))
+                let issuer = try IO.decode(csca, what: "CSCA certificate") { bytes in try Certificate(bytes: bytes) }
                 guard try certificate.isSignatureValid(issuerKey: issuer.publicKey) else {
                     throw CLIFailure(message: "the DS certificate \(certificate.subject) is not signed by the key of \(issuer.subject)")
                 }
@@ -224,7 +224,7 @@ struct PACommand: ParsableCommand {
             var certificates: [Certificate] = []
             var crls: [CertificateRevocationList] = []
             for path in csca { certificates += try LDSOptions.certificates(IO.read(path, what: "CSCA certificate"), path: path) }
-            for path in crl { crls.append(try CertificateRevocationList(bytes: IO.read(path, what: "CRL"))) }
+            for path in crl { crls.append(try IO.decode(path, what: "CRL") { bytes in try CertificateRevocationList(bytes: bytes) }) }
             if let trustDirectory {
                 let (found, foundCRLs) = try LDSOptions.trustDirectory(trustDirectory)
                 certificates += found
@@ -235,7 +235,7 @@ struct PACommand: ParsableCommand {
             let result = verifier.verify(
                 sod: try IO.read(sod, what: "EF.SOD"), dataGroups: try LDSOptions.dataGroups(dataGroups),
                 efCOM: try com.map { try IO.read($0, what: "EF.COM") },
-                documentSigner: try dsCertificate.map { try Certificate(bytes: IO.read($0, what: "DS certificate")) })
+                documentSigner: try dsCertificate.map { try IO.decode($0, what: "DS certificate") { bytes in try Certificate(bytes: bytes) } })
             if json { print(try result.jsonString()) } else { print(result) }
             guard result.isGenuine else {
                 let reasons = result.failures.map { "\($0.name): \($0.detail)" }
@@ -298,7 +298,7 @@ enum LDSOptions {
             let file = URL(fileURLWithPath: path).appendingPathComponent(name).path
             switch URL(fileURLWithPath: name).pathExtension.lowercased() {
             case "pem", "cer", "crt", "der": certificates += try Self.certificates(IO.read(file, what: "certificate"), path: file)
-            case "crl": crls.append(try CertificateRevocationList(bytes: IO.read(file, what: "CRL")))
+            case "crl": crls.append(try IO.decode(file, what: "CRL") { bytes in try CertificateRevocationList(bytes: bytes) })
             default: continue
             }
         }

@@ -14,8 +14,9 @@ struct NPKDOptions: ParsableArguments {
     @Option(help: "The NPKD's domain (tenant).")
     var domain: String = NationalPKD.defaultDomain
 
-    func open() throws -> NationalPKD {
-        let store = try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: StoreOptions.migrations)
+    /// Opens the NPKD; `create: false` for commands that only read, which refuse a missing data directory.
+    func open(create: Bool = true) throws -> NationalPKD {
+        let store = try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: StoreOptions.migrations, create: create)
         return try NationalPKD(store: store, domain: domain)
     }
 }
@@ -26,7 +27,7 @@ struct NPKDCommand: ParsableCommand {
         subcommands: [Import.self, List.self, Show.self, Explain.self, Trust.self, Serve.self, Export.self])
 
     static func readCertificate(_ path: String) throws -> Certificate {
-        try Certificate(bytes: IO.read(path, what: "certificate"))
+        try IO.decode(path, what: "certificate") { bytes in try Certificate(bytes: bytes) }
     }
 
     struct Import: ParsableCommand {
@@ -58,10 +59,13 @@ struct NPKDCommand: ParsableCommand {
                         for note in summary.notes.prefix(20) { print("  note: \(note)") }
                         if summary.notes.count > 20 { print("  note: ... \(summary.notes.count - 20) more") }
                     }
-                } catch let error as NPKDError {
+                } catch let error as any OperatorFacingError {
+                    // Any typed failure (the file, the store underneath) refuses this file only; the next one goes on.
                     if progress { ProgressLine.finish() }
                     failures += 1
-                    FileHandle.standardError.write(Data("epki: error: \(error.reason) (nothing of it was imported)\n".utf8))
+                    let name = URL(fileURLWithPath: file).lastPathComponent
+                    let reason = error.reason.contains(name) ? error.reason : "\(file): \(error.reason)"
+                    FileHandle.standardError.write(Data("epki: error: \(reason) (nothing of it was imported)\n".utf8))
                 }
             }
             if json { try IO.printJSON(summaries) }
@@ -80,7 +84,7 @@ struct NPKDCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let pkd = try options.open()
+            let pkd = try options.open(create: false)
             try pkd.refreshTrust()
             if crls {
                 let found = try pkd.crls(country: country)
@@ -119,7 +123,7 @@ struct NPKDCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let pkd = try options.open()
+            let pkd = try options.open(create: false)
             try pkd.refreshTrust()
             guard let certificate else {
                 let status = try pkd.status()
@@ -141,8 +145,8 @@ struct NPKDCommand: ParsableCommand {
                 }
                 return
             }
-            let fingerprint = FileManager.default.fileExists(atPath: certificate)
-                ? HashAlgorithm.sha256.hash(try NPKDCommand.readCertificate(certificate).encoded).hexString : certificate
+            let fingerprint = try FileManager.default.fileExists(atPath: certificate)
+                ? HashAlgorithm.sha256.hash(NPKDCommand.readCertificate(certificate).encoded).hexString : certificate
             guard let record = try pkd.certificate(fingerprint: fingerprint) else {
                 throw NPKDError(.notFound, "no certificate with fingerprint \(fingerprint) is held in domain '\(pkd.domain)'")
             }
@@ -174,7 +178,7 @@ struct NPKDCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let pkd = try options.open()
+            let pkd = try options.open(create: false)
             let bytes = try IO.read(file, what: "file")
             let report: VerificationReport
             if let certificate = try? Certificate(bytes: bytes) {
@@ -213,7 +217,7 @@ struct NPKDCommand: ParsableCommand {
             if let signer {
                 let certificate = try NPKDCommand.readCertificate(signer)
                 if remove {
-                    try pkd.distrustSigner(fingerprint: HashAlgorithm.sha256.hash(certificate.encoded).hexString)
+                    try pkd.distrustSigner(fingerprint: try HashAlgorithm.sha256.hash(certificate.encoded).hexString)
                     print("no longer trusted as master list signer: \(certificate.subject)")
                 } else {
                     try pkd.trustSigner(certificate)
@@ -224,7 +228,7 @@ struct NPKDCommand: ParsableCommand {
             let record: NPKDCertificate
             if let file {
                 let certificate = try NPKDCommand.readCertificate(file)
-                record = remove ? try pkd.distrust(fingerprint: HashAlgorithm.sha256.hash(certificate.encoded).hexString, note: note)
+                record = remove ? try pkd.distrust(fingerprint: try HashAlgorithm.sha256.hash(certificate.encoded).hexString, note: note)
                                 : try pkd.trust(certificate, note: note)
             } else {
                 let value = fingerprint ?? ""

@@ -1,5 +1,6 @@
 import CSCA
 import Foundation
+import ICAOProfile
 import PKICore
 import Store
 import SwiftASN1
@@ -81,7 +82,7 @@ import TestSupport
             #expect(result.stderr.contains("Verification successful"), "\(name): \(result.output)")
         }
         // epki's own verifier: the master list through the NPKD reader.
-        #expect(try NPKDReaderBridge.verify(masterList.contentInfoDER()))
+        #expect(try MasterListReader().read(masterList.contentInfoDER()).report.isValid)
         #expect(try fixture.store.verifyAudit(domain: "LU").isIntact)
     }
 
@@ -186,12 +187,4 @@ final class MutableClock: PKIClock, @unchecked Sendable {
     init(_ date: Date) { self.date = date }
     func now() -> Date { lock.lock(); defer { lock.unlock() }; return date }
     func advance(_ seconds: TimeInterval) { lock.lock(); date += seconds; lock.unlock() }
-}
-
-import NPKD
-
-enum NPKDReaderBridge {
-    static func verify(_ der: [UInt8]) throws -> Bool {
-        try MasterListReader().read(der).report.isValid
-    }
 }

@@ -1,6 +1,6 @@
 import CSCA
 import Foundation
-import NPKD
+import ICAOProfile
 import PKICore
 import SwiftASN1
 import Testing

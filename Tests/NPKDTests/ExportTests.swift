@@ -1,5 +1,6 @@
 import CSCA
 import Foundation
+import ICAOProfile
 import NPKD
 import PKICore
 import Store

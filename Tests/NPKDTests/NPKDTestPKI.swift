@@ -1,6 +1,7 @@
 import CSCA
 import Foundation
 import GRDB
+import ICAOProfile
 import NPKD
 import PKICore
 import Store

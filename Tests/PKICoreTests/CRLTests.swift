@@ -67,12 +67,13 @@ import TestSupport
     @Test func damagedCRLsAreTypedErrorsNamingTheOffset() throws {
         let good = try TestSupport.vector("icao-pkd-samples/CR_CostaRicaCSCA_crl_18.crl")
         let cases: [(String, [UInt8], String)] = [
-            ("truncated", Array(good.prefix(100)), "claims"),
+            ("truncated", Array(good.prefix(100)), "truncated: the SEQUENCE at offset 0 claims"),
             ("gigabyte length", [0x30, 0x84, 0x7F, 0xFF, 0xFF, 0xFF] + good.dropFirst(4), "claims"),
             ("indefinite", [0x30, 0x80] + good.dropFirst(4), "indefinite length"),
-            ("wrong tag", [0x04] + good.dropFirst(), "expected tag 0x30"),
+            ("wrong tag", [0x04] + good.dropFirst(), "starts with byte 0x4, where a DER SEQUENCE (0x30) begins"),
+            ("text", Array("not a CRL at all".utf8), "the input is text (\"not a CRL at all\")"),
             ("trailing bytes", good + [0, 0], "follow the CRL"),
-            ("empty", [], "missing"),
+            ("empty", [], "the input is empty"),
         ]
         for (label, bytes, fragment) in cases {
             #expect(throws: PKIError(.malformedEncoding, ""), "\(label)") { try CertificateRevocationList(bytes: bytes) }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ICAOProfile
 import PKICore
 import Store
 

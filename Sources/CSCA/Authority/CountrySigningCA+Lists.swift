@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ICAOProfile
 import PKICore
 import Store
 
@@ -35,9 +36,16 @@ extension CountrySigningCA {
 
     /// Signs a Deviation List (Doc 9303-12 §10) with the domain's Deviation List Signer.
     public func signDeviationList(_ list: DeviationList) throws -> SignedData {
+        let content: [UInt8]
+        do {
+            content = try list.derEncoded()
+        } catch let error as ICAOProfileError {
+            // A value the profile does not allow is the operator's input breaking the CSCA's policy.
+            throw CSCAError(.policyViolation, error.reason)
+        }
         let (dls, signer) = try listSigner("dls")
         let authority = try activeAuthority()
-        let signed = try SignedDataBuilder(eContentType: .ICAO.deviationList, content: try list.derEncoded(), signerCertificate: dls,
+        let signed = try SignedDataBuilder(eContentType: .ICAO.deviationList, content: content, signerCertificate: dls,
                                            signingTime: clock.now(), additionalCertificates: [authority.certificate]).sign(with: signer)
         try ProfileLinter.requireClean(signed, kind: .deviationList)
         try record(signed, kind: "deviationlist", details: ["deviations": String(list.deviations.count), "signer": dls.serialNumberHex])
@@ -50,7 +58,7 @@ extension CountrySigningCA {
             let now = clock.now()
             try CSCARepository.insertList(db, domain: domain, kind: kind, der: der, now: now)
             try AuditTrail.append(db, domain: domain, action: "\(kind).sign", subject: domain,
-                                  details: details.merging(["sha256": HashAlgorithm.sha256.hash(der).hexString]) { $1 }, now: now)
+                                  details: details.merging(["sha256": try HashAlgorithm.sha256.hash(der).hexString]) { $1 }, now: now)
         }
     }
 }

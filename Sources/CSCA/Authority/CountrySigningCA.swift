@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ICAOProfile
 import PKICore
 import Store
 
@@ -121,7 +122,7 @@ public struct CountrySigningCA: Sendable {
             crlDistributionPoints: policy.crlDistributionPoints, ecParameters: encoding)
         // The link certificate carries the new certificate's extensions, its validity, and the old key's AKI.
         var extensions = Extensions(selfSigned.extensions.items.filter { $0.oid != AuthorityKeyIdentifier.oid })
-        try extensions.append(AuthorityKeyIdentifier(keyIdentifier: old.certificate.subjectKeyIdentifier ?? oldSigner.publicKey.keyIdentifier), critical: false)
+        try extensions.append(AuthorityKeyIdentifier(keyIdentifier: old.certificate.subjectKeyIdentifier ?? (try oldSigner.publicKey.keyIdentifier)), critical: false)
         if !subject.isEquivalent(to: old.certificate.subject) { try extensions.append(NameChange(), critical: false) }
         let link = try store.write { db -> Certificate in
             let serial = try freshSerial(db)

@@ -104,7 +104,7 @@ public struct ICAOCertificateIssuer: Sendable {
         }
         var extensions = Extensions()
         try extensions.append(KeyUsage.digitalSignature, critical: true)
-        try extensions.append(AuthorityKeyIdentifier(keyIdentifier: cscaCertificate.subjectKeyIdentifier ?? signer.publicKey.keyIdentifier), critical: false)
+        try extensions.append(AuthorityKeyIdentifier(keyIdentifier: cscaCertificate.subjectKeyIdentifier ?? (try signer.publicKey.keyIdentifier)), critical: false)
         let spki = try publicKey.encoded(ecParameters: ecParameters)
         try extensions.append(SubjectKeyIdentifier(keyIdentifier: try PublicKey(subjectPublicKeyInfo: spki).keyIdentifier), critical: false)
         try extensions.append(SubjectAlternativeName([try Self.countryDirectoryName(country)]), critical: false)
@@ -136,7 +136,7 @@ public struct ICAOCertificateIssuer: Sendable {
     where Entries.Element == RevokedCertificate {
         let builder = try CRLBuilder(
             issuer: cscaCertificate.subject, thisUpdate: thisUpdate, nextUpdate: nextUpdate,
-            authorityKeyIdentifier: cscaCertificate.subjectKeyIdentifier ?? signer.publicKey.keyIdentifier,
+            authorityKeyIdentifier: cscaCertificate.subjectKeyIdentifier ?? (try signer.publicKey.keyIdentifier),
             crlNumber: CRLNumber(number))
         return try builder.sign(entries: revoked, with: signer, algorithm: signatureAlgorithm)
     }

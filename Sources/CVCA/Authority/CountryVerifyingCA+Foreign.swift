@@ -66,7 +66,7 @@ extension CountryVerifyingCA {
             try AuditTrail.append(db, domain: domain, action: "cvca.register-foreign", subject: chr, details: [
                 "car": certificate.car, "country": reference.countryCode, "chat": certificate.chat.description,
                 "publicKey": certificate.publicKey.summary(), "expiration": certificate.body.expirationDate.description,
-                "sha256": HashAlgorithm.sha256.hash(try certificate.encoded).hexString,
+                "sha256": try HashAlgorithm.sha256.hash(certificate.encoded).hexString,
             ], now: now)
         }
         return Registration(certificate: certificate, isNew: true, report: report)

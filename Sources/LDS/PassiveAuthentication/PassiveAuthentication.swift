@@ -267,7 +267,13 @@ public struct PassiveAuthentication: Sendable {
                 report.add(name, .failed, "\(dataGroup) cannot be checked: hash algorithm \(object.hashAlgorithm.algorithm.description) is not supported")
                 continue
             }
-            let actual = hash.hash(bytes)
+            let actual: [UInt8]
+            do {
+                actual = try hash.hash(bytes)
+            } catch {
+                report.add(name, .failed, "\(dataGroup) cannot be checked: \(error)")
+                continue
+            }
             if actual == expected {
                 let count = bytes.count
                 report.add(name, .passed, deferred: "\(dataGroup): \(hash) of the \(count) bytes read matches the security object")

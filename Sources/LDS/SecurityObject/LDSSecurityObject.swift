@@ -40,7 +40,7 @@ public struct LDSSecurityObject: DERImplicitlyTaggable, BERImplicitlyTaggable, H
                 throw LDSError.invalid("LDSSecurityObject", "\(dataGroup) does not start with its tag \(BERTLV.tagHex(dataGroup.tag))")
             }
         }
-        try self.init(hash: hash, dataGroupHashes: dataGroups.mapValues { hash.hash($0) }, ldsVersionInfo: ldsVersionInfo)
+        try self.init(hash: hash, dataGroupHashes: dataGroups.mapValues { try hash.hash($0) }, ldsVersionInfo: ldsVersionInfo)
     }
 
     /// From hashes computed elsewhere: a personalization line hashes each data group while it writes it to the

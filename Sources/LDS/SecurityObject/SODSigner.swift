@@ -87,7 +87,7 @@ public struct SODSigner: Sendable {
     /// The same checks as `SignedData.verify`, narrowed to the one layout `sign` writes and made with the key
     /// decoded at `init`, so that verifying costs one signature check and not a key decode as well.
     public func verify(_ sod: EFSOD, dataGroups: [Int: [UInt8]]) throws {
-        try verify(sod, dataGroupHashes: dataGroups.mapValues { hash.hash($0) })
+        try verify(sod, dataGroupHashes: dataGroups.mapValues { try hash.hash($0) })
     }
 
     /// As `verify(_:dataGroups:)`, against the data groups' hashes (with `hash`).
@@ -101,7 +101,7 @@ public struct SODSigner: Sendable {
             throw fail("no content or an unknown digest algorithm")
         }
         guard info.contentTypeAttribute == .ICAO.ldsSecurityObject else { throw fail("the contentType attribute is not the LDS security object") }
-        guard info.messageDigestAttribute?.elementsEqual(digest.hash(content)) == true else { throw fail("the messageDigest attribute does not match the content") }
+        guard info.messageDigestAttribute?.elementsEqual(try digest.hash(content)) == true else { throw fail("the messageDigest attribute does not match the content") }
         guard info.hasSignedAttributes else { throw fail("no signed attributes") }
         let algorithm = try SignatureAlgorithm(algorithmIdentifier: info.signatureAlgorithm, digestHint: digest)
         guard try info.checkSignedAttributes({ try documentSignerKey.isValidSignature(info.signature, for: $0, algorithm: algorithm) }) else {

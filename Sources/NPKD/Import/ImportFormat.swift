@@ -41,6 +41,12 @@ public enum ImportFormat: String, Sendable, Codable {
     }
 
     static func detectDER(_ bytes: [UInt8]) throws -> ImportFormat {
+        do {
+            try OuterSequence.check(bytes, what: "DER")
+        } catch let error as PKIError {
+            // A truncated download is the common case: say so, with the offset and the length it claims.
+            throw NPKDError(.malformedObject, error.reason)
+        }
         let unknown = NPKDError(.unknownFormat, "a DER SEQUENCE that is neither a certificate, a CRL nor a CMS ContentInfo")
         guard let outer = header(bytes, at: 0), let inner = header(bytes, at: outer.contentStart) else { throw unknown }
         if inner.tag == 0x06 {

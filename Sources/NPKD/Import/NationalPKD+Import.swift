@@ -1,4 +1,4 @@
-import CSCA
+import ICAOProfile
 import Foundation
 import GRDB
 import PKICore
@@ -47,7 +47,7 @@ extension NationalPKD {
             return try importLDIF(LDIFReader(bytes: bytes), source: source, deltaByName: source.lowercased().contains("delta"), options: options)
         }
         return try transaction(source: source, format: format, options: options) { db, context in
-            context.summary.sha256 = ObjectIdentity.fingerprint(bytes)
+            context.summary.sha256 = try ObjectIdentity.fingerprint(bytes)
             switch format {
             case .masterList: try storeMasterList(db, bytes, context: &context)
             case .deviationList: try storeDeviationList(db, bytes, context: &context)
@@ -240,7 +240,7 @@ extension NationalPKD {
     @discardableResult
     func storeCertificate(_ db: Database, _ certificate: Certificate, kindHint: ProfileLinter.CertificateKind?, listID: Int64?,
                           pkdConformance: String? = nil, context: inout ImportContext) throws -> Int64 {
-        let fingerprint = ObjectIdentity.fingerprint(certificate.encoded)
+        let fingerprint = try ObjectIdentity.fingerprint(certificate.encoded)
         let source = context.summary.source
         if let existing = try NPKDRepository.certificate(db, domain: domain, fingerprint: fingerprint) {
             context.summary.duplicatesMerged += 1
@@ -261,7 +261,7 @@ extension NationalPKD {
         let id = try NPKDRepository.insertCertificate(db, domain: domain, NPKDRepository.NewCertificate(
             fingerprint: fingerprint, kind: kind.rawValue, country: ObjectIdentity.country(subject: certificate.subject, issuer: certificate.issuer),
             certificate: certificate, subjectKey: ObjectIdentity.nameKey(certificate.subject),
-            issuerKey: ObjectIdentity.nameKey(certificate.issuer), keyHash: ObjectIdentity.keyHash(certificate), source: source,
+            issuerKey: ObjectIdentity.nameKey(certificate.issuer), keyHash: try ObjectIdentity.keyHash(certificate), source: source,
             findings: FindingRecord.encode(findings), errors: errors, pkdConformance: pkdConformance), now: context.now)
         try NPKDRepository.addSource(db, certificateID: id, source: source, listID: listID, now: context.now)
         context.summary.certificatesAdded[kind.rawValue, default: 0] += 1
@@ -305,7 +305,7 @@ extension NationalPKD {
     /// Stores a CRL. It applies to a CSCA only when that CSCA's key verifies its signature; then its entries are indexed
     /// in batches (streamed from the DER, never all in memory) and older CRLs of the same key are superseded.
     func storeCRL(_ db: Database, _ crl: CertificateRevocationList, pkdConformance: String?, context: inout ImportContext) throws {
-        let fingerprint = ObjectIdentity.fingerprint(crl.encoded)
+        let fingerprint = try ObjectIdentity.fingerprint(crl.encoded)
         if try NPKDRepository.crlExists(db, domain: domain, fingerprint: fingerprint) != nil {
             context.summary.duplicatesMerged += 1
             return
@@ -437,7 +437,7 @@ extension NationalPKD {
         guard let signer = result.signerCertificate else {
             throw NPKDError(.signatureInvalid, "master list refused: no embedded certificate is its signer")
         }
-        let fingerprint = ObjectIdentity.fingerprint(bytes)
+        let fingerprint = try ObjectIdentity.fingerprint(bytes)
         if let held = try NPKDRepository.list(db, domain: domain, fingerprint: fingerprint) {
             context.summary.duplicatesMerged += 1
             context.summary.notes.append("master list already imported from \(held.source) on \(Time.iso8601(held.importedAt))")
@@ -449,7 +449,7 @@ extension NationalPKD {
         let (state, reason) = try masterListState(db, signer: signer, report: result.report)
         let listID = try NPKDRepository.insertList(db, domain: domain, NPKDRepository.NewList(
             kind: "masterlist", fingerprint: fingerprint, country: ObjectIdentity.country(subject: signer.subject),
-            signerSubject: signer.subject.description, signerFingerprint: ObjectIdentity.fingerprint(signer.encoded),
+            signerSubject: signer.subject.description, signerFingerprint: try ObjectIdentity.fingerprint(signer.encoded),
             signingTime: result.signedData.signerInfos.first?.signingTime, source: context.summary.source,
             report: (try? result.report.jsonString()) ?? "{}", findings: FindingRecord.encode(findings),
             errors: findings.filter { $0.severity == "error" }.count, state: state.rawValue, stateReason: reason,
@@ -492,7 +492,7 @@ extension NationalPKD {
     /// The trusted signer entry that vouches for `signer`: the same certificate, or a trusted CSCA certificate whose key
     /// verifies it.
     func trustedSignerMatch(_ db: Database, _ signer: Certificate) throws -> String? {
-        let fingerprint = ObjectIdentity.fingerprint(signer.encoded)
+        let fingerprint = try ObjectIdentity.fingerprint(signer.encoded)
         for (trusted, der) in try NPKDRepository.trustedSigners(db, domain: domain) {
             if trusted == fingerprint { return "signer certificate \(fingerprint.prefix(16))…" }
             guard let certificate = try? Certificate(bytes: der), signer.mayBeIssued(by: certificate), let key = try? certificate.publicKey,
@@ -541,10 +541,15 @@ extension NationalPKD {
         guard let eContent = signed.encapContentInfo.eContent else {
             throw NPKDError(.malformedObject, "deviation list carries no content")
         }
-        let content = try DeviationListContent(derEncoded: Array(eContent))
+        let content: DeviationListContent
+        do {
+            content = try DeviationListContent(derEncoded: Array(eContent))
+        } catch let error as ICAOProfileError {
+            throw NPKDError(.malformedObject, error.reason)
+        }
         let hasEKU = signer.extendedKeyUsage?.purposes.contains(.ICAO.deviationListSigningKey) ?? false
         report.add("signer EKU", passed: hasEKU, hasEKU ? "id-icao-DeviationListSigningKey" : "the signer lacks EKU 2.23.136.1.1.8")
-        let fingerprint = ObjectIdentity.fingerprint(bytes)
+        let fingerprint = try ObjectIdentity.fingerprint(bytes)
         if let held = try NPKDRepository.list(db, domain: domain, fingerprint: fingerprint) {
             context.summary.notes.append("deviation list already imported from \(held.source) on \(Time.iso8601(held.importedAt))")
             return
@@ -558,7 +563,7 @@ extension NationalPKD {
         try storeCertificate(db, signer, kindHint: .deviationListSigner, listID: nil, context: &context)
         let listID = try NPKDRepository.insertList(db, domain: domain, NPKDRepository.NewList(
             kind: "deviationlist", fingerprint: fingerprint, country: ObjectIdentity.country(subject: signer.subject),
-            signerSubject: signer.subject.description, signerFingerprint: ObjectIdentity.fingerprint(signer.encoded),
+            signerSubject: signer.subject.description, signerFingerprint: try ObjectIdentity.fingerprint(signer.encoded),
             signingTime: signed.signerInfos.first?.signingTime, source: context.summary.source, report: (try? report.jsonString()) ?? "{}",
             findings: FindingRecord.encode(findings), errors: findings.filter { $0.severity == "error" }.count,
             state: TrustState.untrusted.rawValue, stateReason: hasEKU ? "not yet evaluated" : "the signer lacks EKU 2.23.136.1.1.8",
@@ -581,7 +586,7 @@ extension NationalPKD {
     /// transaction; audited.
     func addTrustedSigner(_ db: Database, _ signer: Certificate, now: Date) throws {
         try EPKIStore.ensureDomain(db, name: domain, description: "national public key directory", now: now)
-        let fingerprint = ObjectIdentity.fingerprint(signer.encoded)
+        let fingerprint = try ObjectIdentity.fingerprint(signer.encoded)
         guard try NPKDRepository.addTrustedSigner(db, domain: domain, fingerprint: fingerprint, subject: signer.subject.description,
                                                   der: signer.derEncoded, now: now) else { return }
         try AuditTrail.append(db, domain: domain, action: "npkd.trust-signer", subject: signer.subject.description,

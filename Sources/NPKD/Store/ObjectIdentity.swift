@@ -4,14 +4,14 @@ import PKICore
 /// list and in a country's) is one row; a CSCA key certified by a self-signed and a link certificate is one key.
 enum ObjectIdentity {
     /// SHA-256 of the bytes as received, upper-case hex.
-    static func fingerprint(_ bytes: some Collection<UInt8>) -> String {
-        HashAlgorithm.sha256.hash(bytes).hexString
+    static func fingerprint(_ bytes: some Collection<UInt8>) throws -> String {
+        try HashAlgorithm.sha256.hash(bytes).hexString
     }
 
     /// SHA-256 of the subjectPublicKey bits: the same for explicit and named EC parameters, so a CSCA's link and
     /// self-signed certificates share it.
-    static func keyHash(_ certificate: Certificate) -> String {
-        HashAlgorithm.sha256.hash(certificate.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.bytes).hexString
+    static func keyHash(_ certificate: Certificate) throws -> String {
+        try HashAlgorithm.sha256.hash(certificate.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.bytes).hexString
     }
 
     /// A name as relying parties compare it: attribute type and case-folded, space-folded value, sorted, so string

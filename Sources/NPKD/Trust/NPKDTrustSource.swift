@@ -26,7 +26,7 @@ public struct NPKDTrustSource: TrustSource {
 
     public func latestCRL(issuedBy csca: Certificate) throws -> CertificateRevocationList? {
         let der: [UInt8]? = try pkd.read { db in
-            guard let crl = try NPKDRepository.currentCRL(db, domain: pkd.domain, issuerKeyHash: ObjectIdentity.keyHash(csca)) else { return nil }
+            guard let crl = try NPKDRepository.currentCRL(db, domain: pkd.domain, issuerKeyHash: try ObjectIdentity.keyHash(csca)) else { return nil }
             return try NPKDRepository.crlDER(db, id: crl.id)
         }
         return try der.map { try CertificateRevocationList(bytes: $0) }
@@ -35,7 +35,7 @@ public struct NPKDTrustSource: TrustSource {
     public func revocationStatus(of certificate: Certificate, issuedBy csca: Certificate) -> RevocationStatus {
         do {
             let found = try pkd.readSingleStatement { db in
-                try NPKDRepository.revocationLookup(db, domain: pkd.domain, issuerKeyHash: ObjectIdentity.keyHash(csca),
+                try NPKDRepository.revocationLookup(db, domain: pkd.domain, issuerKeyHash: try ObjectIdentity.keyHash(csca),
                                                     serial: RevocationKey.serial(certificate.serialNumber))
             }
             guard let found else {

@@ -1,4 +1,4 @@
-import CSCA
+import ICAOProfile
 import Foundation
 import GRDB
 import PKICore
@@ -158,7 +158,7 @@ extension NationalPKD {
         let now = clock.now()
         return try read { db in
             var report = VerificationReport(subject: "Trust in \(certificate.subject) (serial \(certificate.serialNumberHex))")
-            let fingerprint = ObjectIdentity.fingerprint(certificate.encoded)
+            let fingerprint = try ObjectIdentity.fingerprint(certificate.encoded)
             let held = try NPKDRepository.certificate(db, domain: domain, fingerprint: fingerprint)
             let kind = held.flatMap { ProfileLinter.CertificateKind(rawValue: $0.kind) } ?? ProfileLinter.kind(of: certificate)
             report.add(ExplainCheck.certificate, .passed,
@@ -216,7 +216,7 @@ extension NationalPKD {
 
     private func explainAuthority(_ db: Database, _ certificate: Certificate, held: NPKDRepository.CertificateRow?,
                                   trustedKeys: [String: String], report: inout VerificationReport) {
-        if let why = trustedKeys[ObjectIdentity.keyHash(certificate)] {
+        if let why = (try? ObjectIdentity.keyHash(certificate)).flatMap({ trustedKeys[$0] }) {
             report.add(ExplainCheck.anchor, .passed, why)
         } else if let anchor = held?.anchor {
             report.add(ExplainCheck.anchor, .failed, "a trust anchor (\(anchor)) outside its validity, so its key is not trusted")
@@ -304,7 +304,7 @@ extension NationalPKD {
             }
             report.add(ExplainCheck.issuer, .passed, "verifies with the key of \(issuer.kind.uppercased()) \(issuer.subject) (serial \(issuer.serial), \(issuer.state))")
             if let current = try NPKDRepository.currentCRL(db, domain: domain, issuerKeyHash: issuer.keyHash) {
-                let isThis = current.fingerprint == ObjectIdentity.fingerprint(crl.encoded)
+                let isThis = try current.fingerprint == ObjectIdentity.fingerprint(crl.encoded)
                 report.add(ExplainCheck.crl, isThis ? .passed : .warning,
                            isThis ? "the latest CRL held for that key: it decides revocation" : "not the latest: CRL \(current.crlNumber ?? "?") of \(Time.iso8601(current.thisUpdate)) is")
             } else {

@@ -67,6 +67,8 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             self = read
             return
         }
+        // EF.SOD's application tag 23 wraps the SEQUENCE; anything else is said as text, another kind or truncation.
+        if der.first != 0x77 { try OuterSequence.check(der, what: "CMS ContentInfo") }
         self = try PKIError.decoding("CMS ContentInfo") {
             var node = try BER.parse(der)
             if node.identifier.tagClass == .application, case .constructed(let children) = node.content,
@@ -359,7 +361,13 @@ public struct SignedData: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashable
             report.add(names.content, .notChecked, "detached content: nothing to digest")
             return
         }
-        let digest = hash.hash(content)
+        let digest: [UInt8]
+        do {
+            digest = try hash.hash(content)
+        } catch {
+            report.add(names.content, .failed, "\(error)")
+            return
+        }
         if signerInfo.hasSignedAttributes {
             let eContentType = encapContentInfo.eContentType
             if let type = signerInfo.contentTypeAttribute {

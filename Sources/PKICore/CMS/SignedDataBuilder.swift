@@ -53,7 +53,7 @@ public struct SignedDataBuilder: Sendable {
         }
         // RFC 5754: SHA-2 digest identifiers are written without parameters (Doc 9303 follows).
         let digestAlgorithm = AlgorithmIdentifier(algorithm: digest.oid)
-        let contentDigest = digest.hash(content)
+        let contentDigest = try digest.hash(content)
         // The attributes as written, seconds only (what a reader of the DER gets back).
         let signedTime = try signingTime.map { try Time($0).date }
         let signedBytes = try Self.signedAttributes(eContentType: eContentType, digest: contentDigest, signingTime: signedTime)

@@ -62,7 +62,8 @@ public enum SignerIdentifier: DERParseable, BERParseable, DERSerializable, Hasha
 extension Certificate {
     /// Key identifiers a signer may use for a certificate without an SKI extension (RFC 5280 method 1).
     var publicKeyIdentifierCandidates: [[UInt8]] {
-        [HashAlgorithm.sha1.hash(tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.bytes)]
+        // A digest OpenSSL cannot compute leaves no candidate: the signer is then reported as not found.
+        (try? HashAlgorithm.sha1.hash(tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.bytes)).map { [$0] } ?? []
     }
 }
 

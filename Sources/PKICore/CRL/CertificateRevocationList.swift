@@ -40,6 +40,7 @@ public struct CertificateRevocationList: Sendable {
     public init(bytes input: [UInt8]) throws {
         let der = try PEM.decodeIfPEM(input, label: "X509 CRL")
         let what = "CRL"
+        try OuterSequence.check(der, what: what)
         var top = TLVReader(der[...], what: what)
         let outer = try top.expect(0x30, "CertificateList")
         guard top.isAtEnd else { throw PKIError.malformed(what, "\(der.count - outer.encoded.count) bytes follow the CRL") }

@@ -59,7 +59,10 @@ public enum HashAlgorithm: String, CaseIterable, Hashable, Sendable, CustomStrin
     /// SHA-1 is accepted when verifying what others signed, never for what epki signs.
     public var isAllowedForSigning: Bool { self != .sha1 }
 
-    public func hash<Bytes: Collection>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    /// The digest of `data`. Throws `cryptoFailure` when OpenSSL cannot compute it (no provider offers the hash,
+    /// as under a configuration that loads none): a typed error that refuses one operation, never a crash that
+    /// takes a server down.
+    public func hash<Bytes: Collection>(_ data: Bytes) throws -> [UInt8] where Bytes.Element == UInt8 {
         var out = [UInt8](repeating: 0, count: 64)
         let length: Int32
         if let direct = data.withContiguousStorageIfAvailable({ buffer in
@@ -70,9 +73,13 @@ public enum HashAlgorithm: String, CaseIterable, Hashable, Sendable, CustomStrin
             let copy = Array(data)
             length = epki_digest(openSSLName, copy, copy.count, &out)
         }
-        // The built-in SHA family cannot fail to fetch; a zero length would mean a broken OpenSSL install.
-        precondition(length == Int32(digestLength), "OpenSSL could not compute \(self)")
+        guard length == Int32(digestLength) else { throw Self.failure(self) }
         return Array(out.prefix(Int(length)))
+    }
+
+    @inline(never)
+    static func failure(_ algorithm: HashAlgorithm) -> PKIError {
+        OpenSSL.failure(.cryptoFailure, "OpenSSL could not compute \(algorithm) (is a provider with it loaded?)")
     }
 }
 
@@ -89,18 +96,22 @@ public struct IncrementalHash: ~Copyable {
         self.algorithm = algorithm
     }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        _ = epki_digest_update(context, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) throws {
+        guard epki_digest_update(context, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) == 1 else {
+            throw HashAlgorithm.failure(algorithm)
+        }
     }
 
-    public mutating func update(_ bytes: ArraySlice<UInt8>) {
-        bytes.withUnsafeBytes { update($0) }
+    public mutating func update(_ bytes: ArraySlice<UInt8>) throws {
+        try bytes.withUnsafeBytes { try update($0) }
     }
 
-    public consuming func finalize() -> [UInt8] {
+    public consuming func finalize() throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 64)
         let length = epki_digest_end(context, &out)
+        let algorithm = self.algorithm
         discard self
+        guard length == Int32(algorithm.digestLength) else { throw HashAlgorithm.failure(algorithm) }
         return Array(out.prefix(Int(length)))
     }
 

@@ -130,7 +130,7 @@ public final class PrivateKey: Sendable {
 
     /// Signs with OpenSSL; ECDSA signatures come out in DER.
     func sign(_ data: [UInt8], algorithm: SignatureAlgorithm) throws -> [UInt8] {
-        let digest = algorithm.hash.hash(data)
+        let digest = try algorithm.hash.hash(data)
         var signature = [UInt8](repeating: 0, count: max(epki_max_signature_size(evp.pointer), 16))
         var length = signature.count
         let ok = evp.withContext(.init(signing: true, algorithm: algorithm), reusable: { $0 == 1 }) { context in

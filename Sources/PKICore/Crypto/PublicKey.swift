@@ -82,7 +82,7 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The key identifier of RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits.
     public var keyIdentifier: [UInt8] {
-        HashAlgorithm.sha1.hash(subjectPublicKeyInfo.subjectPublicKey.bytes)
+        get throws { try HashAlgorithm.sha1.hash(subjectPublicKeyInfo.subjectPublicKey.bytes) }
     }
 
     /// The same key with its EC parameters written the requested way. RSA keys come back unchanged.
@@ -114,7 +114,7 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
         guard canVerify(algorithm) else {
             throw PKIError(.keyMismatch, "a \(self) key cannot verify \(algorithm)")
         }
-        let digest = algorithm.hash.hash(data)
+        let digest = try algorithm.hash.hash(data)
         let result = evp.withContext(.init(signing: false, algorithm: algorithm)) { context in
             // The signature is usually a slice of the SOD or certificate: checked where it lies.
             signature.withContiguousStorageIfAvailable { bytes in

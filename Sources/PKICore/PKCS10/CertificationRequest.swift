@@ -28,6 +28,7 @@ public struct CertificationRequest: Hashable, Sendable {
     /// Reads a request from DER or PEM (`CERTIFICATE REQUEST`).
     public init(bytes input: [UInt8]) throws {
         let der = try PEM.decodeIfPEM(input, label: "CERTIFICATE REQUEST")
+        try OuterSequence.check(der, what: "PKCS#10 request")
         let parsed = try PKIError.decoding("PKCS#10 request") { () -> (ASN1Node, Int, DistinguishedName, SubjectPublicKeyInfo, ASN1Node?, AlgorithmIdentifier, ASN1BitString) in
             let node = try BER.parse(der)
             return try BER.sequence(node, identifier: .sequence) { nodes in

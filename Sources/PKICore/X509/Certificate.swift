@@ -45,7 +45,13 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
     /// Reads one certificate from DER, BER or PEM.
     public init(bytes: [UInt8]) throws {
         let der = try PEM.decodeIfPEM(bytes, label: "CERTIFICATE")
-        self = try PKIError.decoding("X.509 certificate") { try Certificate(berEncoded: BER.parse(der)) }
+        do {
+            self = try PKIError.decoding("X.509 certificate") { try Certificate(berEncoded: BER.parse(der)) }
+        } catch {
+            // Text, another kind of file or a truncated copy is said as such, not as the first field the parser missed.
+            try OuterSequence.check(der, what: "X.509 certificate")
+            throw error
+        }
     }
 
     /// Assembles a signed certificate (used by `CertificateBuilder`).

@@ -1,9 +1,8 @@
-import CSCA
 import Foundation
 import PKICore
 import SwiftASN1
 
-/// The content of a Deviation List (Doc 9303-12 §10), decoded: what the CSCA module's `DeviationList` encodes, read
+/// The content of a Deviation List (Doc 9303-12 §10), decoded: what `DeviationList` encodes, read
 /// back from another country's signed list.
 ///
 /// ```
@@ -75,14 +74,14 @@ public struct DeviationListContent: Sendable, Hashable {
             deviations = try Self.children(fields[index], "deviations", expecting: .set).enumerated().map { number, node in
                 do {
                     return try Self.entry(node)
-                } catch let error as NPKDError {
-                    throw NPKDError(error.code, "deviation \(number): \(error.reason)")
+                } catch let error as ICAOProfileError {
+                    throw ICAOProfileError(error.code, "deviation \(number): \(error.reason)")
                 }
             }
-        } catch let error as NPKDError {
+        } catch let error as ICAOProfileError {
             throw error
         } catch {
-            throw NPKDError(.malformedObject, "DeviationList: \(error)")
+            throw ICAOProfileError(.malformed, "DeviationList: \(error)")
         }
     }
 
@@ -189,7 +188,7 @@ public struct DeviationListContent: Sendable, Hashable {
         return Array(nodes)
     }
 
-    private static func error(_ reason: String) -> NPKDError {
-        NPKDError(.malformedObject, reason)
+    private static func error(_ reason: String) -> ICAOProfileError {
+        ICAOProfileError(.malformed, reason)
     }
 }

@@ -1,5 +1,4 @@
 import SwiftASN1
-import CSCA
 import PKICore
 
 /// Reads a signed CSCA master list (the ICAO one or a country's) and says what it found.

@@ -91,7 +91,7 @@ public struct DeviationList: Hashable, Sendable {
                             try coder.serialize(try Self.printable(type, "documentType", length: 2), explicitlyTaggedWithIdentifier: Self.tag(0))
                         }
                         if let ski = deviation.documentSignerKeyIdentifier {
-                            guard let bytes = [UInt8](hex: ski), !bytes.isEmpty else { throw CSCAError(.policyViolation, "'\(ski)' is not a hex key identifier") }
+                            guard let bytes = [UInt8](hex: ski), !bytes.isEmpty else { throw ICAOProfileError(.invalidValue, "'\(ski)' is not a hex key identifier") }
                             try coder.serialize(ASN1OctetString(contentBytes: bytes[...]), explicitlyTaggedWithIdentifier: Self.tag(2))
                         }
                         if let first = deviation.firstIssued, let last = deviation.lastIssued {
@@ -112,7 +112,7 @@ public struct DeviationList: Hashable, Sendable {
                     for description in deviation.descriptions {
                         guard let oid = try? ASN1ObjectIdentifier(dotRepresentation: Self.typeNames[description.deviationType] ?? description.deviationType),
                               oid.description.hasPrefix("2.23.136.1.1.7.") else {
-                            throw CSCAError(.policyViolation, "deviation type '\(description.deviationType)' is not under 2.23.136.1.1.7")
+                            throw ICAOProfileError(.invalidValue, "deviation type '\(description.deviationType)' is not under 2.23.136.1.1.7")
                         }
                         var entry = DER.Serializer()
                         try entry.appendConstructedNode(identifier: .sequence) { coder in
@@ -121,12 +121,12 @@ public struct DeviationList: Hashable, Sendable {
                         }
                         descriptions.append(try ASN1Any(derEncoded: DER.parse(entry.serializedBytes)))
                     }
-                    guard !descriptions.isEmpty else { throw CSCAError(.policyViolation, "every deviation needs at least one description") }
+                    guard !descriptions.isEmpty else { throw ICAOProfileError(.invalidValue, "every deviation needs at least one description") }
                     try coder.serializeSetOf(descriptions)
                 }
                 encodedDeviations.append(try ASN1Any(derEncoded: DER.parse(item.serializedBytes)))
             }
-            guard !encodedDeviations.isEmpty else { throw CSCAError(.policyViolation, "a deviation list needs at least one deviation") }
+            guard !encodedDeviations.isEmpty else { throw ICAOProfileError(.invalidValue, "a deviation list needs at least one deviation") }
             try coder.serializeSetOf(encodedDeviations)
         }
         return serializer.serializedBytes
@@ -135,16 +135,16 @@ public struct DeviationList: Hashable, Sendable {
     /// PrintableString allows letters, digits, space and '()+,-./:=? — not the MRZ filler '<'.
     static func printable(_ text: String, _ field: String, length: Int? = nil) throws -> ASN1PrintableString {
         if let length, text.count != length {
-            throw CSCAError(.policyViolation, "\(field) '\(text)' must have \(length) characters")
+            throw ICAOProfileError(.invalidValue, "\(field) '\(text)' must have \(length) characters")
         }
         guard let value = try? ASN1PrintableString(text) else {
-            throw CSCAError(.policyViolation, "\(field) '\(text)' is not a PrintableString (letters, digits, space and '()+,-./:=? only)")
+            throw ICAOProfileError(.invalidValue, "\(field) '\(text)' is not a PrintableString (letters, digits, space and '()+,-./:=? only)")
         }
         return value
     }
 
     static func generalizedTime(_ date: Date) throws -> GeneralizedTime {
-        guard case .generalTime(let time) = try Time.generalizedTime(date) else { throw CSCAError(.policyViolation, "bad date") }
+        guard case .generalTime(let time) = try Time.generalizedTime(date) else { throw ICAOProfileError(.invalidValue, "bad date") }
         return time
     }
 }
