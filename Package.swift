@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "LDS", targets: ["LDS"]),
         .library(name: "ICAOProfile", targets: ["ICAOProfile"]),
+        .library(name: "SmartCard", targets: ["SmartCard"]),
+        .library(name: "ChipAccess", targets: ["ChipAccess"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
@@ -64,6 +66,19 @@ let package = Package(
         .target(
             name: "LDS",
             dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        // ISO/IEC 7816-4 APDUs and the CardTransport seam (PC/SC readers, the virtual chip in process).
+        .target(
+            name: "SmartCard",
+            dependencies: ["PKICore"],
+            swiftSettings: swiftSettings
+        ),
+        // The chip access protocols of Doc 9303-11 and TR-03110, terminal and chip side from one implementation:
+        // secure messaging, BAC (PACE, CA, TA and AA to follow), one folder per protocol.
+        .target(
+            name: "ChipAccess",
+            dependencies: ["PKICore", "SmartCard", "LDS"],
             swiftSettings: swiftSettings
         ),
         // Doc 9303-12 data shared by the services: the profile linter, CSCA master lists and deviation lists.
@@ -142,6 +157,11 @@ let package = Package(
             name: "CVCATests",
             // epki: the CLI tests drive the executable built from these sources.
             dependencies: ["CVCA", "PKICore", "Store", "TestSupport", "epki"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChipAccessTests",
+            dependencies: ["ChipAccess", "SmartCard", "PKICore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/ec.h>
@@ -230,3 +231,44 @@ int epki_digest_end(EVP_MD_CTX *context, uint8_t *out) {
 }
 
 int epki_random(uint8_t *out, size_t length) { return RAND_bytes(out, (int)length); }
+
+/* Block ciphers for chip secure messaging (ICAO Doc 9303-11 §9.8): whole blocks, no padding (the caller pads with
+   ISO/IEC 9797-1 method 2). */
+int epki_block_cipher(const char *name, int encrypt, const uint8_t *key, size_t keyLength, const uint8_t *iv,
+                      const uint8_t *in, size_t length, uint8_t *out) {
+    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+    if (cipher == NULL) return -1;
+    int result = -1;
+    EVP_CIPHER_CTX *context = EVP_CIPHER_CTX_new();
+    if (context != NULL && (size_t)EVP_CIPHER_get_key_length(cipher) == keyLength &&
+        EVP_CipherInit_ex2(context, cipher, key, iv, encrypt, NULL) && EVP_CIPHER_CTX_set_padding(context, 0)) {
+        int written = 0, final = 0;
+        if (length <= INT32_MAX && EVP_CipherUpdate(context, out, &written, in, (int)length) &&
+            EVP_CipherFinal_ex(context, out + written, &final)) {
+            result = written + final;
+        }
+    }
+    EVP_CIPHER_CTX_free(context);
+    EVP_CIPHER_free(cipher);
+    return result;
+}
+
+int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, const uint8_t *data, size_t length,
+              uint8_t *out, size_t outCapacity) {
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    if (mac == NULL) return -1;
+    int result = -1;
+    EVP_MAC_CTX *context = EVP_MAC_CTX_new(mac);
+    OSSL_PARAM parameters[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)cipherName, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    size_t written = 0;
+    if (context != NULL && EVP_MAC_init(context, key, keyLength, parameters) && EVP_MAC_update(context, data, length) &&
+        EVP_MAC_final(context, out, &written, outCapacity)) {
+        result = (int)written;
+    }
+    EVP_MAC_CTX_free(context);
+    EVP_MAC_free(mac);
+    return result;
+}

@@ -64,4 +64,12 @@ int epki_digest_end(EVP_MD_CTX *context, uint8_t *out);
 
 int epki_random(uint8_t *out, size_t length);
 
+/* Block cipher over whole blocks without padding: name is an OpenSSL cipher ("AES-128-CBC", "AES-256-ECB",
+   "DES-EDE3-CBC", "DES-EDE3-ECB"); iv is NULL for ECB. Returns the output length, or -1 on error. */
+int epki_block_cipher(const char *name, int encrypt, const uint8_t *key, size_t keyLength, const uint8_t *iv,
+                      const uint8_t *in, size_t length, uint8_t *out);
+/* CMAC (NIST SP 800-38B) with the named CBC cipher ("AES-128-CBC"). Returns the MAC length, or -1 on error. */
+int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, const uint8_t *data, size_t length,
+              uint8_t *out, size_t outCapacity);
+
 #endif
