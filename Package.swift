@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ICAOProfile", targets: ["ICAOProfile"]),
         .library(name: "SmartCard", targets: ["SmartCard"]),
         .library(name: "ChipAccess", targets: ["ChipAccess"]),
+        .library(name: "VirtualChip", targets: ["VirtualChip"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
@@ -68,17 +69,31 @@ let package = Package(
             dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
+        // PC/SC readers through pcsc-lite (pcscd; vsmartcard's vpcd for the virtual chip).
+        // Its headers include each other as <pcsclite.h>, hence the search path below (pkg-config's flags would add
+        // a -pthread that SwiftPM refuses with a warning).
+        .systemLibrary(
+            name: "CPCSCLite",
+            path: "Sources/CPCSCLite",
+            providers: [.apt(["libpcsclite-dev"])]
+        ),
         // ISO/IEC 7816-4 APDUs and the CardTransport seam (PC/SC readers, the virtual chip in process).
         .target(
             name: "SmartCard",
-            dependencies: ["PKICore"],
-            swiftSettings: swiftSettings
+            dependencies: ["PKICore", "CPCSCLite"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-Xcc", "-I/usr/include/PCSC"])]
         ),
         // The chip access protocols of Doc 9303-11 and TR-03110, terminal and chip side from one implementation:
         // secure messaging, BAC (PACE, CA, TA and AA to follow), one folder per protocol.
         .target(
             name: "ChipAccess",
             dependencies: ["PKICore", "SmartCard", "LDS"],
+            swiftSettings: swiftSettings
+        ),
+        // A virtual eMRTD chip for lines and inspection systems to test against: in process, or in pcscd through vpcd.
+        .target(
+            name: "VirtualChip",
+            dependencies: ["PKICore", "SmartCard", "ChipAccess", "LDS"],
             swiftSettings: swiftSettings
         ),
         // Doc 9303-12 data shared by the services: the profile linter, CSCA master lists and deviation lists.
@@ -161,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChipAccessTests",
-            dependencies: ["ChipAccess", "SmartCard", "PKICore", "TestSupport"],
+            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,9 +10,12 @@
 #   openpace          cvc-create and cvc-print: the independent peer for CV certificates (BSI TR-03110)
 #   curl              an HTTP client nobody here wrote, for the NPKD service tests (mutual TLS included)
 #   faketime          libfaketime: the test command runs the suite again a year and five years ahead
+#   pcscd             the PC/SC daemon; the tests start a private one
+#   vsmartcard-vpcd   the virtual reader driver through which the virtual eMRTD chip sits in pcscd
+#   opensc            opensc-tool (a PC/SC client nobody here wrote) and pkcs11-tool
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -35,7 +35,7 @@ public enum TestSupport {
     /// The Debian package of each outside program the tests call; `scripts/setup.sh` installs them all.
     public static let peerPackages: [String: String] = [
         "openssl": "openssl", "curl": "curl", "cvc-print": "openpace", "cvc-create": "openpace",
-        "softhsm2-util": "softhsm2", "faketime": "faketime",
+        "softhsm2-util": "softhsm2", "faketime": "faketime", "pcscd": "pcscd", "opensc-tool": "opensc",
     ]
 
     /// The path of `program`: itself when it holds a slash, else the first executable of that name on `searchPath`
@@ -45,7 +45,9 @@ public enum TestSupport {
             guard FileManager.default.isExecutableFile(atPath: program) else { throw TestFailure("\(program) is not an executable file") }
             return program
         }
-        let directories = (searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        // Daemons (pcscd) live in sbin, which a user's PATH may lack.
+        let path = searchPath ?? ((ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin")
+        let directories = path.split(separator: ":")
         for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
             return "\(directory)/\(program)"
         }

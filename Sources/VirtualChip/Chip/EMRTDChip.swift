@@ -1,0 +1,203 @@
+import ChipAccess
+import PKICore
+import SmartCard
+import Synchronization
+
+/// A virtual eMRTD chip: the LDS1 application behind ISO/IEC 7816-4 commands, with the access conditions a real
+/// chip enforces (ICAO Doc 9303-11 §4.2): nothing but the master file's files before BAC, the application's files
+/// only under secure messaging, DG3 and DG4 not without Terminal Authentication, and a session that ends at the
+/// first secure messaging error.
+///
+/// ```
+/// SELECT               00 A4 04 0C <AID>        the eMRTD application
+///                      00 A4 02 0C <FID>        an EF of the selected directory (00 A4 00 0C 3F00: the master file)
+/// READ BINARY          00 B0 <offset> Le        offset 15 bits; P1 = 80|SFI: select by short identifier, offset P2
+///                      00 B1 00 00 54 L <off> Le  odd INS: any offset, data in DO'53'
+/// GET CHALLENGE        00 84 00 00 08
+/// EXTERNAL AUTHENTICATE 00 82 00 00 28 <E_IFD ‖ M_IFD> 28      BAC
+/// ```
+/// Not yet here: PACE, Chip Authentication, Terminal Authentication, Active Authentication, and the
+/// personalization commands; they answer 6D00 (instruction not supported) until they are.
+public final class EMRTDChip: @unchecked Sendable {
+    public let files: ChipFileSystem
+    /// The MRZ's key for BAC; nil on a chip that offers none.
+    public let bacKey: BACKey?
+
+    // Session state, as a real chip keeps it in RAM: lost on reset.
+    private var directory: ChipFileSystem.Directory = .masterFile
+    private var selected: UInt16?
+    private var challenge: [UInt8]?
+    private var session: SecureMessaging?
+    private let lock = Mutex<Void>(())
+
+    public init(files: ChipFileSystem, bacKey: BACKey?) {
+        self.files = files
+        self.bacKey = bacKey
+    }
+
+    /// A reset (power on, warm reset): the master file is selected and every session is gone.
+    public func reset() {
+        lock.withLock { _ in
+            directory = .masterFile
+            selected = nil
+            challenge = nil
+            session = nil
+        }
+    }
+
+    /// Whether secure messaging is up (after BAC).
+    public var hasSecureMessaging: Bool { lock.withLock { _ in session != nil } }
+
+    /// Answers one command APDU, as the chip's operating system would: never throws, every failure is a status word.
+    public func process(_ bytes: [UInt8]) -> [UInt8] {
+        lock.withLock { _ in processLocked(bytes) }
+    }
+
+    private func processLocked(_ bytes: [UInt8]) -> [UInt8] {
+        guard let received = try? CommandAPDU(bytes: bytes) else { return StatusWord.wrongLength.bytes }
+        var command = received
+        var protected = false
+        if var current = session {
+            if received.cla & 0x0C == 0x0C {
+                do {
+                    command = try current.unprotect(command: received)
+                    session = current
+                    protected = true
+                } catch {
+                    // A MAC that does not verify, a replayed counter, a malformed object: the session ends (9303-11 §9.8).
+                    session = nil
+                    return ((error as? ChipAccessError)?.statusWord ?? .incorrectSecureMessagingObjects).bytes
+                }
+            } else {
+                // A plain command ends secure messaging; it is then answered with the rights of no session.
+                session = nil
+            }
+        } else if received.cla & 0x0C == 0x0C {
+            return StatusWord.secureMessagingNotSupported.bytes
+        }
+        let response = dispatch(command, protected: protected)
+        guard protected, var current = session else { return response.encoded }
+        do {
+            let wrapped = try current.protect(response: response)
+            session = current
+            return wrapped.encoded
+        } catch {
+            session = nil
+            return StatusWord.noPreciseDiagnosis.bytes
+        }
+    }
+
+    private func dispatch(_ command: CommandAPDU, protected: Bool) -> ResponseAPDU {
+        switch command.ins {
+        case 0xA4: return select(command, protected: protected)
+        case 0xB0, 0xB1: return readBinary(command, protected: protected)
+        case 0x84: return getChallenge(command)
+        case 0x82: return externalAuthenticate(command)
+        default: return ResponseAPDU(statusWord: .instructionNotSupported)
+        }
+    }
+
+    // MARK: - File access
+
+    private func select(_ command: CommandAPDU, protected: Bool) -> ResponseAPDU {
+        switch command.p1 {
+        case 0x04:
+            guard command.data == ChipFileSystem.ldsApplicationIdentifier else { return ResponseAPDU(statusWord: .fileNotFound) }
+            directory = .application
+            selected = nil
+            return ResponseAPDU(statusWord: .success)
+        case 0x00 where command.data.isEmpty || command.data == [0x3F, 0x00]:
+            directory = .masterFile
+            selected = nil
+            return ResponseAPDU(statusWord: .success)
+        case 0x00, 0x02:
+            guard command.data.count == 2 else { return ResponseAPDU(statusWord: .incorrectParametersInData) }
+            let identifier = UInt16(command.data[0]) << 8 | UInt16(command.data[1])
+            guard let file = files.file(identifier, in: directory) else { return ResponseAPDU(statusWord: .fileNotFound) }
+            if let refusal = accessRefusal(identifier, protected: protected) { return ResponseAPDU(statusWord: refusal) }
+            selected = identifier
+            guard command.p2 & 0x0C != 0x0C else { return ResponseAPDU(statusWord: .success) }
+            // FCP: file size and identifier (ISO/IEC 7816-4 §5.3.3).
+            let size = UInt16(min(file.count, 0xFFFF))
+            let fcp: [UInt8] = [0x80, 0x02, UInt8(size >> 8), UInt8(size & 0xFF), 0x82, 0x01, 0x01, 0x83, 0x02, command.data[0], command.data[1]]
+            return ResponseAPDU(data: [0x62, UInt8(fcp.count)] + fcp, statusWord: .success)
+        default:
+            return ResponseAPDU(statusWord: .incorrectP1P2)
+        }
+    }
+
+    private func readBinary(_ command: CommandAPDU, protected: Bool) -> ResponseAPDU {
+        var offset: Int
+        var identifier = selected
+        if command.ins == 0xB1 {
+            // DO'54' carries the offset (ISO/IEC 7816-4 §11.3.3).
+            guard command.data.count >= 3, command.data[0] == 0x54, Int(command.data[1]) == command.data.count - 2, command.data[1] <= 4 else {
+                return ResponseAPDU(statusWord: .incorrectParametersInData)
+            }
+            offset = command.data.dropFirst(2).reduce(0) { $0 << 8 | Int($1) }
+        } else if command.p1 & 0x80 != 0 {
+            guard command.p1 & 0x60 == 0, let found = files.fileIdentifier(shortIdentifier: command.p1 & 0x1F, in: directory) else {
+                return ResponseAPDU(statusWord: .fileNotFound)
+            }
+            identifier = found
+            offset = Int(command.p2)
+        } else {
+            offset = Int(command.p1) << 8 | Int(command.p2)
+        }
+        guard let current = identifier, let file = files.file(current, in: directory) else {
+            return ResponseAPDU(statusWord: .commandNotAllowedNoCurrentEF)
+        }
+        if let refusal = accessRefusal(current, protected: protected) { return ResponseAPDU(statusWord: refusal) }
+        selected = current
+        guard offset <= file.count else { return ResponseAPDU(statusWord: .wrongP1P2) }
+        let wanted = command.expectedLength ?? 256
+        let chunk = Array(file[offset..<min(file.count, offset + wanted)])
+        if command.ins == 0xB1 {
+            return ResponseAPDU(data: Self.tlv(0x53, chunk), statusWord: .success)
+        }
+        return ResponseAPDU(data: chunk, statusWord: chunk.count < wanted && wanted < 256 ? .endOfFileReached : .success)
+    }
+
+    /// The status word that refuses access to a file, nil when it is granted.
+    private func accessRefusal(_ identifier: UInt16, protected: Bool) -> StatusWord? {
+        guard directory == .application else { return nil }
+        guard protected, session != nil else { return .securityStatusNotSatisfied }
+        // DG3 (fingerprints) and DG4 (iris) need Terminal Authentication, which this chip does not offer yet.
+        if identifier == ChipFileSystem.dataGroup(3) || identifier == ChipFileSystem.dataGroup(4) { return .securityStatusNotSatisfied }
+        return nil
+    }
+
+    // MARK: - BAC
+
+    private func getChallenge(_ command: CommandAPDU) -> ResponseAPDU {
+        guard command.expectedLength == 8 else { return ResponseAPDU(statusWord: .wrongLength) }
+        guard let random = try? SecureRandom.bytes(8) else { return ResponseAPDU(statusWord: .noPreciseDiagnosis) }
+        challenge = random
+        return ResponseAPDU(data: random, statusWord: .success)
+    }
+
+    private func externalAuthenticate(_ command: CommandAPDU) -> ResponseAPDU {
+        guard let bacKey, directory == .application else { return ResponseAPDU(statusWord: .conditionsOfUseNotSatisfied) }
+        guard let rndIC = challenge else { return ResponseAPDU(statusWord: .conditionsOfUseNotSatisfied) }
+        challenge = nil  // one try per challenge
+        do {
+            let (response, established) = try BasicAccessControl.chipRespond(to: command.data, keys: bacKey.keys, rndIC: rndIC)
+            session = established
+            return ResponseAPDU(data: response, statusWord: .success)
+        } catch let error as ChipAccessError {
+            session = nil
+            return ResponseAPDU(statusWord: error.statusWord ?? .verificationFailed)
+        } catch {
+            session = nil
+            return ResponseAPDU(statusWord: .verificationFailed)
+        }
+    }
+
+    static func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] {
+        switch value.count {
+        case ..<0x80: return [tag, UInt8(value.count)] + value
+        case ..<0x100: return [tag, 0x81, UInt8(value.count)] + value
+        default: return [tag, 0x82, UInt8(value.count >> 8), UInt8(value.count & 0xFF)] + value
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ChipAccess
+import Foundation
+import PKICore
+import SmartCard
+import Testing
+import TestSupport
+import VirtualChip
+
+/// Through the real PC/SC stack: a private pcscd with vsmartcard's vpcd, the virtual chip connected to it as a card,
+/// epki's PC/SC terminal, and OpenSC's opensc-tool as a client nobody here wrote.
+@Suite(.serialized) struct PCSCTests {
+    static let reader = "Virtual PCD 00 00"
+
+    /// Inserts `document`'s chip into the first vpcd slot and connects to it through pcscd.
+    static func insert(_ document: VirtualChipTests.Document, into pcscd: PrivatePCSCD) throws -> (VPCDConnection, PCSCTransport.Context) {
+        let context = try PCSCTransport.Context()
+        // The slot must be empty first: pcscd notices a card that left with its next poll.
+        try context.waitForCard(in: reader, present: false, milliseconds: 5_000)
+        let connection = try VPCDConnection(port: pcscd.port)
+        connection.start(document.chip)
+        try context.waitForCard(in: reader, milliseconds: 5_000)
+        return (connection, context)
+    }
+
+    @Test func bacAndEveryFileThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let document = try VirtualChipTests.Document()
+        let (connection, context) = try Self.insert(document, into: pcscd)
+        defer { connection.stop() }
+        let readers = try context.readers()
+        #expect(readers.contains(Self.reader), "\(readers)")
+
+        let transport = try PCSCTransport(context: context, reader: Self.reader)
+        #expect(transport.atr == VPCDConnection.defaultATR)
+        let (_, read) = try VirtualChipTests.readEverything(transport, key: document.key)
+        #expect(read[ChipFileSystem.efCOM] == document.com)
+        #expect(read[ChipFileSystem.dataGroup(1)] == document.dg1)
+        #expect(read[ChipFileSystem.efSOD] == document.sod)
+        transport.disconnect()
+
+        // OpenSC's opensc-tool, through the same pcscd: the reader with a card, its ATR, and a GET CHALLENGE.
+        let listed = try TestSupport.run("opensc-tool", ["--list-readers"], environment: pcscd.environment)
+        #expect(listed.stdout.contains("Yes") && listed.stdout.contains(Self.reader), "\(listed.output)")
+        let atr = try TestSupport.run("opensc-tool", ["--reader", "0", "--atr"], environment: pcscd.environment)
+        #expect(atr.stdout.contains("3b:80:80:01:01"), "\(atr.output)")
+        let challenge = try TestSupport.run("opensc-tool", ["--reader", "0", "--send-apdu", "00:A4:04:0C:07:A0:00:00:02:47:10:01", "--send-apdu", "00:84:00:00:08"],
+                                            environment: pcscd.environment)
+        #expect(challenge.stdout.contains("SW1=0x90, SW2=0x00"), "\(challenge.output)")
+        #expect(challenge.output.components(separatedBy: "Received (SW1=0x90, SW2=0x00)").count == 3, "\(challenge.output)")
+    }
+
+    /// The card leaves in the middle of reading EF.SOD: a typed error, and no part of the file is handed out.
+    @Test func cardRemovedDuringARead() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let document = try VirtualChipTests.Document()
+        let (connection, context) = try Self.insert(document, into: pcscd)
+        defer { connection.stop() }
+        let transport = try PCSCTransport(context: context, reader: Self.reader)
+        _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+        let secure = try BasicAccessControl.authenticate(over: transport, key: document.key)
+        let pulling = RemovingTransport(secure, after: 3) { connection.stop() }
+        var result: [UInt8]?
+        let error = #expect(throws: (any Error).self) { result = try ElementaryFileReader(pulling).read(ChipFileSystem.efSOD) }
+        #expect(result == nil)
+        let code = (error as? SmartCardError)?.code
+        #expect(code == .cardRemoved || code == .noCard, "\(String(describing: error))")
+        try context.waitForCard(in: Self.reader, present: false, milliseconds: 5_000)
+    }
+}
+
+/// Passes commands through and pulls the card (`remove`) after `count` of them.
+final class RemovingTransport: CardTransport {
+    let inner: any CardTransport
+    var left: Int
+    let remove: () -> Void
+
+    init(_ inner: any CardTransport, after count: Int, remove: @escaping () -> Void) {
+        self.inner = inner
+        self.left = count
+        self.remove = remove
+    }
+
+    func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        if left == 0 { remove() }
+        left -= 1
+        return try inner.transmit(command)
+    }
+}

@@ -1,0 +1,135 @@
+import ChipAccess
+import Foundation
+import LDS
+import PKICore
+import SmartCard
+import Testing
+import TestSupport
+import VirtualChip
+
+/// The virtual eMRTD chip and the terminal side, in process: BAC, secure messaging, every file read back, and the
+/// refusals a real chip gives (status words on the chip side, typed errors on the terminal side).
+@Suite struct VirtualChipTests {
+    /// A chip holding the BSI TR-03105-5 DG1 and EF.SOD, EF.COM of 9303-11 D.4, a DG3 stand-in and the BSI EAC
+    /// worked example's EF.CardAccess; its BAC key from the DG1's MRZ.
+    struct Document {
+        let chip: EMRTDChip
+        let key: BACKey
+        let dg1: [UInt8]
+        let sod: [UInt8]
+        let com: [UInt8] = [0x60, 0x14, 0x5F, 0x01, 0x04, 0x30, 0x31, 0x30, 0x36, 0x5F, 0x36, 0x06, 0x30, 0x34, 0x30, 0x30,
+                            0x30, 0x30, 0x5C, 0x02, 0x61, 0x75]
+        let cardAccess: [UInt8]
+        /// A DG3 of 1,000 bytes: enough to need several reads.
+        let dg3: [UInt8] = [0x63, 0x82, 0x03, 0xE4] + [UInt8](repeating: 0xA5, count: 996)
+
+        init() throws {
+            dg1 = try TestSupport.vector("pymrtd/DG1_BSI_TR03105-5.bin")
+            sod = try TestSupport.vector("pymrtd/EF_SOD_BSI_TR03105-5.bin")
+            cardAccess = try TestSupport.vector("eac-worked-example/EF_CardAccess.bin")
+            let mrz = try DG1(bytes: dg1).mrz
+            key = try BACKey(documentNumber: mrz.documentNumber, dateOfBirth: mrz.dateOfBirth, dateOfExpiry: mrz.dateOfExpiry)
+            let files = ChipFileSystem(
+                masterFile: [ChipFileSystem.efCardAccess: cardAccess],
+                application: [ChipFileSystem.efCOM: com, ChipFileSystem.dataGroup(1): dg1, ChipFileSystem.dataGroup(3): dg3,
+                              ChipFileSystem.efSOD: sod])
+            chip = EMRTDChip(files: files, bacKey: key)
+        }
+    }
+
+    static let selectApplication = CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x0C, data: ChipFileSystem.ldsApplicationIdentifier)
+
+    /// SELECT the application, BAC, and read back every file the chip holds (DG3 aside).
+    static func readEverything(_ transport: any CardTransport, key: BACKey) throws -> (SecureMessagingTransport, [UInt16: [UInt8]]) {
+        _ = try transport.sendSuccessfully(selectApplication, "SELECT eMRTD application")
+        let secure = try BasicAccessControl.authenticate(over: transport, key: key)
+        let reader = ElementaryFileReader(secure)
+        var read: [UInt16: [UInt8]] = [:]
+        for identifier in [ChipFileSystem.efCOM, ChipFileSystem.dataGroup(1), ChipFileSystem.efSOD] {
+            read[identifier] = try reader.read(identifier)
+        }
+        return (secure, read)
+    }
+
+    @Test func bacAndEveryFileInProcess() throws {
+        let document = try Document()
+        let transport = InProcessTransport(document.chip)
+        // EF.CardAccess is readable before any access control.
+        #expect(try ElementaryFileReader(transport).read(ChipFileSystem.efCardAccess) == document.cardAccess)
+        let (secure, read) = try Self.readEverything(transport, key: document.key)
+        #expect(read[ChipFileSystem.efCOM] == document.com)
+        #expect(read[ChipFileSystem.dataGroup(1)] == document.dg1)
+        #expect(read[ChipFileSystem.efSOD] == document.sod)
+        #expect(document.sod.count > 1_000, "EF.SOD needs several READ BINARY commands")
+        #expect(secure.session.keys.cipher == .tripleDES)
+        // What was read is what passive authentication reads: the DG1 hash in the SOD matches.
+        let sod = try EFSOD(bytes: read[ChipFileSystem.efSOD] ?? [])
+        #expect(try sod.securityObject.hashValue(for: 1) == HashAlgorithm.sha256.hash(read[ChipFileSystem.dataGroup(1)] ?? []))
+    }
+
+    @Test func refusalsWithTheirStatusWords() throws {
+        let document = try Document()
+        let transport = InProcessTransport(document.chip)
+        _ = try transport.sendSuccessfully(Self.selectApplication, "SELECT")
+
+        // DG1 before BAC: 6982.
+        let early = #expect(throws: SmartCardError.self) { try ElementaryFileReader(transport).read(ChipFileSystem.dataGroup(1)) }
+        #expect(early?.statusWord == .securityStatusNotSatisfied, "\(String(describing: early))")
+
+        // A wrong MRZ: BAC fails with 6300.
+        let wrongKey = try BACKey(documentNumber: document.key.documentNumber, dateOfBirth: "010101", dateOfExpiry: document.key.dateOfExpiry)
+        let wrong = #expect(throws: ChipAccessError.self) { try BasicAccessControl.authenticate(over: transport, key: wrongKey) }
+        #expect(wrong?.code == .authenticationFailed && wrong?.statusWord == .verificationFailed, "\(String(describing: wrong))")
+
+        // After BAC, DG3 still needs Terminal Authentication: 6982, under secure messaging.
+        let secure = try BasicAccessControl.authenticate(over: transport, key: document.key)
+        let dg3 = #expect(throws: SmartCardError.self) { try ElementaryFileReader(secure).read(ChipFileSystem.dataGroup(3)) }
+        #expect(dg3?.statusWord == .securityStatusNotSatisfied, "\(String(describing: dg3))")
+        // The session survives a refused command: DG1 still reads.
+        #expect(try ElementaryFileReader(secure).read(ChipFileSystem.dataGroup(1)) == document.dg1)
+    }
+
+    /// A response whose MAC was changed in transit ends the session on the terminal side; the chip then refuses a
+    /// replayed command with 6988 and drops its own session.
+    @Test func tamperedAndReplayedSecureMessaging() throws {
+        let document = try Document()
+        let tap = TappedTransport(InProcessTransport(document.chip))
+        _ = try tap.sendSuccessfully(Self.selectApplication, "SELECT")
+        let secure = try BasicAccessControl.authenticate(over: tap, key: document.key)
+        _ = try secure.sendSuccessfully(ElementaryFileReader.select(ChipFileSystem.efCOM), "SELECT EF.COM")
+        let protectedSelect = try #require(tap.commands.last)
+
+        tap.flipLastByteOfNextResponseData = true
+        let tampered = #expect(throws: ChipAccessError.self) {
+            try secure.send(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, expectedLength: 4))
+        }
+        #expect(tampered?.code == .secureMessaging, "\(String(describing: tampered))")
+        #expect(secure.isClosed)
+        let closed = #expect(throws: ChipAccessError.self) { try secure.send(ElementaryFileReader.select(ChipFileSystem.dataGroup(1))) }
+        #expect(closed?.reason.contains("closed") == true, "\(String(describing: closed))")
+
+        // The protected SELECT sent again, byte for byte: its counter is stale, the MAC fails, the chip says 6988.
+        let replayed = try ResponseAPDU(bytes: document.chip.process(protectedSelect))
+        #expect(replayed.statusWord == .incorrectSecureMessagingObjects)
+        #expect(!document.chip.hasSecureMessaging)
+    }
+}
+
+/// A transport that records the commands it passes and can alter a response, as an attacker on the wire could.
+final class TappedTransport: CardTransport {
+    let inner: any CardTransport
+    var commands: [[UInt8]] = []
+    var flipLastByteOfNextResponseData = false
+
+    init(_ inner: any CardTransport) { self.inner = inner }
+
+    func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        commands.append(command)
+        var response = try inner.transmit(command)
+        if flipLastByteOfNextResponseData, response.count > 2 {
+            flipLastByteOfNextResponseData = false
+            response[response.count - 3] ^= 0x01  // the last byte of DO'8E'
+        }
+        return response
+    }
+}

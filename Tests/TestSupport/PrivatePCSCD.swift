@@ -1,0 +1,109 @@
+import Foundation
+
+/// A pcscd of the test process's own, with vsmartcard's vpcd driver on free ports: started in a private mount
+/// namespace (`unshare -m`) where its fixed socket directory /run/pcscd is a directory of the test, so it runs beside
+/// any pcscd of the machine; clients reach it through `PCSCLITE_CSOCK_NAME` (set for this process by `start`).
+public final class PrivatePCSCD: @unchecked Sendable {
+    public let directory: URL
+    /// vpcd's first slot ("Virtual PCD 00 00"); the second is `port + 1`.
+    public let port: UInt16
+    public let socketPath: String
+    private let process: Process
+
+    /// The one pcscd of this test process, started on first use.
+    public static let shared: Result<PrivatePCSCD, any Error> = Result { try PrivatePCSCD.start() }
+
+    public static func start() throws -> PrivatePCSCD {
+        for program in ["pcscd", "unshare"] { _ = try TestSupport.locate(program, searchPath: "/usr/sbin:/usr/bin:/sbin:/bin") }
+        let driver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+        guard FileManager.default.fileExists(atPath: driver) else {
+            throw TestFailure("vpcd is not installed (\(driver)): the test needs the Debian package vsmartcard-vpcd (scripts/setup.sh installs it)")
+        }
+        let directory = try TestSupport.temporaryDirectory("epki-pcscd")
+        let run = directory.appendingPathComponent("run")
+        let configuration = directory.appendingPathComponent("reader.conf.d")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: configuration, withIntermediateDirectories: true)
+        let port = try freePortPair()
+        try TestSupport.write("""
+            FRIENDLYNAME "Virtual PCD"
+            DEVICENAME /dev/null:\(port)
+            LIBPATH \(driver)
+            CHANNELID \(port)
+
+            """, configuration.appendingPathComponent("vpcd"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestSupport.locate("unshare", searchPath: "/usr/bin:/bin"))
+        // pcscd lives no longer than this test process: the shell watches both and stops pcscd when either ends
+        // (a process that exits runs no deinit, and a crash no atexit).
+        let script = """
+            mkdir -p /run/pcscd && mount --bind '\(run.path)' /run/pcscd || exit 1
+            pcscd -f -c '\(configuration.path)' & P=$!
+            trap 'kill $P 2>/dev/null' TERM
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $P 2>/dev/null; do sleep 0.2; done
+            kill $P 2>/dev/null; wait $P
+            """
+        process.arguments = ["-m", "--propagation", "private", "sh", "-c", script]
+        let log = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let socketPath = run.appendingPathComponent("pcscd.comm").path
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socketPath) {
+            guard process.isRunning, Date() < deadline else {
+                process.terminate()
+                throw TestFailure("the private pcscd did not start (unshare -m and mount need root)")
+            }
+            usleep(10_000)
+        }
+        setenv("PCSCLITE_CSOCK_NAME", socketPath, 1)
+        let started = PrivatePCSCD(directory: directory, port: port, socketPath: socketPath, process: process)
+        return started
+    }
+
+    private init(directory: URL, port: UInt16, socketPath: String, process: Process) {
+        self.directory = directory
+        self.port = port
+        self.socketPath = socketPath
+        self.process = process
+    }
+
+    deinit {
+        stop()
+    }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+
+    /// The environment that points another program (opensc-tool, pyscard) at this pcscd.
+    public var environment: [String: String] { ["PCSCLITE_CSOCK_NAME": socketPath] }
+
+    /// A port p such that p and p + 1 are free on every address (vpcd binds 0.0.0.0).
+    static func freePortPair() throws -> UInt16 {
+        for _ in 0..<50 {
+            let candidate = UInt16.random(in: 20_000...60_000)
+            if isFree(candidate), isFree(candidate + 1) { return candidate }
+        }
+        throw TestFailure("no two free consecutive TCP ports found for vpcd")
+    }
+
+    static func isFree(_ port: UInt16) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = 0
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
