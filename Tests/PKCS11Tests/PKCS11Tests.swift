@@ -33,9 +33,16 @@ import TestSupport
         let signer = try token.generateKeyPair(specification, label: label)
         #expect(signer.publicKey.curve == { if case .ec(let c, _) = specification { return c } else { return nil } }())
 
-        // The private key is sensitive and cannot leave the token.
+        // The private key is sensitive and cannot leave the token: the token says so, for the key generated and
+        // for the key found again by its URI.
         let again = try PKCS11Token.signer(for: Self.uri(label), pin: nil)
         #expect(again.publicKey == signer.publicKey)
+        for key in [signer, again] {
+            let protection = try key.protection()
+            #expect(protection.isSensitive, "CKA_SENSITIVE of \(label)")
+            #expect(!protection.isExtractable, "CKA_EXTRACTABLE of \(label)")
+            #expect(protection.isPrivate, "CKA_PRIVATE of \(label)")
+        }
 
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
