@@ -7,12 +7,13 @@
 #   pkg-config        locates the libraries above for SwiftPM
 #   openssl           the independent peer the tests check every certificate, CRL and CMS against
 #   softhsm2          a software HSM: the PKCS#11 tests make private tokens in it
+#   opensc            pkcs11-tool: asks SoftHSM2, apart from epki, whether a generated key can leave the token
 #   openpace          cvc-create and cvc-print: the independent peer for CV certificates (BSI TR-03110)
 #   curl              an HTTP client nobody here wrote, for the NPKD service tests (mutual TLS included)
 #   faketime          libfaketime: the test command runs the suite again a year and five years ahead
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 opensc openpace curl faketime)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

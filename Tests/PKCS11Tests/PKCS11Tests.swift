@@ -20,6 +20,29 @@ import TestSupport
         return token
     }
 
+    /// The words of the `Access:` line OpenSC's pkcs11-tool prints for the private key labelled `label` on the
+    /// epki-test token ("sensitive", "always sensitive", "extractable", "never extractable", "local"); nil when
+    /// pkcs11-tool does not list that key.
+    static func privateKeyAccess(label: String, login: Bool) throws -> Set<String>? {
+        let hsm = try SoftHSM.shared.get()
+        let arguments = ["--module", SoftHSM.modulePath, "--token-label", "epki-test", "--list-objects", "--type", "privkey"]
+            + (login ? ["--login", "--pin", SoftHSM.userPIN] : [])
+        let result = try TestSupport.run("pkcs11-tool", arguments, environment: hsm.environment)
+        guard result.status == 0 else { throw TestFailure("pkcs11-tool \(arguments.joined(separator: " ")): \(result.output)") }
+        var current: String?
+        for line in result.stdout.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("Private Key Object") {
+                current = nil
+            } else if text.hasPrefix("label:") {
+                current = text.dropFirst("label:".count).trimmingCharacters(in: .whitespaces)
+            } else if text.hasPrefix("Access:"), current == label {
+                return Set(text.dropFirst("Access:".count).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            }
+        }
+        return nil
+    }
+
     static let specifications: [KeySpecification] = [
         .ec(.p256, parameters: .namedCurve), .ec(.p384, parameters: .namedCurve), .ec(.p521, parameters: .namedCurve),
         .ec(.brainpoolP256r1, parameters: .namedCurve), .ec(.brainpoolP384r1, parameters: .namedCurve),
@@ -43,6 +66,11 @@ import TestSupport
             #expect(!protection.isExtractable, "CKA_EXTRACTABLE of \(label)")
             #expect(protection.isPrivate, "CKA_PRIVATE of \(label)")
         }
+        // SoftHSM2 asked independently, through OpenSC's pkcs11-tool: sensitive, never extractable, and not even
+        // listed without a login (CKA_PRIVATE).
+        let access = try #require(try Self.privateKeyAccess(label: label, login: true), "pkcs11-tool does not list \(label)")
+        #expect(access.contains("sensitive") && access.contains("never extractable") && !access.contains("extractable"), "\(access)")
+        #expect(try Self.privateKeyAccess(label: label, login: false) == nil)
 
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
