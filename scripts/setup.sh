@@ -7,12 +7,13 @@
 #   pkg-config        locates the libraries above for SwiftPM
 #   openssl           the independent peer the tests check every certificate, CRL and CMS against
 #   softhsm2          a software HSM: the PKCS#11 tests make private tokens in it
+#   opensc            pkcs11-tool (asks SoftHSM2, apart from epki, whether a key can leave the token) and
+#                     opensc-tool (a PC/SC client nobody here wrote, to see the virtual chip)
 #   openpace          cvc-create and cvc-print: the independent peer for CV certificates (BSI TR-03110)
 #   curl              an HTTP client nobody here wrote, for the NPKD service tests (mutual TLS included)
 #   faketime          libfaketime: the test command runs the suite again a year and five years ahead
 #   pcscd             the PC/SC daemon; the tests start a private one
 #   vsmartcard-vpcd   the virtual reader driver through which the virtual eMRTD chip sits in pcscd
-#   opensc            opensc-tool (a PC/SC client nobody here wrote) and pkcs11-tool
 set -euo pipefail
 
 packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc)

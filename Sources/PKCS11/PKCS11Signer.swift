@@ -31,6 +31,31 @@ public struct PKCS11Signer: Signer {
         return uri
     }
 
+    /// How the token protects the private key: its CKA_SENSITIVE, CKA_EXTRACTABLE and CKA_PRIVATE attributes.
+    public struct Protection: Equatable, Sendable {
+        /// CKA_SENSITIVE: the token never reveals the key's value in plaintext.
+        public let isSensitive: Bool
+        /// CKA_EXTRACTABLE: the key may leave the token wrapped under another key.
+        public let isExtractable: Bool
+        /// CKA_PRIVATE: the key can be seen and used only after a login.
+        public let isPrivate: Bool
+    }
+
+    /// The protection attributes of the private key, read back from the token. `generateKeyPair` asks for a
+    /// sensitive, non-extractable, private key, but a token may ignore a template attribute, and a key found by
+    /// URI may have been made by another tool: only the token's answer says that the key cannot leave it.
+    public func protection() throws -> Protection {
+        func flag(_ type: UInt, _ name: String) throws -> Bool {
+            let value = try token.attribute(type, of: privateKey)
+            guard value.count == 1 else {
+                throw PKCS11Error(.tokenError, "\(name) of key '\(label)' is \(value.count) bytes long, not a CK_BBOOL")
+            }
+            return value[0] != 0
+        }
+        return Protection(isSensitive: try flag(CKA_SENSITIVE, "CKA_SENSITIVE"), isExtractable: try flag(CKA_EXTRACTABLE, "CKA_EXTRACTABLE"),
+                          isPrivate: try flag(CKA_PRIVATE, "CKA_PRIVATE"))
+    }
+
     public var supportedAlgorithms: [SignatureAlgorithm] {
         let hashes = HashAlgorithm.allCases.filter(\.isAllowedForSigning)
         return publicKey.isEC ? hashes.map { .ecdsa($0) } : hashes.map { .rsaPKCS1v15($0) } + hashes.map { .rsaPSS($0) }

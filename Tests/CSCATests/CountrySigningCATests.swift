@@ -140,7 +140,7 @@ import TestSupport
         #expect(try fixture.store.verifyAudit(domain: "LU").isIntact)
         // Unknown domain.
         let other = try CountrySigningCA(store: fixture.store, domain: "XX", keys: SoftwareKeyProvider(store: fixture.store, passphrase: nil))
-        #expect(throws: StoreError(.unknownDomain, "")) { _ = try other.issueDocumentSigner(subject: nil, key: .request(good)) }
+        expectError(StoreError(.unknownDomain, "unknown domain 'XX'")) { _ = try other.issueDocumentSigner(subject: nil, key: .request(good)) }
         // The good request is issued.
         let issued = try ca.issueDocumentSigner(subject: nil, key: .request(good))
         #expect(try issued.certificate.publicKey.isSameKey(as: siteKey.publicKey))

@@ -131,7 +131,7 @@ import TestSupport
         let chain = try Self.chain("brainpool")
         let other = SoftwareSigner(key: try PrivateKey.generate(.ec(.p256, parameters: .namedCurve)))
         let p256Key = try CVPublicKey(other.publicKey, algorithm: .ecdsaSHA256, includeDomainParameters: true)
-        #expect(throws: CVCAError(.domainParameters, "")) {
+        expectError(CVCAError(.domainParameters, "the key's domain parameters (P-256) are not the CVCA's (brainpoolP256r1)")) {
             try CVCertificateBuilder.documentVerifier(
                 publicKey: p256Key, chr: CertificationAuthorityReference(countryCode: "ZZ", holderMnemonic: "DVP", sequenceNumber: "00001"),
                 role: .domesticDV, rights: [3], effectiveDate: try CVTestChain.effective, expirationDate: try CVTestChain.effective, issuer: chain.cvca,

@@ -35,7 +35,7 @@ import TestSupport
         #expect(com.encode() == Self.workedExampleCOM)
         let built = try EFCOM(ldsVersion: "0106", unicodeVersion: "040000", dataGroups: [DataGroupNumber(2)!, DataGroupNumber(1)!])
         #expect(built.encode() == Self.workedExampleCOM)
-        #expect(throws: LDSError(.invalidValue, "")) { try EFCOM(ldsVersion: "1.7", dataGroups: []) }
+        expectError(LDSError(.invalidValue, "EF.COM LDS version: '1.7' is not 4 digits")) { try EFCOM(ldsVersion: "1.7", dataGroups: []) }
     }
 
     @Test func dataGroupsWithoutAModelAreKeptAsTheirTLV() throws {

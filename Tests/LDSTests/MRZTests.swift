@@ -113,8 +113,8 @@ import TestSupport
     }
 
     @Test func badInputIsRefusedWithTheFieldNamed() throws {
-        #expect(throws: LDSError(.invalidValue, "")) { try MRZ(lines: ["P<UTO", "L898"]) }
-        #expect(throws: LDSError(.invalidValue, "")) { try MRZ(string: String(repeating: "<", count: 87)) }
+        expectError(LDSError(.invalidValue, "2 line(s) of 5, 4 characters match none of TD1")) { try MRZ(lines: ["P<UTO", "L898"]) }
+        expectError(LDSError(.invalidValue, "87 characters match none of TD1 (90), TD2 (72) or TD3 (88)")) { try MRZ(string: String(repeating: "<", count: 87)) }
         func fields(_ change: (inout MRZFields) -> Void) -> MRZFields {
             var f = MRZFields(format: .td3, documentCode: "P", issuingState: "UTO", primaryIdentifier: "ERIKSSON", secondaryIdentifier: "ANNA",
                               documentNumber: "L898902C3", nationality: "UTO", dateOfBirth: "740812", sex: "F", dateOfExpiry: "120415")

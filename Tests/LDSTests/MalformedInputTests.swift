@@ -89,7 +89,7 @@ import TestSupport
     @Test func malformedFacialRecordIsNamed() throws {
         var record = FacialRecord(images: [FaceImage(imageData: [1, 2, 3], imageDataType: .jpeg, width: 1, height: 1)]).encode()
         record[11] &+= 1  // record length one too long
-        #expect(throws: LDSError(.malformed, "")) { try FacialRecord(bytes: record) }
+        expectError(LDSError(.malformed, "facial record: record length field says 50 bytes, the block holds 49")) { try FacialRecord(bytes: record) }
         let header = BiometricHeaderTemplate(biometricType: 2, formatType: 8)
         let group = BiometricInformationGroupTemplate(instances: [BiometricInformationTemplate(header: header, dataBlock: .unparsed(record, reason: ""))])
         do {

@@ -53,11 +53,15 @@ import TestSupport
 
     @Test func buildingRefusesWhatDoc9303Forbids() throws {
         let dataGroups = try SampleDocument.dataGroups()
-        #expect(throws: LDSError(.unsupported, "")) { try LDSSecurityObject(hash: .sha1, dataGroups: dataGroups) }
-        #expect(throws: LDSError(.invalidValue, "")) { try LDSSecurityObject(hash: .sha256, dataGroups: [1: dataGroups[1]!]) }
-        #expect(throws: LDSError(.invalidValue, "")) { try LDSSecurityObject(hash: .sha256, dataGroups: [1: dataGroups[1]!, 17: [0x71, 0]]) }
-        #expect(throws: LDSError(.invalidValue, "")) { try LDSSecurityObject(hash: .sha256, dataGroups: [1: dataGroups[1]!, 2: dataGroups[1]!]) }
-        #expect(throws: LDSError(.invalidValue, "")) { try LDSVersionInfo(ldsVersion: "1.8.9") }
+        expectError(LDSError(.unsupported, "LDSSecurityObject: SHA-1 is not used for new security objects")) { try LDSSecurityObject(hash: .sha1, dataGroups: dataGroups) }
+        expectError(LDSError(.invalidValue, "1 data group(s); at least two are required")) { try LDSSecurityObject(hash: .sha256, dataGroups: [1: dataGroups[1]!]) }
+        expectError(LDSError(.invalidValue, "data group number 17 is outside 1…16")) {
+            try LDSSecurityObject(hash: .sha256, dataGroups: [1: dataGroups[1]!, 17: [0x71, 0]])
+        }
+        expectError(LDSError(.invalidValue, "DG2 does not start with its tag 75")) {
+            try LDSSecurityObject(hash: .sha256, dataGroups: [1: dataGroups[1]!, 2: dataGroups[1]!])
+        }
+        expectError(LDSError(.invalidValue, "ldsVersion '1.8.9' is neither 4 digits nor 2 dotted numbers")) { try LDSVersionInfo(ldsVersion: "1.8.9") }
     }
 
     @Test("SODs signed here verify with openssl cms -verify and come back through passive authentication", arguments: [
@@ -109,9 +113,11 @@ import TestSupport
         let pki = try LDSTestPKI()
         let ds = try pki.documentSigner()
         let other = SoftwareSigner(key: try PrivateKey.generate(.ec(.p256, parameters: .namedCurve)))
-        #expect(throws: LDSError(.signingFailed, "")) { try SODSigner(signer: other, documentSigner: ds.certificate) }
-        #expect(throws: LDSError(.unsupported, "")) { try SODSigner(signer: ds.signer, documentSigner: ds.certificate, hash: .sha1) }
-        #expect(throws: PKIError(.keyMismatch, "")) {
+        expectError(LDSError(.signingFailed, "SOD: the signing key is not the key of the DS certificate")) { try SODSigner(signer: other, documentSigner: ds.certificate) }
+        expectError(LDSError(.unsupported, "SOD: SHA-1 is not used for new security objects")) {
+            try SODSigner(signer: ds.signer, documentSigner: ds.certificate, hash: .sha1)
+        }
+        expectError(PKIError(.keyMismatch, "P-256 (named curve) key cannot sign rsa-pss-sha256")) {
             try SODSigner(signer: ds.signer, documentSigner: ds.certificate, signatureAlgorithm: .rsaPSS(.sha256))
         }
     }
@@ -162,11 +168,15 @@ import TestSupport
         // A hash of the wrong length, one data group only, and a hash the SOD does not carry are refused.
         var short = try dataGroups.mapValues { try hash.hash($0) }
         short[2]?.removeLast()
-        #expect(throws: LDSError(.invalidValue, "")) { try signer.sign(dataGroupHashes: short) }
-        #expect(throws: LDSError(.invalidValue, "")) { try signer.sign(dataGroupHashes: [1: hash.hash(dataGroups[1] ?? [])]) }
+        expectError(LDSError(.invalidValue, "the DG2 hash has \(hash.digestLength - 1) bytes; \(hash) gives \(hash.digestLength)")) {
+            try signer.sign(dataGroupHashes: short)
+        }
+        expectError(LDSError(.invalidValue, "1 data group(s); at least two are required")) { try signer.sign(dataGroupHashes: [1: hash.hash(dataGroups[1] ?? [])]) }
         var other = try dataGroups.mapValues { try hash.hash($0) }
         other[1]?[0] ^= 1
-        #expect(throws: LDSError(.signingFailed, "")) { try signer.verify(fromHashes, dataGroupHashes: other) }
+        expectError(LDSError(.signingFailed, "SOD does not verify after signing: the DG1 hash does not match the data group")) {
+            try signer.verify(fromHashes, dataGroupHashes: other)
+        }
     }
 
     @Test func signedWithoutSigningTimeAndReadBack() throws {
@@ -197,7 +207,7 @@ import TestSupport
         let batch = SODBatchSigner(sodSigner: signer, maxConcurrentTasks: 3)
         let outcomes = await batch.sign(documents)
         #expect(outcomes.map(\.identifier) == documents.map(\.identifier))
-        #expect(throws: LDSError(.invalidValue, "")) { try outcomes[5].get() }
+        expectError(LDSError(.invalidValue, "DG2 does not start with its tag 75")) { try outcomes[5].get() }
         let verifier = PassiveAuthentication(trustSource: StaticTrustSource(cscas: [pki.csca]), clock: FixedClock(LDSTestPKI.now))
         for (document, outcome) in zip(documents, outcomes) where document.identifier != "doc-5" {
             let sod = try outcome.get()

@@ -101,7 +101,9 @@ import TestSupport
         // A broken signature is refused.
         var broken = try signed.contentInfoDER()
         broken[broken.count - 8] ^= 0x40
-        #expect(throws: NPKDError(.signatureInvalid, "")) { try fixture.importBytes(broken, "broken.dl") }
+        expectError(NPKDError(.signatureInvalid, "broken.dl: deviation list refused, nothing of it stored: signature: ecdsa-sha256 does not verify")) {
+            try fixture.importBytes(broken, "broken.dl")
+        }
     }
 
     /// Formats are told from the content, whatever the file is called.
@@ -115,7 +117,7 @@ import TestSupport
         #expect(try ImportFormat.detect(ut.masterList([ut.csca], signer: mls)) == .masterList)
         #expect(try ImportFormat.detect(Array("version: 1\n\ndn: c=UT\n".utf8)) == .ldif)
         #expect(try ImportFormat.detect(TestSupport.vector("icao-pkd-samples/CR_CostaRicaCSCA_crl_18.crl")) == .crl)
-        #expect(throws: NPKDError(.unknownFormat, "")) { try ImportFormat.detect(Array("hello".utf8)) }
-        #expect(throws: NPKDError(.unknownFormat, "")) { try ImportFormat.detect([]) }
+        expectError(NPKDError(.unknownFormat, "the content is not LDIF, PEM or DER (first byte 0x68)")) { try ImportFormat.detect(Array("hello".utf8)) }
+        expectError(NPKDError(.unknownFormat, "the file is empty")) { try ImportFormat.detect([]) }
     }
 }

@@ -84,7 +84,7 @@ enum PKDLDIF {
         #expect(reader.version == 1)
 
         var broken = LDIFReader(bytes: Array("dn: c=NZ\nuserCertificate;binary:: AAA\n".utf8))
-        #expect(throws: NPKDError(.malformedLDIF, "")) { try broken.next() }
+        expectError(NPKDError(.malformedLDIF, "line 2, entry 1 (c=NZ): the base64 value of userCertificate;binary is not valid base64")) { try broken.next() }
         var noColon = LDIFReader(bytes: Array("dn: c=NZ\nthis line has none\n".utf8))
         do {
             _ = try noColon.next()

@@ -82,7 +82,9 @@ import TestSupport
         var bytes = try pki.masterList([pki.csca], signer: mls)
         // The ECDSA signature is the last OCTET STRING of the SignerInfo, at the end of the encoding.
         bytes[bytes.count - 10] ^= 0x01
-        #expect(throws: NPKDError(.signatureInvalid, "")) { try fixture.importBytes(bytes, "broken.ml", trustSigners: [mls.certificate]) }
+        expectError(NPKDError(.signatureInvalid, "broken.ml: master list refused, nothing of it stored: CMS signature: ecdsa-sha256 does not verify")) {
+            try fixture.importBytes(bytes, "broken.ml", trustSigners: [mls.certificate])
+        }
         do {
             _ = try fixture.importBytes(bytes, "broken.ml")
         } catch let error as NPKDError {

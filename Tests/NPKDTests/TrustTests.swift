@@ -176,7 +176,7 @@ import TestSupport
         let fixture = try NPKDFixture()
         defer { fixture.cleanUp() }
         let ds = try CountryPKI("UT").documentSigner()
-        #expect(throws: NPKDError(.badRequest, "")) { try fixture.pkd.trust(ds.certificate) }
+        expectError(NPKDError(.badRequest, "is a DS certificate: only CSCA and link certificates are trust anchors")) { try fixture.pkd.trust(ds.certificate) }
         #expect(try fixture.count("npkd_certificate") == 0)
     }
 

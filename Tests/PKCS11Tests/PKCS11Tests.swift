@@ -20,6 +20,29 @@ import TestSupport
         return token
     }
 
+    /// The words of the `Access:` line OpenSC's pkcs11-tool prints for the private key labelled `label` on the
+    /// epki-test token ("sensitive", "always sensitive", "extractable", "never extractable", "local"); nil when
+    /// pkcs11-tool does not list that key.
+    static func privateKeyAccess(label: String, login: Bool) throws -> Set<String>? {
+        let hsm = try SoftHSM.shared.get()
+        let arguments = ["--module", SoftHSM.modulePath, "--token-label", "epki-test", "--list-objects", "--type", "privkey"]
+            + (login ? ["--login", "--pin", SoftHSM.userPIN] : [])
+        let result = try TestSupport.run("pkcs11-tool", arguments, environment: hsm.environment)
+        guard result.status == 0 else { throw TestFailure("pkcs11-tool \(arguments.joined(separator: " ")): \(result.output)") }
+        var current: String?
+        for line in result.stdout.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("Private Key Object") {
+                current = nil
+            } else if text.hasPrefix("label:") {
+                current = text.dropFirst("label:".count).trimmingCharacters(in: .whitespaces)
+            } else if text.hasPrefix("Access:"), current == label {
+                return Set(text.dropFirst("Access:".count).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            }
+        }
+        return nil
+    }
+
     static let specifications: [KeySpecification] = [
         .ec(.p256, parameters: .namedCurve), .ec(.p384, parameters: .namedCurve), .ec(.p521, parameters: .namedCurve),
         .ec(.brainpoolP256r1, parameters: .namedCurve), .ec(.brainpoolP384r1, parameters: .namedCurve),
@@ -33,9 +56,21 @@ import TestSupport
         let signer = try token.generateKeyPair(specification, label: label)
         #expect(signer.publicKey.curve == { if case .ec(let c, _) = specification { return c } else { return nil } }())
 
-        // The private key is sensitive and cannot leave the token.
+        // The private key is sensitive and cannot leave the token: the token says so, for the key generated and
+        // for the key found again by its URI.
         let again = try PKCS11Token.signer(for: Self.uri(label), pin: nil)
         #expect(again.publicKey == signer.publicKey)
+        for key in [signer, again] {
+            let protection = try key.protection()
+            #expect(protection.isSensitive, "CKA_SENSITIVE of \(label)")
+            #expect(!protection.isExtractable, "CKA_EXTRACTABLE of \(label)")
+            #expect(protection.isPrivate, "CKA_PRIVATE of \(label)")
+        }
+        // SoftHSM2 asked independently, through OpenSC's pkcs11-tool: sensitive, never extractable, and not even
+        // listed without a login (CKA_PRIVATE).
+        let access = try #require(try Self.privateKeyAccess(label: label, login: true), "pkcs11-tool does not list \(label)")
+        #expect(access.contains("sensitive") && access.contains("never extractable") && !access.contains("extractable"), "\(access)")
+        #expect(try Self.privateKeyAccess(label: label, login: false) == nil)
 
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -129,7 +164,7 @@ import TestSupport
             #expect(error.reason.contains("CKR_PIN_INCORRECT"))
             #expect(!error.reason.contains("000000"))
         }
-        #expect(throws: PKCS11Error(.tokenNotFound, "")) { try PKCS11Token.open(Self.uri(token: "no-such-token")) }
+        expectError(PKCS11Error(.tokenNotFound, "no token matching token=no-such-token")) { try PKCS11Token.open(Self.uri(token: "no-such-token")) }
         _ = try Self.token()
         do {
             _ = try PKCS11Token.signer(for: Self.uri("no-such-key"), pin: nil)
@@ -138,7 +173,7 @@ import TestSupport
             #expect(error.code == .keyNotFound)
             #expect(error.reason.contains("object=no-such-key"))
         }
-        #expect(throws: PKCS11Error(.moduleNotLoaded, "")) { try PKCS11Module.load(path: "/nonexistent/module.so") }
+        expectError(PKCS11Error(.moduleNotLoaded, "no PKCS#11 module at /nonexistent/module.so")) { try PKCS11Module.load(path: "/nonexistent/module.so") }
     }
 
     @Test func theRegistryFindsSoftHSM() throws {
@@ -166,8 +201,12 @@ import TestSupport
         #expect(try PKCS11URI(spaced.description) == spaced)
     }
 
-    @Test(arguments: ["pkcs12:token=x", "pkcs11:token", "pkcs11:colour=blue", "pkcs11:id=%G1", "pkcs11:token=x?pin-value=1234", "pkcs11:slot-id=abc"])
-    func rejectsBadURIs(_ text: String) {
-        #expect(throws: PKCS11Error(.invalidURI, "")) { try PKCS11URI(text) }
+    @Test(arguments: [
+        ("pkcs12:token=x", "'pkcs12:token=x' does not start with pkcs11:"), ("pkcs11:token", "attribute 'token' has no value"),
+        ("pkcs11:colour=blue", "unknown path attribute 'colour'"), ("pkcs11:id=%G1", "bad percent-encoding in '%G1'"),
+        ("pkcs11:token=x?pin-value=1234", "pin-value is not accepted"), ("pkcs11:slot-id=abc", "slot-id 'abc' is not a number"),
+    ])
+    func rejectsBadURIs(_ text: String, _ fragment: String) {
+        expectError(PKCS11Error(.invalidURI, fragment)) { try PKCS11URI(text) }
     }
 }

@@ -220,8 +220,14 @@ import TestSupport
 
     @Test func malformedCMSIsATypedError() throws {
         let sod = try TestSupport.vector("pymrtd/EF_SOD_BSI_TR03105-5.bin")
-        for bytes in [Array(sod.prefix(200)), [0x30, 0x03, 0x06, 0x01, 0x00], Array("hello".utf8), []] {
-            #expect(throws: PKIError(.malformedEncoding, "")) { try SignedData(contentInfoBytes: bytes) }
+        let cases: [([UInt8], String)] = [
+            (Array(sod.prefix(200)), "CMS ContentInfo: truncatedASN1Field"),
+            ([0x30, 0x03, 0x06, 0x01, 0x00], "CMS ContentInfo: invalidASN1Object: Explicitly tagged node for ASN1Node with tag number 0"),
+            (Array("hello".utf8), "CMS ContentInfo: not DER or PEM: the input is text (\"hello\")"),
+            ([], "CMS ContentInfo: the input is empty"),
+        ]
+        for (bytes, fragment) in cases {
+            expectError(PKIError(.malformedEncoding, fragment), "\(bytes.count) bytes") { try SignedData(contentInfoBytes: bytes) }
         }
     }
 }

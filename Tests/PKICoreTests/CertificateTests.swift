@@ -95,12 +95,20 @@ import TestSupport
     @Test func encodingRoundTripsAndFollowsTheProfile() throws {
         let (root, leaf, _) = try Self.makeChain(.ec(.brainpoolP256r1, parameters: .explicit))
         for certificate in [root, leaf] {
-            let reparsed = try Certificate(bytes: certificate.derEncoded)
-            #expect(reparsed == certificate)
-            var serializer = DER.Serializer()
-            try serializer.serialize(reparsed.tbsCertificate)
-            #expect(serializer.serializedBytes[...] == certificate.tbsBytes)
-            #expect(try Certificate(bytes: Array(certificate.pemEncoded.utf8)) == certificate)
+            // Read back from DER and from PEM, then serialized again from the parsed fields (Certificate's == and
+            // serialize(into:) use the bytes received, so only a re-encoding tells whether the fields round-trip).
+            for reparsed in [try Certificate(bytes: certificate.derEncoded), try Certificate(bytes: Array(certificate.pemEncoded.utf8))] {
+                var serializer = DER.Serializer()
+                try serializer.serialize(reparsed.tbsCertificate)
+                #expect(serializer.serializedBytes[...] == certificate.tbsBytes)
+                var whole = DER.Serializer()
+                try whole.appendConstructedNode(identifier: .sequence) { coder in
+                    try coder.serialize(reparsed.tbsCertificate)
+                    try coder.serialize(reparsed.signatureAlgorithm)
+                    try coder.serialize(reparsed.signatureValue)
+                }
+                #expect(whole.serializedBytes == certificate.derEncoded)
+            }
             // Profile details: PrintableString country, positive 16-octet serial, notBefore as UTCTime.
             #expect(certificate.subject.attributes.first?.isPrintableString == true)
             #expect(certificate.serialNumber.count == 16 && certificate.serialNumber.first! & 0x80 == 0)

@@ -126,8 +126,10 @@ import TestSupport
 
     @Test func wrongPassphraseIsTypedError() throws {
         let stored = try PrivateKey.generate(.ec(.p256, parameters: .namedCurve)).encryptedPKCS8(passphrase: Passphrase("right passphrase"))
-        #expect(throws: PKIError(.wrongPassphrase, "")) { try PrivateKey(encoded: stored, passphrase: Passphrase("wrong passphrase")) }
-        #expect(throws: PKIError(.missingInput, "")) { try PrivateKey(encoded: stored, passphrase: nil) }
+        expectError(PKIError(.wrongPassphrase, "the passphrase does not decrypt the private key")) {
+            try PrivateKey(encoded: stored, passphrase: Passphrase("wrong passphrase"))
+        }
+        expectError(PKIError(.missingInput, "the private key is encrypted; give its passphrase")) { try PrivateKey(encoded: stored, passphrase: nil) }
     }
 
     @Test func unencryptedKeysAreRefusedAtRest() throws {
@@ -135,12 +137,12 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         try TestSupport.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "plain.pem"], in: directory)
         let plain = try TestSupport.read(directory.appendingPathComponent("plain.pem"))
-        #expect(throws: PKIError(.unencryptedKey, "")) { try PrivateKey(encoded: plain, passphrase: Passphrase("whatever")) }
+        expectError(PKIError(.unencryptedKey, "the private key is not encrypted")) { try PrivateKey(encoded: plain, passphrase: Passphrase("whatever")) }
     }
 
     @Test func shortPassphraseIsRefusedWhenEncrypting() throws {
         let key = try PrivateKey.generate(.ec(.p256, parameters: .namedCurve))
-        #expect(throws: PKIError(.invalidValue, "")) { try key.encryptedPKCS8(passphrase: Passphrase("short")) }
+        expectError(PKIError(.invalidValue, "passphrase: at least 8 characters")) { try key.encryptedPKCS8(passphrase: Passphrase("short")) }
     }
 
     @Test func passphraseNeverPrints() {
@@ -156,8 +158,8 @@ import TestSupport
 
     @Test func sha1IsNeverUsedToSign() throws {
         let signer = SoftwareSigner(key: try PrivateKey.generate(.ec(.p256, parameters: .namedCurve)))
-        #expect(throws: PKIError(.unsupportedAlgorithm, "")) { try signer.sign([1, 2, 3], algorithm: .ecdsa(.sha1)) }
-        #expect(throws: PKIError(.keyMismatch, "")) { try signer.sign([1, 2, 3], algorithm: .rsaPSS(.sha256)) }
+        expectError(PKIError(.unsupportedAlgorithm, "ecdsa-sha1: SHA-1 is accepted only to verify legacy data")) { try signer.sign([1, 2, 3], algorithm: .ecdsa(.sha1)) }
+        expectError(PKIError(.keyMismatch, "P-256 (named curve) key cannot sign rsa-pss-sha256")) { try signer.sign([1, 2, 3], algorithm: .rsaPSS(.sha256)) }
     }
 }
 

@@ -35,7 +35,7 @@ public enum TestSupport {
     /// The Debian package of each outside program the tests call; `scripts/setup.sh` installs them all.
     public static let peerPackages: [String: String] = [
         "openssl": "openssl", "curl": "curl", "cvc-print": "openpace", "cvc-create": "openpace",
-        "softhsm2-util": "softhsm2", "faketime": "faketime", "pcscd": "pcscd", "opensc-tool": "opensc",
+        "softhsm2-util": "softhsm2", "pkcs11-tool": "opensc", "opensc-tool": "opensc", "faketime": "faketime", "pcscd": "pcscd",
     ]
 
     /// The path of `program`: itself when it holds a slash, else the first executable of that name on `searchPath`

@@ -40,12 +40,25 @@ import TestSupport
         #expect(shown.stdout.contains("1 current"), "\(shown.output)")
         try run(["npkd", "show", "ds.pem"])
 
-        // A DS cannot be made an anchor; an unreadable file is refused naming it; nothing else changes.
+        // A DS cannot be made an anchor; an unreadable file is refused naming it; nothing else changes. Each
+        // refusal rolls its transaction back, its audit entry included: certificates, CRLs, lists, their trust
+        // states and the audit trail read the same before and after.
+        let views = [["npkd", "list", "--json"], ["npkd", "list", "--crls", "--json"], ["npkd", "list", "--lists", "--json"],
+                     ["npkd", "show", "--json"], ["audit", "show", "--domain", "npkd", "--json"]]
+        func snapshot() throws -> [String] { try views.map { try run($0).stdout } }
+        let before = try snapshot()
         let refused = try run(["npkd", "trust", "ds.pem"], status: 1)
         #expect(refused.stderr.contains("only CSCA and link certificates are trust anchors"))
         try TestSupport.write("dn: c=UT\nbroken line\n", home.appendingPathComponent("bad.ldif"))
         let bad = try run(["npkd", "import", "bad.ldif"], status: 1)
         #expect(bad.stderr.contains("bad.ldif: line 2"), "\(bad.output)")
+        let after = try snapshot()
+        for (view, (was, now)) in zip(views, zip(before, after)) {
+            #expect(now == was, "epki \(view.joined(separator: " ")) changed")
+        }
+        // The trail: the signer trusted and the three files imported above, and no entry for either refusal.
+        let trail = try #require(try JSONSerialization.jsonObject(with: Data(after[4].utf8)) as? [[String: Any]])
+        #expect(trail.compactMap { $0["action"] as? String } == ["npkd.trust-signer", "npkd.import", "npkd.import", "npkd.import"], "\(after[4])")
 
         // Revoke the DS at the CSCA, import the new CRL: explain says revoked and exits 1.
         let serial = try #require((certificates.first { $0["kind"] as? String == "ds" })?["serial"] as? String)

@@ -1,0 +1,7 @@
+import LDS
+import PKICore
+import TestSupport
+
+// The error types these tests expect, for expectError, which checks the reason as well as the code.
+extension LDSError: ReasonedError {}
+extension PKIError: ReasonedError {}
