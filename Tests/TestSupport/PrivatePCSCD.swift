@@ -8,7 +8,7 @@ public final class PrivatePCSCD: @unchecked Sendable {
     /// vpcd's first slot ("Virtual PCD 00 00"); the second is `port + 1`.
     public let port: UInt16
     public let socketPath: String
-    private let process: Process
+    private let process: Subprocess
 
     /// The one pcscd of this test process, started on first use.
     public static let shared: Result<PrivatePCSCD, any Error> = Result { try PrivatePCSCD.start() }
@@ -32,8 +32,6 @@ public final class PrivatePCSCD: @unchecked Sendable {
             CHANNELID \(port)
 
             """, configuration.appendingPathComponent("vpcd"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestSupport.locate("unshare", searchPath: "/usr/bin:/bin"))
         // pcscd lives no longer than this test process: the shell watches both and stops pcscd when either ends
         // (a process that exits runs no deinit, and a crash no atexit).
         let script = """
@@ -43,18 +41,17 @@ public final class PrivatePCSCD: @unchecked Sendable {
             while kill -0 \(getpid()) 2>/dev/null && kill -0 $P 2>/dev/null; do sleep 0.2; done
             kill $P 2>/dev/null; wait $P
             """
-        process.arguments = ["-m", "--propagation", "private", "sh", "-c", script]
-        let log = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(try TestSupport.locate("unshare", searchPath: "/usr/bin:/bin"),
+                                     ["-m", "--propagation", "private", "sh", "-c", script],
+                                     environment: ProcessInfo.processInfo.environment,
+                                     standardError: directory.appendingPathComponent("pcscd.log").path)
         let socketPath = run.appendingPathComponent("pcscd.comm").path
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: socketPath) {
             guard process.isRunning, Date() < deadline else {
-                process.terminate()
-                throw TestFailure("the private pcscd did not start (unshare -m and mount need root)")
+                process.signal(SIGTERM)
+                let log = (try? String(contentsOf: directory.appendingPathComponent("pcscd.log"), encoding: .utf8)) ?? ""
+                throw TestFailure("the private pcscd did not start (unshare -m and mount need root): \(log)")
             }
             usleep(10_000)
         }
@@ -63,7 +60,7 @@ public final class PrivatePCSCD: @unchecked Sendable {
         return started
     }
 
-    private init(directory: URL, port: UInt16, socketPath: String, process: Process) {
+    private init(directory: URL, port: UInt16, socketPath: String, process: Subprocess) {
         self.directory = directory
         self.port = port
         self.socketPath = socketPath
@@ -76,8 +73,8 @@ public final class PrivatePCSCD: @unchecked Sendable {
 
     public func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        process.signal(SIGTERM)
+        process.wait()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -65,29 +65,25 @@ public enum TestSupport {
         return beside
     }
 
-    /// Runs a program (looked up on PATH) and collects its output.
+    /// Runs a program (looked up on PATH) and collects its output. The output goes through files, so a chatty
+    /// program never blocks on a full pipe, and the child is reaped with waitpid (`Subprocess`).
     @discardableResult
     public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
                            currentDirectory: URL? = nil) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try locate(program))
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes before waiting, so a chatty program cannot block on a full pipe.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("epki-run-\(UUID().uuidString)")
+        let (out, err) = (scratch.path + ".out", scratch.path + ".err")
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+        }
+        let child = try Subprocess(try locate(program), arguments, environment: env, currentDirectory: currentDirectory?.path,
+                                   standardOutput: out, standardError: err)
+        let status = child.wait()
+        let stdout = FileManager.default.contents(atPath: out) ?? Data()
+        let stderr = FileManager.default.contents(atPath: err) ?? Data()
+        return ProcessResult(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// Runs openssl and fails with its output when it exits non-zero.

@@ -67,14 +67,10 @@ import TestSupport
     @Test func killedMidBatchLeavesAConsistentStore() throws {
         let home = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: home) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestSupport.epkiExecutable())
-        process.arguments = ["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--count", "5000", "--passphrase-file", "pass"]
-        process.currentDirectoryURL = home
-        process.environment = ProcessInfo.processInfo.environment.merging(["EPKI_HOME": home.appendingPathComponent("data").path]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(
+            try TestSupport.epkiExecutable(), ["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--count", "5000", "--passphrase-file", "pass"],
+            environment: ProcessInfo.processInfo.environment.merging(["EPKI_HOME": home.appendingPathComponent("data").path]) { $1 },
+            currentDirectory: home.path)
         // Let it issue for a while, then kill it without warning.
         var issuedBeforeKill = 0
         for _ in 0..<100 {
@@ -82,9 +78,9 @@ import TestSupport
             issuedBeforeKill = (try? FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent("data/keys/UT").path).count) ?? 0
             if issuedBeforeKill >= 25 { break }
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        process.signal(SIGKILL)
+        #expect(process.wait() == 128 + SIGKILL)
+        #expect(process.wasSignalled)
 
         let listed = try Self.epki(["csca", "list", "--domain", "UT", "--kind", "ds", "--json"], home: home)
         #expect(listed.status == 0, "\(listed.output)")
