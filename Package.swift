@@ -87,7 +87,7 @@ let package = Package(
         // secure messaging, BAC (PACE, CA, TA and AA to follow), one folder per protocol.
         .target(
             name: "ChipAccess",
-            dependencies: ["PKICore", "SmartCard", "LDS"],
+            dependencies: ["PKICore", "SmartCard", "LDS", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // A virtual eMRTD chip for lines and inspection systems to test against: in process, or in pcscd through vpcd.
@@ -176,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChipAccessTests",
-            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "TestSupport"],
+            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -272,3 +272,58 @@ int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, cons
     EVP_MAC_free(mac);
     return result;
 }
+
+/* EC point arithmetic for the chip access protocols (PACE mapping and key agreement, Chip Authentication): the
+   mapped generator of PACE is no named group's, so these work on points, not on EVP keys. */
+static EC_GROUP *group_named(const char *name) {
+    int nid = OBJ_sn2nid(name);
+    if (nid == NID_undef) nid = OBJ_txt2nid(name);
+    return nid == NID_undef ? NULL : EC_GROUP_new_by_curve_name(nid);
+}
+
+int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, const uint8_t *p, size_t pLength,
+                   const uint8_t *b, size_t bLength, const uint8_t *q, size_t qLength, uint8_t *out, size_t capacity) {
+    EC_GROUP *group = group_named(groupName);
+    if (group == NULL) return -1;
+    BN_CTX *context = BN_CTX_new();
+    EC_POINT *result = EC_POINT_new(group), *term = EC_POINT_new(group), *point = EC_POINT_new(group);
+    BIGNUM *scalar = BN_new();
+    int length = -1;
+    if (context == NULL || result == NULL || term == NULL || point == NULL || scalar == NULL) goto done;
+    if (!EC_POINT_set_to_infinity(group, result)) goto done;
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *s = i == 0 ? a : b, *pt = i == 0 ? p : q;
+        size_t sLength = i == 0 ? aLength : bLength, ptLength = i == 0 ? pLength : qLength;
+        if (sLength == 0) continue;
+        if (BN_bin2bn(s, (int)sLength, scalar) == NULL) goto done;
+        if (pt == NULL) {
+            if (!EC_POINT_mul(group, term, scalar, NULL, NULL, context)) goto done;
+        } else {
+            /* oct2point checks that the point lies on the curve. */
+            if (!EC_POINT_oct2point(group, point, pt, ptLength, context)) goto done;
+            if (!EC_POINT_mul(group, term, NULL, point, scalar, context)) goto done;
+        }
+        if (!EC_POINT_add(group, result, result, term, context)) goto done;
+    }
+    if (EC_POINT_is_at_infinity(group, result)) goto done;
+    size_t written = EC_POINT_point2oct(group, result, POINT_CONVERSION_UNCOMPRESSED, out, capacity, context);
+    if (written > 0) length = (int)written;
+done:
+    BN_free(scalar);
+    EC_POINT_free(point);
+    EC_POINT_free(term);
+    EC_POINT_free(result);
+    BN_CTX_free(context);
+    EC_GROUP_free(group);
+    return length;
+}
+
+int epki_ec_group_order(const char *groupName, uint8_t *out, size_t capacity) {
+    EC_GROUP *group = group_named(groupName);
+    if (group == NULL) return -1;
+    const BIGNUM *order = EC_GROUP_get0_order(group);
+    int length = -1;
+    if (order != NULL && (size_t)BN_num_bytes(order) <= capacity) length = BN_bn2bin(order, out);
+    EC_GROUP_free(group);
+    return length;
+}

@@ -72,4 +72,12 @@ int epki_block_cipher(const char *name, int encrypt, const uint8_t *key, size_t 
 int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, const uint8_t *data, size_t length,
               uint8_t *out, size_t outCapacity);
 
+/* r = a·P + b·Q on the named group (an OpenSSL short name: "brainpoolP256r1", "prime256v1"). P and Q are points in
+   X9.62 encoding, P NULL meaning the group's generator; a term whose scalar has length 0 is left out. Writes r
+   uncompressed; returns its length, or -1 (a point not on the curve, or r at infinity). */
+int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, const uint8_t *p, size_t pLength,
+                   const uint8_t *b, size_t bLength, const uint8_t *q, size_t qLength, uint8_t *out, size_t capacity);
+/* The order of the named group's generator, big-endian; returns its length or -1. */
+int epki_ec_group_order(const char *groupName, uint8_t *out, size_t capacity);
+
 #endif

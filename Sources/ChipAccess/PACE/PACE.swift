@@ -1,0 +1,71 @@
+import PKICore
+import SmartCard
+import SwiftASN1
+
+/// PACE (ICAO Doc 9303-11 §4.4, BSI TR-03110-2 §3.2, TR-03110-3 §A.3), the arithmetic both sides share.
+///
+/// ```
+/// K_π        = KDF(K, 3), K the password key (SHA-1 of the MRZ information, or the CAN's digits)
+/// z          = E(K_π, s), s the chip's random nonce (one block)
+/// GM mapping G' = s·G + H,  H = SK_map,IFD · PK_map,IC = SK_map,IC · PK_map,IFD
+/// agreement  K = x(SK_IFD · PK_IC) on G';  KS_Enc = KDF(K, 1), KS_MAC = KDF(K, 2)
+/// tokens     T_IFD = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IC }),  T_IC = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IFD })
+/// ```
+public enum PACE {
+    /// MSE:Set AT for PACE: 00 22 C1 A4 { 80 OID, 83 password reference, 84 parameter ID }.
+    public static func mseSetAT(_ parameters: PACEParameters, password: PACEPassword) throws -> CommandAPDU {
+        let oid = try Self.oidContent(parameters.protocolIdentifier)
+        let data = DynamicAuthenticationData.tlv([0x80], oid) + [0x83, 0x01, password.reference]
+            + [0x84, 0x01, UInt8(parameters.parameterId)]
+        return CommandAPDU(ins: 0x22, p1: 0xC1, p2: 0xA4, data: data)
+    }
+
+    /// GENERAL AUTHENTICATE with `objects`; every step but the last is chained (CLA 10).
+    public static func generalAuthenticate(_ data: DynamicAuthenticationData, last: Bool) -> CommandAPDU {
+        CommandAPDU(cla: last ? 0x00 : 0x10, ins: 0x86, p1: 0, p2: 0, data: data.encoded, expectedLength: 256)
+    }
+
+    public static func passwordKey(_ password: PACEPassword, cipher: BlockCipher) throws -> [UInt8] {
+        try SecureMessagingKeys.derive(password.key, counter: 3, cipher: cipher)
+    }
+
+    /// The nonce encrypted and decrypted with K_π: AES-CBC with a zero IV over the one-block nonce.
+    public static func encryptNonce(_ nonce: [UInt8], passwordKey: [UInt8], cipher: BlockCipher) throws -> [UInt8] {
+        try cipher.encrypt(nonce, key: passwordKey)
+    }
+
+    public static func decryptNonce(_ encrypted: [UInt8], passwordKey: [UInt8], cipher: BlockCipher) throws -> [UInt8] {
+        guard encrypted.count == cipher.blockSize else {
+            throw ChipAccessError(.authenticationFailed, "PACE: the encrypted nonce has \(encrypted.count) bytes, not \(cipher.blockSize)")
+        }
+        return try cipher.decrypt(encrypted, key: passwordKey)
+    }
+
+    /// The generic mapping: G' = s·G + H.
+    public static func mappedGenerator(nonce: [UInt8], sharedPoint: [UInt8], curve: ECCurve) throws -> [UInt8] {
+        try ECPointArithmetic(curve).combine(nonce, nil, plus: [0x01], sharedPoint)
+    }
+
+    /// The session keys from the shared secret's x coordinate.
+    public static func sessionKeys(sharedSecret: [UInt8], cipher: BlockCipher) throws -> SecureMessagingKeys {
+        try SecureMessagingKeys(seed: sharedSecret, cipher: cipher)
+    }
+
+    /// 7F49 { 06 OID, 86 point }: what an authentication token is computed over.
+    public static func tokenInput(_ parameters: PACEParameters, publicPoint: [UInt8]) throws -> [UInt8] {
+        let body = DynamicAuthenticationData.tlv([0x06], try oidContent(parameters.protocolIdentifier))
+            + DynamicAuthenticationData.tlv([0x86], publicPoint)
+        return DynamicAuthenticationData.tlv([0x7F, 0x49], body)
+    }
+
+    public static func token(_ keys: SecureMessagingKeys, _ parameters: PACEParameters, otherPublicPoint: [UInt8]) throws -> [UInt8] {
+        Array(try MessageAuthenticationCode.cmac(key: keys.mac, data: tokenInput(parameters, publicPoint: otherPublicPoint)).prefix(8))
+    }
+
+    /// The content octets of an OBJECT IDENTIFIER.
+    static func oidContent(_ oid: ASN1ObjectIdentifier) throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(oid)
+        return Array(serializer.serializedBytes.dropFirst(2))
+    }
+}

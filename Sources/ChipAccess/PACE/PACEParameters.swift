@@ -1,0 +1,82 @@
+import LDS
+import PKICore
+import SwiftASN1
+
+/// What a PACEInfo of EF.CardAccess announces (ICAO Doc 9303-11 §9.2.1, TR-03110-3 §A.1.1): the mapping, the
+/// cipher of the session, and the standardized domain parameters.
+///
+/// ```
+/// id-PACE = 0.4.0.127.0.7.2.2.4 . mapping . cipher
+///   mapping  1 DH-GM  2 ECDH-GM  3 DH-IM  4 ECDH-IM  6 ECDH-CAM
+///   cipher   1 3DES-CBC-CBC  2 AES-CBC-CMAC-128  3 AES-CBC-CMAC-192  4 AES-CBC-CMAC-256
+/// parameterId  10 P-224  11 brainpoolP224r1  12 P-256  13 brainpoolP256r1  14 brainpoolP320r1
+///              15 P-384  16 brainpoolP384r1  17 brainpoolP512r1  18 P-521
+/// ```
+public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
+    public enum Mapping: Int, Hashable, Sendable {
+        case genericDH = 1
+        case generic = 2
+        case integratedDH = 3
+        case integrated = 4
+        case chipAuthentication = 6
+    }
+
+    public let protocolIdentifier: ASN1ObjectIdentifier
+    public let mapping: Mapping
+    public let cipher: BlockCipher
+    public let parameterId: Int
+    public let curve: ECCurve
+
+    public static let arc: [UInt] = [0, 4, 0, 127, 0, 7, 2, 2, 4]
+
+    public init(protocolIdentifier: ASN1ObjectIdentifier, parameterId: Int) throws {
+        let components = protocolIdentifier.description.split(separator: ".").compactMap { UInt($0) }
+        guard components.count == Self.arc.count + 2, Array(components.prefix(Self.arc.count)) == Self.arc else {
+            throw ChipAccessError(.invalidValue, "\(protocolIdentifier) is not a PACE protocol identifier (0.4.0.127.0.7.2.2.4.x.y)")
+        }
+        guard let mapping = Mapping(rawValue: Int(components[9])) else {
+            throw ChipAccessError(.invalidValue, "PACE mapping \(components[9]) of \(protocolIdentifier) is not one of Doc 9303-11")
+        }
+        // DH mappings and 3DES sessions are not offered yet: ECDH with AES is what current documents use.
+        guard mapping == .generic || mapping == .chipAuthentication else {
+            throw ChipAccessError(.invalidValue, "PACE mapping \(mapping) is not supported yet (ECDH-GM and ECDH-CAM are)")
+        }
+        switch components[10] {
+        case 2: cipher = .aes128
+        case 3: cipher = .aes192
+        case 4: cipher = .aes256
+        default: throw ChipAccessError(.invalidValue, "PACE cipher \(components[10]) of \(protocolIdentifier) is not supported (AES-128/192/256 are)")
+        }
+        guard let curve = Self.curve(parameterId) else {
+            throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a supported standardized elliptic curve")
+        }
+        self.protocolIdentifier = protocolIdentifier
+        self.mapping = mapping
+        self.parameterId = parameterId
+        self.curve = curve
+    }
+
+    public init(_ info: PACEInfo) throws {
+        guard let parameterId = info.parameterId else {
+            throw ChipAccessError(.invalidValue, "PACEInfo \(info.protocolIdentifier) names no standardized domain parameters")
+        }
+        try self.init(protocolIdentifier: info.protocolIdentifier, parameterId: parameterId)
+    }
+
+    public static func curve(_ parameterId: Int) -> ECCurve? {
+        switch parameterId {
+        case 10: .p224
+        case 11: .brainpoolP224r1
+        case 12: .p256
+        case 13: .brainpoolP256r1
+        case 14: .brainpoolP320r1
+        case 15: .p384
+        case 16: .brainpoolP384r1
+        case 17: .brainpoolP512r1
+        case 18: .p521
+        default: nil
+        }
+    }
+
+    public var description: String { "PACE \(mapping) \(cipher) on \(curve) (\(protocolIdentifier))" }
+}

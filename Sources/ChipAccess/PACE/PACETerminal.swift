@@ -1,0 +1,95 @@
+import PKICore
+import SmartCard
+
+/// PACE as the terminal runs it (ICAO Doc 9303-11 §4.4.4): MSE:Set AT, then four GENERAL AUTHENTICATE commands —
+/// the encrypted nonce, the mapping, the key agreement on the mapped generator, the tokens — and secure messaging
+/// with the new session keys, SSC zero.
+public struct PACETerminal: Sendable {
+    public let parameters: PACEParameters
+    public let password: PACEPassword
+    /// The terminal's private keys for the mapping and the agreement; random unless given (known-answer tests).
+    public var mappingKey: [UInt8]?
+    public var agreementKey: [UInt8]?
+
+    public init(parameters: PACEParameters, password: PACEPassword) {
+        self.parameters = parameters
+        self.password = password
+    }
+
+    /// What the run established, for the steps after PACE (Chip Authentication Mapping checks, reports).
+    public struct Outcome {
+        public let transport: SecureMessagingTransport
+        public let chipPublicKey: [UInt8]
+        public let terminalPublicKey: [UInt8]
+        public let sessionKeys: SecureMessagingKeys
+        /// DO'8A' of the last step under the Chip Authentication Mapping.
+        public let encryptedChipAuthenticationData: [UInt8]?
+    }
+
+    /// Runs PACE over `transport`; a wrong password ends with `authenticationFailed` and the chip's status word.
+    public func authenticate(over transport: any CardTransport) throws -> Outcome {
+        let arithmetic = ECPointArithmetic(parameters.curve)
+        let setUp = try transport.send(PACE.mseSetAT(parameters, password: password))
+        guard setUp.statusWord.isSuccess else {
+            throw ChipAccessError(.refused, "PACE MSE:Set AT (\(parameters), \(password.name)) refused: \(setUp.statusWord)", statusWord: setUp.statusWord)
+        }
+        // 1. The nonce.
+        let first = try step(transport, DynamicAuthenticationData(), last: false, "encrypted nonce")
+        guard let encryptedNonce = first[0x80] else { throw missing("80 (encrypted nonce)") }
+        let passwordKey = try PACE.passwordKey(password, cipher: parameters.cipher)
+        let nonce = try PACE.decryptNonce(encryptedNonce, passwordKey: passwordKey, cipher: parameters.cipher)
+
+        // 2. The generic mapping.
+        let mappingPrivate = try mappingKey ?? arithmetic.randomScalar()
+        let mappingPublic = try arithmetic.multiply(mappingPrivate)
+        let second = try step(transport, DynamicAuthenticationData([(0x81, mappingPublic)]), last: false, "mapping")
+        guard let chipMapping = second[0x82] else { throw missing("82 (chip's mapping data)") }
+        let shared = try checked { try arithmetic.multiply(mappingPrivate, chipMapping) }
+        let generator = try checked { try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve) }
+
+        // 3. The key agreement on G'.
+        let agreementPrivate = try agreementKey ?? arithmetic.randomScalar()
+        let agreementPublic = try arithmetic.multiply(agreementPrivate, generator)
+        let third = try step(transport, DynamicAuthenticationData([(0x83, agreementPublic)]), last: false, "key agreement")
+        guard let chipPublic = third[0x84] else { throw missing("84 (chip's ephemeral public key)") }
+        guard chipPublic != agreementPublic else {
+            throw ChipAccessError(.authenticationFailed, "PACE: the chip returned the terminal's own ephemeral key")
+        }
+        let secret = try arithmetic.xCoordinate(checked { try arithmetic.multiply(agreementPrivate, chipPublic) })
+        let keys = try PACE.sessionKeys(sharedSecret: secret, cipher: parameters.cipher)
+
+        // 4. The tokens.
+        let terminalToken = try PACE.token(keys, parameters, otherPublicPoint: chipPublic)
+        let fourth = try step(transport, DynamicAuthenticationData([(0x85, terminalToken)]), last: true, "mutual authentication")
+        guard let chipToken = fourth[0x86] else { throw missing("86 (chip's token)") }
+        guard chipToken == (try PACE.token(keys, parameters, otherPublicPoint: agreementPublic)) else {
+            throw ChipAccessError(.authenticationFailed, "PACE: the chip's authentication token does not verify")
+        }
+        let session = try SecureMessaging(keys: keys)
+        return Outcome(transport: SecureMessagingTransport(transport, session: session), chipPublicKey: chipPublic,
+                       terminalPublicKey: agreementPublic, sessionKeys: keys, encryptedChipAuthenticationData: fourth[0x8A])
+    }
+
+    private func step(_ transport: any CardTransport, _ data: DynamicAuthenticationData, last: Bool, _ what: String) throws -> DynamicAuthenticationData {
+        let response = try transport.send(PACE.generalAuthenticate(data, last: last))
+        guard response.statusWord.isSuccess else {
+            let hint = response.statusWord == .verificationFailed || response.statusWord.sw1 == 0x63 ? " (is the \(password.name) right?)" : ""
+            throw ChipAccessError(.authenticationFailed, "PACE GENERAL AUTHENTICATE (\(what)) refused: \(response.statusWord)\(hint)",
+                                  statusWord: response.statusWord)
+        }
+        return try DynamicAuthenticationData(bytes: response.data, "PACE \(what) response")
+    }
+
+    private func missing(_ object: String) -> ChipAccessError {
+        ChipAccessError(.authenticationFailed, "PACE: the chip's answer lacks data object \(object)")
+    }
+
+    /// A point the chip sent that is not on the curve is an authentication failure, not a crash.
+    private func checked(_ body: () throws -> [UInt8]) throws -> [UInt8] {
+        do {
+            return try body()
+        } catch let error as PKIError {
+            throw ChipAccessError(.authenticationFailed, "PACE: \(error.reason)")
+        }
+    }
+}
