@@ -49,6 +49,18 @@ import VirtualChip
         #expect(challenge.output.components(separatedBy: "Received (SW1=0x90, SW2=0x00)").count == 3, "\(challenge.output)")
     }
 
+    /// PACE with the CAN through pcscd, then the data groups under AES secure messaging.
+    @Test func paceThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let document = try VirtualChipTests.Document()
+        let (connection, context) = try Self.insert(document, into: pcscd)
+        defer { connection.stop() }
+        let transport = try PCSCTransport(context: context, reader: Self.reader)
+        let (outcome, dg1) = try VirtualChipPACETests.paceRead(transport, password: .can(VirtualChipTests.Document.can))
+        #expect(dg1 == document.dg1)
+        #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efCOM) == document.com)
+    }
+
     /// The card leaves in the middle of reading EF.SOD: a typed error, and no part of the file is handed out.
     @Test func cardRemovedDuringARead() throws {
         let pcscd = try PrivatePCSCD.shared.get()

@@ -10,8 +10,8 @@ import VirtualChip
 /// The virtual eMRTD chip and the terminal side, in process: BAC, secure messaging, every file read back, and the
 /// refusals a real chip gives (status words on the chip side, typed errors on the terminal side).
 @Suite struct VirtualChipTests {
-    /// A chip holding the BSI TR-03105-5 DG1 and EF.SOD, EF.COM of 9303-11 D.4, a DG3 stand-in and the BSI EAC
-    /// worked example's EF.CardAccess; its BAC key from the DG1's MRZ.
+    /// A chip holding the BSI TR-03105-5 DG1 and EF.SOD, EF.COM of 9303-11 D.4, a DG3 stand-in and the EF.CardAccess
+    /// of 9303-11 G.1 (PACE ECDH-GM, AES-128, brainpoolP256r1); its BAC key from the DG1's MRZ, its CAN 123456.
     struct Document {
         let chip: EMRTDChip
         let key: BACKey
@@ -20,20 +20,21 @@ import VirtualChip
         let com: [UInt8] = [0x60, 0x14, 0x5F, 0x01, 0x04, 0x30, 0x31, 0x30, 0x36, 0x5F, 0x36, 0x06, 0x30, 0x34, 0x30, 0x30,
                             0x30, 0x30, 0x5C, 0x02, 0x61, 0x75]
         let cardAccess: [UInt8]
+        static let can = "123456"
         /// A DG3 of 1,000 bytes: enough to need several reads.
         let dg3: [UInt8] = [0x63, 0x82, 0x03, 0xE4] + [UInt8](repeating: 0xA5, count: 996)
 
         init() throws {
             dg1 = try TestSupport.vector("pymrtd/DG1_BSI_TR03105-5.bin")
             sod = try TestSupport.vector("pymrtd/EF_SOD_BSI_TR03105-5.bin")
-            cardAccess = try TestSupport.vector("eac-worked-example/EF_CardAccess.bin")
+            cardAccess = try PACEWorkedExampleTests.hex("efCardAccess_PACEInfo")
             let mrz = try DG1(bytes: dg1).mrz
             key = try BACKey(documentNumber: mrz.documentNumber, dateOfBirth: mrz.dateOfBirth, dateOfExpiry: mrz.dateOfExpiry)
             let files = ChipFileSystem(
                 masterFile: [ChipFileSystem.efCardAccess: cardAccess],
                 application: [ChipFileSystem.efCOM: com, ChipFileSystem.dataGroup(1): dg1, ChipFileSystem.dataGroup(3): dg3,
                               ChipFileSystem.efSOD: sod])
-            chip = EMRTDChip(files: files, bacKey: key)
+            chip = EMRTDChip(files: files, bacKey: key, can: Self.can)
         }
     }
 
@@ -131,5 +132,53 @@ final class TappedTransport: CardTransport {
             response[response.count - 3] ^= 0x01  // the last byte of DO'8E'
         }
         return response
+    }
+}
+
+/// PACE against the virtual chip: with the MRZ and with the CAN, a wrong CAN refused, and the chip's first two
+/// answers byte for byte those of 9303-11 G.1 when it is given the example's nonce and mapping key.
+@Suite struct VirtualChipPACETests {
+    static func paceRead(_ transport: any CardTransport, password: PACEPassword) throws -> (PACETerminal.Outcome, [UInt8]) {
+        let outcome = try PACETerminal(parameters: try PACEWorkedExampleTests.parameters, password: password).authenticate(over: transport)
+        _ = try outcome.transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT eMRTD application")
+        return (outcome, try ElementaryFileReader(outcome.transport).read(ChipFileSystem.dataGroup(1)))
+    }
+
+    @Test func paceWithTheMRZAndWithTheCAN() throws {
+        let document = try VirtualChipTests.Document()
+        let transport = InProcessTransport(document.chip)
+        for password in [PACEPassword.mrz(document.key), .can(VirtualChipTests.Document.can)] {
+            let (outcome, dg1) = try Self.paceRead(transport, password: password)
+            #expect(dg1 == document.dg1, "\(password.name)")
+            #expect(outcome.sessionKeys.cipher == .aes128)
+            #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efSOD) == document.sod)
+        }
+    }
+
+    @Test func aWrongCANIsRefused() throws {
+        let document = try VirtualChipTests.Document()
+        let transport = InProcessTransport(document.chip)
+        let refused = #expect(throws: ChipAccessError.self) { try Self.paceRead(transport, password: .can("654321")) }
+        #expect(refused?.code == .authenticationFailed && refused?.statusWord == .verificationFailed, "\(String(describing: refused))")
+        // Without a session the application's files stay closed.
+        _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+        let closed = #expect(throws: SmartCardError.self) { try ElementaryFileReader(transport).read(ChipFileSystem.dataGroup(1)) }
+        #expect(closed?.statusWord == .securityStatusNotSatisfied)
+    }
+
+    @Test func chipAnswersOfTheWorkedExample() throws {
+        let example = try PACEWorkedExampleTests.example
+        let pairs = try #require(example["apdus"] as? [[String]])
+        let parameters = try PACEWorkedExampleTests.parameters
+        let chip = PACEChip(offered: [parameters], passwords: [try PACEWorkedExampleTests.password])
+        chip.fixedNonce = try PACEWorkedExampleTests.hex("nonce_s")
+        chip.fixedMappingKey = try PACEWorkedExampleTests.hex("skMapIC")
+        #expect(chip.manageSecurityEnvironment(try PACE.mseSetAT(parameters, password: PACEWorkedExampleTests.password).data) == .success)
+        for pair in pairs.prefix(2) {
+            let command = try CommandAPDU(bytes: #require([UInt8](hex: pair[0])))
+            let (response, session) = chip.generalAuthenticate(command)
+            #expect(response.encoded == [UInt8](hex: pair[1]), "\(pair[0])")
+            #expect(session == nil)
+        }
     }
 }

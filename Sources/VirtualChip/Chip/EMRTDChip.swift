@@ -1,4 +1,5 @@
 import ChipAccess
+import LDS
 import PKICore
 import SmartCard
 import Synchronization
@@ -15,24 +16,34 @@ import Synchronization
 ///                      00 B1 00 00 54 L <off> Le  odd INS: any offset, data in DO'53'
 /// GET CHALLENGE        00 84 00 00 08
 /// EXTERNAL AUTHENTICATE 00 82 00 00 28 <E_IFD ‖ M_IFD> 28      BAC
+/// MSE:Set AT           00 22 C1 A4 { 80 OID, 83 password, 84 parameter ID }       PACE, as EF.CardAccess offers it
+/// GENERAL AUTHENTICATE 10/00 86 00 00 7C { … } 00                                   PACE's four steps
 /// ```
-/// Not yet here: PACE, Chip Authentication, Terminal Authentication, Active Authentication, and the
-/// personalization commands; they answer 6D00 (instruction not supported) until they are.
+/// Not yet here: Chip Authentication, Terminal Authentication, Active Authentication, and the personalization
+/// commands; they answer 6D00 (instruction not supported) until they are.
 public final class EMRTDChip: @unchecked Sendable {
     public let files: ChipFileSystem
     /// The MRZ's key for BAC; nil on a chip that offers none.
     public let bacKey: BACKey?
+    /// PACE as EF.CardAccess announces it (the ECDH-GM and -CAM protocols epki supports), with the MRZ and the CAN.
+    public let pace: PACEChip?
 
     // Session state, as a real chip keeps it in RAM: lost on reset.
     private var directory: ChipFileSystem.Directory = .masterFile
     private var selected: UInt16?
     private var challenge: [UInt8]?
     private var session: SecureMessaging?
+    /// The session PACE established with its last step, whose answer still goes out in plain.
+    private var pendingSession: SecureMessaging?
     private let lock = Mutex<Void>(())
 
-    public init(files: ChipFileSystem, bacKey: BACKey?) {
+    public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil) {
         self.files = files
         self.bacKey = bacKey
+        let infos = files.masterFile[ChipFileSystem.efCardAccess].flatMap { try? EFCardAccess(bytes: $0).securityInfos.paceInfos } ?? []
+        let offered = infos.compactMap { try? PACEParameters($0) }
+        let passwords = [bacKey.map(PACEPassword.mrz), can.map(PACEPassword.can)].compactMap { $0 }
+        pace = offered.isEmpty || passwords.isEmpty ? nil : PACEChip(offered: offered, passwords: passwords)
     }
 
     /// A reset (power on, warm reset): the master file is selected and every session is gone.
@@ -42,6 +53,7 @@ public final class EMRTDChip: @unchecked Sendable {
             selected = nil
             challenge = nil
             session = nil
+            pace?.reset()
         }
     }
 
@@ -76,6 +88,11 @@ public final class EMRTDChip: @unchecked Sendable {
             return StatusWord.secureMessagingNotSupported.bytes
         }
         let response = dispatch(command, protected: protected)
+        if let established = pendingSession {
+            pendingSession = nil
+            session = established
+            return response.encoded
+        }
         guard protected, var current = session else { return response.encoded }
         do {
             let wrapped = try current.protect(response: response)
@@ -93,6 +110,14 @@ public final class EMRTDChip: @unchecked Sendable {
         case 0xB0, 0xB1: return readBinary(command, protected: protected)
         case 0x84: return getChallenge(command)
         case 0x82: return externalAuthenticate(command)
+        case 0x22 where command.p1 == 0xC1 && command.p2 == 0xA4:
+            guard let pace else { return ResponseAPDU(statusWord: .functionNotSupported) }
+            return ResponseAPDU(statusWord: pace.manageSecurityEnvironment(command.data))
+        case 0x86:
+            guard let pace else { return ResponseAPDU(statusWord: .instructionNotSupported) }
+            let (response, established) = pace.generalAuthenticate(command)
+            if let established { pendingSession = established }
+            return response
         default: return ResponseAPDU(statusWord: .instructionNotSupported)
         }
     }

@@ -1,0 +1,127 @@
+import PKICore
+import SmartCard
+
+/// PACE as the chip answers it (ICAO Doc 9303-11 §4.4.4): MSE:Set AT picks the protocol and the password, then the
+/// four GENERAL AUTHENTICATE steps in order. Anything out of order, or a terminal token that does not verify,
+/// ends the attempt: the terminal starts again with MSE:Set AT.
+public final class PACEChip: @unchecked Sendable {
+    /// The protocols the chip offers (its EF.CardAccess) and the passwords it knows.
+    public let offered: [PACEParameters]
+    public let passwords: [PACEPassword]
+    /// The chip's nonce and private keys; random unless given (known-answer tests).
+    public var fixedNonce: [UInt8]?
+    public var fixedMappingKey: [UInt8]?
+    public var fixedAgreementKey: [UInt8]?
+
+    private enum State {
+        case idle
+        case selected(PACEParameters, PACEPassword)
+        case nonceSent(PACEParameters, PACEPassword, nonce: [UInt8])
+        case mapped(PACEParameters, PACEPassword, generator: [UInt8])
+        case agreed(PACEParameters, PACEPassword, keys: SecureMessagingKeys, terminalPublic: [UInt8], chipPublic: [UInt8])
+    }
+
+    private var state = State.idle
+
+    public init(offered: [PACEParameters], passwords: [PACEPassword]) {
+        self.offered = offered
+        self.passwords = passwords
+    }
+
+    public func reset() { state = .idle }
+
+    /// MSE:Set AT (00 22 C1 A4): 9000 when the protocol, parameters and password are ones the chip has.
+    public func manageSecurityEnvironment(_ data: [UInt8]) -> StatusWord {
+        state = .idle
+        guard let objects = try? Self.objects(data) else { return .incorrectParametersInData }
+        guard let oid = objects[0x80], let reference = objects[0x83]?.first else { return .incorrectParametersInData }
+        let parameterId = objects[0x84].flatMap { $0.first }.map(Int.init)
+        guard let parameters = offered.first(where: { (try? PACE.oidContent($0.protocolIdentifier)) == oid && (parameterId == nil || $0.parameterId == parameterId) }) else {
+            return .referencedDataNotFound
+        }
+        guard let password = passwords.first(where: { $0.reference == reference }) else { return .referencedDataNotFound }
+        state = .selected(parameters, password)
+        return .success
+    }
+
+    /// One GENERAL AUTHENTICATE step. Returns the answer and, after the last step, the secure messaging session.
+    public func generalAuthenticate(_ command: CommandAPDU) -> (ResponseAPDU, SecureMessaging?) {
+        do {
+            return try step(command)
+        } catch {
+            state = .idle
+            let status = (error as? ChipAccessError)?.statusWord ?? .conditionsOfUseNotSatisfied
+            return (ResponseAPDU(statusWord: status), nil)
+        }
+    }
+
+    private func step(_ command: CommandAPDU) throws -> (ResponseAPDU, SecureMessaging?) {
+        let data = try DynamicAuthenticationData(bytes: command.data, "GENERAL AUTHENTICATE")
+        let last = command.cla & 0x10 == 0
+        func answer(_ objects: [(tag: UInt8, value: [UInt8])]) -> ResponseAPDU {
+            ResponseAPDU(data: DynamicAuthenticationData(objects).encoded, statusWord: .success)
+        }
+        func outOfOrder() -> ChipAccessError {
+            ChipAccessError(.refused, "GENERAL AUTHENTICATE out of order", statusWord: .conditionsOfUseNotSatisfied)
+        }
+        switch state {
+        case .idle:
+            throw outOfOrder()
+        case .selected(let parameters, let password):
+            guard data.objects.isEmpty, !last else { throw outOfOrder() }
+            let nonce = try fixedNonce ?? SecureRandom.bytes(parameters.cipher.blockSize)
+            let encrypted = try PACE.encryptNonce(nonce, passwordKey: PACE.passwordKey(password, cipher: parameters.cipher), cipher: parameters.cipher)
+            state = .nonceSent(parameters, password, nonce: nonce)
+            return (answer([(0x80, encrypted)]), nil)
+        case .nonceSent(let parameters, let password, let nonce):
+            guard let terminalMapping = data[0x81], !last else { throw outOfOrder() }
+            let arithmetic = ECPointArithmetic(parameters.curve)
+            let mappingKey = try fixedMappingKey ?? arithmetic.randomScalar()
+            let shared = try Self.refusingBadPoints { try arithmetic.multiply(mappingKey, terminalMapping) }
+            let generator = try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve)
+            state = .mapped(parameters, password, generator: generator)
+            return (answer([(0x82, try arithmetic.multiply(mappingKey))]), nil)
+        case .mapped(let parameters, let password, let generator):
+            guard let terminalPublic = data[0x83], !last else { throw outOfOrder() }
+            let arithmetic = ECPointArithmetic(parameters.curve)
+            let agreementKey = try fixedAgreementKey ?? arithmetic.randomScalar()
+            let chipPublic = try arithmetic.multiply(agreementKey, generator)
+            guard terminalPublic != chipPublic else { throw ChipAccessError(.refused, "equal ephemeral keys", statusWord: .incorrectParametersInData) }
+            let secret = try arithmetic.xCoordinate(Self.refusingBadPoints { try arithmetic.multiply(agreementKey, terminalPublic) })
+            let keys = try PACE.sessionKeys(sharedSecret: secret, cipher: parameters.cipher)
+            state = .agreed(parameters, password, keys: keys, terminalPublic: terminalPublic, chipPublic: chipPublic)
+            return (answer([(0x84, chipPublic)]), nil)
+        case .agreed(let parameters, _, let keys, let terminalPublic, let chipPublic):
+            guard let terminalToken = data[0x85], last else { throw outOfOrder() }
+            guard terminalToken == (try PACE.token(keys, parameters, otherPublicPoint: chipPublic)) else {
+                // A wrong password gives other session keys, so the terminal's token fails here.
+                throw ChipAccessError(.authenticationFailed, "the terminal's token does not verify", statusWord: .verificationFailed)
+            }
+            state = .idle
+            let chipToken = try PACE.token(keys, parameters, otherPublicPoint: terminalPublic)
+            return (answer([(0x86, chipToken)]), try SecureMessaging(keys: keys))
+        }
+    }
+
+    private static func refusingBadPoints(_ body: () throws -> [UInt8]) throws -> [UInt8] {
+        do {
+            return try body()
+        } catch {
+            throw ChipAccessError(.refused, "a point not on the curve", statusWord: .incorrectParametersInData)
+        }
+    }
+
+    static func objects(_ data: [UInt8]) throws -> [UInt8: [UInt8]] {
+        var objects: [UInt8: [UInt8]] = [:]
+        var index = 0
+        while index + 1 < data.count {
+            let tag = data[index]
+            let length = Int(data[index + 1])
+            guard length < 0x80, index + 2 + length <= data.count else { throw ChipAccessError(.invalidValue, "MSE:Set AT data") }
+            objects[tag] = Array(data[(index + 2)..<(index + 2 + length)])
+            index += 2 + length
+        }
+        guard index == data.count else { throw ChipAccessError(.invalidValue, "MSE:Set AT data") }
+        return objects
+    }
+}
