@@ -34,7 +34,10 @@ public final class PrivatePCSCD: @unchecked Sendable {
             """, configuration.appendingPathComponent("vpcd"))
         // pcscd lives no longer than this test process: the shell watches both and stops pcscd when either ends
         // (a process that exits runs no deinit, and a crash no atexit).
+        // The namespace's mounts are made private so the bind mount never reaches the machine's /run/pcscd: from /
+        // where / is a mount point, else from /run (in a chroot, / is not one, and unshare's --propagation fails).
         let script = """
+            mount --make-rprivate / 2>/dev/null || mount --make-rprivate /run || exit 1
             mkdir -p /run/pcscd && mount --bind '\(run.path)' /run/pcscd || exit 1
             pcscd -f -c '\(configuration.path)' & P=$!
             trap 'kill $P 2>/dev/null' TERM
@@ -42,7 +45,7 @@ public final class PrivatePCSCD: @unchecked Sendable {
             kill $P 2>/dev/null; wait $P
             """
         let process = try Subprocess(try TestSupport.locate("unshare", searchPath: "/usr/bin:/bin"),
-                                     ["-m", "--propagation", "private", "sh", "-c", script],
+                                     ["-m", "--propagation", "unchanged", "sh", "-c", script],
                                      environment: ProcessInfo.processInfo.environment,
                                      standardError: directory.appendingPathComponent("pcscd.log").path)
         let socketPath = run.appendingPathComponent("pcscd.comm").path
