@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVCA", "NPKD",
+                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

@@ -1,0 +1,151 @@
+import ArgumentParser
+import ChipAccess
+import Foundation
+import LDS
+import PKICore
+import SmartCard
+import VirtualChip
+
+/// `epki card`: PC/SC readers and raw APDUs, for line staff and operators checking a reader or a chip.
+struct CardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "card", abstract: "PC/SC readers and cards: list readers, send APDUs, watch for cards.",
+        subcommands: [Readers.self, APDU.self, Watch.self])
+
+    struct Readers: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the PC/SC readers, whether each holds a card, and its ATR.")
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let context = try PCSCTransport.Context()
+            var rows: [[String: Any]] = []
+            for reader in try context.readers() {
+                let status = try context.status(of: reader)
+                rows.append(["reader": reader, "card": status.present, "atr": status.present ? status.atr.hexString : ""])
+            }
+            if json { try IO.printJSON(rows); return }
+            if rows.isEmpty { FileHandle.standardError.write(Data("no PC/SC reader (is pcscd running?)\n".utf8)) }
+            for row in rows {
+                let present = row["card"] as? Bool == true
+                print("\(row["reader"] ?? "")\t\(present ? "card, ATR \(row["atr"] ?? "")" : "no card")")
+            }
+        }
+    }
+
+    struct APDU: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send APDUs (hex; spaces and colons allowed) to the card in a reader; prints each response and its status word's name.")
+        @Option(help: "The reader (its name as `epki card readers` lists it); default: the first with a card.") var reader: String?
+        @Argument(help: "Command APDUs in hex, e.g. 00A4040C07A0000002471001.") var apdus: [String]
+
+        func run() throws {
+            let context = try PCSCTransport.Context()
+            let name = try reader ?? context.readers().first { (try? context.status(of: $0).present) == true }
+            guard let name else { throw SmartCardError(.noCard, "no reader holds a card") }
+            let transport = try PCSCTransport(context: context, reader: name)
+            defer { transport.disconnect() }
+            for text in apdus {
+                let cleaned = text.filter { !$0.isWhitespace && $0 != ":" }
+                guard let bytes = [UInt8](hex: cleaned) else { throw ValidationError("'\(text)' is not hex") }
+                let command = try CommandAPDU(bytes: bytes)
+                let response = try transport.send(command)
+                print("> \(bytes.hexString)")
+                print("< \(response.data.hexString)\(response.data.isEmpty ? "" : " ")\(response.statusWord)")
+            }
+        }
+    }
+
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a line whenever a card is inserted into or removed from a reader.")
+        @Option(help: "Stop after this many seconds (default: run until interrupted).") var seconds: Double?
+
+        func run() throws {
+            let context = try PCSCTransport.Context()
+            var known: [String: Bool] = [:]
+            let deadline = seconds.map { Date().addingTimeInterval($0) }
+            while deadline.map({ Date() < $0 }) ?? true {
+                for reader in try context.readers() {
+                    let present = try context.status(of: reader).present
+                    if known[reader] != present {
+                        print("\(Time.iso8601(Date())) \(reader): \(present ? "card inserted" : known[reader] == nil ? "no card" : "card removed")")
+                        fflush(nil)
+                        known[reader] = present
+                    }
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+    }
+}
+
+/// `epki chip`: the virtual eMRTD chip, for testing personalization lines and inspection systems without a document.
+struct ChipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chip", abstract: "The virtual eMRTD chip: serve a document's LDS files as a card in pcscd (through vsmartcard's vpcd).",
+        subcommands: [Serve.self])
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a chip made from a folder of LDS files, with BAC and PACE, as a card in the vpcd reader.",
+            discussion: """
+                The folder holds files named as Doc 9303-10 names them: EF.COM, EF.DG1 … EF.DG16, EF.SOD, EF.CardAccess, \
+                EF.CardSecurity, EF.CVCA, EF.ATR (any extension, e.g. EF.DG1.bin). BAC and the MRZ password of PACE use the \
+                document number, date of birth and date of expiry of --mrz, else of EF.DG1. PACE is offered as EF.CardAccess \
+                says. The card stays in the reader until the command ends.
+                """)
+        @Option(help: "The folder of LDS files.") var files: String
+        @Option(help: "The MRZ (its lines joined), when it should differ from EF.DG1's.") var mrz: String?
+        @Option(help: "The card access number for PACE.") var can: String?
+        @Option(help: "vpcd's address (host:port).") var vpcd: String = "127.0.0.1:35963"
+
+        func run() throws {
+            let fileSystem = try Self.fileSystem(files)
+            let mrzFields: MRZ
+            if let mrz {
+                mrzFields = try MRZ(string: mrz)
+            } else if let dg1 = fileSystem.application[ChipFileSystem.dataGroup(1)] {
+                mrzFields = try DG1(bytes: dg1).mrz
+            } else {
+                throw ValidationError("give --mrz, or EF.DG1 in \(files)")
+            }
+            let key = try BACKey(documentNumber: mrzFields.documentNumber, dateOfBirth: mrzFields.dateOfBirth, dateOfExpiry: mrzFields.dateOfExpiry)
+            let chip = EMRTDChip(files: fileSystem, bacKey: key, can: can)
+            let parts = vpcd.split(separator: ":")
+            guard parts.count == 2, let port = UInt16(parts[1]) else { throw ValidationError("--vpcd is host:port, not '\(vpcd)'") }
+            let connection = try VPCDConnection(host: String(parts[0]), port: port)
+            let protocols = chip.pace.map { $0.offered.map(\.description).joined(separator: ", ") } ?? "no PACE (no PACEInfo in EF.CardAccess)"
+            print("chip with \(fileSystem.application.count + fileSystem.masterFile.count) files in vpcd at \(vpcd): BAC, \(protocols)")
+            fflush(nil)
+            do {
+                try connection.serve(chip)
+            } catch let error as VirtualChipError where error.code == .connectionClosed {
+                print("vpcd closed the connection: the card is removed")
+            }
+        }
+
+        /// The files of `directory` by their Doc 9303-10 names.
+        static func fileSystem(_ directory: String) throws -> ChipFileSystem {
+            var names: [String: (ChipFileSystem.Directory, UInt16)] = [
+                "EF.COM": (.application, ChipFileSystem.efCOM), "EF.SOD": (.application, ChipFileSystem.efSOD),
+                "EF.CVCA": (.application, ChipFileSystem.efCVCA), "EF.CardAccess": (.masterFile, ChipFileSystem.efCardAccess),
+                "EF.CardSecurity": (.masterFile, ChipFileSystem.efCardSecurity), "EF.ATR": (.masterFile, ChipFileSystem.efATRInfo),
+            ]
+            for number in 1...16 { names["EF.DG\(number)"] = (.application, ChipFileSystem.dataGroup(number)) }
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+                throw PKIError(.fileError, "cannot read the folder '\(directory)'")
+            }
+            var fileSystem = ChipFileSystem()
+            for entry in entries.sorted() {
+                let base = entry.split(separator: ".").prefix(2).joined(separator: ".")
+                guard let (place, identifier) = names[base] ?? names.first(where: { $0.key.caseInsensitiveCompare(base) == .orderedSame })?.value else {
+                    FileHandle.standardError.write(Data("epki: note: \(entry) is not an LDS file name; left out\n".utf8))
+                    continue
+                }
+                let bytes = try IO.read((directory as NSString).appendingPathComponent(entry), what: base)
+                if place == .masterFile { fileSystem.masterFile[identifier] = bytes } else { fileSystem.application[identifier] = bytes }
+            }
+            guard !fileSystem.application.isEmpty else { throw ValidationError("no LDS file (EF.COM, EF.DG1 …) in \(directory)") }
+            return fileSystem
+        }
+    }
+}
