@@ -327,3 +327,26 @@ int epki_ec_group_order(const char *groupName, uint8_t *out, size_t capacity) {
     EC_GROUP_free(group);
     return length;
 }
+
+int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_t numeratorLength, const uint8_t *denominator,
+                          size_t denominatorLength, uint8_t *out, size_t capacity) {
+    EC_GROUP *group = group_named(groupName);
+    if (group == NULL) return -1;
+    BN_CTX *context = BN_CTX_new();
+    BIGNUM *b = BN_bin2bn(numerator, (int)numeratorLength, NULL), *a = BN_bin2bn(denominator, (int)denominatorLength, NULL);
+    BIGNUM *inverse = BN_new(), *result = BN_new();
+    const BIGNUM *order = EC_GROUP_get0_order(group);
+    int length = -1;
+    if (context != NULL && a != NULL && b != NULL && inverse != NULL && result != NULL && order != NULL &&
+        BN_mod_inverse(inverse, a, order, context) != NULL && BN_mod_mul(result, b, inverse, order, context)) {
+        int size = BN_num_bytes(order);
+        if ((size_t)size <= capacity && BN_bn2binpad(result, out, size) == size) length = size;
+    }
+    BN_free(result);
+    BN_free(inverse);
+    BN_free(a);
+    BN_free(b);
+    BN_CTX_free(context);
+    EC_GROUP_free(group);
+    return length;
+}

@@ -10,13 +10,16 @@ import SwiftASN1
 /// GM mapping G' = s·G + H,  H = SK_map,IFD · PK_map,IC = SK_map,IC · PK_map,IFD
 /// agreement  K = x(SK_IFD · PK_IC) on G';  KS_Enc = KDF(K, 1), KS_MAC = KDF(K, 2)
 /// tokens     T_IFD = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IC }),  T_IC = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IFD })
+/// CAM        CA_IC = SK_IC⁻¹ · SK_map,IC mod n (SK_IC the chip's static Chip Authentication key), sent as
+///            A_IC = E(KS_Enc, pad(CA_IC)) with IV = E(KS_Enc, FF…FF); the terminal checks PK_map,IC = CA_IC · PK_IC
 /// ```
 public enum PACE {
     /// MSE:Set AT for PACE: 00 22 C1 A4 { 80 OID, 83 password reference, 84 parameter ID }.
-    public static func mseSetAT(_ parameters: PACEParameters, password: PACEPassword) throws -> CommandAPDU {
+    /// The parameter ID (84) may be left out when the chip offers one set of domain parameters (9303-11 §4.4.4.1).
+    public static func mseSetAT(_ parameters: PACEParameters, password: PACEPassword, includeParameterId: Bool = true) throws -> CommandAPDU {
         let oid = try Self.oidContent(parameters.protocolIdentifier)
         let data = DynamicAuthenticationData.tlv([0x80], oid) + [0x83, 0x01, password.reference]
-            + [0x84, 0x01, UInt8(parameters.parameterId)]
+            + (includeParameterId ? [0x84, 0x01, UInt8(parameters.parameterId)] : [])
         return CommandAPDU(ins: 0x22, p1: 0xC1, p2: 0xA4, data: data)
     }
 
@@ -60,6 +63,35 @@ public enum PACE {
 
     public static func token(_ keys: SecureMessagingKeys, _ parameters: PACEParameters, otherPublicPoint: [UInt8]) throws -> [UInt8] {
         Array(try MessageAuthenticationCode.cmac(key: keys.mac, data: tokenInput(parameters, publicPoint: otherPublicPoint)).prefix(8))
+    }
+
+    /// A_IC, the encrypted Chip Authentication data of PACE-CAM.
+    public static func encryptChipAuthenticationData(_ data: [UInt8], keys: SecureMessagingKeys) throws -> [UInt8] {
+        let iv = try keys.cipher.encryptBlock([UInt8](repeating: 0xFF, count: keys.cipher.blockSize), key: keys.encryption)
+        return try keys.cipher.encrypt(ISO9797Padding.pad(data, blockSize: keys.cipher.blockSize), key: keys.encryption, iv: iv)
+    }
+
+    public static func decryptChipAuthenticationData(_ encrypted: [UInt8], keys: SecureMessagingKeys) throws -> [UInt8] {
+        let iv = try keys.cipher.encryptBlock([UInt8](repeating: 0xFF, count: keys.cipher.blockSize), key: keys.encryption)
+        guard !encrypted.isEmpty, encrypted.count % keys.cipher.blockSize == 0,
+              let data = ISO9797Padding.unpad(try keys.cipher.decrypt(encrypted, key: keys.encryption, iv: iv), blockSize: keys.cipher.blockSize) else {
+            throw ChipAccessError(.authenticationFailed, "PACE-CAM: the encrypted Chip Authentication data do not decrypt to padded data")
+        }
+        return data
+    }
+
+    /// The terminal's check of PACE-CAM: CA_IC · PK_IC = PK_map,IC, PK_IC the chip's static key (from
+    /// EF.CardSecurity, whose signature passive authentication checks).
+    public static func verifyChipAuthenticationMapping(_ outcome: PACETerminal.Outcome, chipStaticPublicKey: [UInt8],
+                                                       curve: ECCurve) throws {
+        guard let encrypted = outcome.encryptedChipAuthenticationData else {
+            throw ChipAccessError(.authenticationFailed, "PACE-CAM: the chip sent no Chip Authentication data (DO'8A')")
+        }
+        let authenticationData = try decryptChipAuthenticationData(encrypted, keys: outcome.sessionKeys)
+        let mapped = try? ECPointArithmetic(curve).multiply(authenticationData, chipStaticPublicKey)
+        guard mapped == outcome.chipMappingKey else {
+            throw ChipAccessError(.authenticationFailed, "PACE-CAM: CA_IC · PK_IC is not the chip's mapping key: the chip is not genuine")
+        }
     }
 
     /// The content octets of an OBJECT IDENTIFIER.

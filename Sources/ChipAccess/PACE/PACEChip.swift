@@ -12,13 +12,15 @@ public final class PACEChip: @unchecked Sendable {
     public var fixedNonce: [UInt8]?
     public var fixedMappingKey: [UInt8]?
     public var fixedAgreementKey: [UInt8]?
+    /// The chip's static Chip Authentication private key, for PACE-CAM (its public key is in EF.CardSecurity).
+    public var chipAuthenticationKey: [UInt8]?
 
     private enum State {
         case idle
         case selected(PACEParameters, PACEPassword)
         case nonceSent(PACEParameters, PACEPassword, nonce: [UInt8])
-        case mapped(PACEParameters, PACEPassword, generator: [UInt8])
-        case agreed(PACEParameters, PACEPassword, keys: SecureMessagingKeys, terminalPublic: [UInt8], chipPublic: [UInt8])
+        case mapped(PACEParameters, PACEPassword, generator: [UInt8], mappingKey: [UInt8])
+        case agreed(PACEParameters, PACEPassword, keys: SecureMessagingKeys, terminalPublic: [UInt8], chipPublic: [UInt8], mappingKey: [UInt8])
     }
 
     private var state = State.idle
@@ -79,9 +81,9 @@ public final class PACEChip: @unchecked Sendable {
             let mappingKey = try fixedMappingKey ?? arithmetic.randomScalar()
             let shared = try Self.refusingBadPoints { try arithmetic.multiply(mappingKey, terminalMapping) }
             let generator = try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve)
-            state = .mapped(parameters, password, generator: generator)
+            state = .mapped(parameters, password, generator: generator, mappingKey: mappingKey)
             return (answer([(0x82, try arithmetic.multiply(mappingKey))]), nil)
-        case .mapped(let parameters, let password, let generator):
+        case .mapped(let parameters, let password, let generator, let mappingKey):
             guard let terminalPublic = data[0x83], !last else { throw outOfOrder() }
             let arithmetic = ECPointArithmetic(parameters.curve)
             let agreementKey = try fixedAgreementKey ?? arithmetic.randomScalar()
@@ -89,9 +91,9 @@ public final class PACEChip: @unchecked Sendable {
             guard terminalPublic != chipPublic else { throw ChipAccessError(.refused, "equal ephemeral keys", statusWord: .incorrectParametersInData) }
             let secret = try arithmetic.xCoordinate(Self.refusingBadPoints { try arithmetic.multiply(agreementKey, terminalPublic) })
             let keys = try PACE.sessionKeys(sharedSecret: secret, cipher: parameters.cipher)
-            state = .agreed(parameters, password, keys: keys, terminalPublic: terminalPublic, chipPublic: chipPublic)
+            state = .agreed(parameters, password, keys: keys, terminalPublic: terminalPublic, chipPublic: chipPublic, mappingKey: mappingKey)
             return (answer([(0x84, chipPublic)]), nil)
-        case .agreed(let parameters, _, let keys, let terminalPublic, let chipPublic):
+        case .agreed(let parameters, _, let keys, let terminalPublic, let chipPublic, let mappingKey):
             guard let terminalToken = data[0x85], last else { throw outOfOrder() }
             guard terminalToken == (try PACE.token(keys, parameters, otherPublicPoint: chipPublic)) else {
                 // A wrong password gives other session keys, so the terminal's token fails here.
@@ -99,7 +101,15 @@ public final class PACEChip: @unchecked Sendable {
             }
             state = .idle
             let chipToken = try PACE.token(keys, parameters, otherPublicPoint: terminalPublic)
-            return (answer([(0x86, chipToken)]), try SecureMessaging(keys: keys))
+            var objects: [(tag: UInt8, value: [UInt8])] = [(0x86, chipToken)]
+            if parameters.mapping == .chipAuthentication {
+                guard let chipAuthenticationKey else {
+                    throw ChipAccessError(.refused, "PACE-CAM without a Chip Authentication key", statusWord: .conditionsOfUseNotSatisfied)
+                }
+                let authenticationData = try ECPointArithmetic(parameters.curve).divide(mappingKey, by: chipAuthenticationKey)
+                objects.append((0x8A, try PACE.encryptChipAuthenticationData(authenticationData, keys: keys)))
+            }
+            return (answer(objects), try SecureMessaging(keys: keys))
         }
     }
 

@@ -10,6 +10,8 @@ public struct PACETerminal: Sendable {
     /// The terminal's private keys for the mapping and the agreement; random unless given (known-answer tests).
     public var mappingKey: [UInt8]?
     public var agreementKey: [UInt8]?
+    /// Whether MSE:Set AT names the domain parameters (84); a chip with one set may do without.
+    public var includesParameterId = true
 
     public init(parameters: PACEParameters, password: PACEPassword) {
         self.parameters = parameters
@@ -21,6 +23,8 @@ public struct PACETerminal: Sendable {
         public let transport: SecureMessagingTransport
         public let chipPublicKey: [UInt8]
         public let terminalPublicKey: [UInt8]
+        /// The chip's mapping public key (PK_map,IC), which PACE-CAM ties to the chip's static key.
+        public let chipMappingKey: [UInt8]
         public let sessionKeys: SecureMessagingKeys
         /// DO'8A' of the last step under the Chip Authentication Mapping.
         public let encryptedChipAuthenticationData: [UInt8]?
@@ -29,7 +33,7 @@ public struct PACETerminal: Sendable {
     /// Runs PACE over `transport`; a wrong password ends with `authenticationFailed` and the chip's status word.
     public func authenticate(over transport: any CardTransport) throws -> Outcome {
         let arithmetic = ECPointArithmetic(parameters.curve)
-        let setUp = try transport.send(PACE.mseSetAT(parameters, password: password))
+        let setUp = try transport.send(PACE.mseSetAT(parameters, password: password, includeParameterId: includesParameterId))
         guard setUp.statusWord.isSuccess else {
             throw ChipAccessError(.refused, "PACE MSE:Set AT (\(parameters), \(password.name)) refused: \(setUp.statusWord)", statusWord: setUp.statusWord)
         }
@@ -67,7 +71,8 @@ public struct PACETerminal: Sendable {
         }
         let session = try SecureMessaging(keys: keys)
         return Outcome(transport: SecureMessagingTransport(transport, session: session), chipPublicKey: chipPublic,
-                       terminalPublicKey: agreementPublic, sessionKeys: keys, encryptedChipAuthenticationData: fourth[0x8A])
+                       terminalPublicKey: agreementPublic, chipMappingKey: chipMapping, sessionKeys: keys,
+                       encryptedChipAuthenticationData: fourth[0x8A])
     }
 
     private func step(_ transport: any CardTransport, _ data: DynamicAuthenticationData, last: Bool, _ what: String) throws -> DynamicAuthenticationData {

@@ -52,6 +52,14 @@ public struct ECPointArithmetic: Hashable, Sendable {
         try combine(k, point)
     }
 
+    /// numerator · denominator⁻¹ mod the order (PACE-CAM's CA_IC = SK_IC⁻¹ · SK_map,IC).
+    public func divide(_ numerator: [UInt8], by denominator: [UInt8]) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 80)
+        let length = epki_ec_scalar_divide(curve.openSSLName, numerator, numerator.count, denominator, denominator.count, &out, out.count)
+        guard length > 0 else { throw OpenSSL.failure(.cryptoFailure, "scalar division on \(curve)") }
+        return Array(out.prefix(Int(length)))
+    }
+
     /// A random private scalar in [1, order − 1].
     public func randomScalar() throws -> [UInt8] {
         let order = try self.order
