@@ -182,3 +182,30 @@ final class TappedTransport: CardTransport {
         }
     }
 }
+
+/// A virtual chip offering PACE-CAM (the PACEInfo of 9303-11 I.1) with a static key of its own: the terminal
+/// checks the Chip Authentication data against the static public key, and a chip with another key is caught.
+@Suite struct VirtualChipPACECAMTests {
+    @Test func chipAuthenticationMappingProvesTheChip() throws {
+        let document = try VirtualChipTests.Document()
+        let arithmetic = ECPointArithmetic(.brainpoolP256r1)
+        let staticKey = try arithmetic.randomScalar()
+        let staticPublic = try arithmetic.multiply(staticKey)
+        var files = document.chip.files
+        files.masterFile[ChipFileSystem.efCardAccess] = [0x31, 0x14] + (try PACECAMWorkedExampleTests.hex("paceInfo"))
+        let chip = EMRTDChip(files: files, bacKey: document.key, chipAuthenticationKey: staticKey)
+        let parameters = try PACECAMWorkedExampleTests.parameters
+        let outcome = try PACETerminal(parameters: parameters, password: .mrz(document.key)).authenticate(over: InProcessTransport(chip))
+        try PACE.verifyChipAuthenticationMapping(outcome, chipStaticPublicKey: staticPublic, curve: .brainpoolP256r1)
+        _ = try outcome.transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+        #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.dataGroup(1)) == document.dg1)
+
+        // A clone that holds the data but not the static key cannot produce Chip Authentication data that fits.
+        let clone = EMRTDChip(files: files, bacKey: document.key, chipAuthenticationKey: try arithmetic.randomScalar())
+        let cloned = try PACETerminal(parameters: parameters, password: .mrz(document.key)).authenticate(over: InProcessTransport(clone))
+        let caught = #expect(throws: ChipAccessError.self) {
+            try PACE.verifyChipAuthenticationMapping(cloned, chipStaticPublicKey: staticPublic, curve: .brainpoolP256r1)
+        }
+        #expect(caught?.reason.contains("not genuine") == true, "\(String(describing: caught))")
+    }
+}

@@ -37,13 +37,16 @@ public final class EMRTDChip: @unchecked Sendable {
     private var pendingSession: SecureMessaging?
     private let lock = Mutex<Void>(())
 
-    public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil) {
+    /// `chipAuthenticationKey` is the chip's static Chip Authentication private key (its public key in DG14 and
+    /// EF.CardSecurity): PACE-CAM needs it.
+    public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil) {
         self.files = files
         self.bacKey = bacKey
         let infos = files.masterFile[ChipFileSystem.efCardAccess].flatMap { try? EFCardAccess(bytes: $0).securityInfos.paceInfos } ?? []
         let offered = infos.compactMap { try? PACEParameters($0) }
         let passwords = [bacKey.map(PACEPassword.mrz), can.map(PACEPassword.can)].compactMap { $0 }
         pace = offered.isEmpty || passwords.isEmpty ? nil : PACEChip(offered: offered, passwords: passwords)
+        pace?.chipAuthenticationKey = chipAuthenticationKey
     }
 
     /// A reset (power on, warm reset): the master file is selected and every session is gone.
