@@ -93,7 +93,7 @@ let package = Package(
         // A virtual eMRTD chip for lines and inspection systems to test against: in process, or in pcscd through vpcd.
         .target(
             name: "VirtualChip",
-            dependencies: ["PKICore", "SmartCard", "ChipAccess", "LDS"],
+            dependencies: ["PKICore", "SmartCard", "ChipAccess", "LDS", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // Doc 9303-12 data shared by the services: the profile linter, CSCA master lists and deviation lists.

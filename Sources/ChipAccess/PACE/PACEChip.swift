@@ -121,7 +121,8 @@ public final class PACEChip: @unchecked Sendable {
         }
     }
 
-    static func objects(_ data: [UInt8]) throws -> [UInt8: [UInt8]] {
+    /// The data objects of MSE:Set AT and Set KAT: one-byte tags and short lengths, each tag once.
+    public static func objects(_ data: [UInt8]) throws -> [UInt8: [UInt8]] {
         var objects: [UInt8: [UInt8]] = [:]
         var index = 0
         while index + 1 < data.count {

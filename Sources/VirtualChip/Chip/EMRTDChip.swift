@@ -2,6 +2,7 @@ import ChipAccess
 import LDS
 import PKICore
 import SmartCard
+import SwiftASN1
 import Synchronization
 
 /// A virtual eMRTD chip: the LDS1 application behind ISO/IEC 7816-4 commands, with the access conditions a real
@@ -18,13 +19,18 @@ import Synchronization
 /// EXTERNAL AUTHENTICATE 00 82 00 00 28 <E_IFD ‖ M_IFD> 28      BAC
 /// MSE:Set AT           00 22 C1 A4 { 80 OID, 83 password, 84 parameter ID }       PACE, as EF.CardAccess offers it
 /// GENERAL AUTHENTICATE 10/00 86 00 00 7C { … } 00                                   PACE's four steps
+/// MSE:Set KAT          0C 22 41 A6 { 91 PK_PCD, [84 keyId] }                        Chip Authentication, 3DES
+/// MSE:Set AT + GENERAL AUTHENTICATE  0C 22 41 A4 { 80 OID } · 0C 86 { 7C { 80 PK_PCD } }   Chip Authentication, AES
 /// ```
-/// Not yet here: Chip Authentication, Terminal Authentication, Active Authentication, and the personalization
-/// commands; they answer 6D00 (instruction not supported) until they are.
+/// Not yet here: Terminal Authentication, Active Authentication, and the personalization commands; they answer
+/// 6D00 (instruction not supported) until they are.
 public final class EMRTDChip: @unchecked Sendable {
     public let files: ChipFileSystem
     /// The MRZ's key for BAC; nil on a chip that offers none.
     public let bacKey: BACKey?
+    /// The static Chip Authentication key (DG14, EF.CardSecurity) and its curve.
+    public let chipAuthenticationKey: [UInt8]?
+    public let chipAuthenticationCurve: ECCurve
     /// PACE as EF.CardAccess announces it (the ECDH-GM and -CAM protocols epki supports), with the MRZ and the CAN.
     public let pace: PACEChip?
 
@@ -35,13 +41,19 @@ public final class EMRTDChip: @unchecked Sendable {
     private var session: SecureMessaging?
     /// The session PACE established with its last step, whose answer still goes out in plain.
     private var pendingSession: SecureMessaging?
+    /// Chip Authentication: the cipher MSE:Set AT chose, and the session that takes over once its answer is out.
+    private var chipAuthenticationCipher: BlockCipher?
+    private var switchAfterResponse: SecureMessaging?
     private let lock = Mutex<Void>(())
 
     /// `chipAuthenticationKey` is the chip's static Chip Authentication private key (its public key in DG14 and
     /// EF.CardSecurity): PACE-CAM needs it.
-    public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil) {
+    public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil,
+                chipAuthenticationCurve: ECCurve = .brainpoolP256r1) {
         self.files = files
         self.bacKey = bacKey
+        self.chipAuthenticationKey = chipAuthenticationKey
+        self.chipAuthenticationCurve = chipAuthenticationCurve
         let infos = files.masterFile[ChipFileSystem.efCardAccess].flatMap { try? EFCardAccess(bytes: $0).securityInfos.paceInfos } ?? []
         let offered = infos.compactMap { try? PACEParameters($0) }
         let passwords = [bacKey.map(PACEPassword.mrz), can.map(PACEPassword.can)].compactMap { $0 }
@@ -99,7 +111,9 @@ public final class EMRTDChip: @unchecked Sendable {
         guard protected, var current = session else { return response.encoded }
         do {
             let wrapped = try current.protect(response: response)
-            session = current
+            // After Chip Authentication the answer still goes out under the old keys; the next command uses the new.
+            session = switchAfterResponse ?? current
+            switchAfterResponse = nil
             return wrapped.encoded
         } catch {
             session = nil
@@ -116,6 +130,10 @@ public final class EMRTDChip: @unchecked Sendable {
         case 0x22 where command.p1 == 0xC1 && command.p2 == 0xA4:
             guard let pace else { return ResponseAPDU(statusWord: .functionNotSupported) }
             return ResponseAPDU(statusWord: pace.manageSecurityEnvironment(command.data))
+        case 0x22 where command.p1 == 0x41 && (command.p2 == 0xA6 || command.p2 == 0xA4):
+            return chipAuthenticationSetUp(command, protected: protected)
+        case 0x86 where protected && chipAuthenticationCipher != nil:
+            return chipAuthenticate(command)
         case 0x86:
             guard let pace else { return ResponseAPDU(statusWord: .instructionNotSupported) }
             let (response, established) = pace.generalAuthenticate(command)
@@ -218,6 +236,46 @@ public final class EMRTDChip: @unchecked Sendable {
         } catch {
             session = nil
             return ResponseAPDU(statusWord: .verificationFailed)
+        }
+    }
+
+    // MARK: - Chip Authentication
+
+    private func chipAuthenticationSetUp(_ command: CommandAPDU, protected: Bool) -> ResponseAPDU {
+        chipAuthenticationCipher = nil
+        guard let chipAuthenticationKey else { return ResponseAPDU(statusWord: .functionNotSupported) }
+        guard protected, session != nil else { return ResponseAPDU(statusWord: .securityStatusNotSatisfied) }
+        guard let objects = try? PACEChip.objects(command.data) else { return ResponseAPDU(statusWord: .incorrectParametersInData) }
+        if command.p2 == 0xA6 {
+            // MSE:Set KAT: the terminal's key is here, 3DES sessions.
+            guard let terminalKey = objects[0x91] else { return ResponseAPDU(statusWord: .incorrectParametersInData) }
+            return agree(terminalKey, key: chipAuthenticationKey, cipher: .tripleDES)
+        }
+        guard let oid = objects[0x80], let identifier = try? ASN1ObjectIdentifier(derEncoded: [0x06, UInt8(oid.count)] + oid),
+              let cipher = try? ChipAuthentication.cipher(of: identifier), cipher != .tripleDES else {
+            return ResponseAPDU(statusWord: .referencedDataNotFound)
+        }
+        chipAuthenticationCipher = cipher
+        return ResponseAPDU(statusWord: .success)
+    }
+
+    private func chipAuthenticate(_ command: CommandAPDU) -> ResponseAPDU {
+        defer { chipAuthenticationCipher = nil }
+        guard let cipher = chipAuthenticationCipher, let chipAuthenticationKey,
+              let data = try? DynamicAuthenticationData(bytes: command.data, "GENERAL AUTHENTICATE"), let terminalKey = data[0x80] else {
+            return ResponseAPDU(statusWord: .incorrectParametersInData)
+        }
+        let agreed = agree(terminalKey, key: chipAuthenticationKey, cipher: cipher)
+        return agreed.statusWord.isSuccess ? ResponseAPDU(data: DynamicAuthenticationData().encoded, statusWord: .success) : agreed
+    }
+
+    private func agree(_ terminalKey: [UInt8], key: [UInt8], cipher: BlockCipher) -> ResponseAPDU {
+        do {
+            switchAfterResponse = try ChipAuthentication.chipSession(terminalPublicKey: terminalKey, staticKey: key, curve: chipAuthenticationCurve,
+                                                                    cipher: cipher)
+            return ResponseAPDU(statusWord: .success)
+        } catch {
+            return ResponseAPDU(statusWord: (error as? ChipAccessError)?.statusWord ?? .incorrectParametersInData)
         }
     }
 
