@@ -350,3 +350,17 @@ int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_
     EC_GROUP_free(group);
     return length;
 }
+
+/* Raw RSA (no padding), for ISO/IEC 9796-2 signatures of Active Authentication: the private operation on a
+   representative, the public one to recover it. *outLength holds the capacity on entry. 1 on success. */
+int epki_rsa_raw(EVP_PKEY *key, int usePrivate, const uint8_t *in, size_t inLength, uint8_t *out, size_t *outLength) {
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (context == NULL) return 0;
+    int ok = usePrivate
+        ? EVP_PKEY_sign_init(context) > 0 && EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) > 0 &&
+          EVP_PKEY_sign(context, out, outLength, in, inLength) > 0
+        : EVP_PKEY_verify_recover_init(context) > 0 && EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) > 0 &&
+          EVP_PKEY_verify_recover(context, out, outLength, in, inLength) > 0;
+    EVP_PKEY_CTX_free(context);
+    return ok ? 1 : 0;
+}

@@ -77,6 +77,9 @@ int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, cons
    uncompressed; returns its length, or -1 (a point not on the curve, or r at infinity). */
 int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, const uint8_t *p, size_t pLength,
                    const uint8_t *b, size_t bLength, const uint8_t *q, size_t qLength, uint8_t *out, size_t capacity);
+/* Raw RSA without padding (ISO/IEC 9796-2 Active Authentication): usePrivate 1 signs a representative, 0 recovers
+   it from a signature. *outLength is the capacity on entry, the length on return. 1 on success. */
+int epki_rsa_raw(EVP_PKEY *key, int usePrivate, const uint8_t *in, size_t inLength, uint8_t *out, size_t *outLength);
 /* numerator · denominator⁻¹ modulo the named group's order, big-endian padded to the order's length; -1 on error. */
 int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_t numeratorLength, const uint8_t *denominator,
                           size_t denominatorLength, uint8_t *out, size_t capacity);

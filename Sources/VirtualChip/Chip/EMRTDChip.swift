@@ -21,9 +21,10 @@ import Synchronization
 /// GENERAL AUTHENTICATE 10/00 86 00 00 7C { … } 00                                   PACE's four steps
 /// MSE:Set KAT          0C 22 41 A6 { 91 PK_PCD, [84 keyId] }                        Chip Authentication, 3DES
 /// MSE:Set AT + GENERAL AUTHENTICATE  0C 22 41 A4 { 80 OID } · 0C 86 { 7C { 80 PK_PCD } }   Chip Authentication, AES
+/// INTERNAL AUTHENTICATE 0C 88 00 00 { 08 RND.IFD } 00                              Active Authentication
 /// ```
-/// Not yet here: Terminal Authentication, Active Authentication, and the personalization commands; they answer
-/// 6D00 (instruction not supported) until they are.
+/// Not yet here: Terminal Authentication and the personalization commands; they answer 6D00 (instruction not
+/// supported) until they are.
 public final class EMRTDChip: @unchecked Sendable {
     public let files: ChipFileSystem
     /// The MRZ's key for BAC; nil on a chip that offers none.
@@ -31,6 +32,9 @@ public final class EMRTDChip: @unchecked Sendable {
     /// The static Chip Authentication key (DG14, EF.CardSecurity) and its curve.
     public let chipAuthenticationKey: [UInt8]?
     public let chipAuthenticationCurve: ECCurve
+    /// The Active Authentication key (its public key is DG15) and, for ECDSA, the hash DG14 announces.
+    public var activeAuthenticationKey: PrivateKey?
+    public var activeAuthenticationHash: HashAlgorithm = .sha256
     /// PACE as EF.CardAccess announces it (the ECDH-GM and -CAM protocols epki supports), with the MRZ and the CAN.
     public let pace: PACEChip?
 
@@ -130,6 +134,14 @@ public final class EMRTDChip: @unchecked Sendable {
         case 0x22 where command.p1 == 0xC1 && command.p2 == 0xA4:
             guard let pace else { return ResponseAPDU(statusWord: .functionNotSupported) }
             return ResponseAPDU(statusWord: pace.manageSecurityEnvironment(command.data))
+        case 0x88:
+            guard let key = activeAuthenticationKey else { return ResponseAPDU(statusWord: .instructionNotSupported) }
+            guard protected, session != nil else { return ResponseAPDU(statusWord: .securityStatusNotSatisfied) }
+            guard command.data.count == 8 else { return ResponseAPDU(statusWord: .wrongLength) }
+            guard let signature = try? ActiveAuthentication.sign(command.data, key: key, hash: activeAuthenticationHash) else {
+                return ResponseAPDU(statusWord: .noPreciseDiagnosis)
+            }
+            return ResponseAPDU(data: signature, statusWord: .success)
         case 0x22 where command.p1 == 0x41 && (command.p2 == 0xA6 || command.p2 == 0xA4):
             return chipAuthenticationSetUp(command, protected: protected)
         case 0x86 where protected && chipAuthenticationCipher != nil:
