@@ -9,19 +9,7 @@ import VirtualChip
 /// Whatever a terminal sends, the chip answers with a status word and never crashes; whatever a chip answers, the
 /// terminal's parsers throw typed errors and never crash. Seeded, so a failure repeats.
 @Suite struct ChipInputRobustnessTests {
-    /// A seeded generator (SplitMix64): the same inputs on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func mutate(_ bytes: [UInt8], _ random: inout Seeded) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         var out = bytes
         switch Int.random(in: 0..<4, using: &random) {
         case 0 where !out.isEmpty: out[Int.random(in: 0..<out.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
@@ -40,7 +28,7 @@ import VirtualChip
         _ = try VirtualChipPACETests.paceRead(tap, password: .can(VirtualChipTests.Document.can))
         let seeds = tap.commands
         #expect(seeds.count > 20)
-        var random = Seeded(state: 0x5EED_CAFE)
+        var random = SplitMix64(seed: 0x5EED_CAFE)
         for round in 0..<20_000 {
             if round % 500 == 0 { document.chip.reset() }
             let input = Self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &random)], &random)
@@ -52,7 +40,7 @@ import VirtualChip
 
     @Test func theTerminalsParsersThrowTypedErrors() throws {
         let keys = try SecureMessagingKeys(seed: [UInt8](repeating: 7, count: 16), cipher: .aes128)
-        var random = Seeded(state: 0xBADC_0FFE)
+        var random = SplitMix64(seed: 0xBADC_0FFE)
         let seeds: [[UInt8]] = [
             [0x7C, 0x12, 0x80, 0x10] + [UInt8](repeating: 1, count: 16),
             [0x87, 0x11, 0x01] + [UInt8](repeating: 2, count: 16) + [0x99, 0x02, 0x90, 0x00, 0x8E, 0x08] + [UInt8](repeating: 3, count: 8) + [0x90, 0x00],

@@ -12,25 +12,23 @@ import VirtualChip
     static let reader = "Virtual PCD 00 00"
 
     /// Inserts `document`'s chip into the first vpcd slot and connects to it through pcscd.
-    static func insert(_ document: VirtualChipTests.Document, into pcscd: PrivatePCSCD) throws -> (VPCDConnection, PCSCTransport.Context) {
+    static func insert(_ document: VirtualChipTests.Document, into pcscd: PrivatePCSCD) throws -> (VPCDConnection, PCSCTransport.Context, PCSCTransport) {
         let context = try PCSCTransport.Context()
         // The slot must be empty first: pcscd notices a card that left with its next poll.
         try context.waitForCard(in: reader, present: false, milliseconds: 5_000)
         let connection = try VPCDConnection(port: pcscd.port)
         connection.start(document.chip)
         try context.waitForCard(in: reader, milliseconds: 5_000)
-        return (connection, context)
+        return (connection, context, try PCSCTransport(context: context, reader: reader))
     }
 
     @Test func bacAndEveryFileThroughPCSCD() throws {
         let pcscd = try PrivatePCSCD.shared.get()
         let document = try VirtualChipTests.Document()
-        let (connection, context) = try Self.insert(document, into: pcscd)
+        let (connection, context, transport) = try Self.insert(document, into: pcscd)
         defer { connection.stop() }
         let readers = try context.readers()
         #expect(readers.contains(Self.reader), "\(readers)")
-
-        let transport = try PCSCTransport(context: context, reader: Self.reader)
         #expect(transport.atr == VPCDConnection.defaultATR)
         let (_, read) = try VirtualChipTests.readEverything(transport, key: document.key)
         #expect(read[ChipFileSystem.efCOM] == document.com)
@@ -53,9 +51,8 @@ import VirtualChip
     @Test func paceThroughPCSCD() throws {
         let pcscd = try PrivatePCSCD.shared.get()
         let document = try VirtualChipTests.Document()
-        let (connection, context) = try Self.insert(document, into: pcscd)
+        let (connection, _, transport) = try Self.insert(document, into: pcscd)
         defer { connection.stop() }
-        let transport = try PCSCTransport(context: context, reader: Self.reader)
         let (outcome, dg1) = try VirtualChipPACETests.paceRead(transport, password: .can(VirtualChipTests.Document.can))
         #expect(dg1 == document.dg1)
         #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efCOM) == document.com)
@@ -65,9 +62,8 @@ import VirtualChip
     @Test func cardRemovedDuringARead() throws {
         let pcscd = try PrivatePCSCD.shared.get()
         let document = try VirtualChipTests.Document()
-        let (connection, context) = try Self.insert(document, into: pcscd)
+        let (connection, context, transport) = try Self.insert(document, into: pcscd)
         defer { connection.stop() }
-        let transport = try PCSCTransport(context: context, reader: Self.reader)
         _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
         let secure = try BasicAccessControl.authenticate(over: transport, key: document.key)
         let pulling = RemovingTransport(secure, after: 3) { connection.stop() }

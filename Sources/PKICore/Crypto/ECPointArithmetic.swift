@@ -11,16 +11,7 @@ public struct ECPointArithmetic: Hashable, Sendable {
     }
 
     /// The length of a coordinate (and of a shared secret) in bytes.
-    public var fieldLength: Int {
-        switch curve {
-        case .brainpoolP224r1, .p224: 28
-        case .brainpoolP256r1, .p256: 32
-        case .brainpoolP320r1: 40
-        case .brainpoolP384r1, .p384: 48
-        case .brainpoolP512r1: 64
-        case .p521: 66
-        }
-    }
+    public var fieldLength: Int { curve.coordinateLength }
 
     /// The order of the generator.
     public var order: [UInt8] {
