@@ -24,55 +24,61 @@ import VirtualChip
 
     @Test func bacAndEveryFileThroughPCSCD() throws {
         let pcscd = try PrivatePCSCD.shared.get()
-        let document = try VirtualChipTests.Document()
-        let (connection, context, transport) = try Self.insert(document, into: pcscd)
-        defer { connection.stop() }
-        let readers = try context.readers()
-        #expect(readers.contains(Self.reader), "\(readers)")
-        #expect(transport.atr == VPCDConnection.defaultATR)
-        let (_, read) = try VirtualChipTests.readEverything(transport, key: document.key)
-        #expect(read[ChipFileSystem.efCOM] == document.com)
-        #expect(read[ChipFileSystem.dataGroup(1)] == document.dg1)
-        #expect(read[ChipFileSystem.efSOD] == document.sod)
-        transport.disconnect()
+        try pcscd.exclusively {
+            let document = try VirtualChipTests.Document()
+            let (connection, context, transport) = try Self.insert(document, into: pcscd)
+            defer { connection.stop() }
+            let readers = try context.readers()
+            #expect(readers.contains(Self.reader), "\(readers)")
+            #expect(transport.atr == VPCDConnection.defaultATR)
+            let (_, read) = try VirtualChipTests.readEverything(transport, key: document.key)
+            #expect(read[ChipFileSystem.efCOM] == document.com)
+            #expect(read[ChipFileSystem.dataGroup(1)] == document.dg1)
+            #expect(read[ChipFileSystem.efSOD] == document.sod)
+            transport.disconnect()
 
-        // OpenSC's opensc-tool, through the same pcscd: the reader with a card, its ATR, and a GET CHALLENGE.
-        let listed = try TestSupport.run("opensc-tool", ["--list-readers"], environment: pcscd.environment)
-        #expect(listed.stdout.contains("Yes") && listed.stdout.contains(Self.reader), "\(listed.output)")
-        let atr = try TestSupport.run("opensc-tool", ["--reader", "0", "--atr"], environment: pcscd.environment)
-        #expect(atr.stdout.contains("3b:80:80:01:01"), "\(atr.output)")
-        let challenge = try TestSupport.run("opensc-tool", ["--reader", "0", "--send-apdu", "00:A4:04:0C:07:A0:00:00:02:47:10:01", "--send-apdu", "00:84:00:00:08"],
-                                            environment: pcscd.environment)
-        #expect(challenge.stdout.contains("SW1=0x90, SW2=0x00"), "\(challenge.output)")
-        #expect(challenge.output.components(separatedBy: "Received (SW1=0x90, SW2=0x00)").count == 3, "\(challenge.output)")
+            // OpenSC's opensc-tool, through the same pcscd: the reader with a card, its ATR, and a GET CHALLENGE.
+            let listed = try TestSupport.run("opensc-tool", ["--list-readers"], environment: pcscd.environment)
+            #expect(listed.stdout.contains("Yes") && listed.stdout.contains(Self.reader), "\(listed.output)")
+            let atr = try TestSupport.run("opensc-tool", ["--reader", "0", "--atr"], environment: pcscd.environment)
+            #expect(atr.stdout.contains("3b:80:80:01:01"), "\(atr.output)")
+            let challenge = try TestSupport.run("opensc-tool", ["--reader", "0", "--send-apdu", "00:A4:04:0C:07:A0:00:00:02:47:10:01", "--send-apdu", "00:84:00:00:08"],
+                                                environment: pcscd.environment)
+            #expect(challenge.stdout.contains("SW1=0x90, SW2=0x00"), "\(challenge.output)")
+            #expect(challenge.output.components(separatedBy: "Received (SW1=0x90, SW2=0x00)").count == 3, "\(challenge.output)")
+        }
     }
 
     /// PACE with the CAN through pcscd, then the data groups under AES secure messaging.
     @Test func paceThroughPCSCD() throws {
         let pcscd = try PrivatePCSCD.shared.get()
-        let document = try VirtualChipTests.Document()
-        let (connection, _, transport) = try Self.insert(document, into: pcscd)
-        defer { connection.stop() }
-        let (outcome, dg1) = try VirtualChipPACETests.paceRead(transport, password: .can(VirtualChipTests.Document.can))
-        #expect(dg1 == document.dg1)
-        #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efCOM) == document.com)
+        try pcscd.exclusively {
+            let document = try VirtualChipTests.Document()
+            let (connection, _, transport) = try Self.insert(document, into: pcscd)
+            defer { connection.stop() }
+            let (outcome, dg1) = try VirtualChipPACETests.paceRead(transport, password: .can(VirtualChipTests.Document.can))
+            #expect(dg1 == document.dg1)
+            #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efCOM) == document.com)
+        }
     }
 
     /// The card leaves in the middle of reading EF.SOD: a typed error, and no part of the file is handed out.
     @Test func cardRemovedDuringARead() throws {
         let pcscd = try PrivatePCSCD.shared.get()
-        let document = try VirtualChipTests.Document()
-        let (connection, context, transport) = try Self.insert(document, into: pcscd)
-        defer { connection.stop() }
-        _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
-        let secure = try BasicAccessControl.authenticate(over: transport, key: document.key)
-        let pulling = RemovingTransport(secure, after: 3) { connection.stop() }
-        var result: [UInt8]?
-        let error = #expect(throws: (any Error).self) { result = try ElementaryFileReader(pulling).read(ChipFileSystem.efSOD) }
-        #expect(result == nil)
-        let code = (error as? SmartCardError)?.code
-        #expect(code == .cardRemoved || code == .noCard, "\(String(describing: error))")
-        try context.waitForCard(in: Self.reader, present: false, milliseconds: 5_000)
+        try pcscd.exclusively {
+            let document = try VirtualChipTests.Document()
+            let (connection, context, transport) = try Self.insert(document, into: pcscd)
+            defer { connection.stop() }
+            _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+            let secure = try BasicAccessControl.authenticate(over: transport, key: document.key)
+            let pulling = RemovingTransport(secure, after: 3) { connection.stop() }
+            var result: [UInt8]?
+            let error = #expect(throws: (any Error).self) { result = try ElementaryFileReader(pulling).read(ChipFileSystem.efSOD) }
+            #expect(result == nil)
+            let code = (error as? SmartCardError)?.code
+            #expect(code == .cardRemoved || code == .noCard, "\(String(describing: error))")
+            try context.waitForCard(in: Self.reader, present: false, milliseconds: 5_000)
+        }
     }
 }
 

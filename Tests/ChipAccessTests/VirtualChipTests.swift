@@ -209,3 +209,53 @@ final class TappedTransport: CardTransport {
         #expect(caught?.reason.contains("not genuine") == true, "\(String(describing: caught))")
     }
 }
+
+/// Big files read with extended-length APDUs under secure messaging: a 40 KB DG2 in 4,000-byte chunks, past offset
+/// 32,767 with the odd READ BINARY (B1), under 3DES (BAC) and AES (PACE), in process and through pcscd.
+@Suite struct ExtendedLengthTests {
+    static let dg2: [UInt8] = {
+        var random = SplitMix64(seed: 0xD62)
+        let body = (0..<40_000).map { _ in UInt8.random(in: 0...255, using: &random) }
+        return [0x75, 0x83, 0x00, 0x9C, 0x40] + body
+    }()
+
+    static func document() throws -> (VirtualChipTests.Document, EMRTDChip) {
+        let document = try VirtualChipTests.Document()
+        var files = document.chip.files
+        files.application[ChipFileSystem.dataGroup(2)] = dg2
+        return (document, EMRTDChip(files: files, bacKey: document.key, can: VirtualChipTests.Document.can))
+    }
+
+    static func readDG2(over transport: any CardTransport, key: BACKey, pace: Bool) throws -> [UInt8] {
+        let secure: SecureMessagingTransport
+        if pace {
+            secure = try PACETerminal(parameters: try PACEWorkedExampleTests.parameters, password: .mrz(key)).authenticate(over: transport).transport
+            _ = try secure.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+        } else {
+            _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+            secure = try BasicAccessControl.authenticate(over: transport, key: key)
+        }
+        return try ElementaryFileReader(secure, chunkSize: 4_000).read(ChipFileSystem.dataGroup(2))
+    }
+
+    @Test(arguments: [false, true])
+    func inProcess(_ pace: Bool) throws {
+        let (document, chip) = try Self.document()
+        #expect(try Self.readDG2(over: InProcessTransport(chip), key: document.key, pace: pace) == Self.dg2)
+    }
+
+    @Test func throughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        try pcscd.exclusively {
+            let (document, chip) = try Self.document()
+            let context = try PCSCTransport.Context()
+            try context.waitForCard(in: PCSCTests.reader, present: false, milliseconds: 5_000)
+            let connection = try VPCDConnection(port: pcscd.port)
+            connection.start(chip)
+            defer { connection.stop() }
+            try context.waitForCard(in: PCSCTests.reader, milliseconds: 5_000)
+            let transport = try PCSCTransport(context: context, reader: PCSCTests.reader)
+            #expect(try Self.readDG2(over: transport, key: document.key, pace: true) == Self.dg2)
+        }
+    }
+}

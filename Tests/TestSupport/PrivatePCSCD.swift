@@ -9,6 +9,15 @@ public final class PrivatePCSCD: @unchecked Sendable {
     public let port: UInt16
     public let socketPath: String
     private let process: Subprocess
+    private let slot = NSLock()
+
+    /// Runs `body` with the first vpcd slot to itself: tests of several suites (which run in parallel) insert
+    /// cards there, and one card at a time fits.
+    public func exclusively<T>(_ body: () throws -> T) rethrows -> T {
+        slot.lock()
+        defer { slot.unlock() }
+        return try body()
+    }
 
     /// The one pcscd of this test process, started on first use.
     public static let shared: Result<PrivatePCSCD, any Error> = Result { try PrivatePCSCD.start() }
