@@ -65,7 +65,7 @@ public struct CertificationAuthorityReference: Hashable, Sendable, CustomStringC
 ///
 /// Decoding errors also carry the byte offset of the data object at fault (counted from the start of the
 /// input), so an operator can find it in a hex dump; the reason names the tag and repeats the offset.
-public struct CVCAError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct CVCAError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -100,9 +100,6 @@ public struct CVCAError: Error, Hashable, CustomStringConvertible, Sendable {
         self.offset = offset
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: CVCAError, rhs: CVCAError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension CVCAError: OperatorFacingError {}

@@ -2,7 +2,7 @@ import PKICore
 import SmartCard
 
 /// The ChipAccess module's one error: a code to match on and a reason naming the protocol step or command.
-public struct ChipAccessError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct ChipAccessError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -27,9 +27,6 @@ public struct ChipAccessError: Error, Hashable, CustomStringConvertible, Sendabl
         self.statusWord = statusWord
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: ChipAccessError, rhs: ChipAccessError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension ChipAccessError: OperatorFacingError {}

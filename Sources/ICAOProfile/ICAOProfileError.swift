@@ -4,7 +4,7 @@ import PKICore
 ///
 /// Equality and hashing look at the code only; tests assert the reason as well. The services above turn it into
 /// their own error where it crosses into their operations (the CSCA refuses a list, the NPKD rejects a file).
-public struct ICAOProfileError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct ICAOProfileError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -23,9 +23,6 @@ public struct ICAOProfileError: Error, Hashable, CustomStringConvertible, Sendab
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: ICAOProfileError, rhs: ICAOProfileError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension ICAOProfileError: OperatorFacingError {}

@@ -5,7 +5,7 @@ import SwiftASN1
 ///
 /// Equality and hashing look at the code only, so a test can expect "malformed" without spelling out the message.
 /// Errors raised by PKICore (CMS, certificates, keys) pass through unchanged as `PKIError`.
-public struct LDSError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct LDSError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -27,9 +27,6 @@ public struct LDSError: Error, Hashable, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: LDSError, rhs: LDSError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     /// `<file>: <detail>`, the form every decoding error takes so that the operator sees which file failed.
     static func malformed(_ what: String, _ detail: String) -> LDSError {

@@ -4,7 +4,7 @@ import PKICore
 ///
 /// Equality and hashing look at the code only, so tests can expect "a refused master list" without spelling
 /// out the message.
-public struct NPKDError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct NPKDError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -35,9 +35,6 @@ public struct NPKDError: Error, Hashable, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: NPKDError, rhs: NPKDError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     /// Prefixes the reason with where it happened ("icaopkd-001.ldif line 1042, entry 17: ...").
     public func located(_ location: String) -> NPKDError {

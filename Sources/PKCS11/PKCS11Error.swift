@@ -2,7 +2,7 @@ import PKICore
 import CP11Kit
 
 /// The PKCS#11 layer's error: a code, the token's CKR_ value when there is one, and a message an operator can act on.
-public struct PKCS11Error: Error, Hashable, CustomStringConvertible, Sendable {
+public struct PKCS11Error: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -28,9 +28,6 @@ public struct PKCS11Error: Error, Hashable, CustomStringConvertible, Sendable {
         self.returnValue = returnValue
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: PKCS11Error, rhs: PKCS11Error) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     /// Maps a CK_RV to an error that names both the operation and the CKR_ constant.
     /// The operation text is built only on failure: signing calls this twice per signature.

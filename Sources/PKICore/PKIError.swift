@@ -4,7 +4,7 @@ import SwiftASN1
 ///
 /// Equality and hashing look at the code only, so a test can expect "a wrong passphrase" without spelling
 /// out the message.
-public struct PKIError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct PKIError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -35,13 +35,10 @@ public struct PKIError: Error, Hashable, CustomStringConvertible, Sendable {
         self.location = "\(file):\(line)"
     }
 
-    public var description: String { "\(code): \(reason)" }
 
     /// Where the error was raised, for logs and bug reports; not part of the message shown to operators.
     public var sourceLocation: String { location }
 
-    public static func == (lhs: PKIError, rhs: PKIError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     @inline(never)
     public static func malformed(_ what: String, _ detail: String, file: String = #fileID, line: Int = #line) -> PKIError {

@@ -1,7 +1,7 @@
 import PKICore
 
 /// The SmartCard module's one error: a code to match on and a reason naming the reader, command or status word.
-public struct SmartCardError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct SmartCardError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -37,9 +37,6 @@ public struct SmartCardError: Error, Hashable, CustomStringConvertible, Sendable
         self.statusWord = statusWord
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: SmartCardError, rhs: SmartCardError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension SmartCardError: OperatorFacingError {}

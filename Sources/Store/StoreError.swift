@@ -1,6 +1,6 @@
 import PKICore
 /// The store's error: a code and a reason naming the domain, table or entry at fault.
-public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct StoreError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -21,9 +21,6 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: StoreError, rhs: StoreError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension StoreError: OperatorFacingError {}

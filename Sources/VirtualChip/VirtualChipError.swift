@@ -1,7 +1,7 @@
 import PKICore
 
 /// The VirtualChip module's one error: a code and a reason naming the connection or file at fault.
-public struct VirtualChipError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct VirtualChipError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -18,9 +18,6 @@ public struct VirtualChipError: Error, Hashable, CustomStringConvertible, Sendab
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: VirtualChipError, rhs: VirtualChipError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension VirtualChipError: OperatorFacingError {}

@@ -1,6 +1,6 @@
 import PKICore
 /// The CSCA module's error: a code and a reason naming the policy or field at fault.
-public struct CSCAError: Error, Hashable, CustomStringConvertible, Sendable {
+public struct CSCAError: CodedError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
@@ -20,9 +20,6 @@ public struct CSCAError: Error, Hashable, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" }
-    public static func == (lhs: CSCAError, rhs: CSCAError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 extension CSCAError: OperatorFacingError {}
