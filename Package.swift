@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ChipAccess", targets: ["ChipAccess"]),
         .library(name: "VirtualChip", targets: ["VirtualChip"]),
         .library(name: "CSCA", targets: ["CSCA"]),
+        .library(name: "CVC", targets: ["CVC"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
         .executable(name: "epki", targets: ["epki"]),
@@ -108,9 +109,16 @@ let package = Package(
             dependencies: ["PKICore", "ICAOProfile", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
+        // BSI TR-03110 card-verifiable certificates and requests: data the CVCA service and the chip's Terminal
+        // Authentication share.
+        .target(
+            name: "CVC",
+            dependencies: ["PKICore", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CVCA",
-            dependencies: ["PKICore", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "CVC", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -126,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip",
+                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -171,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "CVCATests",
             // epki: the CLI tests drive the executable built from these sources.
-            dependencies: ["CVCA", "PKICore", "Store", "TestSupport", "epki"],
+            dependencies: ["CVC", "CVCA", "PKICore", "Store", "TestSupport", "epki"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CVC
 import CVCA
 import Foundation
 import PKCS11

@@ -12,6 +12,7 @@ import PKICore
 import Store
 import SwiftASN1
 import Synchronization
+import CVC
 
 /// The suite's main job on the embedded default: a country's CSCA on a fresh data directory, with a Document
 /// Signer, a Master List Signer, a revocation and its CRL, a sample document's data groups with their EF.SOD, a

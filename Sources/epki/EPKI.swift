@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSCA
+import CVC
 import CVCA
 import Foundation
 import NPKD

@@ -1,3 +1,4 @@
+import CVC
 import CVCA
 import Foundation
 import PKICore

@@ -35,7 +35,7 @@ import TestSupport
     }
 
     @Test func lowerLayersImportNoService() throws {
-        for module in ["PKICore", "Store", "PKCS11", "LDS", "ICAOProfile"] {
+        for module in ["PKICore", "Store", "PKCS11", "LDS", "ICAOProfile", "CVC", "SmartCard", "ChipAccess"] {
             for (file, modules) in try Self.imports(of: module) {
                 #expect(modules.isDisjoint(with: Self.services), "Sources/\(module)/\(file) imports \(modules.intersection(Self.services).sorted())")
             }

@@ -1,3 +1,4 @@
+import CVC
 import Foundation
 
 /// The codes the stateful CVCA and DVCA add to the module's error.

@@ -1,3 +1,4 @@
+import CVC
 import PKICore
 
 /// A domain's EAC policy: how long each role's certificates are valid and which rights they get when the operator

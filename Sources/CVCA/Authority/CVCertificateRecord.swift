@@ -1,3 +1,4 @@
+import CVC
 import Foundation
 
 /// A CV certificate as the store keeps it: where it came from and what it is.

@@ -1,3 +1,4 @@
+import CVC
 import PKICore
 
 /// A certificate issued from a request, with what decided it.

@@ -1,3 +1,4 @@
+import CVC
 import PKICore
 
 extension CVPublicKey {

@@ -1,3 +1,4 @@
+import CVC
 import Foundation
 
 /// A request the domain's CVCA or DVCA received, with the TR-03129 result code it got.

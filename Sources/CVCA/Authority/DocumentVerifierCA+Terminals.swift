@@ -1,3 +1,4 @@
+import CVC
 import Foundation
 import GRDB
 import PKICore

@@ -1,3 +1,4 @@
+import CVC
 import Foundation
 
 /// How long a CV certificate is valid, as the operator sets it per role: whole months or days.

@@ -36,7 +36,7 @@ public struct CertificateExtensions: Hashable, Sendable {
         var extensions: [Extension] = []
         while let template = try reader.next() {
             guard template.tag == CVTag.discretionaryDataTemplate.value else {
-                throw CVCAError(
+                throw CVCError(
                     .unexpectedTag, "\(where_): expected \(CVTag.discretionaryDataTemplate) at offset \(template.offset), found \(CVTag.named(template.tag))",
                     offset: template.offset)
             }
@@ -47,7 +47,7 @@ public struct CertificateExtensions: Hashable, Sendable {
             // Walk the context data once so that a damaged extension is reported, then keep it as encoded.
             while try inner.next() != nil { count += 1 }
             guard count > 0 else {
-                throw CVCAError(.unexpectedTag, "\(where_): extension \(oid) at offset \(template.offset) holds no data object after its OID", offset: template.offset)
+                throw CVCError(.unexpectedTag, "\(where_): extension \(oid) at offset \(template.offset) holds no data object after its OID", offset: template.offset)
             }
             extensions.append(Extension(oid: oid, content: Array(template.value[contentStart...])))
         }

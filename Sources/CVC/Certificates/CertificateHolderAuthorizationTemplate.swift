@@ -99,10 +99,10 @@ public struct CertificateHolderAuthorizationTemplate: Hashable, Sendable, Custom
 
     public init(terminalType: TerminalType, relativeAuthorization: [UInt8]) throws {
         guard !relativeAuthorization.isEmpty else {
-            throw CVCAError(.invalidValue, "a CHAT needs at least one byte of relative authorization")
+            throw CVCError(.invalidValue, "a CHAT needs at least one byte of relative authorization")
         }
         if let length = terminalType.authorizationLength, relativeAuthorization.count != length {
-            throw CVCAError(.invalidValue, "a \(terminalType) CHAT holds \(length) byte(s) of authorization, not \(relativeAuthorization.count)")
+            throw CVCError(.invalidValue, "a \(terminalType) CHAT holds \(length) byte(s) of authorization, not \(relativeAuthorization.count)")
         }
         self.terminalType = terminalType
         self.relativeAuthorization = relativeAuthorization
@@ -129,7 +129,7 @@ public struct CertificateHolderAuthorizationTemplate: Hashable, Sendable, Custom
         let data = try reader.expect(.discretionaryData)
         try reader.expectEnd()
         guard !data.value.isEmpty else {
-            throw CVCAError(.invalidValue, "\(where_): the discretionary data at offset \(data.offset) is empty", offset: data.offset)
+            throw CVCError(.invalidValue, "\(where_): the discretionary data at offset \(data.offset) is empty", offset: data.offset)
         }
         self.init(unchecked: TerminalType(oid: oid), Array(data.value))
     }

@@ -57,12 +57,12 @@ public struct CertificateBody: Hashable, Sendable {
     static func readProfileIdentifier(_ reader: inout TLVReader, context: String) throws -> UInt8 {
         let object = try reader.expect(.profileIdentifier)
         guard object.value.count == 1, let value = object.value.first else {
-            throw CVCAError(
+            throw CVCError(
                 .invalidValue, "\(context): \(CVTag.profileIdentifier) at offset \(object.offset) has \(object.value.count) octets instead of 1",
                 offset: object.offset)
         }
         guard value == 0 else {
-            throw CVCAError(
+            throw CVCError(
                 .invalidValue, "\(context): certificate profile identifier \(value) at offset \(object.offset) is not version 1 (0)",
                 offset: object.offset)
         }

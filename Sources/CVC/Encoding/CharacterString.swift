@@ -4,7 +4,7 @@ enum CharacterString {
     /// Every octet is its own Unicode scalar in ISO 8859-1, so decoding and encoding give back the same octets.
     static func decode(_ bytes: ArraySlice<UInt8>, _ what: String, context: String, offset: Int) throws -> String {
         if let bad = bytes.firstIndex(where: { !isAssigned($0) }) {
-            throw CVCAError(
+            throw CVCError(
                 .invalidValue,
                 "\(context): \(what) at offset \(offset) holds the unassigned character code 0x\(CVTag.hex(UInt32(bytes[bad])))",
                 offset: offset)
@@ -18,7 +18,7 @@ enum CharacterString {
         var octets: [UInt8] = []
         for scalar in text.unicodeScalars {
             guard scalar.value <= 0xFF, isAssigned(UInt8(scalar.value)) else {
-                throw CVCAError(.invalidValue, "\(what) '\(text)' contains '\(scalar)', which ISO/IEC 8859-1 does not assign")
+                throw CVCError(.invalidValue, "\(what) '\(text)' contains '\(scalar)', which ISO/IEC 8859-1 does not assign")
             }
             octets.append(UInt8(scalar.value))
         }
@@ -34,7 +34,7 @@ enum CharacterString {
 enum ReferenceField {
     static func decode(_ object: TLVObject, _ tag: CVTag, context: String) throws -> String {
         guard (1...16).contains(object.value.count) else {
-            throw CVCAError(
+            throw CVCError(
                 .invalidValue, "\(context): \(tag) at offset \(object.offset) has \(object.value.count) characters; 1 to 16 are allowed",
                 offset: object.offset)
         }
@@ -44,7 +44,7 @@ enum ReferenceField {
     static func encode(_ text: String, _ tag: CVTag) throws -> [UInt8] {
         let octets = try CharacterString.encode(text, tag.name)
         guard (1...16).contains(octets.count) else {
-            throw CVCAError(.invalidReference, "\(tag.name) '\(text)' has \(octets.count) characters; 1 to 16 are allowed")
+            throw CVCError(.invalidReference, "\(tag.name) '\(text)' has \(octets.count) characters; 1 to 16 are allowed")
         }
         return octets
     }

@@ -44,7 +44,7 @@ public struct CVDomainParameters: Hashable, Sendable {
         do {
             self.init(try curve.explicitParameters)
         } catch let error as PKIError {
-            throw CVCAError(.domainParameters, error.reason)
+            throw CVCError(.domainParameters, error.reason)
         }
     }
 
@@ -77,7 +77,9 @@ public struct CVDomainParameters: Hashable, Sendable {
         curve?.rawValue ?? "unnamed \(Self.minimal(prime).count * 8)-bit curve"
     }
 
-    static func minimal(_ bytes: [UInt8]) -> [UInt8] {
+    /// An unsigned big-endian integer without its leading zero bytes (zero stays one byte): how TR-03110-3 D.3
+    /// writes key values, and how two encodings of one value compare.
+    public static func minimal(_ bytes: [UInt8]) -> [UInt8] {
         let stripped = Array(bytes.drop(while: { $0 == 0 }))
         return stripped.isEmpty && !bytes.isEmpty ? [0] : stripped
     }

@@ -12,7 +12,7 @@ public enum CVCertificateBuilder {
     /// certificate, the body's own). SHA-1 schemes are refused: epki verifies them but never signs with them.
     public static func sign(_ body: CertificateBody, with signer: any Signer, algorithm: TerminalAuthenticationAlgorithm) throws -> CVCertificate {
         guard body.effectiveDate <= body.expirationDate else {
-            throw CVCAError(.invalidValue, "\(body.chr): expiration date \(body.expirationDate) is before the effective date \(body.effectiveDate)")
+            throw CVCError(.invalidValue, "\(body.chr): expiration date \(body.expirationDate) is before the effective date \(body.effectiveDate)")
         }
         let signature = try CVSigning.sign(body.encoded, with: signer, algorithm: algorithm)
         return CVCertificate(body: body, signature: signature)
@@ -43,7 +43,7 @@ public enum CVCertificateBuilder {
         extensions: CertificateExtensions? = nil
     ) throws -> CVCertificate {
         guard previous.role == .cvca else {
-            throw CVCAError(.keyMismatch, "a link certificate is signed by a CVCA key; \(previous.chr) is a \(previous.role)")
+            throw CVCError(.keyMismatch, "a link certificate is signed by a CVCA key; \(previous.chr) is a \(previous.role)")
         }
         try checkSigner(previousSigner, matches: previous)
         var key = try CVPublicKey(newKey, algorithm: newAlgorithm, includeDomainParameters: true)
@@ -52,7 +52,7 @@ public enum CVCertificateBuilder {
             guard let old = previousDomainParameters ?? previous.publicKey.domainParameters, let own = key.domainParameters,
                 own.describesSameCurve(as: old)
             else {
-                throw CVCAError(.domainParameters, "a link certificate without domain parameters must keep the previous key's curve")
+                throw CVCError(.domainParameters, "a link certificate without domain parameters must keep the previous key's curve")
             }
             key = key.withoutDomainParameters
         }
@@ -78,10 +78,10 @@ public enum CVCertificateBuilder {
         issuerDomainParameters: CVDomainParameters? = nil, extensions: CertificateExtensions? = nil
     ) throws -> CVCertificate {
         guard role.isDocumentVerifier else {
-            throw CVCAError(.invalidValue, "a DV certificate has the role DV (domestic or foreign), not \(role)")
+            throw CVCError(.invalidValue, "a DV certificate has the role DV (domestic or foreign), not \(role)")
         }
         guard issuer.role == .cvca else {
-            throw CVCAError(.keyMismatch, "a DV certificate is signed by a CVCA; \(issuer.chr) is a \(issuer.role)")
+            throw CVCError(.keyMismatch, "a DV certificate is signed by a CVCA; \(issuer.chr) is a \(issuer.role)")
         }
         return try subordinate(
             publicKey, chr, template(issuer.chat.terminalType, role: role, rights: rights), effectiveDate, expirationDate,
@@ -96,7 +96,7 @@ public enum CVCertificateBuilder {
         extensions: CertificateExtensions? = nil
     ) throws -> CVCertificate {
         guard issuer.role.isDocumentVerifier else {
-            throw CVCAError(.keyMismatch, "a terminal certificate is signed by a DV; \(issuer.chr) is a \(issuer.role)")
+            throw CVCError(.keyMismatch, "a terminal certificate is signed by a DV; \(issuer.chr) is a \(issuer.role)")
         }
         return try subordinate(
             publicKey, chr, template(issuer.chat.terminalType, role: .terminal, rights: rights), effectiveDate, expirationDate,
@@ -131,12 +131,12 @@ public enum CVCertificateBuilder {
     ) throws -> CVCertificate {
         try checkSigner(issuerSigner, matches: issuer)
         guard publicKey.isEC == issuer.publicKey.isEC else {
-            throw CVCAError(.domainParameters, "a \(publicKey.isEC ? "EC" : "RSA") key cannot be certified under a \(issuer.publicKey.isEC ? "EC" : "RSA") chain: DV and terminal keys use the CVCA's algorithm and domain parameters")
+            throw CVCError(.domainParameters, "a \(publicKey.isEC ? "EC" : "RSA") key cannot be certified under a \(issuer.publicKey.isEC ? "EC" : "RSA") chain: DV and terminal keys use the CVCA's algorithm and domain parameters")
         }
         if let own = publicKey.domainParameters, let expected = issuerDomainParameters ?? issuer.publicKey.domainParameters,
             !own.describesSameCurve(as: expected)
         {
-            throw CVCAError(.domainParameters, "the key's domain parameters (\(own.displayName)) are not the CVCA's (\(expected.displayName))")
+            throw CVCError(.domainParameters, "the key's domain parameters (\(own.displayName)) are not the CVCA's (\(expected.displayName))")
         }
         let body = CertificateBody(
             car: issuer.chr, publicKey: publicKey.withoutDomainParameters, chr: chr.description, chat: chat,
@@ -148,7 +148,7 @@ public enum CVCertificateBuilder {
     static func checkSigner(_ signer: any Signer, matches certificate: CVCertificate) throws {
         let signerKey = try CVPublicKey(signer.publicKey, algorithm: certificate.publicKey.algorithm, includeDomainParameters: false)
         guard signerKey.isSameKey(as: certificate.publicKey) else {
-            throw CVCAError(.keyMismatch, "the signing key is not the key of \(certificate.chr)")
+            throw CVCError(.keyMismatch, "the signing key is not the key of \(certificate.chr)")
         }
     }
 
@@ -157,12 +157,12 @@ public enum CVCertificateBuilder {
     ) throws -> CertificateHolderAuthorizationTemplate {
         let length = type.authorizationLength ?? max(rights.count, 1)
         guard rights.count <= length else {
-            throw CVCAError(.invalidValue, "\(rights.count) bytes of rights do not fit a \(type) CHAT of \(length) byte(s)")
+            throw CVCError(.invalidValue, "\(rights.count) bytes of rights do not fit a \(type) CHAT of \(length) byte(s)")
         }
         // Rights are given right-aligned (the low bits); the role goes into the top two bits of the first byte.
         var bytes = [UInt8](repeating: 0, count: length - rights.count) + rights
         guard bytes[0] & 0xC0 == 0 else {
-            throw CVCAError(.invalidValue, "the rights \(rights.map { CVTag.hex(UInt32($0)) }.joined()) use the role bits; give the rights only")
+            throw CVCError(.invalidValue, "the rights \(rights.map { CVTag.hex(UInt32($0)) }.joined()) use the role bits; give the rights only")
         }
         bytes[0] |= role.rawValue << 6
         return try CertificateHolderAuthorizationTemplate(terminalType: type, relativeAuthorization: bytes)

@@ -25,7 +25,7 @@ public struct CVPublicKey: Hashable, Sendable {
     public init(algorithm: TerminalAuthenticationAlgorithm, key: Key) throws {
         switch key {
         case .rsa where algorithm.isECDSA, .ec where !algorithm.isECDSA:
-            throw CVCAError(.keyMismatch, "\(algorithm) does not fit a key of this type")
+            throw CVCError(.keyMismatch, "\(algorithm) does not fit a key of this type")
         default: break
         }
         self.algorithm = algorithm
@@ -38,30 +38,30 @@ public struct CVPublicKey: Hashable, Sendable {
         switch publicKey.kind {
         case .ec:
             guard algorithm.isECDSA else {
-                throw CVCAError(.keyMismatch, "an EC key cannot make \(algorithm) signatures")
+                throw CVCError(.keyMismatch, "an EC key cannot make \(algorithm) signatures")
             }
             let point = Array(spki.subjectPublicKey.bytes)
             guard point.first == 0x04 else {
-                throw CVCAError(.invalidValue, "the EC public point is not in uncompressed form, which CV certificates require")
+                throw CVCError(.invalidValue, "the EC public point is not in uncompressed form, which CV certificates require")
             }
             var parameters: CVDomainParameters? = nil
             if includeDomainParameters {
                 switch spki.ecDomain {
                 case .named(let oid):
                     guard let curve = ECCurve(oid: oid) else {
-                        throw CVCAError(.domainParameters, "the key's named curve \(oid) is not one epki knows")
+                        throw CVCError(.domainParameters, "the key's named curve \(oid) is not one epki knows")
                     }
                     parameters = try CVDomainParameters(curve: curve)
                 case .explicit(let explicit):
                     parameters = CVDomainParameters(explicit)
                 case .unreadable, .none:
-                    throw CVCAError(.domainParameters, "the key's EC domain parameters cannot be read")
+                    throw CVCError(.domainParameters, "the key's EC domain parameters cannot be read")
                 }
             }
             try self.init(algorithm: algorithm, key: .ec(domainParameters: parameters, publicPoint: point))
         case .rsa:
             guard !algorithm.isECDSA else {
-                throw CVCAError(.keyMismatch, "an RSA key cannot make \(algorithm) signatures")
+                throw CVCError(.keyMismatch, "an RSA key cannot make \(algorithm) signatures")
             }
             let (modulus, exponent) = try Self.rsaComponents(Array(spki.subjectPublicKey.bytes))
             try self.init(algorithm: algorithm, key: .rsa(modulus: modulus, exponent: exponent))
@@ -80,19 +80,19 @@ public struct CVPublicKey: Hashable, Sendable {
         let oidObject = try reader.expect(.objectIdentifier)
         let oid = try oidObject.objectIdentifier(where_)
         guard let algorithm = TerminalAuthenticationAlgorithm(oid: oid) else {
-            throw CVCAError(
+            throw CVCError(
                 .unsupportedAlgorithm, "\(where_): \(oid) is not an id-TA signature algorithm (offset \(oidObject.offset))",
                 offset: oidObject.offset)
         }
         var components: [TLVObject] = []
         while let component = try reader.next() {
             guard component.tag >= 0x81, component.tag <= 0x87 else {
-                throw CVCAError(
+                throw CVCError(
                     .unexpectedTag, "\(where_): unexpected \(CVTag.named(component.tag)) at offset \(component.offset)",
                     offset: component.offset)
             }
             guard !component.value.isEmpty else {
-                throw CVCAError(.invalidValue, "\(where_): component \(CVTag.hex(component.tag)) at offset \(component.offset) is empty", offset: component.offset)
+                throw CVCError(.invalidValue, "\(where_): component \(CVTag.hex(component.tag)) at offset \(component.offset) is empty", offset: component.offset)
             }
             components.append(component)
         }
@@ -111,22 +111,22 @@ public struct CVPublicKey: Hashable, Sendable {
                     basePoint: Array(components[3].value), order: Array(components[4].value),
                     cofactor: components.count == 7 ? Array(components[6].value) : nil)
                 guard components[3].value.first == 0x04 else {
-                    throw CVCAError(.invalidValue, "\(where_): base point G at offset \(components[3].offset) is not uncompressed", offset: components[3].offset)
+                    throw CVCError(.invalidValue, "\(where_): base point G at offset \(components[3].offset) is not uncompressed", offset: components[3].offset)
                 }
             default:
-                throw CVCAError(
+                throw CVCError(
                     .domainParameters,
                     "\(where_): an EC key holds 86 alone or 81, 82, 83, 84, 85, 86 [, 87] in this order; found \(found.isEmpty ? "nothing" : found)",
                     offset: object.offset)
             }
             guard point.value.first == 0x04, point.value.count % 2 == 1 else {
-                throw CVCAError(.invalidValue, "\(where_): public point Y at offset \(point.offset) is not an uncompressed point", offset: point.offset)
+                throw CVCError(.invalidValue, "\(where_): public point Y at offset \(point.offset) is not an uncompressed point", offset: point.offset)
             }
             self.algorithm = algorithm
             self.key = .ec(domainParameters: parameters, publicPoint: Array(point.value))
         } else {
             guard tags == [0x81, 0x82] else {
-                throw CVCAError(
+                throw CVCError(
                     .unexpectedTag, "\(where_): an RSA key holds 81 (n) and 82 (e) in this order; found \(found.isEmpty ? "nothing" : found)",
                     offset: object.offset)
             }
@@ -210,7 +210,7 @@ public struct CVPublicKey: Hashable, Sendable {
                 subjectPublicKey: ASN1BitString(bytes: serializer.serializedBytes[...]))
         case .ec(let own, let point):
             guard let parameters = own ?? inherited else {
-                throw CVCAError(.domainParameters, "the EC key has no domain parameters and none are inherited from a CVCA")
+                throw CVCError(.domainParameters, "the EC key has no domain parameters and none are inherited from a CVCA")
             }
             // A curve OpenSSL knows by name loads several times faster than explicit parameters (which it must
             // check), so the named form is used whenever the parameters are exactly a known curve.
@@ -222,7 +222,7 @@ public struct CVPublicKey: Hashable, Sendable {
         do {
             return try PublicKey(subjectPublicKeyInfo: spki)
         } catch let error as PKIError {
-            throw CVCAError(.keyMismatch, "OpenSSL does not accept the key: \(error.reason)")
+            throw CVCError(.keyMismatch, "OpenSSL does not accept the key: \(error.reason)")
         }
     }
 
@@ -268,7 +268,7 @@ public struct CVPublicKey: Hashable, Sendable {
             }
             return .invalid
         } catch let error as PKIError {
-            throw CVCAError(.cryptoFailure, "cannot check a \(algorithm) signature: \(error.reason)")
+            throw CVCError(.cryptoFailure, "cannot check a \(algorithm) signature: \(error.reason)")
         }
     }
 
@@ -308,16 +308,16 @@ public struct CVPublicKey: Hashable, Sendable {
                 var values: [[UInt8]] = []
                 for _ in 0..<2 {
                     guard let next = nodes.next(), next.identifier == .integer, case .primitive(let bytes) = next.content else {
-                        throw CVCAError(.invalidValue, "RSAPublicKey does not hold two INTEGERs")
+                        throw CVCError(.invalidValue, "RSAPublicKey does not hold two INTEGERs")
                     }
                     values.append(CVDomainParameters.minimal(Array(bytes)))
                 }
                 return (values[0], values[1])
             }
-        } catch let error as CVCAError {
+        } catch let error as CVCError {
             throw error
         } catch {
-            throw CVCAError(.invalidValue, "the RSA public key cannot be read: \(error)")
+            throw CVCError(.invalidValue, "the RSA public key cannot be read: \(error)")
         }
     }
 

@@ -41,7 +41,7 @@ public struct CVCertificateRequest: Hashable, Sendable, CustomStringConvertible 
         let context = "CV certificate request"
         let reader = TLVReader(bytes[...], context: context)
         guard let first = try reader.peek() else {
-            throw CVCAError(.malformedEncoding, "\(context): the input is empty", offset: 0)
+            throw CVCError(.malformedEncoding, "\(context): the input is empty", offset: 0)
         }
         if first.tag == CVTag.authentication.value {
             let authentication = try TLVReader.single(bytes, .authentication, context: context)
@@ -50,7 +50,7 @@ public struct CVCertificateRequest: Hashable, Sendable, CustomStringConvertible 
             let car = try ReferenceField.decode(inner.expect(.certificationAuthorityReference), .certificationAuthorityReference, context: "\(context), outer")
             let signature = try inner.expect(.signature)
             guard !signature.value.isEmpty else {
-                throw CVCAError(.invalidValue, "\(context): the outer signature at offset \(signature.offset) is empty", offset: signature.offset)
+                throw CVCError(.invalidValue, "\(context): the outer signature at offset \(signature.offset) is empty", offset: signature.offset)
             }
             try inner.expectEnd()
             outer = OuterAuthentication(car: car, signature: Array(signature.value))
@@ -59,7 +59,7 @@ public struct CVCertificateRequest: Hashable, Sendable, CustomStringConvertible 
             outer = nil
         }
         guard try encoded == bytes else {
-            throw CVCAError(.malformedEncoding, "\(context): the input is not in the canonical encoding (it does not re-encode to the same bytes)")
+            throw CVCError(.malformedEncoding, "\(context): the input is not in the canonical encoding (it does not re-encode to the same bytes)")
         }
     }
 
@@ -68,7 +68,7 @@ public struct CVCertificateRequest: Hashable, Sendable, CustomStringConvertible 
         let body = try CertificateRequestBody(reader.expect(.certificateBody), context: context)
         let signature = try reader.expect(.signature)
         guard !signature.value.isEmpty else {
-            throw CVCAError(.invalidValue, "\(context): the inner signature at offset \(signature.offset) is empty", offset: signature.offset)
+            throw CVCError(.invalidValue, "\(context): the inner signature at offset \(signature.offset) is empty", offset: signature.offset)
         }
         try reader.expectEnd()
         return (body, Array(signature.value))

@@ -23,7 +23,7 @@ struct TLVObject {
     /// A reader over the value, for a constructed object.
     func children(_ context: String) throws -> TLVReader {
         guard isConstructed else {
-            throw CVCAError(.malformedEncoding, "\(context): \(CVTag.named(tag)) at offset \(offset) is not constructed", offset: offset)
+            throw CVCError(.malformedEncoding, "\(context): \(CVTag.named(tag)) at offset \(offset) is not constructed", offset: offset)
         }
         return TLVReader(value, context: context)
     }
@@ -134,9 +134,9 @@ struct TLVReader {
         throw error(.unexpectedTag, "unexpected \(CVTag.named(extra.tag)) at offset \(extra.offset)", at: extra.offset)
     }
 
-    func error(_ code: CVCAError.Code, _ detail: String, at offset: Int) -> CVCAError {
+    func error(_ code: CVCError.Code, _ detail: String, at offset: Int) -> CVCError {
         let located = detail.contains("offset") ? detail : "\(detail) (offset \(offset))"
-        return CVCAError(code, "\(context): \(located)", offset: offset)
+        return CVCError(code, "\(context): \(located)", offset: offset)
     }
 
     /// Reads a whole input that must be exactly one data object with the given tag.
@@ -185,7 +185,7 @@ struct TLVWriter {
         case ..<0x100: bytes.append(contentsOf: [0x81, UInt8(length)])
         case ...0xFFFF: bytes.append(contentsOf: [0x82, UInt8(length >> 8), UInt8(length & 0xFF)])
         default:
-            throw CVCAError(.invalidValue, "\(tag) would hold \(length) bytes; TR-03110 allows at most 65535")
+            throw CVCError(.invalidValue, "\(tag) would hold \(length) bytes; TR-03110 allows at most 65535")
         }
     }
 }
@@ -196,7 +196,7 @@ extension TLVObject {
         do {
             return try ASN1ObjectIdentifier(derEncoded: Array(encoded))
         } catch {
-            throw CVCAError(.invalidValue, "\(context): the object identifier at offset \(offset) is not valid", offset: offset)
+            throw CVCError(.invalidValue, "\(context): the object identifier at offset \(offset) is not valid", offset: offset)
         }
     }
 }

@@ -21,7 +21,7 @@ public struct CVChainVerifier: Sendable {
     public func verify(_ certificate: CVCertificate, pool: CVCertificatePool) -> VerificationReport {
         do {
             return verify(path: try pool.path(to: certificate))
-        } catch let error as CVCAError {
+        } catch let error as CVCError {
             var report = VerificationReport(subject: "CV certificate \(certificate.chr)")
             report.add("chain", .failed, error.reason)
             return report
@@ -82,7 +82,7 @@ public struct CVChainVerifier: Sendable {
                 case .invalid:
                     report.add("signature \(chr)", .failed, "\(issuer.publicKey.algorithm) by \(issuer.chr): the signature does not verify")
                 }
-            } catch let error as CVCAError {
+            } catch let error as CVCError {
                 report.add("signature \(chr)", .failed, error.reason)
             } catch {
                 report.add("signature \(chr)", .failed, "\(error)")

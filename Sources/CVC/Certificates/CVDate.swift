@@ -16,10 +16,10 @@ public struct CVDate: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public init(year: Int, month: Int, day: Int) throws {
         guard (2000...2099).contains(year) else {
-            throw CVCAError(.invalidValue, "year \(year) cannot be written as a CV date (2000 to 2099)")
+            throw CVCError(.invalidValue, "year \(year) cannot be written as a CV date (2000 to 2099)")
         }
         guard (1...12).contains(month), (1...Self.days(inMonth: month, year: year)).contains(day) else {
-            throw CVCAError(.invalidValue, String(format: "%04d-%02d-%02d is not a calendar date", year, month, day))
+            throw CVCError(.invalidValue, String(format: "%04d-%02d-%02d is not a calendar date", year, month, day))
         }
         self.year = year
         self.month = month
@@ -44,7 +44,7 @@ public struct CVDate: Hashable, Comparable, Sendable, CustomStringConvertible {
         case (6, 6):
             try self.init(year: 2000 + numbers[0] * 10 + numbers[1], month: numbers[2] * 10 + numbers[3], day: numbers[4] * 10 + numbers[5])
         default:
-            throw CVCAError(.invalidValue, "date '\(text)' is neither YYYY-MM-DD nor YYMMDD")
+            throw CVCError(.invalidValue, "date '\(text)' is neither YYYY-MM-DD nor YYMMDD")
         }
     }
 
@@ -52,18 +52,18 @@ public struct CVDate: Hashable, Comparable, Sendable, CustomStringConvertible {
     init(_ object: TLVObject, _ tag: CVTag, context: String) throws {
         let octets = Array(object.value)
         guard octets.count == 6 else {
-            throw CVCAError(.invalidValue, "\(context): \(tag) at offset \(object.offset) has \(octets.count) octets instead of 6", offset: object.offset)
+            throw CVCError(.invalidValue, "\(context): \(tag) at offset \(object.offset) has \(octets.count) octets instead of 6", offset: object.offset)
         }
         guard octets.allSatisfy({ $0 <= 9 }) else {
             let hex = octets.map { CVTag.hex(UInt32($0)) }.joined()
-            throw CVCAError(.invalidValue, "\(context): \(tag) at offset \(object.offset) is \(hex), not six unpacked BCD digits", offset: object.offset)
+            throw CVCError(.invalidValue, "\(context): \(tag) at offset \(object.offset) is \(hex), not six unpacked BCD digits", offset: object.offset)
         }
         do {
             try self.init(
                 year: 2000 + Int(octets[0]) * 10 + Int(octets[1]), month: Int(octets[2]) * 10 + Int(octets[3]),
                 day: Int(octets[4]) * 10 + Int(octets[5]))
-        } catch let error as CVCAError {
-            throw CVCAError(.invalidValue, "\(context): \(tag) at offset \(object.offset): \(error.reason)", offset: object.offset)
+        } catch let error as CVCError {
+            throw CVCError(.invalidValue, "\(context): \(tag) at offset \(object.offset): \(error.reason)", offset: object.offset)
         }
     }
 

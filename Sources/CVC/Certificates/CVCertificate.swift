@@ -23,7 +23,7 @@ public struct CVCertificate: Hashable, Sendable, CustomStringConvertible {
         // Every field is read strictly, so this holds for all accepted input; checking it keeps the promise that
         // the signature is checked over exactly the bytes received.
         guard try encoded == bytes else {
-            throw CVCAError(.malformedEncoding, "CV certificate: the input is not in the canonical encoding (it does not re-encode to the same bytes)")
+            throw CVCError(.malformedEncoding, "CV certificate: the input is not in the canonical encoding (it does not re-encode to the same bytes)")
         }
     }
 
@@ -32,7 +32,7 @@ public struct CVCertificate: Hashable, Sendable, CustomStringConvertible {
         body = try CertificateBody(reader.expect(.certificateBody), context: context)
         let signatureObject = try reader.expect(.signature)
         guard !signatureObject.value.isEmpty else {
-            throw CVCAError(.invalidValue, "\(context): the signature at offset \(signatureObject.offset) is empty", offset: signatureObject.offset)
+            throw CVCError(.invalidValue, "\(context): the signature at offset \(signatureObject.offset) is empty", offset: signatureObject.offset)
         }
         signature = Array(signatureObject.value)
         try reader.expectEnd()

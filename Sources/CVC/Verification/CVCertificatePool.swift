@@ -26,10 +26,10 @@ public struct CVCertificatePool: Sendable {
         while !current.isSelfSigned {
             let candidates = certificates(holder: current.car).filter { !path.contains($0) }
             guard let issuer = candidates.first(where: \.isSelfSigned) ?? candidates.first else {
-                throw CVCAError(.unknownReference, "no certificate with CHR \(current.car) (the CAR of \(current.chr)) is known")
+                throw CVCError(.unknownReference, "no certificate with CHR \(current.car) (the CAR of \(current.chr)) is known")
             }
             guard path.count < 16 else {
-                throw CVCAError(.unknownReference, "the path above \(certificate.chr) is longer than 16 certificates")
+                throw CVCError(.unknownReference, "the path above \(certificate.chr) is longer than 16 certificates")
             }
             path.insert(issuer, at: 0)
             current = issuer

@@ -61,7 +61,7 @@ public struct CVRequestValidator: Sendable {
     public static func domain(of issuer: CVCertificate, in pool: CVCertificatePool) throws -> Domain {
         guard issuer.publicKey.isEC else { return .rsa }
         guard let parameters = try pool.domainParameters(for: issuer) else {
-            throw CVCAError(.domainParameters, "no domain parameters are known for \(issuer.chr)")
+            throw CVCError(.domainParameters, "no domain parameters are known for \(issuer.chr)")
         }
         return .ec(parameters)
     }
@@ -71,7 +71,7 @@ public struct CVRequestValidator: Sendable {
             return validate(try CVCertificateRequest(encoded: bytes))
         } catch {
             var report = VerificationReport(subject: "CV certificate request")
-            report.add("syntax", .failed, (error as? CVCAError)?.reason ?? "\(error)")
+            report.add("syntax", .failed, (error as? CVCError)?.reason ?? "\(error)")
             return CVRequestValidation(resultCode: .failureSyntax, request: nil, outerCertificate: nil, report: report)
         }
     }
@@ -88,7 +88,7 @@ public struct CVRequestValidator: Sendable {
             _ = try CertificationAuthorityReference(encoded: CharacterString.encode(request.chr, "CHR"))
             report.add("syntax", .passed, "CHR \(request.chr)\(request.car.map { ", expected CAR \($0)" } ?? "")")
         } catch {
-            report.add("syntax", .failed, (error as? CVCAError)?.reason ?? "\(error)")
+            report.add("syntax", .failed, (error as? CVCError)?.reason ?? "\(error)")
             return finish(.failureSyntax)
         }
 
@@ -118,7 +118,7 @@ public struct CVRequestValidator: Sendable {
             report.add("inner signature", passed: valid, "\(key.algorithm) by the requested key\(valid ? "" : ": does not verify")")
             if !valid { return finish(.failureInnerSignature) }
         } catch {
-            report.add("inner signature", .failed, (error as? CVCAError)?.reason ?? "\(error)")
+            report.add("inner signature", .failed, (error as? CVCError)?.reason ?? "\(error)")
             return finish(.failureInnerSignature)
         }
 
@@ -148,7 +148,7 @@ public struct CVRequestValidator: Sendable {
                     break
                 }
             } catch {
-                problem = (error as? CVCAError)?.reason ?? "\(error)"
+                problem = (error as? CVCError)?.reason ?? "\(error)"
             }
         }
         guard let signer else {

@@ -16,7 +16,7 @@ public struct EFCVCA: Hashable, Sendable {
 
     public init(references: [String]) throws {
         guard (1...2).contains(references.count) else {
-            throw CVCAError(.invalidValue, "EF.CVCA holds one or two CARs, not \(references.count)")
+            throw CVCError(.invalidValue, "EF.CVCA holds one or two CARs, not \(references.count)")
         }
         for reference in references { _ = try ReferenceField.encode(reference, .certificationAuthorityReference) }
         self.references = references
@@ -32,11 +32,11 @@ public struct EFCVCA: Hashable, Sendable {
     public init(encoded bytes: [UInt8]) throws {
         let context = "EF.CVCA"
         guard bytes.count <= Self.size else {
-            throw CVCAError(.malformedEncoding, "\(context): \(bytes.count) bytes, more than the \(Self.size) the file holds")
+            throw CVCError(.malformedEncoding, "\(context): \(bytes.count) bytes, more than the \(Self.size) the file holds")
         }
         let padding = bytes.firstIndex(where: { $0 == 0 }) ?? bytes.count
         guard bytes[padding...].allSatisfy({ $0 == 0 }) else {
-            throw CVCAError(.malformedEncoding, "\(context): non-zero bytes after the padding that starts at offset \(padding)", offset: padding)
+            throw CVCError(.malformedEncoding, "\(context): non-zero bytes after the padding that starts at offset \(padding)", offset: padding)
         }
         var reader = TLVReader(bytes[..<padding], context: context)
         var references: [String] = []
@@ -45,7 +45,7 @@ public struct EFCVCA: Hashable, Sendable {
             references.append(try ReferenceField.decode(object, .certificationAuthorityReference, context: context))
         }
         guard (1...2).contains(references.count) else {
-            throw CVCAError(.invalidValue, "\(context): \(references.count) CARs; the file holds one or two")
+            throw CVCError(.invalidValue, "\(context): \(references.count) CARs; the file holds one or two")
         }
         self.references = references
     }
@@ -58,7 +58,7 @@ public struct EFCVCA: Hashable, Sendable {
                 try writer.append(.certificationAuthorityReference, ReferenceField.encode(reference, .certificationAuthorityReference))
             }
             guard writer.bytes.count <= Self.size else {
-                throw CVCAError(.invalidValue, "EF.CVCA: the CARs take \(writer.bytes.count) bytes, more than \(Self.size)")
+                throw CVCError(.invalidValue, "EF.CVCA: the CARs take \(writer.bytes.count) bytes, more than \(Self.size)")
             }
             return writer.bytes + [UInt8](repeating: 0, count: Self.size - writer.bytes.count)
         }
