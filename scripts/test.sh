@@ -22,13 +22,27 @@ run_suite() {
         kill -KILL -- "-$leader"
     ) >/dev/null 2>&1 &
     local watchdog=$!
+    # The runner has been seen, rarely and only under libfaketime, to print its closing line and then never exit
+    # (every task done, no thread left to call exit). Once that line is out, give the process 20 s to end, then
+    # stop it and take the result from the line.
+    (
+        trap 'exit 0' TERM
+        until grep -qE "Test run with [0-9]+ tests? .*(passed|failed) after" "$log" 2>/dev/null; do sleep 1 & wait $!; done
+        sleep 20 & wait $!
+        echo "test.sh: $label printed its result but did not exit within 20 s: stopped" >>"$log"
+        kill -KILL -- "-$leader"
+    ) >/dev/null 2>&1 &
+    local closer=$!
     wait "$leader" || status=$?
-    kill "$watchdog" 2>/dev/null || true
-    wait "$watchdog" 2>/dev/null || true
+    kill "$watchdog" "$closer" 2>/dev/null || true
+    wait "$watchdog" "$closer" 2>/dev/null || true
+    if [ "$status" -eq 137 ] && grep -q "did not exit within 20 s" "$log"; then
+        if grep -qE "Test run with [0-9]+ tests? .* passed after" "$log"; then status=0; else status=1; fi
+    fi
     cat "$log"
     local total failed
     total=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1 | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
-    failed=$(grep -cE '^✘ Test .* failed' "$log" || true)
+    failed=$(grep -E '^✘ Test .* failed' "$log" | grep -cv "Test run with" || true)
     if [ -n "$total" ]; then
         summary+=("$label: $((total - failed)) passed, $failed failed")
         passed_today=${passed_today:-$((total - failed))}
