@@ -43,9 +43,11 @@ run_suite() {
     local total failed
     total=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1 | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
     failed=$(grep -E '^✘ Test .* failed' "$log" | grep -cv "Test run with" || true)
+    local skipped
+    skipped=$(grep -cE '^➜ Test .* skipped' "$log" || true)
     if [ -n "$total" ]; then
-        summary+=("$label: $((total - failed)) passed, $failed failed")
-        passed_today=${passed_today:-$((total - failed))}
+        summary+=("$label: $((total - failed - skipped)) passed, $failed failed, $skipped skipped")
+        passed_today=${passed_today:-$((total - failed - skipped))}
         failed_today=${failed_today:-$failed}
     else
         summary+=("$label: no test run (exit $status)")
