@@ -88,13 +88,13 @@ let package = Package(
         // secure messaging, BAC (PACE, CA, TA and AA to follow), one folder per protocol.
         .target(
             name: "ChipAccess",
-            dependencies: ["PKICore", "SmartCard", "LDS", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "SmartCard", "LDS", "CVC", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // A virtual eMRTD chip for lines and inspection systems to test against: in process, or in pcscd through vpcd.
         .target(
             name: "VirtualChip",
-            dependencies: ["PKICore", "SmartCard", "ChipAccess", "LDS", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "SmartCard", "ChipAccess", "LDS", "CVC", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // Doc 9303-12 data shared by the services: the profile linter, CSCA master lists and deviation lists.
@@ -184,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChipAccessTests",
-            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

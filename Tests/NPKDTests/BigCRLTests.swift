@@ -87,9 +87,9 @@ final class Locked<Value: Sendable>: Sendable {
         importer.start()
         readerThread.start()
         while outcome.withLock({ $0 == nil }) && ContinuousClock.now - started < .seconds(600) {
-            try await Task.sleep(for: .milliseconds(50))
+            await TestSupport.pause(milliseconds: 50)
         }
-        try await Task.sleep(for: .milliseconds(50))
+        await TestSupport.pause(milliseconds: 50)
         let summary = try #require(outcome.withLock { $0 }).get()
         let elapsed = ContinuousClock.now - started
         #expect(readerFailure.withLock { $0 } == nil)

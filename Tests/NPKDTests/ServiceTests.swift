@@ -226,7 +226,7 @@ final class PortBox: Sendable {
     func wait(seconds: Int) async throws -> Int {
         for _ in 0..<(seconds * 20) {
             if let port = value.withLock({ $0 }) { return port }
-            try await Task.sleep(for: .milliseconds(50))
+            await TestSupport.pause(milliseconds: 50)
         }
         throw TestFailure("the service did not start within \(seconds) s")
     }

@@ -27,6 +27,24 @@ public struct CVCertificate: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Decodes the data of PSO:Verify Certificate (TR-03110-3 B.11.5): the body and the signature as they follow
+    /// each other inside 7F21, without that wrapper.
+    public init(bodyAndSignature bytes: [UInt8]) throws {
+        var writer = TLVWriter()
+        try writer.append(.cvCertificate, bytes)
+        try self.init(encoded: writer.bytes)
+    }
+
+    /// The content of the 7F21 object (7F4E ‖ 5F37): what PSO:Verify Certificate sends.
+    public var bodyAndSignature: [UInt8] {
+        get throws {
+            var writer = TLVWriter()
+            try body.write(into: &writer)
+            try writer.append(.signature, signature)
+            return writer.bytes
+        }
+    }
+
     init(_ object: TLVObject, context: String) throws {
         var reader = try object.children(context)
         body = try CertificateBody(reader.expect(.certificateBody), context: context)

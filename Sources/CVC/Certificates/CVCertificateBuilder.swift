@@ -170,8 +170,10 @@ public enum CVCertificateBuilder {
 }
 
 /// Making CV signatures through a `Signer`.
-enum CVSigning {
-    static func sign(_ message: [UInt8], with signer: any Signer, algorithm: TerminalAuthenticationAlgorithm) throws -> [UInt8] {
+/// Signatures in the form TR-03110 puts them in certificates, requests and Terminal Authentication: ECDSA as
+/// plain r ‖ s (TR-03111), RSA as the id-TA OID says.
+public enum CVSigning {
+    public static func sign(_ message: [UInt8], with signer: any Signer, algorithm: TerminalAuthenticationAlgorithm) throws -> [UInt8] {
         let scheme = algorithm.signatureAlgorithm
         try signer.checkCanSign(scheme)
         if algorithm.isECDSA {

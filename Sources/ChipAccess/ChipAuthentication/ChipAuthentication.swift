@@ -75,9 +75,11 @@ public enum ChipAuthentication {
     }
 
     /// The terminal's side over the running secure messaging session; on success `transport` speaks with the new
-    /// keys. `ephemeralKey` is random unless given.
+    /// keys. `ephemeralKey` is random unless given. Returns the terminal's ephemeral public key, which Terminal
+    /// Authentication signs.
+    @discardableResult
     public static func authenticate(over transport: SecureMessagingTransport, chipKey: ChipKey, protocolIdentifier: ASN1ObjectIdentifier,
-                                    ephemeralKey: [UInt8]? = nil) throws {
+                                    ephemeralKey: [UInt8]? = nil) throws -> [UInt8] {
         let cipher = try cipher(of: protocolIdentifier)
         let arithmetic = ECPointArithmetic(chipKey.curve)
         let privateKey = try ephemeralKey ?? arithmetic.randomScalar()
@@ -101,6 +103,7 @@ public enum ChipAuthentication {
             try require(response, "GENERAL AUTHENTICATE")
         }
         transport.switchSession(to: try session(secret: secret, cipher: cipher))
+        return publicKey
     }
 
     private static func require(_ response: ResponseAPDU, _ what: String) throws {

@@ -25,16 +25,29 @@ public final class PACEChip: @unchecked Sendable {
 
     private var state = State.idle
 
+    /// The ephemeral public keys of the last PACE that succeeded, for what follows it: ID_PICC of Terminal
+    /// Authentication is Comp() of the chip's, and after PACE-CAM the terminal's stands in for Chip Authentication's.
+    public struct Established: Sendable, Hashable {
+        public let chipPublicKey: [UInt8]
+        public let terminalPublicKey: [UInt8]
+        public let mapping: PACEParameters.Mapping
+    }
+    public private(set) var established: Established?
+
     public init(offered: [PACEParameters], passwords: [PACEPassword]) {
         self.offered = offered
         self.passwords = passwords
     }
 
-    public func reset() { state = .idle }
+    public func reset() {
+        state = .idle
+        established = nil
+    }
 
     /// MSE:Set AT (00 22 C1 A4): 9000 when the protocol, parameters and password are ones the chip has.
     public func manageSecurityEnvironment(_ data: [UInt8]) -> StatusWord {
         state = .idle
+        established = nil
         guard let objects = try? Self.objects(data) else { return .incorrectParametersInData }
         guard let oid = objects[0x80], let reference = objects[0x83]?.first else { return .incorrectParametersInData }
         let parameterId = objects[0x84].flatMap { $0.first }.map(Int.init)
@@ -109,6 +122,7 @@ public final class PACEChip: @unchecked Sendable {
                 let authenticationData = try ECPointArithmetic(parameters.curve).divide(mappingKey, by: chipAuthenticationKey)
                 objects.append((0x8A, try PACE.encryptChipAuthenticationData(authenticationData, keys: keys)))
             }
+            established = Established(chipPublicKey: chipPublic, terminalPublicKey: terminalPublic, mapping: parameters.mapping)
             return (answer(objects), try SecureMessaging(keys: keys))
         }
     }

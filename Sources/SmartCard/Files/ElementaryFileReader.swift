@@ -35,6 +35,21 @@ public struct ElementaryFileReader {
         return content
     }
 
+    /// Reads a file that is not one TLV but has a size fixed by its specification (EF.CVCA: 36 bytes), stopping
+    /// early where the chip reports the end of the file.
+    public func read(_ identifier: UInt16, size: Int, name: String? = nil) throws -> [UInt8] {
+        let what = name ?? "EF \([UInt8(identifier >> 8), UInt8(identifier & 0xFF)].hexString)"
+        _ = try transport.sendSuccessfully(Self.select(identifier), "SELECT \(what)")
+        var content: [UInt8] = []
+        while content.count < size {
+            let wanted = min(chunkSize, size - content.count)
+            let part = try readBinary(offset: content.count, count: wanted, what)
+            content += part.prefix(wanted)
+            if part.count < wanted { break }
+        }
+        return content
+    }
+
     func readBinary(offset: Int, count: Int, _ what: String) throws -> [UInt8] {
         if offset <= 0x7FFF {
             let command = CommandAPDU(ins: 0xB0, p1: UInt8(offset >> 8), p2: UInt8(offset & 0xFF), expectedLength: count)

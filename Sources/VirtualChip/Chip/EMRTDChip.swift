@@ -1,4 +1,5 @@
 import ChipAccess
+import CVC
 import LDS
 import PKICore
 import SmartCard
@@ -21,12 +22,14 @@ import Synchronization
 /// GENERAL AUTHENTICATE 10/00 86 00 00 7C { … } 00                                   PACE's four steps
 /// MSE:Set KAT          0C 22 41 A6 { 91 PK_PCD, [84 keyId] }                        Chip Authentication, 3DES
 /// MSE:Set AT + GENERAL AUTHENTICATE  0C 22 41 A4 { 80 OID } · 0C 86 { 7C { 80 PK_PCD } }   Chip Authentication, AES
+/// MSE:Set DST · PSO:Verify Certificate · MSE:Set AT · GET CHALLENGE · EXTERNAL AUTHENTICATE
+///                      0C 22 81 B6 {83 CAR} · 0C 2A 00 BE {7F4E 5F37} · 0C 22 81 A4 {83 CHR} · 0C 84 · 0C 82   Terminal Authentication
 /// INTERNAL AUTHENTICATE 0C 88 00 00 { 08 RND.IFD } 00                              Active Authentication
 /// ```
-/// Not yet here: Terminal Authentication and the personalization commands; they answer 6D00 (instruction not
-/// supported) until they are.
+/// Terminal Authentication needs Chip Authentication (or PACE-CAM) first in the same session; its trust points
+/// and the chip's current date outlive the session, and EF.CVCA follows the trust points.
 public final class EMRTDChip: @unchecked Sendable {
-    public let files: ChipFileSystem
+    public private(set) var files: ChipFileSystem
     /// The MRZ's key for BAC; nil on a chip that offers none.
     public let bacKey: BACKey?
     /// The static Chip Authentication key (DG14, EF.CardSecurity) and its curve.
@@ -37,6 +40,8 @@ public final class EMRTDChip: @unchecked Sendable {
     public var activeAuthenticationHash: HashAlgorithm = .sha256
     /// PACE as EF.CardAccess announces it (the ECDH-GM and -CAM protocols epki supports), with the MRZ and the CAN.
     public let pace: PACEChip?
+    /// Terminal Authentication, with the chip's trust points and current date; nil on a chip without EAC.
+    public let terminalAuthentication: TerminalAuthenticationChip?
 
     // Session state, as a real chip keeps it in RAM: lost on reset.
     private var directory: ChipFileSystem.Directory = .masterFile
@@ -48,13 +53,24 @@ public final class EMRTDChip: @unchecked Sendable {
     /// Chip Authentication: the cipher MSE:Set AT chose, and the session that takes over once its answer is out.
     private var chipAuthenticationCipher: BlockCipher?
     private var switchAfterResponse: SecureMessaging?
+    /// What Terminal Authentication binds its signature to: ID_PICC (from BAC or PACE) and Comp() of the terminal's
+    /// ephemeral key of Chip Authentication (or of PACE-CAM).
+    private var chipIdentifier: [UInt8]?
+    private var terminalEphemeralKey: [UInt8]?
     private let lock = Mutex<Void>(())
 
     /// `chipAuthenticationKey` is the chip's static Chip Authentication private key (its public key in DG14 and
     /// EF.CardSecurity): PACE-CAM needs it.
+    /// `terminalAuthentication` gives the CVCA trust points and current date of a chip that protects DG3 and DG4 with
+    /// Terminal Authentication; EF.CVCA is then written from its trust points.
     public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil,
-                chipAuthenticationCurve: ECCurve = .brainpoolP256r1) {
+                chipAuthenticationCurve: ECCurve = .brainpoolP256r1, terminalAuthentication: TerminalAuthenticationChip? = nil) {
+        var files = files
+        if let terminalAuthentication, let efCVCA = try? terminalAuthentication.efCVCA.encoded {
+            files.application[ChipFileSystem.efCVCA] = efCVCA
+        }
         self.files = files
+        self.terminalAuthentication = terminalAuthentication
         self.bacKey = bacKey
         self.chipAuthenticationKey = chipAuthenticationKey
         self.chipAuthenticationCurve = chipAuthenticationCurve
@@ -73,7 +89,17 @@ public final class EMRTDChip: @unchecked Sendable {
             challenge = nil
             session = nil
             pace?.reset()
+            endAuthentications()
         }
+    }
+
+    /// What a new BAC or PACE, or a reset, leaves behind: no Chip or Terminal Authentication of an earlier session.
+    private func endAuthentications() {
+        chipIdentifier = nil
+        terminalEphemeralKey = nil
+        switchAfterResponse = nil
+        chipAuthenticationCipher = nil
+        terminalAuthentication?.resetSession()
     }
 
     /// Whether secure messaging is up (after BAC).
@@ -110,6 +136,11 @@ public final class EMRTDChip: @unchecked Sendable {
         if let established = pendingSession {
             pendingSession = nil
             session = established
+            endAuthentications()
+            if let keys = pace?.established {
+                chipIdentifier = try? TerminalAuthentication.chipIdentifier(paceChipPublicKey: keys.chipPublicKey)
+                if keys.mapping == .chipAuthentication { terminalEphemeralKey = keys.terminalPublicKey }
+            }
             return response.encoded
         }
         guard protected, var current = session else { return response.encoded }
@@ -129,8 +160,14 @@ public final class EMRTDChip: @unchecked Sendable {
         switch command.ins {
         case 0xA4: return select(command, protected: protected)
         case 0xB0, 0xB1: return readBinary(command, protected: protected)
+        case 0x84 where protected && terminalAuthentication?.isAwaitingSignature == true:
+            return terminalAuthenticationChallenge(command)
         case 0x84: return getChallenge(command)
+        case 0x82 where protected: return terminalAuthenticate(command)
         case 0x82: return externalAuthenticate(command)
+        case 0x22 where command.p1 == 0x81 && (command.p2 == 0xB6 || command.p2 == 0xA4),
+             0x2A where command.p1 == 0x00 && command.p2 == 0xBE:
+            return terminalAuthenticationStep(command, protected: protected)
         case 0x22 where command.p1 == 0xC1 && command.p2 == 0xA4:
             guard let pace else { return ResponseAPDU(statusWord: .functionNotSupported) }
             return ResponseAPDU(statusWord: pace.manageSecurityEnvironment(command.data))
@@ -220,8 +257,10 @@ public final class EMRTDChip: @unchecked Sendable {
     private func accessRefusal(_ identifier: UInt16, protected: Bool) -> StatusWord? {
         guard directory == .application else { return nil }
         guard protected, session != nil else { return .securityStatusNotSatisfied }
-        // DG3 (fingerprints) and DG4 (iris) need Terminal Authentication, which this chip does not offer yet.
-        if identifier == ChipFileSystem.dataGroup(3) || identifier == ChipFileSystem.dataGroup(4) { return .securityStatusNotSatisfied }
+        // DG3 (fingerprints) and DG4 (iris) need Terminal Authentication with the right in the effective CHAT.
+        let rights = terminalAuthentication?.grantedRights ?? []
+        if identifier == ChipFileSystem.dataGroup(3) && !rights.contains(.readDG3) { return .securityStatusNotSatisfied }
+        if identifier == ChipFileSystem.dataGroup(4) && !rights.contains(.readDG4) { return .securityStatusNotSatisfied }
         return nil
     }
 
@@ -241,6 +280,8 @@ public final class EMRTDChip: @unchecked Sendable {
         do {
             let (response, established) = try BasicAccessControl.chipRespond(to: command.data, keys: bacKey.keys, rndIC: rndIC)
             session = established
+            endAuthentications()
+            chipIdentifier = TerminalAuthentication.chipIdentifier(bacKey)
             return ResponseAPDU(data: response, statusWord: .success)
         } catch let error as ChipAccessError {
             session = nil
@@ -285,10 +326,45 @@ public final class EMRTDChip: @unchecked Sendable {
         do {
             switchAfterResponse = try ChipAuthentication.chipSession(terminalPublicKey: terminalKey, staticKey: key, curve: chipAuthenticationCurve,
                                                                     cipher: cipher)
+            terminalEphemeralKey = terminalKey
             return ResponseAPDU(statusWord: .success)
         } catch {
             return ResponseAPDU(statusWord: (error as? ChipAccessError)?.statusWord ?? .incorrectParametersInData)
         }
+    }
+
+    // MARK: - Terminal Authentication
+
+    private func terminalAuthenticationStep(_ command: CommandAPDU, protected: Bool) -> ResponseAPDU {
+        guard let terminalAuthentication else { return ResponseAPDU(statusWord: .instructionNotSupported) }
+        guard protected, session != nil else { return ResponseAPDU(statusWord: .securityStatusNotSatisfied) }
+        // EAC1: Terminal Authentication follows Chip Authentication (or PACE-CAM) in the same session.
+        guard terminalEphemeralKey != nil else { return ResponseAPDU(statusWord: .conditionsOfUseNotSatisfied) }
+        let status: StatusWord
+        switch command.ins {
+        case 0x2A:
+            status = terminalAuthentication.verifyCertificate(command.data, chained: command.isChained)
+            if status.isSuccess, let efCVCA = try? terminalAuthentication.efCVCA.encoded {
+                files.application[ChipFileSystem.efCVCA] = efCVCA
+            }
+        case _ where command.p2 == 0xB6: status = terminalAuthentication.setDigitalSignatureTemplate(command.data)
+        default: status = terminalAuthentication.setAuthenticationTemplate(command.data)
+        }
+        return ResponseAPDU(statusWord: status)
+    }
+
+    private func terminalAuthenticationChallenge(_ command: CommandAPDU) -> ResponseAPDU {
+        guard command.expectedLength == 8 else { return ResponseAPDU(statusWord: .wrongLength) }
+        guard let random = try? terminalAuthentication?.getChallenge() else { return ResponseAPDU(statusWord: .noPreciseDiagnosis) }
+        return ResponseAPDU(data: random, statusWord: .success)
+    }
+
+    private func terminalAuthenticate(_ command: CommandAPDU) -> ResponseAPDU {
+        guard let terminalAuthentication, let chipIdentifier, let terminalEphemeralKey else {
+            return ResponseAPDU(statusWord: .conditionsOfUseNotSatisfied)
+        }
+        return ResponseAPDU(statusWord: terminalAuthentication.externalAuthenticate(
+            signature: command.data, chipIdentifier: chipIdentifier, terminalEphemeralKey: terminalEphemeralKey))
     }
 
     static func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] {
