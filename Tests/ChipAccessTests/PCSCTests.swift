@@ -1,4 +1,5 @@
 import ChipAccess
+import CVC
 import Foundation
 import PKICore
 import SmartCard
@@ -14,11 +15,15 @@ struct PCSCTests {
 
     /// Inserts `document`'s chip into the first vpcd slot and connects to it through pcscd.
     static func insert(_ document: VirtualChipTests.Document, into pcscd: PrivatePCSCD) throws -> (VPCDConnection, PCSCTransport.Context, PCSCTransport) {
+        try insert(document.chip, into: pcscd)
+    }
+
+    static func insert(_ chip: EMRTDChip, into pcscd: PrivatePCSCD) throws -> (VPCDConnection, PCSCTransport.Context, PCSCTransport) {
         let context = try PCSCTransport.Context()
         // The slot must be empty first: pcscd notices a card that left with its next poll.
         try context.waitForCard(in: reader, present: false, milliseconds: 5_000)
         let connection = try VPCDConnection(port: pcscd.port)
-        connection.start(document.chip)
+        connection.start(chip)
         try context.waitForCard(in: reader, milliseconds: 5_000)
         return (connection, context, try PCSCTransport(context: context, reader: reader))
     }
@@ -60,6 +65,30 @@ struct PCSCTests {
             let (outcome, dg1) = try VirtualChipPACETests.paceRead(transport, password: .can(VirtualChipTests.Document.can))
             #expect(dg1 == document.dg1)
             #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efCOM) == document.com)
+        }
+    }
+
+    /// Extended Access Control through pcscd: BAC, Chip Authentication, Terminal Authentication with a CVCA → DV →
+    /// IS chain (the DV's CHAT capping the terminal's to DG3), then DG3 read and DG4 refused.
+    @Test func terminalAuthenticationThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        try pcscd.exclusively {
+            let chain = try TerminalAuthenticationTests.Chain(rights: .readDG3)
+            let (chip, document) = try TerminalAuthenticationTests.chip(trustPoint: chain.cvca)
+            let (connection, _, transport) = try Self.insert(chip, into: pcscd)
+            defer { connection.stop() }
+            _ = try transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+            let secure = try BasicAccessControl.authenticate(over: transport, key: document.key)
+            let ephemeral = try ChipAuthentication.authenticate(
+                over: secure, chipKey: TerminalAuthenticationTests.chipKey.get(),
+                protocolIdentifier: .init(dotRepresentation: "0.4.0.127.0.7.2.2.3.2.1"))
+            let (terminal, key) = try chain.terminal([.readDG3, .readDG4])
+            let trustPoints = try EFCVCA(encoded: ElementaryFileReader(secure).read(ChipFileSystem.efCVCA, size: EFCVCA.size)).references
+            try TerminalAuthentication.authenticate(
+                over: secure, certificates: TerminalAuthentication.certificatesToSend([chain.cvca, chain.dv, terminal], trustPoints: trustPoints),
+                terminalKey: key, chipIdentifier: TerminalAuthentication.chipIdentifier(document.key), terminalEphemeralKey: ephemeral)
+            #expect(try ElementaryFileReader(secure).read(ChipFileSystem.dataGroup(3)) == document.dg3)
+            #expect(try TerminalAuthenticationTests.readStatus(secure, ChipFileSystem.dataGroup(4)) == .securityStatusNotSatisfied)
         }
     }
 
