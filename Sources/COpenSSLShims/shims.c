@@ -1,5 +1,6 @@
 #include "COpenSSLShims.h"
 #include <pthread.h>
+#include <limits.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
@@ -251,6 +252,13 @@ int epki_block_cipher(const char *name, int encrypt, const uint8_t *key, size_t 
     EVP_CIPHER_CTX_free(context);
     EVP_CIPHER_free(cipher);
     return result;
+}
+
+int epki_pbkdf2_sha256(const uint8_t *password, size_t passwordLength, const uint8_t *salt, size_t saltLength,
+                       unsigned int iterations, uint8_t *out, size_t length) {
+    if (passwordLength > INT_MAX || saltLength > INT_MAX || length > INT_MAX || iterations == 0 || iterations > INT_MAX) return 0;
+    return PKCS5_PBKDF2_HMAC((const char *)password, (int)passwordLength, salt, (int)saltLength, (int)iterations,
+                             EVP_sha256(), (int)length, out);
 }
 
 int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, const uint8_t *data, size_t length,

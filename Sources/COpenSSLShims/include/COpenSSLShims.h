@@ -68,6 +68,9 @@ int epki_random(uint8_t *out, size_t length);
    "DES-EDE3-CBC", "DES-EDE3-ECB"); iv is NULL for ECB. Returns the output length, or -1 on error. */
 int epki_block_cipher(const char *name, int encrypt, const uint8_t *key, size_t keyLength, const uint8_t *iv,
                       const uint8_t *in, size_t length, uint8_t *out);
+/* PBKDF2-HMAC-SHA256 (RFC 8018): fills out with length bytes. Returns 1, or 0 on error. */
+int epki_pbkdf2_sha256(const uint8_t *password, size_t passwordLength, const uint8_t *salt, size_t saltLength,
+                       unsigned int iterations, uint8_t *out, size_t length);
 /* CMAC (NIST SP 800-38B) with the named CBC cipher ("AES-128-CBC"). Returns the MAC length, or -1 on error. */
 int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, const uint8_t *data, size_t length,
               uint8_t *out, size_t outCapacity);

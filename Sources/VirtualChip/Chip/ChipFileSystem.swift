@@ -1,3 +1,6 @@
+import Foundation
+import PKICore
+
 /// The files of an eMRTD chip (ICAO Doc 9303-10 §3.11–3.12, §4.6), in the two places a chip keeps them.
 ///
 /// ```
@@ -39,6 +42,36 @@ public struct ChipFileSystem: Sendable, Hashable, Codable {
         let files = directory == .masterFile ? masterFile : application
         // Every eMRTD file's short identifier is the low five bits of its identifier, unique within a directory.
         return files.keys.first { UInt8($0 & 0x1F) == sfi }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case masterFile, application
+    }
+
+    /// Each directory as { "011E": "<Base64>" }: compact, and readable enough to see which files a state holds.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func directory(_ key: CodingKeys) throws -> [UInt16: [UInt8]] {
+            var files: [UInt16: [UInt8]] = [:]
+            for (name, content) in try container.decode([String: String].self, forKey: key) {
+                guard name.count == 4, let identifier = UInt16(name, radix: 16), let bytes = Data(base64Encoded: content) else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "file '\(name)' is not a hex FID with Base64 content")
+                }
+                files[identifier] = Array(bytes)
+            }
+            return files
+        }
+        masterFile = try directory(.masterFile)
+        application = try directory(.application)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        func names(_ files: [UInt16: [UInt8]]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: files.map { ([UInt8($0.key >> 8), UInt8($0.key & 0xFF)].hexString, Data($0.value).base64EncodedString()) })
+        }
+        try container.encode(names(masterFile), forKey: .masterFile)
+        try container.encode(names(application), forKey: .application)
     }
 
     /// The identifier of data group `number` (1…16).

@@ -29,23 +29,33 @@ import Synchronization
 /// Terminal Authentication needs Chip Authentication (or PACE-CAM) first in the same session; its trust points
 /// and the chip's current date outlive the session, and EF.CVCA follows the trust points.
 public final class EMRTDChip: @unchecked Sendable {
-    public private(set) var files: ChipFileSystem
+    public internal(set) var files: ChipFileSystem
+    /// Personalization (the commands of `ChipPersonalization` accepted) or operational (locked for good).
+    public internal(set) var lifecycle: ChipState.Lifecycle
     /// The MRZ's key for BAC; nil on a chip that offers none.
-    public let bacKey: BACKey?
+    public internal(set) var bacKey: BACKey?
+    public internal(set) var can: String?
+    public internal(set) var pin: String?
+    public internal(set) var puk: String?
     /// The static Chip Authentication key (DG14, EF.CardSecurity) and its curve.
-    public let chipAuthenticationKey: [UInt8]?
-    public let chipAuthenticationCurve: ECCurve
+    public internal(set) var chipAuthenticationKey: [UInt8]?
+    public internal(set) var chipAuthenticationCurve: ECCurve
     /// The Active Authentication key (its public key is DG15) and, for ECDSA, the hash DG14 announces.
     public var activeAuthenticationKey: PrivateKey?
     public var activeAuthenticationHash: HashAlgorithm = .sha256
+    /// The PKCS#8 the Active Authentication key was personalized from, kept for the state file.
+    var activeAuthenticationKeyEncoding: [UInt8]?
     /// PACE as EF.CardAccess announces it (the ECDH-GM and -CAM protocols epki supports), with the MRZ and the CAN.
-    public let pace: PACEChip?
+    public internal(set) var pace: PACEChip?
     /// Terminal Authentication, with the chip's trust points and current date; nil on a chip without EAC.
-    public let terminalAuthentication: TerminalAuthenticationChip?
+    public internal(set) var terminalAuthentication: TerminalAuthenticationChip?
+    /// Called, under the chip's lock, after every change to its persistent memory (personalization commands, the
+    /// lock, trust points and date updated by Terminal Authentication): `epki chip serve --state` saves it there.
+    public var onPersistentChange: (@Sendable (ChipState) -> Void)?
 
     // Session state, as a real chip keeps it in RAM: lost on reset.
-    private var directory: ChipFileSystem.Directory = .masterFile
-    private var selected: UInt16?
+    var directory: ChipFileSystem.Directory = .masterFile
+    var selected: UInt16?
     private var challenge: [UInt8]?
     private var session: SecureMessaging?
     /// The session PACE established with its last step, whose answer still goes out in plain.
@@ -65,20 +75,90 @@ public final class EMRTDChip: @unchecked Sendable {
     /// Terminal Authentication; EF.CVCA is then written from its trust points.
     public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil,
                 chipAuthenticationCurve: ECCurve = .brainpoolP256r1, terminalAuthentication: TerminalAuthenticationChip? = nil) {
-        var files = files
+        self.files = files
+        self.lifecycle = .operational
+        self.terminalAuthentication = terminalAuthentication
+        self.bacKey = bacKey
+        self.can = can
+        self.chipAuthenticationKey = chipAuthenticationKey
+        self.chipAuthenticationCurve = chipAuthenticationCurve
+        updateDerivedState()
+    }
+
+    /// A chip from its persistent memory (a blank one, or one read back from a state file).
+    public init(state: ChipState) throws {
+        files = state.files
+        lifecycle = state.lifecycle
+        bacKey = try state.mrz?.bacKey
+        can = state.can
+        pin = state.pin
+        puk = state.puk
+        if let key = state.chipAuthentication {
+            guard let curve = ECCurve(rawValue: key.curve) else {
+                throw VirtualChipError(.invalidFile, "chip state: unknown curve '\(key.curve)' of the Chip Authentication key")
+            }
+            chipAuthenticationKey = key.privateKey
+            chipAuthenticationCurve = curve
+        } else {
+            chipAuthenticationCurve = .brainpoolP256r1
+        }
+        if let encoded = state.activeAuthenticationKey {
+            activeAuthenticationKey = try PrivateKey(encoded: encoded, passphrase: nil, allowUnencrypted: true)
+            activeAuthenticationKeyEncoding = encoded
+        }
+        if let name = state.activeAuthenticationHash {
+            guard let hash = HashAlgorithm(rawValue: name) else {
+                throw VirtualChipError(.invalidFile, "chip state: unknown Active Authentication hash '\(name)'")
+            }
+            activeAuthenticationHash = hash
+        }
+        if !state.trustPoints.isEmpty {
+            let trustPoints = try state.trustPoints.map { try CVCertificate(encoded: $0) }
+            let date = try state.currentDate.map { try CVDate(string: $0) } ?? trustPoints.map(\.body.effectiveDate).max() ?? CVDate(year: 2000, month: 1, day: 1)
+            terminalAuthentication = try TerminalAuthenticationChip(trustPoints: trustPoints, currentDate: date)
+        }
+        updateDerivedState()
+    }
+
+    /// The persistent memory as it is now.
+    public var state: ChipState {
+        lock.withLock { _ in currentState }
+    }
+
+    var currentState: ChipState {
+        var state = ChipState()
+        state.lifecycle = lifecycle
+        state.files = files
+        state.mrz = bacKey.map { ChipState.MRZSecret(documentNumber: $0.documentNumber, dateOfBirth: $0.dateOfBirth, dateOfExpiry: $0.dateOfExpiry) }
+        state.can = can
+        state.pin = pin
+        state.puk = puk
+        state.chipAuthentication = chipAuthenticationKey.map { ChipState.StaticKey(curve: chipAuthenticationCurve, privateKey: $0) }
+        state.activeAuthenticationKey = activeAuthenticationKeyEncoding
+        state.activeAuthenticationHash = activeAuthenticationKeyEncoding == nil ? nil : activeAuthenticationHash.rawValue
+        if let terminalAuthentication {
+            state.trustPoints = terminalAuthentication.trustPoints.compactMap { try? $0.encoded }
+            state.currentDate = terminalAuthentication.currentDate.description
+        }
+        return state
+    }
+
+    /// PACE from EF.CardAccess and the passwords, EF.CVCA from the trust points: rebuilt after personalization.
+    func updateDerivedState() {
         if let terminalAuthentication, let efCVCA = try? terminalAuthentication.efCVCA.encoded {
             files.application[ChipFileSystem.efCVCA] = efCVCA
         }
-        self.files = files
-        self.terminalAuthentication = terminalAuthentication
-        self.bacKey = bacKey
-        self.chipAuthenticationKey = chipAuthenticationKey
-        self.chipAuthenticationCurve = chipAuthenticationCurve
         let infos = files.masterFile[ChipFileSystem.efCardAccess].flatMap { try? EFCardAccess(bytes: $0).securityInfos.paceInfos } ?? []
         let offered = infos.compactMap { try? PACEParameters($0) }
-        let passwords = [bacKey.map(PACEPassword.mrz), can.map(PACEPassword.can)].compactMap { $0 }
+        let passwords = [bacKey.map(PACEPassword.mrz), can.map(PACEPassword.can), pin.map(PACEPassword.pin), puk.map(PACEPassword.puk)].compactMap { $0 }
         pace = offered.isEmpty || passwords.isEmpty ? nil : PACEChip(offered: offered, passwords: passwords)
         pace?.chipAuthenticationKey = chipAuthenticationKey
+    }
+
+    /// After a change to persistent memory: the derived parts, and the owner told.
+    func persistentMemoryChanged() {
+        updateDerivedState()
+        onPersistentChange?(currentState)
     }
 
     /// A reset (power on, warm reset): the master file is selected and every session is gone.
@@ -188,6 +268,8 @@ public final class EMRTDChip: @unchecked Sendable {
             let (response, established) = pace.generalAuthenticate(command)
             if let established { pendingSession = established }
             return response
+        case 0xE0, 0xD6, 0xD7, 0xDA:
+            return personalize(command)
         default: return ResponseAPDU(statusWord: .instructionNotSupported)
         }
     }
@@ -209,7 +291,7 @@ public final class EMRTDChip: @unchecked Sendable {
             guard command.data.count == 2 else { return ResponseAPDU(statusWord: .incorrectParametersInData) }
             let identifier = UInt16(command.data[0]) << 8 | UInt16(command.data[1])
             guard let file = files.file(identifier, in: directory) else { return ResponseAPDU(statusWord: .fileNotFound) }
-            if let refusal = accessRefusal(identifier, protected: protected) { return ResponseAPDU(statusWord: refusal) }
+            if let refusal = accessRefusal(identifier, protected: protected, selecting: true) { return ResponseAPDU(statusWord: refusal) }
             selected = identifier
             guard command.p2 & 0x0C != 0x0C else { return ResponseAPDU(statusWord: .success) }
             // FCP: file size and identifier (ISO/IEC 7816-4 §5.3.3).
@@ -254,8 +336,10 @@ public final class EMRTDChip: @unchecked Sendable {
     }
 
     /// The status word that refuses access to a file, nil when it is granted.
-    private func accessRefusal(_ identifier: UInt16, protected: Bool) -> StatusWord? {
+    private func accessRefusal(_ identifier: UInt16, protected: Bool, selecting: Bool = false) -> StatusWord? {
         guard directory == .application else { return nil }
+        // A chip in personalization lets the line select what it writes; reading back still needs BAC (JMRTD applet).
+        if selecting && lifecycle == .personalization { return nil }
         guard protected, session != nil else { return .securityStatusNotSatisfied }
         // DG3 (fingerprints) and DG4 (iris) need Terminal Authentication with the right in the effective CHAT.
         let rights = terminalAuthentication?.grantedRights ?? []
@@ -343,9 +427,10 @@ public final class EMRTDChip: @unchecked Sendable {
         let status: StatusWord
         switch command.ins {
         case 0x2A:
+            let before = (terminalAuthentication.trustPoints, terminalAuthentication.currentDate)
             status = terminalAuthentication.verifyCertificate(command.data, chained: command.isChained)
-            if status.isSuccess, let efCVCA = try? terminalAuthentication.efCVCA.encoded {
-                files.application[ChipFileSystem.efCVCA] = efCVCA
+            if status.isSuccess, before != (terminalAuthentication.trustPoints, terminalAuthentication.currentDate) {
+                persistentMemoryChanged()
             }
         case _ where command.p2 == 0xB6: status = terminalAuthentication.setDigitalSignatureTemplate(command.data)
         default: status = terminalAuthentication.setAuthenticationTemplate(command.data)
