@@ -184,7 +184,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ChipAccessTests",
-            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            // epki: the `epki chip` commands are tested here, against the chip they serve.
+            dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "epki", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

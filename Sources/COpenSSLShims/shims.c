@@ -121,6 +121,26 @@ done:
     return ok;
 }
 
+int epki_private_key_encode_plain(const EVP_PKEY *key, uint8_t **out, size_t *outLength) {
+    int ok = 0;
+    OSSL_ENCODER_CTX *context = OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", NULL);
+    if (context == NULL || OSSL_ENCODER_CTX_get_num_encoders(context) == 0) goto done;
+    *out = NULL;
+    *outLength = 0;
+    ok = OSSL_ENCODER_to_data(context, out, outLength);
+done:
+    OSSL_ENCODER_CTX_free(context);
+    return ok;
+}
+
+int epki_ec_private_scalar(const EVP_PKEY *key, uint8_t *out, size_t length) {
+    BIGNUM *scalar = NULL;
+    if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &scalar)) return 0;
+    int ok = BN_bn2binpad(scalar, out, (int)length) == (int)length;
+    BN_clear_free(scalar);
+    return ok;
+}
+
 EVP_PKEY *epki_private_key_decode(const uint8_t *data, size_t length, const char *passphrase, size_t passphraseLength) {
     EVP_PKEY *key = NULL;
     OSSL_DECODER_CTX *context = OSSL_DECODER_CTX_new_for_pkey(&key, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, NULL, NULL);

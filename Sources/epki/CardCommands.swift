@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChipAccess
+import CVC
 import Foundation
 import LDS
 import PKICore
@@ -82,7 +83,127 @@ struct CardCommand: ParsableCommand {
 struct ChipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chip", abstract: "The virtual eMRTD chip: serve a document's LDS files as a card in pcscd (through vsmartcard's vpcd).",
-        subcommands: [Serve.self])
+        subcommands: [New.self, Serve.self])
+
+    /// The document a chip gets from a folder of LDS files and key files: personalized and locked.
+    struct DocumentOptions: ParsableArguments {
+        @Option(help: "The folder of LDS files (EF.COM, EF.DG1 …, EF.SOD, EF.CardAccess, EF.CardSecurity, as Doc 9303-10 names them).")
+        var files: String?
+        @Option(help: "The MRZ (its lines joined), when it should differ from EF.DG1's.") var mrz: String?
+        @Option(help: "The card access number for PACE.") var can: String?
+        @Option(name: .customLong("ca-key"), help: "The Chip Authentication private key (encrypted PKCS#8; its public key is in DG14).")
+        var chipAuthenticationKey: String?
+        @Option(name: .customLong("aa-key"), help: "The Active Authentication private key (encrypted PKCS#8; its public key is DG15).")
+        var activeAuthenticationKey: String?
+        @Option(name: .customLong("trust-point"), help: "A CVCA certificate the chip trusts for Terminal Authentication (at most two).")
+        var trustPoints: [String] = []
+        @Option(help: "The chip's current date for Terminal Authentication (YYYY-MM-DD; default: the newest trust point's effective date).")
+        var date: String?
+
+        /// The state of a personalized, locked chip; nil without --files.
+        func state(keyPassphrase: PassphraseOptions) throws -> ChipState? {
+            guard let files else { return nil }
+            var state = ChipState()
+            state.files = try Serve.fileSystem(files)
+            let mrzFields: MRZ
+            if let mrz {
+                mrzFields = try MRZ(string: mrz)
+            } else if let dg1 = state.files.application[ChipFileSystem.dataGroup(1)] {
+                mrzFields = try DG1(bytes: dg1).mrz
+            } else {
+                throw ValidationError("give --mrz, or EF.DG1 in \(files)")
+            }
+            _ = try BACKey(documentNumber: mrzFields.documentNumber, dateOfBirth: mrzFields.dateOfBirth, dateOfExpiry: mrzFields.dateOfExpiry)
+            state.mrz = ChipState.MRZSecret(documentNumber: mrzFields.documentNumber, dateOfBirth: mrzFields.dateOfBirth, dateOfExpiry: mrzFields.dateOfExpiry)
+            if let can {
+                guard !can.isEmpty, can.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw ValidationError("--can is digits, not '\(can)'") }
+                state.can = can
+            }
+            if let path = chipAuthenticationKey {
+                let key = try IO.loadPrivateKey(path, passphrase: keyPassphrase)
+                guard case .ec(let curve?, _) = key.publicKey.kind else {
+                    throw ValidationError("--ca-key \(path) is not an EC key on a named curve")
+                }
+                state.chipAuthentication = ChipState.StaticKey(curve: curve, privateKey: try key.ecPrivateScalar())
+            }
+            if let path = activeAuthenticationKey {
+                state.activeAuthenticationKey = try IO.loadPrivateKey(path, passphrase: keyPassphrase).plainPKCS8ForSealing()
+            }
+            guard trustPoints.count <= 2 else { throw ValidationError("a chip holds at most two trust points, not \(trustPoints.count)") }
+            for path in trustPoints {
+                let certificate = try CVCertificate(encoded: IO.read(path, what: "CVCA certificate"))
+                guard certificate.role == .cvca else { throw ValidationError("--trust-point \(path) is a \(certificate.role) certificate, not a CVCA's") }
+                state.trustPoints.append(try certificate.encoded)
+            }
+            if let date {
+                guard !trustPoints.isEmpty else { throw ValidationError("--date is the date of Terminal Authentication: give --trust-point too") }
+                state.currentDate = try CVDate(string: date).description
+            }
+            state.lifecycle = .operational
+            return state
+        }
+    }
+
+    struct StateOptions: ParsableArguments {
+        @Option(help: "The chip's state file (sealed under the passphrase).") var state: String
+        @Option(name: .customLong("state-passphrase-file"), help: "File whose first line is the state file's passphrase.")
+        var passphraseFile: String?
+        @Option(name: .customLong("state-passphrase-env"), help: "Environment variable with the state file's passphrase (default: EPKI_CHIP_PASSPHRASE).")
+        var passphraseEnvironment: String?
+
+        var file: ChipStateFile {
+            get throws { try Self.file(state, passphraseFile: passphraseFile, passphraseEnvironment: passphraseEnvironment) }
+        }
+
+        static func file(_ path: String, passphraseFile: String?, passphraseEnvironment: String?) throws -> ChipStateFile {
+            let passphrase: Passphrase
+            if let passphraseFile {
+                passphrase = try Passphrase.fromFile(passphraseFile)
+            } else {
+                passphrase = try Passphrase.fromEnvironment(passphraseEnvironment ?? "EPKI_CHIP_PASSPHRASE")
+            }
+            return ChipStateFile(path: path, passphrase: passphrase)
+        }
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a virtual chip's state file: blank (open for personalization), or personalized and locked from LDS and key files.",
+            discussion: """
+                Without --files the chip is blank, as it leaves the fab: a personalization line writes it through \
+                `epki chip serve --state` with CREATE FILE, UPDATE BINARY and PUT DATA, then locks it. With --files it is \
+                personalized from the folder (and --mrz, --can, --ca-key, --aa-key, --trust-point, --date) and locked at \
+                once: the quickest way to put a given document in front of an inspection system. The state file is sealed \
+                under its passphrase (--state-passphrase-file, --state-passphrase-env, or EPKI_CHIP_PASSPHRASE); key files \
+                are read with --passphrase-file / --passphrase-env / EPKI_PASSPHRASE.
+                """)
+        @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var document: DocumentOptions
+        @OptionGroup var passphrase: PassphraseOptions
+        @Flag(help: "Replace an existing state file.") var force = false
+
+        func run() throws {
+            let file = try stateOptions.file
+            if FileManager.default.fileExists(atPath: file.path) && !force {
+                throw ValidationError("\(file.path) exists; give --force to replace it")
+            }
+            let state = try document.state(keyPassphrase: passphrase) ?? ChipState()
+            // The state must make a chip before it is written: a key that does not load is refused here.
+            let chip = try EMRTDChip(state: state)
+            try file.save(state)
+            if chip.lifecycle == .personalization {
+                print("blank chip in \(file.path): open for personalization")
+            } else {
+                let files = state.files.application.count + state.files.masterFile.count
+                var parts = ["\(files) files", "BAC"]
+                if let pace = chip.pace { parts.append(pace.offered.map(\.description).joined(separator: ", ")) }
+                if chip.chipAuthenticationKey != nil { parts.append("Chip Authentication") }
+                if chip.activeAuthenticationKey != nil { parts.append("Active Authentication") }
+                if let ta = chip.terminalAuthentication { parts.append("Terminal Authentication (\(ta.trustPoints.map(\.chr).joined(separator: ", ")), date \(ta.currentDate))") }
+                print("personalized and locked chip in \(file.path): \(parts.joined(separator: "; "))")
+            }
+        }
+    }
 
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -93,28 +214,44 @@ struct ChipCommand: ParsableCommand {
                 document number, date of birth and date of expiry of --mrz, else of EF.DG1. PACE is offered as EF.CardAccess \
                 says. The card stays in the reader until the command ends.
                 """)
-        @Option(help: "The folder of LDS files.") var files: String
-        @Option(help: "The MRZ (its lines joined), when it should differ from EF.DG1's.") var mrz: String?
-        @Option(help: "The card access number for PACE.") var can: String?
+        @OptionGroup var document: DocumentOptions
+        @Option(help: "Serve the chip of this state file instead, and save every change to it (personalization, trust points, date).")
+        var state: String?
+        @Option(name: .customLong("state-passphrase-file"), help: "File whose first line is the state file's passphrase.")
+        var passphraseFile: String?
+        @Option(name: .customLong("state-passphrase-env"), help: "Environment variable with the state file's passphrase (default: EPKI_CHIP_PASSPHRASE).")
+        var passphraseEnvironment: String?
+        @OptionGroup var passphrase: PassphraseOptions
         @Option(help: "vpcd's address (host:port).") var vpcd: String = "127.0.0.1:35963"
 
         func run() throws {
-            let fileSystem = try Self.fileSystem(files)
-            let mrzFields: MRZ
-            if let mrz {
-                mrzFields = try MRZ(string: mrz)
-            } else if let dg1 = fileSystem.application[ChipFileSystem.dataGroup(1)] {
-                mrzFields = try DG1(bytes: dg1).mrz
+            let chip: EMRTDChip
+            if let state {
+                guard document.files == nil else { throw ValidationError("give --state or --files, not both") }
+                let file = try StateOptions.file(state, passphraseFile: passphraseFile, passphraseEnvironment: passphraseEnvironment)
+                chip = try EMRTDChip(state: file.load())
+                chip.onPersistentChange = { state in
+                    do {
+                        try file.save(state)
+                    } catch {
+                        FileHandle.standardError.write(Data("epki: cannot save the chip state: \(error)\n".utf8))
+                    }
+                }
+            } else if let made = try document.state(keyPassphrase: passphrase) {
+                chip = try EMRTDChip(state: made)
             } else {
-                throw ValidationError("give --mrz, or EF.DG1 in \(files)")
+                throw ValidationError("give --files DIR (a document) or --state FILE (a chip made by `epki chip new`)")
             }
-            let key = try BACKey(documentNumber: mrzFields.documentNumber, dateOfBirth: mrzFields.dateOfBirth, dateOfExpiry: mrzFields.dateOfExpiry)
-            let chip = EMRTDChip(files: fileSystem, bacKey: key, can: can)
+            let fileSystem = chip.files
             let parts = vpcd.split(separator: ":")
             guard parts.count == 2, let port = UInt16(parts[1]) else { throw ValidationError("--vpcd is host:port, not '\(vpcd)'") }
             let connection = try VPCDConnection(host: String(parts[0]), port: port)
             let protocols = chip.pace.map { $0.offered.map(\.description).joined(separator: ", ") } ?? "no PACE (no PACEInfo in EF.CardAccess)"
-            print("chip with \(fileSystem.application.count + fileSystem.masterFile.count) files in vpcd at \(vpcd): BAC, \(protocols)")
+            if chip.lifecycle == .personalization {
+                print("blank chip in vpcd at \(vpcd): open for personalization")
+            } else {
+                print("chip with \(fileSystem.application.count + fileSystem.masterFile.count) files in vpcd at \(vpcd): BAC, \(protocols)")
+            }
             fflush(nil)
             do {
                 try connection.serve(chip)

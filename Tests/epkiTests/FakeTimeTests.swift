@@ -20,11 +20,13 @@ import TestSupport
         #expect(offenders.isEmpty, "Task.sleep in \(offenders); use TestSupport.pause")
     }
 
-    /// The replacement returns, after about the time asked for, on the real clock and under libfaketime alike.
+    /// The replacement returns, not before the time asked for, on the real clock and under libfaketime alike. (How
+    /// late depends on when a thread of the cooperative pool is free again, which on a loaded two-core machine
+    /// running the whole suite has been 16 s; a Dispatch timer under libfaketime would not return at all.)
     @Test func pauseReturns() async throws {
         let start = ContinuousClock.now
         await TestSupport.pause(milliseconds: 30)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(25) && elapsed < .seconds(10), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(25), "\(elapsed)")
     }
 }

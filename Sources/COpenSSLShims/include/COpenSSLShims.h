@@ -36,6 +36,10 @@ int epki_public_key_to_spki(const EVP_PKEY *key, uint8_t **out);
  */
 int epki_private_key_encode(const EVP_PKEY *key, int pem, const char *passphrase, size_t passphraseLength,
                             uint8_t **out, size_t *outLength);
+/* Unencrypted DER PrivateKeyInfo, for sealing inside another encryption (never for a file of its own). */
+int epki_private_key_encode_plain(const EVP_PKEY *key, uint8_t **out, size_t *outLength);
+/* The private scalar of an EC key, big-endian, left-padded to length bytes. Returns 1, or 0 on error. */
+int epki_ec_private_scalar(const EVP_PKEY *key, uint8_t *out, size_t length);
 EVP_PKEY *epki_private_key_decode(const uint8_t *data, size_t length, const char *passphrase, size_t passphraseLength);
 
 /* Signatures. md is an OpenSSL digest name; for RSASSA-PSS, pss=1 with saltLength and mgf1md. */

@@ -121,6 +121,30 @@ public final class PrivateKey: Sendable {
         return bytes
     }
 
+    /// Unencrypted DER PrivateKeyInfo, only to be sealed inside another encryption at once (the state file of a
+    /// virtual chip, itself sealed under a passphrase). Never write it to a file of its own.
+    public func plainPKCS8ForSealing() throws -> [UInt8] {
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var length = 0
+        guard epki_private_key_encode_plain(evp.pointer, &out, &length) == 1, let bytes = OpenSSL.takeBuffer(out, count: length) else {
+            throw OpenSSL.failure(.cryptoFailure, "cannot encode the private key")
+        }
+        return bytes
+    }
+
+    /// The private scalar of an EC key, as long as the curve's order: a chip's static Chip Authentication key.
+    public func ecPrivateScalar() throws -> [UInt8] {
+        guard case .ec(let curve, _) = publicKey.kind, let curve else {
+            throw PKIError(.invalidValue, "the key is not an EC key on a named curve epki knows")
+        }
+        let length = try ECPointArithmetic(curve).order.count
+        var out = [UInt8](repeating: 0, count: length)
+        guard epki_ec_private_scalar(evp.pointer, &out, length) == 1 else {
+            throw OpenSSL.failure(.cryptoFailure, "cannot read the EC private scalar")
+        }
+        return out
+    }
+
     public var specification: KeySpecification? {
         switch publicKey.kind {
         case .ec(let curve, _): curve.map { .ec($0, parameters: ecParameterEncoding) }
