@@ -105,6 +105,9 @@ struct ChipCommand: ParsableCommand {
             guard let files else { return nil }
             var state = ChipState()
             state.files = try Serve.fileSystem(files)
+            if state.files.masterFile[ChipFileSystem.efATRInfo] == nil {
+                state.files.masterFile[ChipFileSystem.efATRInfo] = ATRInfo.eMRTD.encoded
+            }
             let mrzFields: MRZ
             if let mrz {
                 mrzFields = try MRZ(string: mrz)

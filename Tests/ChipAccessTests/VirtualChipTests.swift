@@ -238,6 +238,34 @@ final class TappedTransport: CardTransport {
         return try ElementaryFileReader(secure, chunkSize: 4_000).read(ChipFileSystem.dataGroup(2))
     }
 
+    /// EF.ATR/INFO, readable in the master file before any authentication, announces extended length and chaining
+    /// and the APDU sizes; a terminal that reads it first knows it may ask for 4,000 bytes at a time.
+    @Test func efATRInfoAnnouncesExtendedLength() throws {
+        let (_, chip) = try Self.document()
+        let transport = InProcessTransport(chip)
+        _ = try transport.sendSuccessfully(CommandAPDU(ins: 0xA4, p1: 0x00, p2: 0x0C, data: [0x3F, 0x00]), "SELECT MF")
+        let bytes = try ElementaryFileReader(transport).read(ChipFileSystem.efATRInfo, size: 256)
+        #expect(bytes.hexString == "4703B000C07F660A020300FFFF020300FFFF")
+        let info = try ATRInfo(encoded: bytes)
+        #expect(info.supportsExtendedLength && info.supportsCommandChaining)
+        #expect(info.maximumCommandLength == 65_535 && info.maximumResponseLength == 65_535)
+        #expect(info == .eMRTD)
+    }
+
+    /// EF.ATR/INFO as other cards write it: other objects kept, padding ignored, a file cut short a typed error.
+    @Test func efATRInfoOfOtherLayouts() throws {
+        // Historical bytes (5F52), capabilities without extended length, 7F66 with two-byte sizes, FF padding.
+        let bytes: [UInt8] = [0x5F, 0x52, 0x02, 0x80, 0x31, 0x47, 0x03, 0x80, 0x01, 0x80, 0x7F, 0x66, 0x08, 0x02, 0x02, 0x01, 0x00,
+                              0x02, 0x02, 0x01, 0x00, 0xFF, 0xFF]
+        let info = try ATRInfo(encoded: bytes)
+        #expect(info.supportsCommandChaining && !info.supportsExtendedLength)
+        #expect(info.maximumCommandLength == 256 && info.maximumResponseLength == 256)
+        #expect(info.otherObjects.count == 1 && info.otherObjects[0].tag == 0x5F52)
+        #expect(try ATRInfo(encoded: info.encoded) == info)
+        let caught = #expect(throws: SmartCardError.self) { _ = try ATRInfo(encoded: [0x7F, 0x66, 0x08, 0x02, 0x02, 0x01]) }
+        #expect(caught?.reason.contains("runs past the end") == true, "\(String(describing: caught))")
+    }
+
     @Test(arguments: [false, true])
     func inProcess(_ pace: Bool) throws {
         let (document, chip) = try Self.document()

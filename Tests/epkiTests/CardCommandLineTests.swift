@@ -34,7 +34,7 @@ struct CardCommandLineTests {
             defer { server.signal(SIGKILL); server.wait() }
             try Self.waitFor(pcscd, card: true)
             let served = try String(contentsOf: output, encoding: .utf8)
-            #expect(served.contains("chip with 3 files in vpcd at 127.0.0.1:\(pcscd.port): BAC"), "\(served)")
+            #expect(served.contains("chip with 4 files in vpcd at 127.0.0.1:\(pcscd.port): BAC"), "\(served)")
             #expect(try String(contentsOf: errors, encoding: .utf8).contains("notes.txt is not an LDS file name"))
 
             let listed = try TestSupport.run(try TestSupport.epkiExecutable(), ["card", "readers", "--json"], environment: pcscd.environment)

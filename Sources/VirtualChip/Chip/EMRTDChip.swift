@@ -75,6 +75,9 @@ public final class EMRTDChip: @unchecked Sendable {
     /// Terminal Authentication; EF.CVCA is then written from its trust points.
     public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil,
                 chipAuthenticationCurve: ECCurve = .brainpoolP256r1, terminalAuthentication: TerminalAuthenticationChip? = nil) {
+        var files = files
+        // An operational chip announces extended length and chaining (Doc 9303-10 §3.11) unless its files say otherwise.
+        if files.masterFile[ChipFileSystem.efATRInfo] == nil { files.masterFile[ChipFileSystem.efATRInfo] = ATRInfo.eMRTD.encoded }
         self.files = files
         self.lifecycle = .operational
         self.terminalAuthentication = terminalAuthentication
