@@ -127,3 +127,47 @@ import VirtualChip
         }
     }
 }
+
+/// Terminal Authentication with the chain epki's own CVCA and DVCA issue through the CLI, as an operator runs
+/// them: the chip trusts the CVCA certificate `epki cvca init` wrote, holds the EF.CVCA `epki cvca ef-cvca` wrote, and
+/// opens DG3 to the inspection system `epki dvca issue-terminal` certified.
+@Suite struct EACWithEpkiCVCATests {
+    @Test func terminalAuthenticationWithTheCLIsChain() throws {
+        let directory = try TestSupport.temporaryDirectory("epki-eac-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let passphrase = "eac cli passphrase"
+        try TestSupport.write(passphrase + "\n", directory.appendingPathComponent("pass"))
+        let key = ["--passphrase-file", "pass"]
+        func epki(_ arguments: [String]) throws {
+            let store = ["cvca", "dvca"].contains(arguments.first ?? "") ? ["--data-dir", "data"] : []
+            let result = try TestSupport.run(TestSupport.epkiExecutable(), arguments + store, currentDirectory: directory)
+            #expect(result.status == 0, "epki \(arguments.joined(separator: " ")): \(result.output)")
+        }
+        try epki(["cvca", "init", "--domain", "UT", "--country", "UT", "--out", "cvca.cvcert"] + key)
+        try epki(["dvca", "init", "--domain", "UT", "--country", "UT", "--mnemonic", "DVIS"])
+        try epki(["dvca", "request", "--domain", "UT", "--out", "dv.req"] + key)
+        try epki(["cvca", "sign-request", "dv.req", "--domain", "UT", "--out", "dv.cvcert"] + key)
+        try epki(["dvca", "import", "dv.cvcert", "--domain", "UT"])
+        try epki(["key", "generate", "--algorithm", "ec:brainpoolP256r1", "--out", "is.pem"] + key)
+        try epki(["cvc", "request", "--key", "is.pem", "--chr", "UTBCIS00001", "--car", "UTDVIS00001", "--algorithm", "ecdsa-sha256", "--out", "is.req"] + key)
+        try epki(["dvca", "issue-terminal", "is.req", "--domain", "UT", "--rights", "DG3,DG4", "--out", "is.cvcert"] + key)
+        try epki(["cvca", "ef-cvca", "--domain", "UT", "--out", "ef.cvca"])
+        func read(_ name: String) throws -> [UInt8] { try ChipCommandLineTests.IO.read(directory.appendingPathComponent(name).path) }
+        let cvca = try CVCertificate(encoded: read("cvca.cvcert"))
+        let dv = try CVCertificate(encoded: read("dv.cvcert"))
+        let terminal = try CVCertificate(encoded: read("is.cvcert"))
+        let terminalKey = SoftwareSigner(key: try PrivateKey(encoded: read("is.pem"), passphrase: Passphrase(passphrase)))
+
+        let (chip, document) = try TerminalAuthenticationTests.chip(trustPoint: cvca, currentDate: cvca.body.effectiveDate)
+        let (secure, ephemeral) = try TerminalAuthenticationTests.openSession(chip, document)
+        let efCVCA = try ElementaryFileReader(secure).read(ChipFileSystem.efCVCA, size: EFCVCA.size)
+        #expect(efCVCA == (try read("ef.cvca")))
+        let certificates = try TerminalAuthentication.certificatesToSend([cvca, dv, terminal], trustPoints: EFCVCA(encoded: efCVCA).references)
+        try TerminalAuthentication.authenticate(over: secure, certificates: certificates, terminalKey: terminalKey,
+                                                chipIdentifier: TerminalAuthentication.chipIdentifier(document.key), terminalEphemeralKey: ephemeral)
+        let expected = try #require(CVCertificatePath([cvca, dv, terminal]).effectiveAuthorization?.inspectionSystemRights)
+        #expect(chip.terminalAuthentication?.grantedRights == expected)
+        #expect(expected.contains(.readDG3))
+        #expect(try ElementaryFileReader(secure).read(ChipFileSystem.dataGroup(3)) == document.dg3)
+    }
+}
