@@ -1,4 +1,5 @@
 import ChipAccess
+import CVC
 import Foundation
 import PKICore
 import SmartCard
@@ -35,6 +36,69 @@ import VirtualChip
             let response = document.chip.process(input)
             #expect(response.count >= 2, "no status word for \(input.hexString)")
             if response.count < 2 { break }
+        }
+    }
+
+    /// A blank chip under personalization: CREATE FILE, UPDATE BINARY and PUT DATA mutated, each answered with a
+    /// status word; the lock may come by chance, after which the chip refuses them all.
+    @Test func aChipUnderPersonalizationAnswersEveryCommand() throws {
+        let line = try ChipPersonalizationTests.Personalized()
+        let seedChip = try EMRTDChip(state: ChipState())
+        let tap = TappedTransport(InProcessTransport(seedChip))
+        try line.run(over: tap, lock: false)
+        let seeds = tap.commands
+        #expect(seeds.count > 20)
+        var random = SplitMix64(seed: 0x9E25_0001)
+        var chip = try EMRTDChip(state: ChipState())
+        for round in 0..<20_000 {
+            if round % 2_000 == 0 { chip = try EMRTDChip(state: ChipState()) }
+            let input = Self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &random)], &random)
+            let response = chip.process(input)
+            #expect(response.count >= 2, "no status word for \(input.hexString)")
+            if response.count < 2 { break }
+        }
+    }
+
+    /// Terminal Authentication's chip side fed mutated MSE and PSO data (certificates cut, flipped, extended):
+    /// status words only, and nothing granted.
+    @Test func terminalAuthenticationRefusesMutatedCertificates() throws {
+        let chain = try TerminalAuthenticationTests.Chain()
+        let (terminal, _) = try chain.terminal(.readDG3)
+        let certificates = [try chain.dv.bodyAndSignature, try terminal.bodyAndSignature]
+        var random = SplitMix64(seed: 0x7A7A_0002)
+        let chip = try TerminalAuthenticationChip(trustPoints: [chain.cvca], currentDate: TerminalAuthenticationTests.Chain.start)
+        for round in 0..<3_000 {
+            if round % 50 == 0 { chip.resetSession() }
+            let target = Int.random(in: 0..<2, using: &random)
+            let car = target == 0 ? chain.cvca.chr : chain.dv.chr
+            _ = chip.setDigitalSignatureTemplate(Self.mutate(TerminalAuthenticationTests.reference(car), &random))
+            _ = chip.setDigitalSignatureTemplate(TerminalAuthenticationTests.reference(car))
+            let mutated = Self.mutate(certificates[target], &random)
+            let status = chip.verifyCertificate(mutated, chained: false)
+            if status.isSuccess { #expect(mutated == certificates[target] || (try? CVCertificate(bodyAndSignature: mutated)) != nil) }
+            _ = chip.setAuthenticationTemplate(Self.mutate(TerminalAuthenticationTests.reference(terminal.chr), &random))
+            _ = chip.externalAuthenticate(signature: Self.mutate([UInt8](repeating: 1, count: 64), &random), chipIdentifier: [1], terminalEphemeralKey: [4, 1, 2])
+            #expect(chip.effectiveAuthorization == nil)
+        }
+        #expect(chip.trustPoints == [chain.cvca])
+    }
+
+    /// The new file parsers: EF.ATR/INFO, EF.CVCA, PSO certificate data, a chip state's sealed envelope.
+    @Test func fileParsersThrowTypedErrors() throws {
+        let chain = try TerminalAuthenticationTests.Chain()
+        let seeds: [[UInt8]] = [
+            ATRInfo.eMRTD.encoded, try EFCVCA(references: [chain.cvca.chr, "ZZCVCA00002"]).encoded, try chain.dv.bodyAndSignature,
+            Array(#"{"format":"epki-virtual-chip-state-1","sealed":{"salt":"AAAAAAAAAAAAAAAAAAAAAA==","iterations":1,"iv":"AAAAAAAAAAAAAAAAAAAAAA==","ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","mac":"AAAAAAAAAAAAAAAAAAAAAA=="}}"#.utf8),
+        ]
+        var random = SplitMix64(seed: 0xF11E_0003)
+        for _ in 0..<20_000 {
+            let input = Self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &random)], &random)
+            do { _ = try ATRInfo(encoded: input) } catch { #expect(error is SmartCardError) }
+            do { _ = try EFCVCA(encoded: input) } catch { #expect(error is CVCError) }
+            do { _ = try CVCertificate(bodyAndSignature: input) } catch { #expect(error is CVCError) }
+            if let envelope = try? JSONDecoder().decode([String: PassphraseSealedData].self, from: Data(input)) {
+                for sealed in envelope.values { _ = try? sealed.open(passphrase: Passphrase("x")) }
+            }
         }
     }
 
