@@ -6,6 +6,7 @@
 #include <openssl/params.h>
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/encoder.h>
 #include <openssl/err.h>
@@ -391,4 +392,54 @@ int epki_rsa_raw(EVP_PKEY *key, int usePrivate, const uint8_t *in, size_t inLeng
           EVP_PKEY_verify_recover(context, out, outLength, in, inLength) > 0;
     EVP_PKEY_CTX_free(context);
     return ok ? 1 : 0;
+}
+
+int epki_dh_group(const char *name, uint8_t *p, uint8_t *g, uint8_t *q, size_t capacity, size_t *length) {
+    int ok = 0;
+    EVP_PKEY *key = NULL;
+    BIGNUM *bp = NULL, *bg = NULL, *bq = NULL;
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_name(NULL, "DHX", NULL);
+    OSSL_PARAM parameters[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (context == NULL || EVP_PKEY_paramgen_init(context) <= 0 || !EVP_PKEY_CTX_set_params(context, parameters) ||
+        EVP_PKEY_paramgen(context, &key) <= 0) goto done;
+    if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_P, &bp) || !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_G, &bg) ||
+        !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_Q, &bq)) goto done;
+    size_t size = (size_t)BN_num_bytes(bp);
+    if (size > capacity) goto done;
+    if (BN_bn2binpad(bp, p, (int)size) < 0 || BN_bn2binpad(bg, g, (int)size) < 0 || BN_bn2binpad(bq, q, (int)size) < 0) goto done;
+    *length = size;
+    ok = 1;
+done:
+    BN_free(bp);
+    BN_free(bg);
+    BN_free(bq);
+    EVP_PKEY_free(key);
+    EVP_PKEY_CTX_free(context);
+    return ok;
+}
+
+int epki_bn_mod(int operation, const uint8_t *a, size_t aLength, const uint8_t *b, size_t bLength, const uint8_t *modulus,
+                size_t modulusLength, uint8_t *out, size_t outLength) {
+    int ok = 0;
+    BN_CTX *context = BN_CTX_new();
+    BIGNUM *ba = BN_bin2bn(a, (int)aLength, NULL), *bb = BN_bin2bn(b, (int)bLength, NULL);
+    BIGNUM *bm = BN_bin2bn(modulus, (int)modulusLength, NULL), *result = BN_new();
+    if (context == NULL || ba == NULL || bb == NULL || bm == NULL || result == NULL || BN_is_zero(bm)) goto done;
+    if (operation == 0) {
+        BN_set_flags(bb, BN_FLG_CONSTTIME);
+        if (!BN_mod_exp(result, ba, bb, bm, context)) goto done;
+    } else {
+        if (!BN_mod_mul(result, ba, bb, bm, context)) goto done;
+    }
+    ok = BN_bn2binpad(result, out, (int)outLength) == (int)outLength;
+done:
+    BN_CTX_free(context);
+    BN_clear_free(ba);
+    BN_clear_free(bb);
+    BN_free(bm);
+    BN_clear_free(result);
+    return ok;
 }

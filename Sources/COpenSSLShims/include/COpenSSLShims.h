@@ -84,6 +84,14 @@ int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, cons
    uncompressed; returns its length, or -1 (a point not on the curve, or r at infinity). */
 int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, const uint8_t *p, size_t pLength,
                    const uint8_t *b, size_t bLength, const uint8_t *q, size_t qLength, uint8_t *out, size_t capacity);
+/* The finite-field group of a name OpenSSL knows ("dh_1024_160", "dh_2048_224", "dh_2048_256": RFC 5114 §2.1–2.3,
+   the standardized DH domain parameters 0–2 of TR-03110-3 / Doc 9303-11). Writes p, g and q big-endian, each
+   left-padded to the length of p (*length); returns 1, or 0 on error. */
+int epki_dh_group(const char *name, uint8_t *p, uint8_t *g, uint8_t *q, size_t capacity, size_t *length);
+/* out = base^exponent mod modulus (operation 0) or a·b mod modulus (operation 1), left-padded to outLength bytes.
+   Constant-time exponentiation. Returns 1, or 0 on error. */
+int epki_bn_mod(int operation, const uint8_t *a, size_t aLength, const uint8_t *b, size_t bLength, const uint8_t *modulus,
+                size_t modulusLength, uint8_t *out, size_t outLength);
 /* Raw RSA without padding (ISO/IEC 9796-2 Active Authentication): usePrivate 1 signs a representative, 0 recovers
    it from a signature. *outLength is the capacity on entry, the length on return. 1 on success. */
 int epki_rsa_raw(EVP_PKEY *key, int usePrivate, const uint8_t *in, size_t inLength, uint8_t *out, size_t *outLength);

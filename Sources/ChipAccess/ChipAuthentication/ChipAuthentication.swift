@@ -3,7 +3,7 @@ import PKICore
 import SmartCard
 import SwiftASN1
 
-/// Chip Authentication version 1 (ICAO Doc 9303-11 §6.2, BSI TR-03110-1 §3.4, TR-03110-3 §B.1): an ECDH key
+/// Chip Authentication version 1 (ICAO Doc 9303-11 §6.2, BSI TR-03110-1 §3.4, TR-03110-3 §B.1): an ECDH or DH key
 /// agreement between an ephemeral key of the terminal and the chip's static key of DG14, inside the running
 /// secure messaging session; the chip proves it holds the static key by answering under the new session keys.
 ///
@@ -11,23 +11,38 @@ import SwiftASN1
 /// 3DES   MSE:Set KAT  0C 22 41 A6 { 91 PK_PCD, [84 keyId] }                       (protected with the old keys)
 /// AES    MSE:Set AT   0C 22 41 A4 { 80 OID, [84 keyId] }
 ///        GENERAL AUTHENTICATE 0C 86 00 00 { 7C { 80 PK_PCD } }  → 7C 00           (protected with the old keys)
-/// both   K = x(SK_PCD · PK_PICC);  KS_Enc, KS_MAC = KDF(K, 1), KDF(K, 2);  SSC = 0;  the next command uses them
-/// id-CA-ECDH = 0.4.0.127.0.7.2.2.3.2 . cipher   1 3DES  2 AES-128  3 AES-192  4 AES-256
+/// both   K = x(SK_PCD · PK_PICC) (ECDH) or PK_PICC^SK_PCD mod p (DH, |p| bytes);  KS_Enc, KS_MAC = KDF(K, 1), KDF(K, 2);
+///        SSC = 0;  the next command uses them
+/// id-CA-ECDH = 0.4.0.127.0.7.2.2.3.2 . cipher,  id-CA-DH = 0.4.0.127.0.7.2.2.3.1 . cipher
+///        cipher   1 3DES  2 AES-128  3 AES-192  4 AES-256
 /// ```
 public enum ChipAuthentication {
     public static let ecdhArc: [UInt] = [0, 4, 0, 127, 0, 7, 2, 2, 3, 2]
+    public static let dhArc: [UInt] = [0, 4, 0, 127, 0, 7, 2, 2, 3, 1]
+    /// id-PK-DH (0.4.0.127.0.7.2.2.1.1): the algorithm of a DH Chip Authentication public key.
+    public static let dhPublicKey: ASN1ObjectIdentifier = [0, 4, 0, 127, 0, 7, 2, 2, 1, 1]
     /// id-standardizedDomainParameters (0.4.0.127.0.7.1.2).
     public static let standardizedDomainParameters: ASN1ObjectIdentifier = [0, 4, 0, 127, 0, 7, 1, 2]
 
     /// The chip's static key as DG14 gives it: the curve (from named or explicit parameters) and the point.
     public struct ChipKey: Hashable, Sendable {
-        public let curve: ECCurve
+        public let domain: KeyAgreementDomain
+        /// The EC point (04 ‖ x ‖ y) or the DH public value (|p| bytes).
         public let publicPoint: [UInt8]
         public let keyId: Int?
 
+        public var curve: ECCurve? {
+            if case .ec(let curve) = domain { return curve }
+            return nil
+        }
+
         public init(curve: ECCurve, publicPoint: [UInt8], keyId: Int? = nil) {
-            self.curve = curve
-            self.publicPoint = publicPoint
+            self.init(domain: .ec(curve), publicKey: publicPoint, keyId: keyId)
+        }
+
+        public init(domain: KeyAgreementDomain, publicKey: [UInt8], keyId: Int? = nil) {
+            self.domain = domain
+            self.publicPoint = publicKey
             self.keyId = keyId
         }
 
@@ -37,6 +52,10 @@ public enum ChipAuthentication {
             let spki = info.chipAuthenticationPublicKey
             guard let parameters = spki.algorithm.parameters else {
                 throw ChipAccessError(.invalidValue, "the Chip Authentication public key \(info.keyId.map { "\($0)" } ?? "") carries no domain parameters")
+            }
+            if info.protocolIdentifier == ChipAuthentication.dhPublicKey || spki.algorithm.algorithm == ChipAuthentication.dhPublicKey {
+                try self.init(dh: info)
+                return
             }
             let curve: ECCurve?
             if spki.algorithm.algorithm == ChipAuthentication.standardizedDomainParameters {
@@ -53,12 +72,33 @@ public enum ChipAuthentication {
             guard let curve else { throw ChipAccessError(.invalidValue, "the Chip Authentication key's domain parameters are not a supported curve") }
             self.init(curve: curve, publicPoint: Array(spki.subjectPublicKey.bytes), keyId: info.keyId)
         }
+
+        /// id-PK-DH: standardized domain parameters by ID (the form TR-03110-3 §A.2.1.1 and the BSI worked example
+        /// use), the public value a DER INTEGER inside the BIT STRING (RFC 3279 §2.3.3).
+        init(dh info: ChipAuthenticationPublicKeyInfo) throws {
+            let spki = info.chipAuthenticationPublicKey
+            guard spki.algorithm.algorithm == ChipAuthentication.standardizedDomainParameters,
+                  let parameters = spki.algorithm.parameters, let id = try? Int(asn1Any: parameters), let group = DHGroup.standardized(id) else {
+                throw ChipAccessError(.invalidValue, "the DH Chip Authentication key does not name standardized domain parameters 0, 1 or 2")
+            }
+            let integer: ArraySlice<UInt8>
+            do {
+                integer = try ArraySlice<UInt8>(derEncoded: Array(spki.subjectPublicKey.bytes))
+            } catch {
+                throw ChipAccessError(.invalidValue, "the DH Chip Authentication public key is not an INTEGER: \(error)")
+            }
+            let value = Array(integer.drop { $0 == 0 })
+            guard value.count <= group.p.count, group.isValidPublicValue(value) else {
+                throw ChipAccessError(.invalidValue, "the DH Chip Authentication public key is not an element of \(group)")
+            }
+            self.init(domain: .dh(group), publicKey: [UInt8](repeating: 0, count: group.p.count - value.count) + value, keyId: info.keyId)
+        }
     }
 
     public static func cipher(of protocolIdentifier: ASN1ObjectIdentifier) throws -> BlockCipher {
         let components = protocolIdentifier.description.split(separator: ".").compactMap { UInt($0) }
-        guard components.count == ecdhArc.count + 1, Array(components.prefix(ecdhArc.count)) == ecdhArc else {
-            throw ChipAccessError(.invalidValue, "\(protocolIdentifier) is not id-CA-ECDH-… (DH Chip Authentication is not supported)")
+        guard components.count == ecdhArc.count + 1, [ecdhArc, dhArc].contains(Array(components.prefix(ecdhArc.count))) else {
+            throw ChipAccessError(.invalidValue, "\(protocolIdentifier) is not id-CA-ECDH-… or id-CA-DH-…")
         }
         switch components.last {
         case 1: return .tripleDES
@@ -81,14 +121,14 @@ public enum ChipAuthentication {
     public static func authenticate(over transport: SecureMessagingTransport, chipKey: ChipKey, protocolIdentifier: ASN1ObjectIdentifier,
                                     ephemeralKey: [UInt8]? = nil) throws -> [UInt8] {
         let cipher = try cipher(of: protocolIdentifier)
-        let arithmetic = ECPointArithmetic(chipKey.curve)
-        let privateKey = try ephemeralKey ?? arithmetic.randomScalar()
-        let publicKey = try arithmetic.multiply(privateKey)
+        let domain = chipKey.domain
+        let privateKey = try ephemeralKey ?? domain.randomPrivateKey()
+        let publicKey = try domain.publicKey(privateKey)
         let secret: [UInt8]
         do {
-            secret = try arithmetic.xCoordinate(arithmetic.multiply(privateKey, chipKey.publicPoint))
+            secret = try domain.sharedSecret(privateKey, chipKey.publicPoint)
         } catch {
-            throw ChipAccessError(.authenticationFailed, "Chip Authentication: DG14's public key is not a point of \(chipKey.curve)")
+            throw ChipAccessError(.authenticationFailed, "Chip Authentication: DG14's public key is not a key of \(domain)")
         }
         let keyReference: [UInt8] = chipKey.keyId.map { [0x84, 0x01, UInt8($0)] } ?? []
         if cipher == .tripleDES {
@@ -114,11 +154,16 @@ public enum ChipAuthentication {
 
     /// The chip's side: the session that follows, from the terminal's ephemeral public key and the static private key.
     public static func chipSession(terminalPublicKey: [UInt8], staticKey: [UInt8], curve: ECCurve, cipher: BlockCipher) throws -> SecureMessaging {
-        let arithmetic = ECPointArithmetic(curve)
+        try chipSession(terminalPublicKey: terminalPublicKey, staticKey: staticKey, domain: .ec(curve), cipher: cipher)
+    }
+
+    public static func chipSession(terminalPublicKey: [UInt8], staticKey: [UInt8], domain: KeyAgreementDomain, cipher: BlockCipher) throws -> SecureMessaging {
+        let secret: [UInt8]
         do {
-            return try session(secret: arithmetic.xCoordinate(arithmetic.multiply(staticKey, terminalPublicKey)), cipher: cipher)
+            secret = try domain.sharedSecret(staticKey, terminalPublicKey)
         } catch {
-            throw ChipAccessError(.refused, "the terminal's key is not a point of \(curve)", statusWord: .incorrectParametersInData)
+            throw ChipAccessError(.refused, "the terminal's key is not a key of \(domain)", statusWord: .incorrectParametersInData)
         }
+        return try session(secret: secret, cipher: cipher)
     }
 }

@@ -23,12 +23,17 @@ public enum TerminalAuthentication {
     /// secure messaging, stays a short APDU for chips and readers without extended length.
     public static let chainingThreshold = 200
 
-    /// Comp() of TR-03110-3 A.2.2.3 for an EC public key: the x-coordinate of the uncompressed point 04 ‖ x ‖ y.
-    public static func compressed(_ point: [UInt8]) throws -> [UInt8] {
-        guard point.count >= 3, point.count % 2 == 1, point[0] == 0x04 else {
-            throw ChipAccessError(.invalidValue, "Terminal Authentication: a \(point.count)-byte public key that is not an uncompressed EC point")
+    /// Comp() of TR-03110-3 A.2.2.3: for an EC public key the x-coordinate of the uncompressed point 04 ‖ x ‖ y, for
+    /// a DH public value its SHA-1. The two are told apart by form: an uncompressed point has an odd length and
+    /// starts with 04, a DH public value has the length of p, which is even for every group of Doc 9303-11.
+    public static func compressed(_ key: [UInt8]) throws -> [UInt8] {
+        if key.count >= 3, key.count % 2 == 1, key[0] == 0x04 {
+            return Array(key[1...((key.count - 1) / 2)])
         }
-        return Array(point[1...((point.count - 1) / 2)])
+        guard key.count >= 64, key.count % 2 == 0 else {
+            throw ChipAccessError(.invalidValue, "Terminal Authentication: a \(key.count)-byte public key that is neither an uncompressed EC point nor a DH public value")
+        }
+        return try HashAlgorithm.sha1.hash(key)
     }
 
     /// ID_PICC after BAC: the document number as the MRZ writes it (padded to nine) and its check digit.

@@ -40,6 +40,9 @@ public final class EMRTDChip: @unchecked Sendable {
     /// The static Chip Authentication key (DG14, EF.CardSecurity) and its curve.
     public internal(set) var chipAuthenticationKey: [UInt8]?
     public internal(set) var chipAuthenticationCurve: ECCurve
+    /// Set for a DH Chip Authentication key (id-PK-DH in DG14): the group its exponent belongs to.
+    public internal(set) var chipAuthenticationGroup: DHGroup?
+    var chipAuthenticationDomain: KeyAgreementDomain { chipAuthenticationGroup.map { .dh($0) } ?? .ec(chipAuthenticationCurve) }
     /// The Active Authentication key (its public key is DG15) and, for ECDSA, the hash DG14 announces.
     public var activeAuthenticationKey: PrivateKey?
     public var activeAuthenticationHash: HashAlgorithm = .sha256
@@ -74,7 +77,8 @@ public final class EMRTDChip: @unchecked Sendable {
     /// `terminalAuthentication` gives the CVCA trust points and current date of a chip that protects DG3 and DG4 with
     /// Terminal Authentication; EF.CVCA is then written from its trust points.
     public init(files: ChipFileSystem, bacKey: BACKey?, can: String? = nil, chipAuthenticationKey: [UInt8]? = nil,
-                chipAuthenticationCurve: ECCurve = .brainpoolP256r1, terminalAuthentication: TerminalAuthenticationChip? = nil) {
+                chipAuthenticationCurve: ECCurve = .brainpoolP256r1, chipAuthenticationGroup: DHGroup? = nil,
+                terminalAuthentication: TerminalAuthenticationChip? = nil) {
         var files = files
         // An operational chip announces extended length and chaining (Doc 9303-10 §3.11) unless its files say otherwise.
         if files.masterFile[ChipFileSystem.efATRInfo] == nil { files.masterFile[ChipFileSystem.efATRInfo] = ATRInfo.eMRTD.encoded }
@@ -85,6 +89,7 @@ public final class EMRTDChip: @unchecked Sendable {
         self.can = can
         self.chipAuthenticationKey = chipAuthenticationKey
         self.chipAuthenticationCurve = chipAuthenticationCurve
+        self.chipAuthenticationGroup = chipAuthenticationGroup
         updateDerivedState()
     }
 
@@ -97,11 +102,15 @@ public final class EMRTDChip: @unchecked Sendable {
         pin = state.pin
         puk = state.puk
         if let key = state.chipAuthentication {
-            guard let curve = ECCurve(rawValue: key.curve) else {
-                throw VirtualChipError(.invalidFile, "chip state: unknown curve '\(key.curve)' of the Chip Authentication key")
-            }
             chipAuthenticationKey = key.privateKey
-            chipAuthenticationCurve = curve
+            if let curve = ECCurve(rawValue: key.curve) {
+                chipAuthenticationCurve = curve
+            } else if let group = DHGroup.standardized(name: key.curve) {
+                chipAuthenticationCurve = .brainpoolP256r1
+                chipAuthenticationGroup = group
+            } else {
+                throw VirtualChipError(.invalidFile, "chip state: unknown curve or group '\(key.curve)' of the Chip Authentication key")
+            }
         } else {
             chipAuthenticationCurve = .brainpoolP256r1
         }
@@ -136,7 +145,11 @@ public final class EMRTDChip: @unchecked Sendable {
         state.can = can
         state.pin = pin
         state.puk = puk
-        state.chipAuthentication = chipAuthenticationKey.map { ChipState.StaticKey(curve: chipAuthenticationCurve, privateKey: $0) }
+        state.chipAuthentication = chipAuthenticationKey.map {
+            var key = ChipState.StaticKey(curve: chipAuthenticationCurve, privateKey: $0)
+            if let chipAuthenticationGroup { key.curve = chipAuthenticationGroup.name }
+            return key
+        }
         state.activeAuthenticationKey = activeAuthenticationKeyEncoding
         state.activeAuthenticationHash = activeAuthenticationKeyEncoding == nil ? nil : activeAuthenticationHash.rawValue
         if let terminalAuthentication {
@@ -411,7 +424,7 @@ public final class EMRTDChip: @unchecked Sendable {
 
     private func agree(_ terminalKey: [UInt8], key: [UInt8], cipher: BlockCipher) -> ResponseAPDU {
         do {
-            switchAfterResponse = try ChipAuthentication.chipSession(terminalPublicKey: terminalKey, staticKey: key, curve: chipAuthenticationCurve,
+            switchAfterResponse = try ChipAuthentication.chipSession(terminalPublicKey: terminalKey, staticKey: key, domain: chipAuthenticationDomain,
                                                                     cipher: cipher)
             terminalEphemeralKey = terminalKey
             return ResponseAPDU(statusWord: .success)

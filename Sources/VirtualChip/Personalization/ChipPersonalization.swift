@@ -13,7 +13,8 @@ import SwiftASN1
 /// UPDATE BINARY   00 D6 P1P2=offset (15 bits) data     or  00 D6 80|SFI offset data     into the selected file
 ///                 00 D7 00 00 { 54 offset, 53 data }                                      offsets past 32,767
 /// PUT DATA        00 DA 00 62  62 { 04 document number, 04 date of birth, 04 date of expiry }   the MRZ secret (JMRTD)
-///                 00 DA 00 63  63 { 06 named curve OID, 04 private scalar }   the Chip Authentication key (JMRTD: EAC key)
+///                 00 DA 00 63  63 { 06 named curve OID, 04 private scalar }   the Chip Authentication key (JMRTD: EAC key),
+///                              63 { 02 standardized DH group ID, 04 exponent }  or a DH one
 ///                 00 DA 00 60  PKCS#8 PrivateKeyInfo                          the Active Authentication key, RSA or EC
 ///                                                                             (JMRTD splits RSA into 60 modulus, 61 exponent)
 ///                 00 DA 0n 64  7F21 CV certificate                            CVCA trust point n = 1, 2 (JMRTD: the body only)
@@ -104,6 +105,17 @@ extension EMRTDChip {
             bacKey = key
             return .success
         case (0x00, 0x63):
+            if let outer = Self.simpleTLV(data), outer.count == 1, outer[0].tag == 0x63, let fields = Self.simpleTLV(outer[0].value),
+               fields.count == 2, fields[0].tag == 0x02, fields[0].value.count == 1, fields[1].tag == 0x04 {
+                // A DH key: 02 the standardized group's ID (0, 1, 2), 04 the private exponent.
+                guard let group = DHGroup.standardized(Int(fields[0].value[0])), !fields[1].value.isEmpty,
+                      (try? group.publicValue(fields[1].value)) != nil else {
+                    return .incorrectParametersInData
+                }
+                chipAuthenticationKey = fields[1].value
+                chipAuthenticationGroup = group
+                return .success
+            }
             guard let outer = Self.simpleTLV(data), outer.count == 1, outer[0].tag == 0x63, let fields = Self.simpleTLV(outer[0].value),
                   fields.count == 2, fields[0].tag == 0x06, fields[1].tag == 0x04,
                   let oid = try? ASN1ObjectIdentifier(derEncoded: [0x06, UInt8(fields[0].value.count)] + fields[0].value),
@@ -112,6 +124,7 @@ extension EMRTDChip {
             }
             chipAuthenticationKey = fields[1].value
             chipAuthenticationCurve = curve
+            chipAuthenticationGroup = nil
             return .success
         case (0x00, 0x60):
             guard let key = try? PrivateKey(encoded: data, passphrase: nil, allowUnencrypted: true) else { return .incorrectParametersInData }
