@@ -147,18 +147,14 @@ struct ChipCommand: ParsableCommand {
         }
     }
 
-    struct StateOptions: ParsableArguments {
-        @Option(help: "The chip's state file (sealed under the passphrase).") var state: String
+    /// The passphrase of a chip's state file (never the key files' one, which `PassphraseOptions` gives).
+    struct StatePassphraseOptions: ParsableArguments {
         @Option(name: .customLong("state-passphrase-file"), help: "File whose first line is the state file's passphrase.")
         var passphraseFile: String?
         @Option(name: .customLong("state-passphrase-env"), help: "Environment variable with the state file's passphrase (default: EPKI_CHIP_PASSPHRASE).")
         var passphraseEnvironment: String?
 
-        var file: ChipStateFile {
-            get throws { try Self.file(state, passphraseFile: passphraseFile, passphraseEnvironment: passphraseEnvironment) }
-        }
-
-        static func file(_ path: String, passphraseFile: String?, passphraseEnvironment: String?) throws -> ChipStateFile {
+        func file(_ path: String) throws -> ChipStateFile {
             let passphrase: Passphrase
             if let passphraseFile {
                 passphrase = try Passphrase.fromFile(passphraseFile)
@@ -180,13 +176,14 @@ struct ChipCommand: ParsableCommand {
                 under its passphrase (--state-passphrase-file, --state-passphrase-env, or EPKI_CHIP_PASSPHRASE); key files \
                 are read with --passphrase-file / --passphrase-env / EPKI_PASSPHRASE.
                 """)
-        @OptionGroup var stateOptions: StateOptions
+        @Option(help: "The chip's state file to write (sealed under the state passphrase).") var state: String
+        @OptionGroup var statePassphrase: StatePassphraseOptions
         @OptionGroup var document: DocumentOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Flag(help: "Replace an existing state file.") var force = false
 
         func run() throws {
-            let file = try stateOptions.file
+            let file = try statePassphrase.file(state)
             if FileManager.default.fileExists(atPath: file.path) && !force {
                 throw ValidationError("\(file.path) exists; give --force to replace it")
             }
@@ -220,10 +217,7 @@ struct ChipCommand: ParsableCommand {
         @OptionGroup var document: DocumentOptions
         @Option(help: "Serve the chip of this state file instead, and save every change to it (personalization, trust points, date).")
         var state: String?
-        @Option(name: .customLong("state-passphrase-file"), help: "File whose first line is the state file's passphrase.")
-        var passphraseFile: String?
-        @Option(name: .customLong("state-passphrase-env"), help: "Environment variable with the state file's passphrase (default: EPKI_CHIP_PASSPHRASE).")
-        var passphraseEnvironment: String?
+        @OptionGroup var statePassphrase: StatePassphraseOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Option(help: "vpcd's address (host:port).") var vpcd: String = "127.0.0.1:35963"
 
@@ -231,7 +225,7 @@ struct ChipCommand: ParsableCommand {
             let chip: EMRTDChip
             if let state {
                 guard document.files == nil else { throw ValidationError("give --state or --files, not both") }
-                let file = try StateOptions.file(state, passphraseFile: passphraseFile, passphraseEnvironment: passphraseEnvironment)
+                let file = try statePassphrase.file(state)
                 chip = try EMRTDChip(state: file.load())
                 chip.onPersistentChange = { state in
                     do {
