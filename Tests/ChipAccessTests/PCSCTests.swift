@@ -92,6 +92,32 @@ struct PCSCTests {
         }
     }
 
+    /// PACE-CAM with the MRZ and Active Authentication (RSA) through pcscd: the chip proves its static key twice,
+    /// then every file is read under the PACE session.
+    @Test func chipAuthenticationMappingAndActiveAuthenticationThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        try pcscd.exclusively {
+            let document = try VirtualChipTests.Document()
+            let arithmetic = ECPointArithmetic(.brainpoolP256r1)
+            let staticKey = try arithmetic.randomScalar()
+            var files = document.chip.files
+            files.masterFile[ChipFileSystem.efCardAccess] = [0x31, 0x14] + (try PACECAMWorkedExampleTests.hex("paceInfo"))
+            let chip = EMRTDChip(files: files, bacKey: document.key, chipAuthenticationKey: staticKey)
+            let activeKey = try PrivateKey.generate(.rsa(bits: 2048))
+            chip.activeAuthenticationKey = activeKey
+            let (connection, _, transport) = try Self.insert(chip, into: pcscd)
+            defer { connection.stop() }
+            let outcome = try PACETerminal(parameters: try PACECAMWorkedExampleTests.parameters, password: .mrz(document.key)).authenticate(over: transport)
+            try PACE.verifyChipAuthenticationMapping(outcome, chipStaticPublicKey: arithmetic.multiply(staticKey), curve: .brainpoolP256r1)
+            _ = try outcome.transport.sendSuccessfully(VirtualChipTests.selectApplication, "SELECT")
+            try ActiveAuthentication.authenticate(over: outcome.transport, publicKey: activeKey.publicKey)
+            let reader = ElementaryFileReader(outcome.transport)
+            for (identifier, content) in [(ChipFileSystem.efCOM, document.com), (ChipFileSystem.dataGroup(1), document.dg1), (ChipFileSystem.efSOD, document.sod)] {
+                #expect(try reader.read(identifier) == content)
+            }
+        }
+    }
+
     /// The card leaves in the middle of reading EF.SOD: a typed error, and no part of the file is handed out.
     @Test func cardRemovedDuringARead() throws {
         let pcscd = try PrivatePCSCD.shared.get()
