@@ -357,6 +357,66 @@ int epki_ec_group_order(const char *groupName, uint8_t *out, size_t capacity) {
     return length;
 }
 
+int epki_ec_group_curve(const char *groupName, uint8_t *p, uint8_t *a, uint8_t *b, size_t length) {
+    EC_GROUP *group = group_named(groupName);
+    if (group == NULL) return -1;
+    BN_CTX *context = BN_CTX_new();
+    BIGNUM *prime = BN_new(), *coefficientA = BN_new(), *coefficientB = BN_new();
+    int result = -1;
+    /* BN_bn2binpad fails when a number needs more than length bytes, so a short buffer is refused, not overrun. */
+    if (context != NULL && prime != NULL && coefficientA != NULL && coefficientB != NULL && length <= INT_MAX &&
+        EC_GROUP_get_curve(group, prime, coefficientA, coefficientB, context) &&
+        BN_bn2binpad(prime, p, (int)length) == (int)length && BN_bn2binpad(coefficientA, a, (int)length) == (int)length &&
+        BN_bn2binpad(coefficientB, b, (int)length) == (int)length) {
+        result = (int)length;
+    }
+    BN_free(coefficientB);
+    BN_free(coefficientA);
+    BN_free(prime);
+    BN_CTX_free(context);
+    EC_GROUP_free(group);
+    return result;
+}
+
+int epki_mod_arithmetic(epki_mod_operation operation, const uint8_t *a, size_t aLength, const uint8_t *b, size_t bLength,
+                        const uint8_t *m, size_t mLength, uint8_t *out, size_t capacity) {
+    if (aLength > INT_MAX || bLength > INT_MAX || mLength > INT_MAX) return -1;
+    BN_CTX *context = BN_CTX_new();
+    BIGNUM *x = BN_bin2bn(a, (int)aLength, NULL), *y = BN_bin2bn(b, (int)bLength, NULL);
+    BIGNUM *modulus = BN_bin2bn(m, (int)mLength, NULL), *r = BN_new();
+    int ok = 0, length = -1;
+    if (context == NULL || x == NULL || y == NULL || modulus == NULL || r == NULL || BN_is_zero(modulus)) goto done;
+    switch (operation) {
+    case EPKI_MOD_ADD: ok = BN_mod_add(r, x, y, modulus, context); break;
+    case EPKI_MOD_SUBTRACT: ok = BN_mod_sub(r, x, y, modulus, context); break;
+    case EPKI_MOD_MULTIPLY: ok = BN_mod_mul(r, x, y, modulus, context); break;
+    /* The point encoding raises values derived from the secret nonce s: OpenSSL's constant-time exponentiation
+       (Montgomery, so an odd modulus) and inversion rather than the variable-time ones. */
+    case EPKI_MOD_POWER:
+        ok = BN_is_odd(modulus) && BN_nnmod(x, x, modulus, context) &&
+             BN_mod_exp_mont_consttime(r, x, y, modulus, context, NULL);
+        break;
+    case EPKI_MOD_INVERSE:
+        BN_set_flags(x, BN_FLG_CONSTTIME);
+        ok = BN_mod_inverse(r, x, modulus, context) != NULL;
+        break;
+    case EPKI_MOD_REDUCE: ok = BN_nnmod(r, x, modulus, context); break;
+    }
+    if (ok) {
+        int size = BN_num_bytes(modulus);
+        if ((size_t)size <= capacity && BN_bn2binpad(r, out, size) == size) length = size;
+    }
+done:
+    /* A missing inverse leaves an error on OpenSSL's queue; the caller reports its own. */
+    if (length < 0) ERR_clear_error();
+    BN_free(r);
+    BN_free(modulus);
+    BN_free(y);
+    BN_free(x);
+    BN_CTX_free(context);
+    return length;
+}
+
 int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_t numeratorLength, const uint8_t *denominator,
                           size_t denominatorLength, uint8_t *out, size_t capacity) {
     EC_GROUP *group = group_named(groupName);

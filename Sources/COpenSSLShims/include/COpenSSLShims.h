@@ -100,5 +100,22 @@ int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_
                           size_t denominatorLength, uint8_t *out, size_t capacity);
 /* The order of the named group's generator, big-endian; returns its length or -1. */
 int epki_ec_group_order(const char *groupName, uint8_t *out, size_t capacity);
+/* The prime p and the coefficients of the named group's curve y² = x³ + a·x + b, each big-endian, left-padded to
+   length bytes (the field's). Returns length, or -1 (an unknown group, or length too short). */
+int epki_ec_group_curve(const char *groupName, uint8_t *p, uint8_t *a, uint8_t *b, size_t length);
+
+/* Arithmetic modulo m on big-endian unsigned integers, for the point encoding of PACE's Integrated Mapping (ICAO Doc
+   9303-11 App. B): r = a + b, a − b, a · b, a^b, a⁻¹ (b unused) or a reduced (b unused), modulo m. Writes r left-padded
+   to m's length; returns that length, or -1 (m zero, or even for a power; a without an inverse; capacity too small). */
+typedef enum {
+    EPKI_MOD_ADD,
+    EPKI_MOD_SUBTRACT,
+    EPKI_MOD_MULTIPLY,
+    EPKI_MOD_POWER,
+    EPKI_MOD_INVERSE,
+    EPKI_MOD_REDUCE,
+} epki_mod_operation;
+int epki_mod_arithmetic(epki_mod_operation operation, const uint8_t *a, size_t aLength, const uint8_t *b, size_t bLength,
+                        const uint8_t *m, size_t mLength, uint8_t *out, size_t capacity);
 
 #endif

@@ -6,8 +6,9 @@ import SwiftASN1
 ///
 /// ```
 /// K_π        = KDF(K, 3), K the password key (SHA-1 of the MRZ information, or the CAN's digits)
-/// z          = E(K_π, s), s the chip's random nonce (one block)
+/// z          = E(K_π, s), s the chip's random nonce (one block; under IM, l bits — see PACEParameters.nonceLength)
 /// GM mapping G' = s·G + H,  H = SK_map,IFD · PK_map,IC = SK_map,IC · PK_map,IFD
+/// IM mapping G' = f_G(R_p(s, t)), t the terminal's nonce sent in clear (PACEIntegratedMapping)
 /// agreement  K = x(SK_IFD · PK_IC) on G';  KS_Enc = KDF(K, 1), KS_MAC = KDF(K, 2)
 /// tokens     T_IFD = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IC }),  T_IC = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IFD })
 /// CAM        CA_IC = SK_IC⁻¹ · SK_map,IC mod n (SK_IC the chip's static Chip Authentication key), sent as
@@ -37,9 +38,11 @@ public enum PACE {
         try cipher.encrypt(nonce, key: passwordKey)
     }
 
-    public static func decryptNonce(_ encrypted: [UInt8], passwordKey: [UInt8], cipher: BlockCipher) throws -> [UInt8] {
-        guard encrypted.count == cipher.blockSize else {
-            throw ChipAccessError(.authenticationFailed, "PACE: the encrypted nonce has \(encrypted.count) bytes, not \(cipher.blockSize)")
+    /// `length` is the nonce's: one block unless given (PACEParameters.nonceLength).
+    public static func decryptNonce(_ encrypted: [UInt8], passwordKey: [UInt8], cipher: BlockCipher, length: Int? = nil) throws -> [UInt8] {
+        let expected = length ?? cipher.blockSize
+        guard encrypted.count == expected else {
+            throw ChipAccessError(.authenticationFailed, "PACE: the encrypted nonce has \(encrypted.count) bytes, not \(expected)")
         }
         return try cipher.decrypt(encrypted, key: passwordKey)
     }

@@ -4,6 +4,14 @@ import SmartCard
 /// PACE as the chip answers it (ICAO Doc 9303-11 §4.4.4): MSE:Set AT picks the protocol and the password, then the
 /// four GENERAL AUTHENTICATE steps in order. Anything out of order, or a terminal token that does not verify,
 /// ends the attempt: the terminal starts again with MSE:Set AT.
+///
+/// ```
+/// 1  7C { }               → 7C { 80 z = E(K_π, s) }
+/// 2  7C { 81 PK_map,IFD }  → 7C { 82 PK_map,IC }        GM, CAM
+///    7C { 81 t }           → 7C { 82 }                  IM: Ĝ = f_G(R_p(s, t)), no mapping key
+/// 3  7C { 83 PK_IFD }      → 7C { 84 PK_IC }
+/// 4  7C { 85 T_IFD }       → 7C { 86 T_IC [8A A_IC] }   8A under CAM
+/// ```
 public final class PACEChip: @unchecked Sendable {
     /// The protocols the chip offers (its EF.CardAccess) and the passwords it knows.
     public let offered: [PACEParameters]
@@ -84,12 +92,19 @@ public final class PACEChip: @unchecked Sendable {
             throw outOfOrder()
         case .selected(let parameters, let password):
             guard data.objects.isEmpty, !last else { throw outOfOrder() }
-            let nonce = try fixedNonce ?? SecureRandom.bytes(parameters.cipher.blockSize)
+            let nonce = try fixedNonce ?? SecureRandom.bytes(parameters.nonceLength)
             let encrypted = try PACE.encryptNonce(nonce, passwordKey: PACE.passwordKey(password, cipher: parameters.cipher), cipher: parameters.cipher)
             state = .nonceSent(parameters, password, nonce: nonce)
             return (answer([(0x80, encrypted)]), nil)
         case .nonceSent(let parameters, let password, let nonce):
             guard let terminalMapping = data[0x81], !last else { throw outOfOrder() }
+            if parameters.mapping == .integrated {
+                // 81 holds the terminal's nonce t; the chip's share of the mapping is s, so nothing goes back in 82.
+                // A t of the wrong length is refused with 6A80.
+                let generator = try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: terminalMapping, parameters: parameters)
+                state = .mapped(parameters, password, generator: generator, mappingKey: [])
+                return (answer([(0x82, [])]), nil)
+            }
             let arithmetic = ECPointArithmetic(parameters.curve)
             let mappingKey = try fixedMappingKey ?? arithmetic.randomScalar()
             let shared = try Self.refusingBadPoints { try arithmetic.multiply(mappingKey, terminalMapping) }

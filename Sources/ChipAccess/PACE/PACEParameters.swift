@@ -38,8 +38,8 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
             throw ChipAccessError(.invalidValue, "PACE mapping \(components[9]) of \(protocolIdentifier) is not one of Doc 9303-11")
         }
         // DH mappings and 3DES sessions are not offered yet: ECDH with AES is what current documents use.
-        guard mapping == .generic || mapping == .chipAuthentication else {
-            throw ChipAccessError(.invalidValue, "PACE mapping \(mapping) is not supported yet (ECDH-GM and ECDH-CAM are)")
+        guard mapping == .generic || mapping == .integrated || mapping == .chipAuthentication else {
+            throw ChipAccessError(.invalidValue, "PACE mapping \(mapping) is not supported yet (ECDH-GM, ECDH-IM and ECDH-CAM are)")
         }
         switch components[10] {
         case 2: cipher = .aes128
@@ -50,11 +50,26 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
         guard let curve = Self.curve(parameterId) else {
             throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a supported standardized elliptic curve")
         }
+        // The point encoding of the Integrated Mapping needs p ≡ 3 (mod 4); P-224's p ≡ 1 (mod 4), and TR-03110-3
+        // Table 4 excludes parameter ID 10 from IM.
+        guard mapping != .integrated || curve != .p224 else {
+            throw ChipAccessError(.invalidValue, "PACE ECDH-IM is not defined on P-224 (domain parameters 10)")
+        }
         self.protocolIdentifier = protocolIdentifier
         self.mapping = mapping
         self.parameterId = parameterId
         self.curve = curve
     }
+
+    /// The length of the chip's nonce s in bytes: one block, except under the Integrated Mapping, where s has l bits,
+    /// the smallest multiple of the block size not below the key size k (9303-11 §4.4.3.3): 32 bytes for AES-192/256.
+    public var nonceLength: Int {
+        guard mapping == .integrated else { return cipher.blockSize }
+        return (cipher.keyLength + cipher.blockSize - 1) / cipher.blockSize * cipher.blockSize
+    }
+
+    /// The length of the terminal's nonce t of the Integrated Mapping in bytes: the key size k (3DES counting as 128 bits).
+    public var terminalNonceLength: Int { cipher.keyLength }
 
     public init(_ info: PACEInfo) throws {
         guard let parameterId = info.parameterId else {

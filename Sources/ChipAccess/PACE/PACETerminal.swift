@@ -4,12 +4,18 @@ import SmartCard
 /// PACE as the terminal runs it (ICAO Doc 9303-11 §4.4.4): MSE:Set AT, then four GENERAL AUTHENTICATE commands —
 /// the encrypted nonce, the mapping, the key agreement on the mapped generator, the tokens — and secure messaging
 /// with the new session keys, SSC zero.
+///
+/// ```
+/// mapping step   GM, CAM: 81 PK_map,IFD → 82 PK_map,IC      IM: 81 t (the terminal's nonce, in clear) → 82 empty
+/// ```
 public struct PACETerminal: Sendable {
     public let parameters: PACEParameters
     public let password: PACEPassword
-    /// The terminal's private keys for the mapping and the agreement; random unless given (known-answer tests).
+    /// The terminal's private keys for the mapping and the agreement, and its nonce t of the Integrated Mapping;
+    /// random unless given (known-answer tests).
     public var mappingKey: [UInt8]?
     public var agreementKey: [UInt8]?
+    public var terminalNonce: [UInt8]?
     /// Whether MSE:Set AT names the domain parameters (84); a chip with one set may do without.
     public var includesParameterId = true
 
@@ -23,7 +29,8 @@ public struct PACETerminal: Sendable {
         public let transport: SecureMessagingTransport
         public let chipPublicKey: [UInt8]
         public let terminalPublicKey: [UInt8]
-        /// The chip's mapping public key (PK_map,IC), which PACE-CAM ties to the chip's static key.
+        /// The chip's mapping public key (PK_map,IC), which PACE-CAM ties to the chip's static key; empty under the
+        /// Integrated Mapping, where the chip's mapping data (82) are empty.
         public let chipMappingKey: [UInt8]
         public let sessionKeys: SecureMessagingKeys
         /// DO'8A' of the last step under the Chip Authentication Mapping.
@@ -41,15 +48,30 @@ public struct PACETerminal: Sendable {
         let first = try step(transport, DynamicAuthenticationData(), last: false, "encrypted nonce")
         guard let encryptedNonce = first[0x80] else { throw missing("80 (encrypted nonce)") }
         let passwordKey = try PACE.passwordKey(password, cipher: parameters.cipher)
-        let nonce = try PACE.decryptNonce(encryptedNonce, passwordKey: passwordKey, cipher: parameters.cipher)
+        let nonce = try PACE.decryptNonce(encryptedNonce, passwordKey: passwordKey, cipher: parameters.cipher, length: parameters.nonceLength)
 
-        // 2. The generic mapping.
-        let mappingPrivate = try mappingKey ?? arithmetic.randomScalar()
-        let mappingPublic = try arithmetic.multiply(mappingPrivate)
-        let second = try step(transport, DynamicAuthenticationData([(0x81, mappingPublic)]), last: false, "mapping")
-        guard let chipMapping = second[0x82] else { throw missing("82 (chip's mapping data)") }
-        let shared = try checked { try arithmetic.multiply(mappingPrivate, chipMapping) }
-        let generator = try checked { try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve) }
+        // 2. The mapping: generic (and CAM's) through an anonymous key agreement, integrated through the nonce t.
+        let chipMapping: [UInt8]
+        let generator: [UInt8]
+        if parameters.mapping == .integrated {
+            let t = try terminalNonce ?? SecureRandom.bytes(parameters.terminalNonceLength)
+            let second = try step(transport, DynamicAuthenticationData([(0x81, t)]), last: false, "mapping")
+            // 82 SHALL be empty under IM (9303-11 §4.4.5.2.2); its absence costs nothing, content would mean
+            // the chip maps some other way.
+            chipMapping = second[0x82] ?? []
+            guard chipMapping.isEmpty else {
+                throw ChipAccessError(.authenticationFailed, "PACE-IM: the chip's mapping data (82) should be empty, not \(chipMapping.count) bytes")
+            }
+            generator = try checked { try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: t, parameters: parameters) }
+        } else {
+            let mappingPrivate = try mappingKey ?? arithmetic.randomScalar()
+            let mappingPublic = try arithmetic.multiply(mappingPrivate)
+            let second = try step(transport, DynamicAuthenticationData([(0x81, mappingPublic)]), last: false, "mapping")
+            guard let chipMappingKey = second[0x82] else { throw missing("82 (chip's mapping data)") }
+            let shared = try checked { try arithmetic.multiply(mappingPrivate, chipMappingKey) }
+            chipMapping = chipMappingKey
+            generator = try checked { try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve) }
+        }
 
         // 3. The key agreement on G'.
         let agreementPrivate = try agreementKey ?? arithmetic.randomScalar()
