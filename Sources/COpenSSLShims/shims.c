@@ -480,26 +480,3 @@ done:
     EVP_PKEY_CTX_free(context);
     return ok;
 }
-
-int epki_bn_mod(int operation, const uint8_t *a, size_t aLength, const uint8_t *b, size_t bLength, const uint8_t *modulus,
-                size_t modulusLength, uint8_t *out, size_t outLength) {
-    int ok = 0;
-    BN_CTX *context = BN_CTX_new();
-    BIGNUM *ba = BN_bin2bn(a, (int)aLength, NULL), *bb = BN_bin2bn(b, (int)bLength, NULL);
-    BIGNUM *bm = BN_bin2bn(modulus, (int)modulusLength, NULL), *result = BN_new();
-    if (context == NULL || ba == NULL || bb == NULL || bm == NULL || result == NULL || BN_is_zero(bm)) goto done;
-    if (operation == 0) {
-        BN_set_flags(bb, BN_FLG_CONSTTIME);
-        if (!BN_mod_exp(result, ba, bb, bm, context)) goto done;
-    } else {
-        if (!BN_mod_mul(result, ba, bb, bm, context)) goto done;
-    }
-    ok = BN_bn2binpad(result, out, (int)outLength) == (int)outLength;
-done:
-    BN_CTX_free(context);
-    BN_clear_free(ba);
-    BN_clear_free(bb);
-    BN_free(bm);
-    BN_clear_free(result);
-    return ok;
-}

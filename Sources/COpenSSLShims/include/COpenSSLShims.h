@@ -88,10 +88,6 @@ int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, cons
    the standardized DH domain parameters 0–2 of TR-03110-3 / Doc 9303-11). Writes p, g and q big-endian, each
    left-padded to the length of p (*length); returns 1, or 0 on error. */
 int epki_dh_group(const char *name, uint8_t *p, uint8_t *g, uint8_t *q, size_t capacity, size_t *length);
-/* out = base^exponent mod modulus (operation 0) or a·b mod modulus (operation 1), left-padded to outLength bytes.
-   Constant-time exponentiation. Returns 1, or 0 on error. */
-int epki_bn_mod(int operation, const uint8_t *a, size_t aLength, const uint8_t *b, size_t bLength, const uint8_t *modulus,
-                size_t modulusLength, uint8_t *out, size_t outLength);
 /* Raw RSA without padding (ISO/IEC 9796-2 Active Authentication): usePrivate 1 signs a representative, 0 recovers
    it from a signature. *outLength is the capacity on entry, the length on return. 1 on success. */
 int epki_rsa_raw(EVP_PKEY *key, int usePrivate, const uint8_t *in, size_t inLength, uint8_t *out, size_t *outLength);

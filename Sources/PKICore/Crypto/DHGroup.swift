@@ -40,14 +40,14 @@ public struct DHGroup: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(name) (\(p.count * 8)-bit p)" }
 
-    /// base^exponent mod p, |p| bytes.
+    /// base^exponent mod p, |p| bytes (constant time in the exponent).
     public func power(_ base: [UInt8], _ exponent: [UInt8]) throws -> [UInt8] {
-        try Self.operation(0, base, exponent, modulus: p)
+        try PrimeField(modulus: p).power(base, exponent)
     }
 
     /// a·b mod p, |p| bytes.
     public func multiply(_ a: [UInt8], _ b: [UInt8]) throws -> [UInt8] {
-        try Self.operation(1, a, b, modulus: p)
+        try PrimeField(modulus: p).multiply(a, b)
     }
 
     /// g^x mod p.
@@ -75,13 +75,5 @@ public struct DHGroup: Hashable, Sendable, CustomStringConvertible {
         guard padded.lexicographicallyPrecedes(pMinusOne) else { return false }
         guard let check = try? power(padded, q) else { return false }
         return check.dropLast().allSatisfy { $0 == 0 } && check.last == 1
-    }
-
-    static func operation(_ kind: Int32, _ a: [UInt8], _ b: [UInt8], modulus: [UInt8]) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: modulus.count)
-        guard epki_bn_mod(kind, a, a.count, b, b.count, modulus, modulus.count, &out, out.count) == 1 else {
-            throw OpenSSL.failure(.cryptoFailure, kind == 0 ? "modular exponentiation" : "modular multiplication")
-        }
-        return out
     }
 }
