@@ -32,6 +32,20 @@ public enum KeyAgreementDomain: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// k·P on a curve, P^k mod p in a group: the public key on another generator (PACE's mapped one), or the
+    /// shared element of a key agreement. A peer's element is checked first.
+    public func multiply(_ k: [UInt8], _ element: [UInt8]) throws -> [UInt8] {
+        switch self {
+        case .ec(let curve):
+            return try ECPointArithmetic(curve).multiply(k, element)
+        case .dh(let group):
+            guard group.isValidPublicValue(element) else {
+                throw ChipAccessError(.invalidValue, "a DH value that is not an element of \(group)'s subgroup")
+            }
+            return try group.power(element, k)
+        }
+    }
+
     /// The shared secret with a peer's public key; throws when the key is not one of this domain.
     public func sharedSecret(_ privateKey: [UInt8], _ peerPublicKey: [UInt8]) throws -> [UInt8] {
         switch self {

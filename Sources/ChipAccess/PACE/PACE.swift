@@ -52,15 +52,33 @@ public enum PACE {
         try ECPointArithmetic(curve).combine(nonce, nil, plus: [0x01], sharedPoint)
     }
 
+    /// The generic mapping in either domain: G' = s·G + H on a curve, ĝ = g^s · h mod p in a DH group.
+    public static func mappedGenerator(nonce: [UInt8], shared: [UInt8], domain: KeyAgreementDomain) throws -> [UInt8] {
+        switch domain {
+        case .ec(let curve): return try mappedGenerator(nonce: nonce, sharedPoint: shared, curve: curve)
+        case .dh(let group): return try group.multiply(group.publicValue(nonce), shared)
+        }
+    }
+
+    /// The key agreement's secret from the shared element: its x-coordinate on a curve, the value itself in a DH group.
+    public static func agreementSecret(_ shared: [UInt8], domain: KeyAgreementDomain) throws -> [UInt8] {
+        switch domain {
+        case .ec(let curve): return try ECPointArithmetic(curve).xCoordinate(shared)
+        case .dh: return shared
+        }
+    }
+
     /// The session keys from the shared secret's x coordinate.
     public static func sessionKeys(sharedSecret: [UInt8], cipher: BlockCipher) throws -> SecureMessagingKeys {
         try SecureMessagingKeys(seed: sharedSecret, cipher: cipher)
     }
 
-    /// 7F49 { 06 OID, 86 point }: what an authentication token is computed over.
+    /// 7F49 { 06 OID, 86 point } (ECDH) or 7F49 { 06 OID, 84 public value } (DH, TR-03110-3 D.3.2): what an
+    /// authentication token is computed over.
     public static func tokenInput(_ parameters: PACEParameters, publicPoint: [UInt8]) throws -> [UInt8] {
+        let tag: UInt8 = parameters.curve == nil ? 0x84 : 0x86
         let body = DynamicAuthenticationData.tlv([0x06], try oidContent(parameters.protocolIdentifier))
-            + DynamicAuthenticationData.tlv([0x86], publicPoint)
+            + DynamicAuthenticationData.tlv([tag], publicPoint)
         return DynamicAuthenticationData.tlv([0x7F, 0x49], body)
     }
 

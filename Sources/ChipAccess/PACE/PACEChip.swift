@@ -105,19 +105,19 @@ public final class PACEChip: @unchecked Sendable {
                 state = .mapped(parameters, password, generator: generator, mappingKey: [])
                 return (answer([(0x82, [])]), nil)
             }
-            let arithmetic = ECPointArithmetic(parameters.curve)
-            let mappingKey = try fixedMappingKey ?? arithmetic.randomScalar()
-            let shared = try Self.refusingBadPoints { try arithmetic.multiply(mappingKey, terminalMapping) }
-            let generator = try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve)
+            let domain = parameters.domain
+            let mappingKey = try fixedMappingKey ?? domain.randomPrivateKey()
+            let shared = try Self.refusingBadPoints { try domain.multiply(mappingKey, terminalMapping) }
+            let generator = try PACE.mappedGenerator(nonce: nonce, shared: shared, domain: domain)
             state = .mapped(parameters, password, generator: generator, mappingKey: mappingKey)
-            return (answer([(0x82, try arithmetic.multiply(mappingKey))]), nil)
+            return (answer([(0x82, try domain.publicKey(mappingKey))]), nil)
         case .mapped(let parameters, let password, let generator, let mappingKey):
             guard let terminalPublic = data[0x83], !last else { throw outOfOrder() }
-            let arithmetic = ECPointArithmetic(parameters.curve)
-            let agreementKey = try fixedAgreementKey ?? arithmetic.randomScalar()
-            let chipPublic = try arithmetic.multiply(agreementKey, generator)
+            let domain = parameters.domain
+            let agreementKey = try fixedAgreementKey ?? domain.randomPrivateKey()
+            let chipPublic = try domain.multiply(agreementKey, generator)
             guard terminalPublic != chipPublic else { throw ChipAccessError(.refused, "equal ephemeral keys", statusWord: .incorrectParametersInData) }
-            let secret = try arithmetic.xCoordinate(Self.refusingBadPoints { try arithmetic.multiply(agreementKey, terminalPublic) })
+            let secret = try PACE.agreementSecret(Self.refusingBadPoints { try domain.multiply(agreementKey, terminalPublic) }, domain: domain)
             let keys = try PACE.sessionKeys(sharedSecret: secret, cipher: parameters.cipher)
             state = .agreed(parameters, password, keys: keys, terminalPublic: terminalPublic, chipPublic: chipPublic, mappingKey: mappingKey)
             return (answer([(0x84, chipPublic)]), nil)
@@ -134,7 +134,8 @@ public final class PACEChip: @unchecked Sendable {
                 guard let chipAuthenticationKey else {
                     throw ChipAccessError(.refused, "PACE-CAM without a Chip Authentication key", statusWord: .conditionsOfUseNotSatisfied)
                 }
-                let authenticationData = try ECPointArithmetic(parameters.curve).divide(mappingKey, by: chipAuthenticationKey)
+                guard let curve = parameters.curve else { throw ChipAccessError(.refused, "PACE-CAM needs a curve", statusWord: .conditionsOfUseNotSatisfied) }
+                let authenticationData = try ECPointArithmetic(curve).divide(mappingKey, by: chipAuthenticationKey)
                 objects.append((0x8A, try PACE.encryptChipAuthenticationData(authenticationData, keys: keys)))
             }
             established = Established(chipPublicKey: chipPublic, terminalPublicKey: terminalPublic, mapping: parameters.mapping)

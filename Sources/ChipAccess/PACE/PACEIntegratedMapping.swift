@@ -32,9 +32,12 @@ public enum PACEIntegratedMapping {
             throw ChipAccessError(.invalidValue, "PACE-IM with \(parameters.cipher): s has \(parameters.nonceLength) bytes and t \(parameters.terminalNonceLength), not \(nonce.count) and \(terminalNonce.count)",
                                   statusWord: .incorrectParametersInData)
         }
-        let field = try ECPointArithmetic(parameters.curve).curveEquation.field
+        guard let curve = parameters.curve else {
+            throw ChipAccessError(.invalidValue, "PACE-IM is implemented for ECDH only, not \(parameters.domain)", statusWord: .incorrectParametersInData)
+        }
+        let field = try ECPointArithmetic(curve).curveEquation.field
         let random = try pseudoRandom(nonce: nonce, terminalNonce: terminalNonce, cipher: parameters.cipher, primeBits: field.bitLength)
-        return try encode(field.reduce(random), curve: parameters.curve)
+        return try encode(field.reduce(random), curve: curve)
     }
 
     /// R(s, t): n blocks of l bits, l the bit length of s.

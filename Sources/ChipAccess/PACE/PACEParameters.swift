@@ -9,7 +9,8 @@ import SwiftASN1
 /// id-PACE = 0.4.0.127.0.7.2.2.4 . mapping . cipher
 ///   mapping  1 DH-GM  2 ECDH-GM  3 DH-IM  4 ECDH-IM  6 ECDH-CAM
 ///   cipher   1 3DES-CBC-CBC  2 AES-CBC-CMAC-128  3 AES-CBC-CMAC-192  4 AES-CBC-CMAC-256
-/// parameterId  10 P-224  11 brainpoolP224r1  12 P-256  13 brainpoolP256r1  14 brainpoolP320r1
+/// parameterId  0 1024-bit MODP/160  1 2048-bit MODP/224  2 2048-bit MODP/256   (RFC 5114, for DH mappings)
+///              10 P-224  11 brainpoolP224r1  12 P-256  13 brainpoolP256r1  14 brainpoolP320r1
 ///              15 P-384  16 brainpoolP384r1  17 brainpoolP512r1  18 P-521
 /// ```
 public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
@@ -25,7 +26,14 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
     public let mapping: Mapping
     public let cipher: BlockCipher
     public let parameterId: Int
-    public let curve: ECCurve
+    /// The curve or finite-field group of the standardized domain parameters.
+    public let domain: KeyAgreementDomain
+
+    /// The curve, for the ECDH mappings; nil for DH-GM.
+    public var curve: ECCurve? {
+        if case .ec(let curve) = domain { return curve }
+        return nil
+    }
 
     public static let arc: [UInt] = [0, 4, 0, 127, 0, 7, 2, 2, 4]
 
@@ -37,9 +45,10 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
         guard let mapping = Mapping(rawValue: Int(components[9])) else {
             throw ChipAccessError(.invalidValue, "PACE mapping \(components[9]) of \(protocolIdentifier) is not one of Doc 9303-11")
         }
-        // DH mappings and 3DES sessions are not offered yet: ECDH with AES is what current documents use.
-        guard mapping == .generic || mapping == .integrated || mapping == .chipAuthentication else {
-            throw ChipAccessError(.invalidValue, "PACE mapping \(mapping) is not supported yet (ECDH-GM, ECDH-IM and ECDH-CAM are)")
+        // DH-IM and 3DES sessions are not offered: ECDH with AES is what current documents use, DH-GM what older
+        // eID cards and the BSI worked example do.
+        guard mapping != .integratedDH else {
+            throw ChipAccessError(.invalidValue, "PACE mapping \(mapping) is not supported yet (DH-GM, ECDH-GM, ECDH-IM and ECDH-CAM are)")
         }
         switch components[10] {
         case 2: cipher = .aes128
@@ -47,18 +56,27 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
         case 4: cipher = .aes256
         default: throw ChipAccessError(.invalidValue, "PACE cipher \(components[10]) of \(protocolIdentifier) is not supported (AES-128/192/256 are)")
         }
-        guard let curve = Self.curve(parameterId) else {
-            throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a supported standardized elliptic curve")
-        }
-        // The point encoding of the Integrated Mapping needs p ≡ 3 (mod 4); P-224's p ≡ 1 (mod 4), and TR-03110-3
-        // Table 4 excludes parameter ID 10 from IM.
-        guard mapping != .integrated || curve != .p224 else {
-            throw ChipAccessError(.invalidValue, "PACE ECDH-IM is not defined on P-224 (domain parameters 10)")
+        let domain: KeyAgreementDomain
+        if mapping == .genericDH {
+            guard let group = DHGroup.standardized(parameterId) else {
+                throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a standardized DH group (0, 1, 2), which DH-GM needs")
+            }
+            domain = .dh(group)
+        } else {
+            guard let curve = Self.curve(parameterId) else {
+                throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a supported standardized elliptic curve")
+            }
+            // The point encoding of the Integrated Mapping needs p ≡ 3 (mod 4); P-224's p ≡ 1 (mod 4), and TR-03110-3
+            // Table 4 excludes parameter ID 10 from IM.
+            guard mapping != .integrated || curve != .p224 else {
+                throw ChipAccessError(.invalidValue, "PACE ECDH-IM is not defined on P-224 (domain parameters 10)")
+            }
+            domain = .ec(curve)
         }
         self.protocolIdentifier = protocolIdentifier
         self.mapping = mapping
         self.parameterId = parameterId
-        self.curve = curve
+        self.domain = domain
     }
 
     /// The length of the chip's nonce s in bytes: one block, except under the Integrated Mapping, where s has l bits,
@@ -93,5 +111,5 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "PACE \(mapping) \(cipher) on \(curve) (\(protocolIdentifier))" }
+    public var description: String { "PACE \(mapping) \(cipher) on \(domain) (\(protocolIdentifier))" }
 }

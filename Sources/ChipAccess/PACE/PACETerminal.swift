@@ -39,7 +39,7 @@ public struct PACETerminal: Sendable {
 
     /// Runs PACE over `transport`; a wrong password ends with `authenticationFailed` and the chip's status word.
     public func authenticate(over transport: any CardTransport) throws -> Outcome {
-        let arithmetic = ECPointArithmetic(parameters.curve)
+        let domain = parameters.domain
         let setUp = try transport.send(PACE.mseSetAT(parameters, password: password, includeParameterId: includesParameterId))
         guard setUp.statusWord.isSuccess else {
             throw ChipAccessError(.refused, "PACE MSE:Set AT (\(parameters), \(password.name)) refused: \(setUp.statusWord)", statusWord: setUp.statusWord)
@@ -64,24 +64,24 @@ public struct PACETerminal: Sendable {
             }
             generator = try checked { try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: t, parameters: parameters) }
         } else {
-            let mappingPrivate = try mappingKey ?? arithmetic.randomScalar()
-            let mappingPublic = try arithmetic.multiply(mappingPrivate)
+            let mappingPrivate = try mappingKey ?? domain.randomPrivateKey()
+            let mappingPublic = try domain.publicKey(mappingPrivate)
             let second = try step(transport, DynamicAuthenticationData([(0x81, mappingPublic)]), last: false, "mapping")
             guard let chipMappingKey = second[0x82] else { throw missing("82 (chip's mapping data)") }
-            let shared = try checked { try arithmetic.multiply(mappingPrivate, chipMappingKey) }
+            let shared = try checked { try domain.multiply(mappingPrivate, chipMappingKey) }
             chipMapping = chipMappingKey
-            generator = try checked { try PACE.mappedGenerator(nonce: nonce, sharedPoint: shared, curve: parameters.curve) }
+            generator = try checked { try PACE.mappedGenerator(nonce: nonce, shared: shared, domain: domain) }
         }
 
         // 3. The key agreement on G'.
-        let agreementPrivate = try agreementKey ?? arithmetic.randomScalar()
-        let agreementPublic = try arithmetic.multiply(agreementPrivate, generator)
+        let agreementPrivate = try agreementKey ?? domain.randomPrivateKey()
+        let agreementPublic = try domain.multiply(agreementPrivate, generator)
         let third = try step(transport, DynamicAuthenticationData([(0x83, agreementPublic)]), last: false, "key agreement")
         guard let chipPublic = third[0x84] else { throw missing("84 (chip's ephemeral public key)") }
         guard chipPublic != agreementPublic else {
             throw ChipAccessError(.authenticationFailed, "PACE: the chip returned the terminal's own ephemeral key")
         }
-        let secret = try arithmetic.xCoordinate(checked { try arithmetic.multiply(agreementPrivate, chipPublic) })
+        let secret = try PACE.agreementSecret(checked { try domain.multiply(agreementPrivate, chipPublic) }, domain: domain)
         let keys = try PACE.sessionKeys(sharedSecret: secret, cipher: parameters.cipher)
 
         // 4. The tokens.
@@ -116,6 +116,8 @@ public struct PACETerminal: Sendable {
         do {
             return try body()
         } catch let error as PKIError {
+            throw ChipAccessError(.authenticationFailed, "PACE: \(error.reason)")
+        } catch let error as ChipAccessError where error.code == .invalidValue {
             throw ChipAccessError(.authenticationFailed, "PACE: \(error.reason)")
         }
     }
