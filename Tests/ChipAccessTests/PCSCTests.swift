@@ -1,6 +1,7 @@
 import ChipAccess
 import CVC
 import Foundation
+import LDS
 import PKICore
 import SmartCard
 import Testing
@@ -114,6 +115,24 @@ struct PCSCTests {
             let reader = ElementaryFileReader(outcome.transport)
             for (identifier, content) in [(ChipFileSystem.efCOM, document.com), (ChipFileSystem.dataGroup(1), document.dg1), (ChipFileSystem.efSOD, document.sod)] {
                 #expect(try reader.read(identifier) == content)
+            }
+        }
+    }
+
+    /// PACE with the Integrated Mapping through pcscd, with the MRZ and then the CAN, as EF.CardAccess announces it.
+    @Test func integratedMappingThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        try pcscd.exclusively {
+            let (chip, document) = try VirtualChipPACEIMTests.chip(cardAccess: PACEIMWorkedExampleTests.cardAccess)
+            let (connection, _, transport) = try Self.insert(chip, into: pcscd)
+            defer { connection.stop() }
+            let cardAccess = try ElementaryFileReader(transport).read(ChipFileSystem.efCardAccess)
+            let parameters = try PACEParameters(try #require(try EFCardAccess(bytes: cardAccess).securityInfos.paceInfos.first))
+            #expect(parameters.mapping == .integrated)
+            for password in [PACEPassword.mrz(document.key), .can(VirtualChipTests.Document.can)] {
+                let (outcome, dg1) = try VirtualChipPACEIMTests.paceRead(transport, parameters, password: password)
+                #expect(dg1 == document.dg1, "\(password.name)")
+                #expect(try ElementaryFileReader(outcome.transport).read(ChipFileSystem.efSOD) == document.sod)
             }
         }
     }
