@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SmartCard", targets: ["SmartCard"]),
         .library(name: "ChipAccess", targets: ["ChipAccess"]),
         .library(name: "VirtualChip", targets: ["VirtualChip"]),
+        .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "CSCA", targets: ["CSCA"]),
         .library(name: "CVC", targets: ["CVC"]),
         .library(name: "CVCA", targets: ["CVCA"]),
@@ -89,6 +90,12 @@ let package = Package(
         .target(
             name: "ChipAccess",
             dependencies: ["PKICore", "SmartCard", "LDS", "CVC", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        // The inspection of an eMRTD at the border: access, files, CA/TA/AA, passive authentication into one report.
+        .target(
+            name: "Inspection",
+            dependencies: ["PKICore", "SmartCard", "ChipAccess", "LDS", "CVC", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // A virtual eMRTD chip for lines and inspection systems to test against: in process, or in pcscd through vpcd.
@@ -180,6 +187,12 @@ let package = Package(
             name: "CVCATests",
             // epki: the CLI tests drive the executable built from these sources.
             dependencies: ["CVC", "CVCA", "PKICore", "Store", "TestSupport", "epki"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InspectionTests",
+            dependencies: ["Inspection", "ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "TestSupport",
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
