@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip",
+                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -191,7 +191,8 @@ let package = Package(
         ),
         .testTarget(
             name: "InspectionTests",
-            dependencies: ["Inspection", "ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "TestSupport",
+            // epki: `epki inspect` is tested here, against the virtual chip.
+            dependencies: ["Inspection", "epki", "ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "TestSupport",
                            .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),

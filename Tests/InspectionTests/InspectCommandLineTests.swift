@@ -1,0 +1,52 @@
+import Foundation
+import Inspection
+import PKICore
+import SmartCard
+import Testing
+import TestSupport
+import VirtualChip
+
+/// `epki inspect` against the virtual chip in the private pcscd: the officer's command, its report and exit status.
+@Suite(.serialized, .disabled(if: PrivatePCSCD.clockIsShifted, "pcscd tests run on the real clock only"))
+struct InspectCommandLineTests {
+    static let reader = "Virtual PCD 00 00"
+
+    func inspect(_ chip: EMRTDChip, _ arguments: [String], pcscd: PrivatePCSCD) throws -> TestSupport.ProcessResult {
+        let context = try PCSCTransport.Context()
+        try context.waitForCard(in: Self.reader, present: false, milliseconds: 10_000)
+        let connection = try VPCDConnection(port: pcscd.port)
+        connection.start(chip)
+        defer { connection.stop() }
+        try context.waitForCard(in: Self.reader, milliseconds: 10_000)
+        return try TestSupport.run(try TestSupport.epkiExecutable(), ["inspect", "--reader", Self.reader] + arguments, environment: pcscd.environment)
+    }
+
+    @Test func genuineAndForgedThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        try pcscd.exclusively {
+            let directory = try TestSupport.temporaryDirectory("epki-inspect")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let document = try TestDocument()
+            let csca = directory.appendingPathComponent("csca.der")
+            try TestSupport.write(document.csca.derEncoded, csca)
+            let mrz = TestDocument.mrzLines.joined()
+            // The SOD was signed on 2027-09-22 (the fixed test date); the DS is valid for ten years from a month before.
+            let out = directory.appendingPathComponent("read")
+            let genuine = try inspect(try document.chip(), ["--mrz", mrz, "--csca", csca.path, "--json", "--out", out.path], pcscd: pcscd)
+            #expect(genuine.status == 0, "\(genuine.output)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(genuine.stdout.utf8)) as? [String: Any], "\(genuine.output)")
+            #expect(json["summary"] as? String == "genuine")
+            #expect((json["access"] as? String)?.hasPrefix("PACE") == true)
+            #expect(FileManager.default.contents(atPath: out.appendingPathComponent("EF.DG2.bin").path).map(Array.init) == document.dataGroups[2])
+
+            var forged = try #require(document.dataGroups[2])
+            forged[10] ^= 0x01
+            let caught = try inspect(try document.chip(dataGroups: [2: forged]), ["--can", "123456", "--csca", csca.path], pcscd: pcscd)
+            #expect(caught.status == 2, "\(caught.output)")
+            #expect(caught.stdout.contains("Inspection: data forged or damaged") && caught.stdout.contains("[failed] PA DG2 hash"), "\(caught.output)")
+
+            let unreadable = try inspect(try document.chip(), ["--can", "000000", "--csca", csca.path], pcscd: pcscd)
+            #expect(unreadable.status == 1 && unreadable.stdout.contains("chip not read"), "\(unreadable.output)")
+        }
+    }
+}
