@@ -33,6 +33,7 @@ struct InspectCommand: ParsableCommand {
     var terminalChain: [String] = []
     @Option(name: .customLong("is-key"), help: "The inspection system's private key (encrypted PKCS#8).") var terminalKey: String?
     @Option(name: .customLong("out"), help: "Write the files read (EF.COM, EF.SOD, EF.DGn) into this folder.") var out: String?
+    @Option(help: "Write the face (DG2) and fingerprint (DG3) images into this folder.") var images: String?
     @OptionGroup var passphrase: PassphraseOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
@@ -84,6 +85,13 @@ struct InspectCommand: ParsableCommand {
             print(report)
         }
         if let out { try write(report, to: out) }
+        if let images {
+            try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+            for image in BiometricImages.extract(from: report.dataGroups) {
+                // Biometric data is personal data: readable by the officer's account only.
+                try IO.write(image.bytes, to: (images as NSString).appendingPathComponent(image.name), privateFile: true)
+            }
+        }
         if report.access == nil { throw ExitCode(1) }
         if report.summary != "genuine" { throw ExitCode(2) }
     }

@@ -32,12 +32,14 @@ struct InspectCommandLineTests {
             let mrz = TestDocument.mrzLines.joined()
             // The SOD was signed on 2027-09-22 (the fixed test date); the DS is valid for ten years from a month before.
             let out = directory.appendingPathComponent("read")
-            let genuine = try inspect(try document.chip(), ["--mrz", mrz, "--csca", csca.path, "--json", "--out", out.path], pcscd: pcscd)
+            let images = directory.appendingPathComponent("images")
+            let genuine = try inspect(try document.chip(), ["--mrz", mrz, "--csca", csca.path, "--json", "--out", out.path, "--images", images.path], pcscd: pcscd)
             #expect(genuine.status == 0, "\(genuine.output)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(genuine.stdout.utf8)) as? [String: Any], "\(genuine.output)")
             #expect(json["summary"] as? String == "genuine")
             #expect((json["access"] as? String)?.hasPrefix("PACE") == true)
             #expect(FileManager.default.contents(atPath: out.appendingPathComponent("EF.DG2.bin").path).map(Array.init) == document.dataGroups[2])
+            #expect(FileManager.default.contents(atPath: images.appendingPathComponent("face-1.jpg").path).map(Array.init) == TestDocument.face)
 
             var forged = try #require(document.dataGroups[2])
             forged[10] ^= 0x01

@@ -18,6 +18,10 @@ struct TestDocument {
     static let clock = FixedClock(now)
     static let mrzLines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
 
+    /// A 20 KB "JPEG" face and two 10 KB "WSQ" fingers: the sizes of a real passport's DG2 and DG3.
+    static let face: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + (0..<20_000).map { UInt8($0 % 241) } + [0xFF, 0xD9]
+    static let fingers: [[UInt8]] = (0..<2).map { finger in [0xFF, 0xA0] + (0..<10_000).map { UInt8(($0 + finger) % 239) } }
+
     let csca: Certificate
     let dataGroups: [Int: [UInt8]]
     let sod: [UInt8]
@@ -61,8 +65,10 @@ struct TestDocument {
         }
         var groups: [Int: [UInt8]] = [
             1: DG1(mrz: mrz).encode(),
-            2: [0x75, 0x82, 0x4E, 0x24] + (0..<20_004).map { UInt8($0 % 241) },
-            3: [0x63, 0x82, 0x27, 0x14] + (0..<10_004).map { UInt8($0 % 239) },
+            2: DG2(faces: [FacialRecord(images: [FaceImage(imageData: Self.face, imageDataType: .jpeg, width: 480, height: 640)])]).encode(),
+            3: DG3(fingers: [FingerImageRecord(fingers: Self.fingers.enumerated().map { index, image in
+                FingerImage(position: UInt8(index + 1), width: 400, height: 500, imageData: image)
+            }, compressionAlgorithm: 2)]).encode(),
         ]
         if chipAuthentication { groups[14] = try DG14(securityInfos: SecurityInfos(infos)).encode() }
         if activeAuthentication { groups[15] = try DG15(subjectPublicKeyInfo: activeAuthenticationKey.publicKey.subjectPublicKeyInfo).encode() }
@@ -162,6 +168,10 @@ enum PACEVectors {
         #expect(report.biometricAccess == "read DG3")
         #expect(report.summary == "genuine")
         #expect(Self.status(report, "PA DG3 hash") == .passed)
+        // The officer's images: the face of DG2 and both fingers of DG3, by name.
+        let images = BiometricImages.extract(from: report.dataGroups)
+        #expect(images.map(\.name) == ["face-1.jpg", "finger-1-right-thumb.wsq", "finger-2-right-index-finger.wsq"])
+        #expect(images.map(\.bytes) == [TestDocument.face] + TestDocument.fingers)
     }
 
     // MARK: - Forgeries
