@@ -192,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "InspectionTests",
             // epki: `epki inspect` is tested here, against the virtual chip.
-            dependencies: ["Inspection", "epki", "ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "TestSupport",
+            dependencies: ["Inspection", "epki", "ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "NPKD", "Store", "TestSupport",
                            .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),

@@ -375,10 +375,16 @@ public struct InspectionSystem: Sendable {
             for check in result.report.checks {
                 report.steps.add("PA \(check.name)", check.status, check.detail)
             }
-            let failed = result.report.checks.contains { $0.status == .failed }
-            report.dataGenuine = result.isGenuine ? .passed : failed ? .failed : .notChecked
+            let failures = result.report.checks.filter { $0.status == .failed }.map(\.name)
+            // A CSCA the trust source does not hold is not evidence of forgery: the data is "not verified" (the
+            // officer checks by other means), unless something else failed too.
+            let cscaUnknown = result.documentSigner.map { documentSigner in
+                (try? system.passiveAuthentication.trustSource?.issuerCandidates(of: documentSigner).isEmpty) ?? true
+            } ?? false
+            let onlyUnknownCSCA = failures == [PassiveAuthentication.Check.dsIssuedByCSCA] && cscaUnknown
+            report.dataGenuine = result.isGenuine ? .passed : failures.isEmpty || onlyUnknownCSCA ? .notChecked : .failed
             let verdict = result.isGenuine ? "the data groups read are those the issuer signed"
-                : failed ? "failed: \(result.report.checks.filter { $0.status == .failed }.map(\.name).joined(separator: ", "))"
+                : report.dataGenuine == .failed ? "failed: \(failures.joined(separator: ", "))"
                 : "not verified: the issuer's CSCA is not known to the trust source"
             report.steps.add("passive authentication", Self.status(report.dataGenuine), verdict)
             report.durations["passive authentication"] = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15

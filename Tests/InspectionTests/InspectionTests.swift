@@ -23,6 +23,8 @@ struct TestDocument {
     static let fingers: [[UInt8]] = (0..<2).map { finger in [0xFF, 0xA0] + (0..<10_000).map { UInt8(($0 + finger) % 239) } }
 
     let csca: Certificate
+    let cscaSigner: SoftwareSigner
+    let documentSigner: Certificate
     let dataGroups: [Int: [UInt8]]
     let sod: [UInt8]
     let com: [UInt8]
@@ -32,6 +34,7 @@ struct TestDocument {
 
     init(activeAuthentication: Bool = true, chipAuthentication: Bool = true) throws {
         let cscaSigner = SoftwareSigner(key: try PrivateKey.generate(.ec(.p256, parameters: .namedCurve)))
+        self.cscaSigner = cscaSigner
         let name = try DistinguishedName(parsing: "C=UT,O=Utopia,CN=CSCA UT")
         var cscaExtensions = Extensions()
         try cscaExtensions.append(KeyUsage([.keyCertSign, .cRLSign]), critical: true)
@@ -49,6 +52,7 @@ struct TestDocument {
                                         notBefore: Self.now.addingTimeInterval(-30 * Self.day), notAfter: Self.now.addingTimeInterval(3650 * Self.day),
                                         subjectPublicKeyInfo: dsKey.publicKey.subjectPublicKeyInfo, extensions: dsExtensions).sign(with: cscaSigner)
 
+        documentSigner = ds
         let mrz = try MRZ(lines: Self.mrzLines)
         key = try BACKey(documentNumber: mrz.documentNumber, dateOfBirth: mrz.dateOfBirth, dateOfExpiry: mrz.dateOfExpiry)
         chipAuthenticationKey = try TestSupport.vector("eac-worked-example/npa_key")
