@@ -19,9 +19,76 @@ struct InspectCommand: ParsableCommand {
             with DG14's key or the PACE-CAM check, Terminal Authentication with --is-chain/--is-key (then DG3/DG4), Active \
             Authentication with DG15's key, and passive authentication against the national PKD (--data-dir) or CSCA files \
             (--csca). Exit 0 when the document is genuine; 2 when it is read but not proven genuine (the report says why); \
-            1 when it could not be read.
-            """)
+            1 when it could not be read. `epki inspect watch` reads every card put on the reader, for a gate.
+            """,
+        subcommands: [Watch.self])
 
+    @OptionGroup var options: InspectOptions
+
+    func validate() throws { try options.check() }
+
+    func run() throws {
+        let system = try options.system()
+        let context = try PCSCTransport.Context()
+        let name = try options.readerName(context)
+        let transport = try PCSCTransport(context: context, reader: name)
+        defer { transport.disconnect() }
+        let report = system.inspect(transport)
+        try options.output(report)
+        if report.access == nil { throw ExitCode(1) }
+        if report.summary != "genuine" { throw ExitCode(2) }
+    }
+
+    /// `epki inspect watch`: a gate's loop — each card inserted is inspected and reported, until interrupted.
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect every card put on the reader, one report each, until interrupted (or --count cards).")
+        @OptionGroup var options: InspectOptions
+        @Option(help: "Stop after this many cards.") var count: Int?
+
+        func validate() throws { try options.check() }
+
+        func run() throws {
+            let system = try options.system()
+            let context = try PCSCTransport.Context()
+            let name = try options.reader ?? context.readers().first ?? { throw CLIFailure(message: "no reader") }()
+            var inspected = 0
+            while count.map({ inspected < $0 }) ?? true {
+                try waitForever(context, name, present: true)
+                do {
+                    let transport = try PCSCTransport(context: context, reader: name)
+                    let report = system.inspect(transport)
+                    transport.disconnect()
+                    inspected += 1
+                    print("card \(inspected): \(report.summary)")
+                    try options.output(report)
+                    fflush(nil)
+                } catch let error as SmartCardError {
+                    // A card taken away during the connection: the next one is read all the same.
+                    print("card not read: \(error.reason)")
+                    fflush(nil)
+                }
+                try waitForever(context, name, present: false)
+            }
+        }
+
+        /// Waits for the card to arrive (or leave) without a limit, a second at a time.
+        func waitForever(_ context: PCSCTransport.Context, _ reader: String, present: Bool) throws {
+            while true {
+                do {
+                    try context.waitForCard(in: reader, present: present, milliseconds: 1_000)
+                    return
+                } catch let error as SmartCardError where error.code == .timeout {
+                    continue
+                }
+            }
+        }
+    }
+}
+
+/// What `epki inspect` and `epki inspect watch` share: the reader, the document's password, the trust, the inspection
+/// system's credentials and the output.
+struct InspectOptions: ParsableArguments {
     @Option(help: "The reader (as `epki card readers` lists it); default: the first with a card.") var reader: String?
     @Option(help: "The MRZ as the officer typed or scanned it (its lines joined).") var mrz: String?
     @Option(help: "The card access number printed on the document (PACE).") var can: String?
@@ -37,12 +104,12 @@ struct InspectCommand: ParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
-    func validate() throws {
+    func check() throws {
         guard (mrz == nil) != (can == nil) else { throw ValidationError("give the document's --mrz or its --can") }
         guard terminalChain.isEmpty == (terminalKey == nil) else { throw ValidationError("--is-chain and --is-key go together") }
     }
 
-    func run() throws {
+    func system() throws -> InspectionSystem {
         let password: InspectionSystem.Password
         if let mrz {
             let fields = try MRZ(string: mrz)
@@ -64,45 +131,34 @@ struct InspectCommand: ParsableCommand {
             let chain = try terminalChain.map { path in try IO.decode(path, what: "CV certificate") { try CVCertificate(encoded: $0) } }
             terminal = .init(chain: chain, key: SoftwareSigner(key: try IO.loadPrivateKey(terminalKey, passphrase: passphrase)))
         }
-        let system = InspectionSystem(password: password, terminal: terminal, passiveAuthentication: PassiveAuthentication(trustSource: trustSource))
+        return InspectionSystem(password: password, terminal: terminal, passiveAuthentication: PassiveAuthentication(trustSource: trustSource))
+    }
 
-        let context = try PCSCTransport.Context()
-        let name: String
-        if let reader {
-            name = reader
-        } else {
-            guard let first = try context.readers().first(where: { (try? context.status(of: $0).present) == true }) else {
-                throw CLIFailure(message: "no reader holds a card")
+    func readerName(_ context: PCSCTransport.Context) throws -> String {
+        if let reader { return reader }
+        guard let first = try context.readers().first(where: { (try? context.status(of: $0).present) == true }) else {
+            throw CLIFailure(message: "no reader holds a card")
+        }
+        return first
+    }
+
+    func output(_ report: InspectionReport) throws {
+        print(json ? report.jsonValue.string(pretty: true) : report.description)
+        if let out {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            func file(_ name: String, _ bytes: [UInt8]) throws {
+                // Personal data: readable by the officer's account only.
+                try IO.write(bytes, to: (out as NSString).appendingPathComponent(name), privateFile: true)
             }
-            name = first
+            if let com = report.efCOM { try file("EF.COM.bin", com) }
+            if let sod = report.efSOD { try file("EF.SOD.bin", sod) }
+            for (number, bytes) in report.dataGroups { try file("EF.DG\(number).bin", bytes) }
         }
-        let transport = try PCSCTransport(context: context, reader: name)
-        defer { transport.disconnect() }
-        let report = system.inspect(transport)
-        if json {
-            print(report.jsonValue.string(pretty: true))
-        } else {
-            print(report)
-        }
-        if let out { try write(report, to: out) }
         if let images {
             try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
             for image in BiometricImages.extract(from: report.dataGroups) {
-                // Biometric data is personal data: readable by the officer's account only.
                 try IO.write(image.bytes, to: (images as NSString).appendingPathComponent(image.name), privateFile: true)
             }
         }
-        if report.access == nil { throw ExitCode(1) }
-        if report.summary != "genuine" { throw ExitCode(2) }
-    }
-
-    func write(_ report: InspectionReport, to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        func file(_ name: String, _ bytes: [UInt8]) throws {
-            try IO.write(bytes, to: (directory as NSString).appendingPathComponent(name))
-        }
-        if let com = report.efCOM { try file("EF.COM.bin", com) }
-        if let sod = report.efSOD { try file("EF.SOD.bin", sod) }
-        for (number, bytes) in report.dataGroups { try file("EF.DG\(number).bin", bytes) }
     }
 }

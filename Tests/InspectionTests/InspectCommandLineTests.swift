@@ -51,4 +51,42 @@ struct InspectCommandLineTests {
             #expect(unreadable.status == 1 && unreadable.stdout.contains("chip not read"), "\(unreadable.output)")
         }
     }
+
+    /// A gate: `epki inspect watch` reports each card put on the reader — a genuine one, then a forged one.
+    @Test func watchReportsEachCard() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        try pcscd.exclusively {
+            let directory = try TestSupport.temporaryDirectory("epki-inspect-watch")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let document = try TestDocument()
+            let csca = directory.appendingPathComponent("csca.der")
+            try TestSupport.write(document.csca.derEncoded, csca)
+            var forged = try #require(document.dataGroups[1])
+            forged[forged.count - 3] ^= 0x01
+            let context = try PCSCTransport.Context()
+            try context.waitForCard(in: Self.reader, present: false, milliseconds: 10_000)
+            let output = directory.appendingPathComponent("watch.out")
+            let watcher = try Subprocess(try TestSupport.epkiExecutable(),
+                                         ["inspect", "watch", "--reader", Self.reader, "--can", "123456", "--csca", csca.path, "--count", "2"],
+                                         environment: pcscd.environment, standardOutput: output.path,
+                                         standardError: directory.appendingPathComponent("watch.err").path)
+            defer { if watcher.isRunning { watcher.signal(SIGKILL) }; _ = watcher.wait() }
+            for (index, chip) in [try document.chip(), try document.chip(dataGroups: [1: forged])].enumerated() {
+                let connection = try VPCDConnection(port: pcscd.port)
+                connection.start(chip)
+                try context.waitForCard(in: Self.reader, milliseconds: 10_000)
+                // The card stays until the gate has reported it.
+                let deadline = Date().addingTimeInterval(20)
+                while Date() < deadline, !((try? String(contentsOf: output, encoding: .utf8))?.contains("card \(index + 1):") ?? false) {
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                connection.stop()
+                try context.waitForCard(in: Self.reader, present: false, milliseconds: 10_000)
+            }
+            let status = watcher.wait()
+            let text = try String(contentsOf: output, encoding: .utf8)
+            #expect(status == 0, "\(text)")
+            #expect(text.contains("card 1: genuine") && text.contains("card 2: data forged or damaged"), "\(text)")
+        }
+    }
 }
