@@ -39,14 +39,19 @@ public struct InspectionSystem: Sendable {
 
     public var password: Password
     public var terminal: TerminalCredentials?
-    public var passiveAuthentication: PassiveAuthentication
+    /// Who verifies the data: in process against a trust source, or the NPKD's service.
+    public var passiveAuthentication: any PassiveAuthenticationService
     /// Whether to read DG3 and DG4 after Terminal Authentication.
     public var readBiometrics = true
 
     public init(password: Password, terminal: TerminalCredentials? = nil, passiveAuthentication: PassiveAuthentication) {
+        self.init(password: password, terminal: terminal, passiveAuthenticationService: LocalPassiveAuthentication(passiveAuthentication))
+    }
+
+    public init(password: Password, terminal: TerminalCredentials? = nil, passiveAuthenticationService: any PassiveAuthenticationService) {
         self.password = password
         self.terminal = terminal
-        self.passiveAuthentication = passiveAuthentication
+        self.passiveAuthentication = passiveAuthenticationService
     }
 
     static let selectMasterFile = CommandAPDU(ins: 0xA4, p1: 0x00, p2: 0x0C, data: [0x3F, 0x00])
@@ -370,26 +375,29 @@ public struct InspectionSystem: Sendable {
                 return
             }
             let start = ContinuousClock.now
-            let result = system.passiveAuthentication.verify(sod: sod, dataGroups: report.dataGroups, efCOM: report.efCOM)
+            let verdict: PassiveAuthenticationVerdict
+            do {
+                verdict = try system.passiveAuthentication.verify(sod: sod, dataGroups: report.dataGroups, efCOM: report.efCOM)
+            } catch {
+                report.steps.add("passive authentication", .notChecked, "could not be made: \(Self.reason(error))")
+                return
+            }
             let elapsed = ContinuousClock.now - start
-            for check in result.report.checks {
+            for check in verdict.checks {
                 report.steps.add("PA \(check.name)", check.status, check.detail)
             }
-            let failures = result.report.checks.filter { $0.status == .failed }.map(\.name)
+            let failures = verdict.checks.filter { $0.status == .failed }.map(\.name)
             // A CSCA the trust source does not hold is not evidence of forgery: the data is "not verified" (the
             // officer checks by other means), unless something else failed too.
-            let cscaUnknown = result.documentSigner.map { documentSigner in
-                (try? system.passiveAuthentication.trustSource?.issuerCandidates(of: documentSigner).isEmpty) ?? true
-            } ?? false
-            let onlyUnknownCSCA = failures == [PassiveAuthentication.Check.dsIssuedByCSCA] && cscaUnknown
-            report.dataGenuine = result.isGenuine ? .passed : failures.isEmpty || onlyUnknownCSCA ? .notChecked : .failed
-            let verdict = result.isGenuine ? "the data groups read are those the issuer signed"
+            let onlyUnknownCSCA = failures == [PassiveAuthentication.Check.dsIssuedByCSCA] && !verdict.issuerFound
+            report.dataGenuine = verdict.isGenuine ? .passed : failures.isEmpty || onlyUnknownCSCA ? .notChecked : .failed
+            let summary = verdict.isGenuine ? "the data groups read are those the issuer signed"
                 : report.dataGenuine == .failed ? "failed: \(failures.joined(separator: ", "))"
                 : "not verified: the issuer's CSCA is not known to the trust source"
-            report.steps.add("passive authentication", Self.status(report.dataGenuine), verdict)
+            report.steps.add("passive authentication", Self.status(report.dataGenuine), "\(summary) (\(verdict.source))")
             report.durations["passive authentication"] = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             // DG14 and DG15 carry the chip's keys: if their hashes fail, what the keys proved proves nothing.
-            for number in [14, 15] where result.report.check(named: PassiveAuthentication.Check.dataGroupHash(number))?.status == .failed {
+            for number in [14, 15] where verdict.checks.first(where: { $0.name == PassiveAuthentication.Check.dataGroupHash(number) })?.status == .failed {
                 report.chipGenuine = .failed
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Inspection
 import LDS
+import ChipAccess
 import NPKD
 import PKICore
 import Store
@@ -51,5 +52,64 @@ import VirtualChip
         #expect(revoked.steps.check(named: "PA DS revocation")?.status == .failed)
         #expect(revoked.summary == "data forged or damaged")
         #expect(revoked.chipGenuine == .passed)
+    }
+}
+
+/// Passive authentication by the NPKD's border control service over HTTP gives the verdicts the local store gives:
+/// the same NPKD served on loopback, posted to with curl (a client nobody here wrote).
+@Suite struct InspectionRemoteNPKDTests {
+    final class Port: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Int?
+        func set(_ port: Int) { lock.withLock { value = port } }
+        func wait() async throws -> Int {
+            for _ in 0..<600 {
+                if let port = lock.withLock({ value }) { return port }
+                await TestSupport.pause(milliseconds: 50)
+            }
+            throw TestFailure("the service did not start within 30 s")
+        }
+    }
+
+    static func curlPost(_ directory: URL) -> RemotePassiveAuthentication.Post {
+        { url, body in
+            let request = directory.appendingPathComponent("request-\(UUID().uuidString).json")
+            let answer = directory.appendingPathComponent("answer-\(UUID().uuidString).json")
+            try TestSupport.write(body, request)
+            let result = try TestSupport.run("curl", ["-sS", "--max-time", "60", "-o", answer.path, "-w", "%{http_code}", "-X", "POST",
+                                                      "-H", "Content-Type: application/json", "--data-binary", "@\(request.path)", url.absoluteString])
+            guard result.status == 0, let status = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw TestFailure("curl: \(result.output)")
+            }
+            return (status, Array(FileManager.default.contents(atPath: answer.path) ?? Data()))
+        }
+    }
+
+    @Test func theServiceAndTheStoreAgree() async throws {
+        let document = try TestDocument()
+        let (pkd, directory) = try InspectionNPKDTests.npkd()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try pkd.trust(document.csca)
+        let port = Port()
+        let service = BorderControlService(pkd: pkd)
+        let server = Task { try await service.run(host: "127.0.0.1", port: 0) { bound in port.set(bound) } }
+        defer { server.cancel() }
+        let url = try #require(URL(string: "http://127.0.0.1:\(try await port.wait())"))
+        let remote = RemotePassiveAuthentication(url: url, post: Self.curlPost(directory))
+        let local = LocalPassiveAuthentication(PassiveAuthentication(trustSource: pkd.trustSource, clock: TestDocument.clock))
+
+        var forged = try #require(document.dataGroups[2])
+        forged[200] ^= 0x10
+        for (chip, expected) in [(try document.chip(), "genuine"), (try document.chip(dataGroups: [2: forged]), "data forged or damaged")] {
+            let viaService = InspectionSystem(password: .mrz(document.key), passiveAuthenticationService: remote).inspect(InProcessTransport(chip))
+            chip.reset()
+            let viaStore = InspectionSystem(password: .mrz(document.key), passiveAuthenticationService: local).inspect(InProcessTransport(chip))
+            #expect(viaService.summary == expected, "\(viaService)")
+            #expect(viaService.summary == viaStore.summary, "\(viaService)\n\(viaStore)")
+            #expect(viaService.dataGenuine == viaStore.dataGenuine)
+            let names = { (report: InspectionReport) in report.steps.checks.filter { $0.name.hasPrefix("PA ") && $0.status == .failed }.map(\.name) }
+            #expect(names(viaService) == names(viaStore))
+            #expect(viaService.steps.check(named: "passive authentication")?.detail.contains(url.absoluteString) == true)
+        }
     }
 }
