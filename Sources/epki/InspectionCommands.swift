@@ -1,13 +1,17 @@
 import ArgumentParser
+import AsyncHTTPClient
 import CVC
 import ChipAccess
 import Foundation
 import Inspection
 import LDS
+import NIOCore
+import NIOSSL
 import NPKD
 import PKICore
 import SmartCard
 import Store
+import Synchronization
 
 /// `epki inspect`: read and verify the passport in a reader, as an officer or a gate does.
 struct InspectCommand: ParsableCommand {
@@ -96,6 +100,11 @@ struct InspectOptions: ParsableArguments {
     var cscas: [String] = []
     @Option(name: .customLong("data-dir"), help: "The NPKD's data directory, whose trusted CSCAs and CRLs passive authentication uses.")
     var dataDirectory: String?
+    @Option(name: .customLong("npkd"), help: "The NPKD's border control service (https://host:port), which then verifies the data instead.")
+    var npkd: String?
+    @Option(name: .customLong("npkd-ca"), help: "The CA certificate (PEM) the service's TLS certificate is checked against.") var npkdCA: String?
+    @Option(name: .customLong("npkd-cert"), help: "This inspection system's TLS client certificate (PEM), for mutual TLS.") var npkdCertificate: String?
+    @Option(name: .customLong("npkd-key"), help: "The key of --npkd-cert (PEM).") var npkdKey: String?
     @Option(name: .customLong("is-chain"), help: "The inspection system's CV certificates, CVCA first, its own last (repeat).")
     var terminalChain: [String] = []
     @Option(name: .customLong("is-key"), help: "The inspection system's private key (encrypted PKCS#8).") var terminalKey: String?
@@ -131,8 +140,53 @@ struct InspectOptions: ParsableArguments {
             let chain = try terminalChain.map { path in try IO.decode(path, what: "CV certificate") { try CVCertificate(encoded: $0) } }
             terminal = .init(chain: chain, key: SoftwareSigner(key: try IO.loadPrivateKey(terminalKey, passphrase: passphrase)))
         }
+        if let npkd {
+            guard let url = URL(string: npkd), url.scheme == "https" || url.scheme == "http" else {
+                throw ValidationError("--npkd is the service's https:// address, not '\(npkd)'")
+            }
+            return InspectionSystem(password: password, terminal: terminal,
+                                    passiveAuthenticationService: RemotePassiveAuthentication(url: url, post: try Self.post(ca: npkdCA, certificate: npkdCertificate, key: npkdKey)))
+        }
         return InspectionSystem(password: password, terminal: terminal, passiveAuthentication: PassiveAuthentication(trustSource: trustSource))
     }
+
+    /// POST with AsyncHTTPClient, from the command's (synchronous) thread; TLS as the options say.
+    static func post(ca: String?, certificate: String?, key: String?) throws -> RemotePassiveAuthentication.Post {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca { tls.trustRoots = .file(ca) }
+        if let certificate {
+            guard let key else { throw ValidationError("--npkd-cert needs --npkd-key") }
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+            tls.privateKey = .file(key)
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        // Kept until the process ends: an HTTPClient must not be released unless shut down, and the command runs
+        // until it exits.
+        clients.withLock { $0.append(client) }
+        return { url, body in
+            let outcome = Mutex<Result<(Int, [UInt8]), any Error>?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                do {
+                    var request = HTTPClientRequest(url: url.absoluteString)
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    let response = try await client.execute(request, timeout: .seconds(60))
+                    let answer = try await response.body.collect(upTo: 16 * 1024 * 1024)
+                    outcome.withLock { $0 = .success((Int(response.status.code), Array(buffer: answer))) }
+                } catch {
+                    outcome.withLock { $0 = .failure(error) }
+                }
+                done.signal()
+            }
+            done.wait()
+            guard let result = outcome.withLock({ $0 }) else { throw CLIFailure(message: "the request to \(url) did not complete") }
+            return try result.get()
+        }
+    }
+
+    static let clients = Mutex<[HTTPClient]>([])
 
     func readerName(_ context: PCSCTransport.Context) throws -> String {
         if let reader { return reader }

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import NPKD
 import PKICore
 import SmartCard
 import Testing
@@ -49,6 +50,30 @@ struct InspectCommandLineTests {
 
             let unreadable = try inspect(try document.chip(), ["--can", "000000", "--csca", csca.path], pcscd: pcscd)
             #expect(unreadable.status == 1 && unreadable.stdout.contains("chip not read"), "\(unreadable.output)")
+        }
+    }
+
+    /// `epki inspect --npkd URL`: the data verified by the NPKD's border control service (served on loopback).
+    @Test func verifiedByTheNPKDService() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let document = try TestDocument()
+        let (pkd, directory) = try InspectionNPKDTests.npkd()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try pkd.trust(document.csca)
+        let port = InspectionRemoteNPKDTests.Port()
+        let service = BorderControlService(pkd: pkd)
+        let server = Task { try await service.run(host: "127.0.0.1", port: 0) { bound in port.set(bound) } }
+        defer { server.cancel() }
+        var bound: Int?
+        for _ in 0..<600 where bound == nil {
+            bound = port.current
+            if bound == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let url = "http://127.0.0.1:\(try #require(bound))"
+        try pcscd.exclusively {
+            let result = try inspect(try document.chip(), ["--can", "123456", "--npkd", url], pcscd: pcscd)
+            #expect(result.status == 0, "\(result.output)")
+            #expect(result.stdout.contains("Inspection: genuine") && result.stdout.contains("(\(url))"), "\(result.output)")
         }
     }
 

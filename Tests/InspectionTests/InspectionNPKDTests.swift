@@ -62,6 +62,7 @@ import VirtualChip
         private let lock = NSLock()
         private var value: Int?
         func set(_ port: Int) { lock.withLock { value = port } }
+        var current: Int? { lock.withLock { value } }
         func wait() async throws -> Int {
             for _ in 0..<600 {
                 if let port = lock.withLock({ value }) { return port }
