@@ -60,16 +60,9 @@ struct InspectCommandLineTests {
         let (pkd, directory) = try InspectionNPKDTests.npkd()
         defer { try? FileManager.default.removeItem(at: directory) }
         try pkd.trust(document.csca)
-        let port = InspectionRemoteNPKDTests.Port()
-        let service = BorderControlService(pkd: pkd)
-        let server = Task { try await service.run(host: "127.0.0.1", port: 0) { bound in port.set(bound) } }
-        defer { server.cancel() }
-        var bound: Int?
-        for _ in 0..<600 where bound == nil {
-            bound = port.current
-            if bound == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        let url = "http://127.0.0.1:\(try #require(bound))"
+        let server = try NPKDServer(dataDirectory: directory)
+        defer { server.stop() }
+        let url = server.url.absoluteString
         try pcscd.exclusively {
             let result = try inspect(try document.chip(), ["--can", "123456", "--npkd", url], pcscd: pcscd)
             #expect(result.status == 0, "\(result.output)")

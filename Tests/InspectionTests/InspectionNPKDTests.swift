@@ -55,23 +55,42 @@ import VirtualChip
     }
 }
 
+/// The NPKD's border control service in a process of its own (`epki npkd serve`) on the data directory an in-process
+/// NationalPKD wrote, on a free loopback port. A process, not a task: the tests block while they wait for answers,
+/// and an in-process service would need the same two threads of Swift's pool to answer.
+final class NPKDServer {
+    let process: Subprocess
+    let url: URL
+
+    init(dataDirectory: URL) throws {
+        let output = dataDirectory.appendingPathComponent("serve.out")
+        process = try Subprocess(try TestSupport.epkiExecutable(), ["npkd", "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory.path],
+                                 environment: ProcessInfo.processInfo.environment, standardOutput: output.path,
+                                 standardError: dataDirectory.appendingPathComponent("serve.err").path)
+        func received() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(30)
+        while !received().contains("OpenAPI") && Date() < deadline && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let text = received()
+        guard let port = text.split(separator: ":").last.flatMap({ $0.split(separator: ";").first }).flatMap({ Int($0) }),
+              let url = URL(string: "http://127.0.0.1:\(port)") else {
+            process.signal(SIGKILL)
+            _ = process.wait()
+            throw TestFailure("epki npkd serve did not start: \(text) \((try? String(contentsOf: dataDirectory.appendingPathComponent("serve.err"), encoding: .utf8)) ?? "")")
+        }
+        self.url = url
+    }
+
+    func stop() {
+        process.signal(SIGKILL)
+        _ = process.wait()
+    }
+}
+
 /// Passive authentication by the NPKD's border control service over HTTP gives the verdicts the local store gives:
 /// the same NPKD served on loopback, posted to with curl (a client nobody here wrote).
 @Suite struct InspectionRemoteNPKDTests {
-    final class Port: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: Int?
-        func set(_ port: Int) { lock.withLock { value = port } }
-        var current: Int? { lock.withLock { value } }
-        func wait() async throws -> Int {
-            for _ in 0..<600 {
-                if let port = lock.withLock({ value }) { return port }
-                await TestSupport.pause(milliseconds: 50)
-            }
-            throw TestFailure("the service did not start within 30 s")
-        }
-    }
-
     static func curlPost(_ directory: URL) -> RemotePassiveAuthentication.Post {
         { url, body in
             let request = directory.appendingPathComponent("request-\(UUID().uuidString).json")
@@ -86,17 +105,14 @@ import VirtualChip
         }
     }
 
-    @Test func theServiceAndTheStoreAgree() async throws {
+    @Test func theServiceAndTheStoreAgree() throws {
         let document = try TestDocument()
         let (pkd, directory) = try InspectionNPKDTests.npkd()
         defer { try? FileManager.default.removeItem(at: directory) }
         try pkd.trust(document.csca)
-        let port = Port()
-        let service = BorderControlService(pkd: pkd)
-        let server = Task { try await service.run(host: "127.0.0.1", port: 0) { bound in port.set(bound) } }
-        defer { server.cancel() }
-        let url = try #require(URL(string: "http://127.0.0.1:\(try await port.wait())"))
-        let remote = RemotePassiveAuthentication(url: url, post: Self.curlPost(directory))
+        let server = try NPKDServer(dataDirectory: directory)
+        defer { server.stop() }
+        let remote = RemotePassiveAuthentication(url: server.url, post: Self.curlPost(directory))
         let local = LocalPassiveAuthentication(PassiveAuthentication(trustSource: pkd.trustSource, clock: TestDocument.clock))
 
         var forged = try #require(document.dataGroups[2])
@@ -110,7 +126,7 @@ import VirtualChip
             #expect(viaService.dataGenuine == viaStore.dataGenuine)
             let names = { (report: InspectionReport) in report.steps.checks.filter { $0.name.hasPrefix("PA ") && $0.status == .failed }.map(\.name) }
             #expect(names(viaService) == names(viaStore))
-            #expect(viaService.steps.check(named: "passive authentication")?.detail.contains(url.absoluteString) == true)
+            #expect(viaService.steps.check(named: "passive authentication")?.detail.contains(server.url.absoluteString) == true)
         }
     }
 }
