@@ -395,6 +395,15 @@ public struct InspectionSystem: Sendable {
                 : report.dataGenuine == .failed ? "failed: \(failures.joined(separator: ", "))"
                 : "not verified: the issuer's CSCA is not known to the trust source"
             report.steps.add("passive authentication", Self.status(report.dataGenuine), "\(summary) (\(verdict.source))")
+            // What EF.SOD lists but could not be read (DG3/DG4 aside, which Terminal Authentication may withhold)
+            // leaves the document unproven: a chip that hides DG14 or DG15 must not pass as genuine.
+            if let listed = try? EFSOD(bytes: sod).securityObject.dataGroupHashValues.map(\.dataGroupNumber) {
+                let missing = listed.filter { ![3, 4].contains($0) && report.dataGroups[$0] == nil }
+                if !missing.isEmpty {
+                    report.steps.add("data groups complete", .failed, "EF.SOD lists DG\(missing.map(String.init).joined(separator: ", DG")), which could not be read")
+                    if report.dataGenuine == .passed { report.dataGenuine = .notChecked }
+                }
+            }
             report.durations["passive authentication"] = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             // DG14 and DG15 carry the chip's keys: if their hashes fail, what the keys proved proves nothing.
             for number in [14, 15] where verdict.checks.first(where: { $0.name == PassiveAuthentication.Check.dataGroupHash(number) })?.status == .failed {
