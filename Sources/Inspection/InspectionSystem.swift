@@ -38,7 +38,9 @@ public struct InspectionSystem: Sendable {
     }
 
     public var password: Password
-    public var terminal: TerminalCredentials?
+    /// The inspection system's chains, one per CVCA whose documents it reads (its own country's and the foreign
+    /// ones its DVCA holds certificates of): the chip's EF.CVCA picks the one to use.
+    public var terminals: [TerminalCredentials]
     /// Who verifies the data: in process against a trust source, or the NPKD's service.
     public var passiveAuthentication: any PassiveAuthenticationService
     /// Whether to read DG3 and DG4 after Terminal Authentication.
@@ -49,8 +51,12 @@ public struct InspectionSystem: Sendable {
     }
 
     public init(password: Password, terminal: TerminalCredentials? = nil, passiveAuthenticationService: any PassiveAuthenticationService) {
+        self.init(password: password, terminals: terminal.map { [$0] } ?? [], passiveAuthenticationService: passiveAuthenticationService)
+    }
+
+    public init(password: Password, terminals: [TerminalCredentials], passiveAuthenticationService: any PassiveAuthenticationService) {
         self.password = password
-        self.terminal = terminal
+        self.terminals = terminals
         self.passiveAuthentication = passiveAuthenticationService
     }
 
@@ -310,7 +316,7 @@ public struct InspectionSystem: Sendable {
 
         mutating func terminalAuthentication(_ files: Files) {
             let wantsBiometrics = files.listed.contains(3) || files.listed.contains(4)
-            guard let credentials = system.terminal else {
+            guard !system.terminals.isEmpty else {
                 if wantsBiometrics { report.steps.add("Terminal Authentication", .notChecked, "no inspection-system certificate given: DG3/DG4 not read") }
                 return
             }
@@ -321,7 +327,12 @@ public struct InspectionSystem: Sendable {
             let granted: Bool? = step("Terminal Authentication") { run in
                 guard let secure = run.secure, let ephemeral = run.terminalEphemeralKey else { return (.failed, "no session", false) }
                 let efCVCA = try EFCVCA(encoded: ElementaryFileReader(secure).read(0x011C, size: EFCVCA.size, name: "EF.CVCA"))
-                let certificates = try TerminalAuthentication.certificatesToSend(credentials.chain, trustPoints: efCVCA.references)
+                guard let (credentials, certificates) = run.system.terminals.lazy.compactMap({ credentials in
+                    (try? TerminalAuthentication.certificatesToSend(credentials.chain, trustPoints: efCVCA.references)).map { (credentials, $0) }
+                }).first else {
+                    let held = run.system.terminals.compactMap { $0.chain.first?.chr }.joined(separator: ", ")
+                    return (.failed, "none of the inspection system's chains (\(held)) reaches the chip's trust points (\(efCVCA.references.joined(separator: ", ")))", false)
+                }
                 try TerminalAuthentication.authenticate(over: secure, certificates: certificates, terminalKey: credentials.key,
                                                         chipIdentifier: chipIdentifier, terminalEphemeralKey: ephemeral)
                 let rights = CVCertificatePath(credentials.chain).effectiveAuthorization?.inspectionSystemRights ?? []

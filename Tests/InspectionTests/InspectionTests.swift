@@ -178,6 +178,27 @@ enum PACEVectors {
         #expect(images.map(\.bytes) == [TestDocument.face] + TestDocument.fingers)
     }
 
+    /// An inspection system holds a chain per CVCA; a foreign passport's EF.CVCA picks the foreign one. With only the
+    /// domestic chain, Terminal Authentication fails and says why, DG3 stays unread, and the rest stands.
+    @Test func theChipsTrustPointPicksTheChain() throws {
+        let document = try TestDocument()
+        let domestic = try InspectionChain()
+        let foreign = try InspectionChain(country: "XX", dvRole: .foreignDV)
+        let chip = try document.chip(trustPoint: foreign.cvca)
+        let both = InspectionSystem(password: .mrz(document.key), terminals: [domestic.credentials, foreign.credentials],
+                                    passiveAuthenticationService: LocalPassiveAuthentication(PassiveAuthentication(trustSource: StaticTrustSource(cscas: [document.csca]), clock: TestDocument.clock)))
+        let read = both.inspect(InProcessTransport(chip))
+        #expect(Self.status(read, "Terminal Authentication") == .passed, "\(read)")
+        #expect(read.steps.check(named: "Terminal Authentication")?.detail.contains("under trust point XXCVCA00001") == true)
+        #expect(read.dataGroups[3] == document.dataGroups[3])
+
+        chip.reset()
+        let onlyDomestic = document.system(terminal: domestic.credentials).inspect(InProcessTransport(chip))
+        #expect(Self.status(onlyDomestic, "Terminal Authentication") == .failed, "\(onlyDomestic)")
+        #expect(onlyDomestic.steps.check(named: "Terminal Authentication")?.detail.contains("reaches the chip's trust points (XXCVCA00001)") == true)
+        #expect(onlyDomestic.dataGroups[3] == nil && onlyDomestic.summary == "genuine")
+    }
+
     // MARK: - Forgeries
 
     @Test func aDG2ChangedAfterSigningFailsPassiveAuthentication() throws {
@@ -232,22 +253,22 @@ struct InspectionChain {
     let cvca: CVCertificate
     let credentials: InspectionSystem.TerminalCredentials
 
-    init() throws {
+    init(country: String = "UT", dvRole: CertificateHolderAuthorizationTemplate.Role = .domesticDV) throws {
         let specification = KeySpecification.ec(.brainpoolP256r1, parameters: .namedCurve)
         let cvcaSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let dvSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let isSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let start = try CVDate(year: 2027, month: 9, day: 1)
         cvca = try CVCertificateBuilder.selfSignedCVCA(
-            signer: cvcaSigner, algorithm: .ecdsaSHA256, chr: CertificationAuthorityReference(countryCode: "UT", holderMnemonic: "CVCA", sequenceNumber: "00001"),
+            signer: cvcaSigner, algorithm: .ecdsaSHA256, chr: CertificationAuthorityReference(countryCode: country, holderMnemonic: "CVCA", sequenceNumber: "00001"),
             rights: [0x03], effectiveDate: start, expirationDate: try start.adding(months: 36))
         let dv = try CVCertificateBuilder.documentVerifier(
             publicKey: CVPublicKey(dvSigner.publicKey, algorithm: .ecdsaSHA256, includeDomainParameters: false),
-            chr: CertificationAuthorityReference(countryCode: "UT", holderMnemonic: "DVIS", sequenceNumber: "00001"), role: .domesticDV,
+            chr: CertificationAuthorityReference(countryCode: "UT", holderMnemonic: "DVIS", sequenceNumber: country == "UT" ? "00001" : "00002"), role: dvRole,
             rights: [0x03], effectiveDate: start, expirationDate: try start.adding(months: 3), issuer: cvca, issuerSigner: cvcaSigner)
         let terminal = try CVCertificateBuilder.terminal(
             publicKey: CVPublicKey(isSigner.publicKey, algorithm: .ecdsaSHA256, includeDomainParameters: false),
-            chr: CertificationAuthorityReference(countryCode: "UT", holderMnemonic: "BCIS", sequenceNumber: "00001"),
+            chr: CertificationAuthorityReference(countryCode: "UT", holderMnemonic: "BCIS", sequenceNumber: country == "UT" ? "00001" : "00002"),
             rights: [0x01], effectiveDate: start, expirationDate: try start.adding(months: 1), issuer: dv, issuerSigner: dvSigner,
             issuerDomainParameters: cvca.publicKey.domainParameters)
         credentials = InspectionSystem.TerminalCredentials(chain: [cvca, dv, terminal], key: isSigner)
