@@ -57,11 +57,11 @@ struct InspectCommandLineTests {
     @Test func verifiedByTheNPKDService() throws {
         let pcscd = try PrivatePCSCD.shared.get()
         let document = try TestDocument()
-        let (pkd, directory) = try InspectionNPKDTests.npkd()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try pkd.trust(document.csca)
-        let server = try NPKDServer(dataDirectory: directory)
-        defer { server.stop() }
+        let (_, directory, server) = try InspectionNPKDTests.served(document)
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
         let url = server.url.absoluteString
         try pcscd.exclusively {
             let result = try inspect(try document.chip(), ["--can", "123456", "--npkd", url], pcscd: pcscd)

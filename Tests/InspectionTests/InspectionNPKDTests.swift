@@ -19,6 +19,14 @@ import VirtualChip
         return (try NationalPKD(store: store, clock: TestDocument.clock), directory)
     }
 
+    /// An NPKD that trusts `document`'s CSCA, served by `epki npkd serve`; the caller stops the server and removes
+    /// the directory.
+    static func served(_ document: TestDocument) throws -> (NationalPKD, URL, NPKDServer) {
+        let (pkd, directory) = try npkd()
+        try pkd.trust(document.csca)
+        return (pkd, directory, try NPKDServer(dataDirectory: directory))
+    }
+
     static func inspect(_ document: TestDocument, _ pkd: NationalPKD) throws -> InspectionReport {
         let system = InspectionSystem(password: .mrz(document.key),
                                       passiveAuthentication: PassiveAuthentication(trustSource: pkd.trustSource, clock: TestDocument.clock))
@@ -107,11 +115,11 @@ final class NPKDServer {
 
     @Test func theServiceAndTheStoreAgree() throws {
         let document = try TestDocument()
-        let (pkd, directory) = try InspectionNPKDTests.npkd()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try pkd.trust(document.csca)
-        let server = try NPKDServer(dataDirectory: directory)
-        defer { server.stop() }
+        let (pkd, directory, server) = try InspectionNPKDTests.served(document)
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
         let remote = RemotePassiveAuthentication(url: server.url, post: Self.curlPost(directory))
         let local = LocalPassiveAuthentication(PassiveAuthentication(trustSource: pkd.trustSource, clock: TestDocument.clock))
 
