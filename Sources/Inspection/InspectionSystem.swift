@@ -78,6 +78,8 @@ public struct InspectionSystem: Sendable {
         var secure: SecureMessagingTransport?
         var chunkSize = 0xDF
         var paceOutcome: PACETerminal.Outcome?
+        /// Whether PACE ran with the Chip Authentication Mapping, whose proof (DO'8A') is then required.
+        var paceChipAuthenticationMapping = false
         var bacKey: BACKey?
         var terminalEphemeralKey: [UInt8]?
         var chipIdentifier: [UInt8]?
@@ -179,6 +181,7 @@ public struct InspectionSystem: Sendable {
                 }
                 if let outcome {
                     paceOutcome = outcome
+                    paceChipAuthenticationMapping = parameters.mapping == .chipAuthentication
                     secure = outcome.transport
                     chipIdentifier = try? TerminalAuthentication.chipIdentifier(paceChipPublicKey: outcome.chipPublicKey)
                     if parameters.mapping == .chipAuthentication { terminalEphemeralKey = outcome.terminalPublicKey }
@@ -256,12 +259,14 @@ public struct InspectionSystem: Sendable {
         // MARK: 4 Chip Authentication
 
         mutating func chipAuthentication(_ files: Files) {
-            if let outcome = paceOutcome, outcome.encryptedChipAuthenticationData != nil {
+            if let outcome = paceOutcome, paceChipAuthenticationMapping {
                 _ = step("PACE-CAM") { run -> (InspectionReport.Verdict, String, Void) in
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectMasterFile, "SELECT MF")
                     let security = try EFCardSecurity(bytes: run.read(0x011D, "EF.CardSecurity"))
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectApplication, "SELECT eMRTD application")
                     guard let info = security.securityInfos.chipAuthenticationPublicKeyInfos.first else {
+                        // Nothing to check the mapping against: the chip is not proven, and PACE-CAM chips must name it.
+                        run.report.chipGenuine = .failed
                         return (.failed, "EF.CardSecurity names no Chip Authentication public key", ())
                     }
                     let key = try ChipAuthentication.ChipKey(info)
@@ -349,7 +354,7 @@ public struct InspectionSystem: Sendable {
 
         mutating func activeAuthentication(_ files: Files) {
             guard let dg15 = files.dg15 else {
-                if report.chipGenuine == .notChecked && files.dg14 == nil && paceOutcome?.encryptedChipAuthenticationData == nil {
+                if report.chipGenuine == .notChecked && files.dg14 == nil && !paceChipAuthenticationMapping {
                     report.steps.add("Active Authentication", .notChecked, "no DG15: the chip does not support it")
                 }
                 return
