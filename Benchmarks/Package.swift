@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
@@ -19,17 +19,30 @@ let package = Package(
             cSettings: [.unsafeFlags(["-I/usr/include/p11-kit-1"])],
             linkerSettings: [.linkedLibrary("p11-kit"), .linkedLibrary("pthread")]
         ),
+        // The reference side of the card benchmark: SCardTransmit in a loop through pcsc-lite, over the same APDU bytes.
+        // Its headers include each other as <pcsclite.h>, hence the search path (as the root package's CPCSCLite).
+        .target(
+            name: "RawPCSC",
+            cSettings: [.unsafeFlags(["-I/usr/include/PCSC"])],
+            linkerSettings: [.linkedLibrary("pcsclite")]
+        ),
         .executableTarget(
             name: "PKICoreBenchmarks",
             dependencies: [
                 "RawPKCS11",
+                "RawPCSC",
                 .product(name: "PKICore", package: "epki"),
                 .product(name: "PKCS11", package: "epki"),
                 .product(name: "Store", package: "epki"),
                 .product(name: "CSCA", package: "epki"),
+                .product(name: "ICAOProfile", package: "epki"),
                 .product(name: "LDS", package: "epki"),
                 .product(name: "CVCA", package: "epki"),
                 .product(name: "NPKD", package: "epki"),
+                .product(name: "SmartCard", package: "epki"),
+                .product(name: "ChipAccess", package: "epki"),
+                .product(name: "VirtualChip", package: "epki"),
+                .product(name: "CVC", package: "epki"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -1,6 +1,6 @@
 // PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Six sections, each runnable alone with `--only`:
+// Seven sections, each runnable alone with `--only`:
 //   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
 //           (CoreBenchmarks below).
 //   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
@@ -13,6 +13,9 @@
 //           (CVCBenchmarks.swift).
 //   npkd    NationalPKD: the ICAO master list import, a 1,000,000-entry CRL's import (time, peak memory, lookups from
 //           another connection meanwhile) and POST /v1/pa/verify throughput under wrk on loopback (NPKDBenchmarks.swift).
+//   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
+//           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
+//           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
 //
 // Every signing-bound figure is a ratio to a reference measured in the same run on the same machine. The time per
 // item is split into rounds; each round runs the reference next to the epki loop, so that a change of machine load
@@ -20,7 +23,7 @@
 // per-round ratios and their spread. Both sides always use the same clock: CPU time (the default for `core`,
 // robust on a shared machine) or wall-clock time; see BENCHMARKS.md, "Method".
 //
-// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd] [--seconds N] [--rounds R]
+// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card] [--seconds N] [--rounds R]
 
 import Foundation
 import NPKD
@@ -29,7 +32,7 @@ import PKICore
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd
+    case core, pkcs11, csca, lds, cvc, npkd, card
 }
 
 struct Options {
@@ -47,6 +50,12 @@ struct Options {
     var keep = false
     /// Size of the JPEG inside DG2 in the lds section: a passport face image is typically 15–20 KB.
     var dg2ImageBytes = 15_000
+    /// The card section: READ BINARY chunk sizes (short, extended), passport reads per round, DG2 size, DG3 finger images.
+    var cardChunks = [223, 4_000]
+    var cardReads = 3
+    var cardDG2Bytes = 20_000
+    var cardFingerBytes = 12_000
+    var cardLinks: [CardBenchmarks.Link] = [.shipped]
 
     /// Whole seconds per round (`openssl speed -seconds` takes an integer).
     var roundSeconds: Int { max(1, seconds / rounds) }
@@ -54,10 +63,11 @@ struct Options {
     static let usage = """
         usage: PKICoreBenchmarks [--only LIST] [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
                                  [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
-                                 [--dg2-bytes N] [--npkd-crl-entries N] [--keep]
+                                 [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
+                                 [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd; default: all six,
-                                 in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card; default: all
+                                 seven, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -73,7 +83,16 @@ struct Options {
           --pkcs11-keys LIST     the pkcs11 section's keys: p256, brainpoolp256r1, rsa3072; default: all three
           --dg2-bytes N          size of the face image (JPEG) inside DG2 in the lds section; default 15000
           --npkd-crl-entries N   entries of the npkd section's big CRL; default 1000000
-          --keep                 keep the temporary token and data directories (their paths are printed)
+          --card-chunks LIST     card section: READ BINARY sizes (Le), comma-separated; default 223,4000 (short and
+                                 extended length)
+          --card-reads N         card section: whole-passport reads per round and kind; default 3
+          --card-dg2-bytes N     card section: size of DG2 (one face); default 20000
+          --card-finger-bytes N  card section: size of each of DG3's two finger images; default 12000
+          --card-links LIST      card section: how the chip talks to vpcd: shipped (VirtualChip's VPCDConnection),
+                                 quickack (the benchmark's copy of its loop with TCP_QUICKACK, for trees before
+                                 c9292f0); default shipped. A link of under 100 round trips/s gets one passport
+                                 read per round instead of --card-reads
+          --keep                 keep the temporary token, data and pcscd directories (their paths are printed)
 
         For profilers (`perf record`), one operation in a loop and nothing else:
         PKICoreBenchmarks --profile sod-sign|sod-sign-hashes|pa  SECONDS   (ECDSA P-256, DG2 of --dg2-bytes)
@@ -104,7 +123,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card)")
                     }
                     return section
                 }
@@ -118,6 +137,26 @@ struct Options {
                 }
             case "--dg2-bytes": dg2ImageBytes = try positive(argument)
             case "--npkd-crl-entries": npkdCRLEntries = try positive(argument)
+            case "--card-chunks":
+                let text = try value(argument)
+                cardChunks = try text.split(separator: ",").map { item in
+                    guard let n = Int(item.trimmingCharacters(in: .whitespaces)), (1...65_000).contains(n) else {
+                        throw UsageError("--card-chunks: '\(item)' is not a size between 1 and 65000")
+                    }
+                    return n
+                }
+                guard !cardChunks.isEmpty else { throw UsageError("--card-chunks needs at least one size") }
+            case "--card-reads": cardReads = try positive(argument)
+            case "--card-dg2-bytes": cardDG2Bytes = try positive(argument)
+            case "--card-finger-bytes": cardFingerBytes = try positive(argument)
+            case "--card-links":
+                cardLinks = try value(argument).split(separator: ",").map { item in
+                    guard let link = CardBenchmarks.Link(rawValue: item.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                        throw UsageError("--card-links: unknown link '\(item)' (quickack, shipped)")
+                    }
+                    return link
+                }
+                guard !cardLinks.isEmpty else { throw UsageError("--card-links needs at least one link") }
             case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
@@ -539,6 +578,7 @@ struct PKICoreBenchmarks {
                 case .lds: report = try LDSBenchmarks.run(options, sink: &sink)
                 case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
+                case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")
@@ -659,7 +699,7 @@ enum CoreBenchmarks {
         ] {
             let csca = keys[opensslAlgorithm]!
             let cscaSigner = SoftwareSigner(key: csca)
-            let cscaKeyIdentifier = csca.publicKey.keyIdentifier
+            let cscaKeyIdentifier = try csca.publicKey.keyIdentifier
             let documentSigner = try PrivateKey.generate(spec)
             func issue() throws -> Certificate {
                 try issueDocumentSignerCertificate(

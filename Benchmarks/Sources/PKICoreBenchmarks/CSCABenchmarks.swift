@@ -13,6 +13,7 @@
 import CSCA
 import Foundation
 import GRDB
+import ICAOProfile
 import PKICore
 import Store
 

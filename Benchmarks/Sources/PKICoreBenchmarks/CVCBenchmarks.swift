@@ -9,6 +9,7 @@
 // verify rate. A second row decodes the DV and terminal certificates from their bytes first, as a receiver of the
 // chain would. Then the parts of one chain check, each timed alone.
 
+import CVC
 import CVCA
 import Foundation
 import PKICore

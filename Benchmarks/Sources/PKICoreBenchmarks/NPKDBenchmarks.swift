@@ -20,6 +20,7 @@
 
 import CSCA
 import Foundation
+import ICAOProfile
 import LDS
 import NPKD
 import PKICore

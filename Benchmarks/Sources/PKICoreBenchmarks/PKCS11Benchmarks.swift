@@ -178,7 +178,7 @@ enum PKCS11Benchmarks {
             let rate = try measure(seconds: seconds, sink: &sink) {
                 call &+= 1
                 try signer.checkCanSign(algorithm)
-                let digest = algorithm.hash.hash(messages[call & 15])
+                let digest = try algorithm.hash.hash(messages[call & 15])
                 if algorithm.isECDSA { return try ECDSASignature(plain: plain).derEncoded.count &+ digest.count }
                 return digest.count
             }
