@@ -151,28 +151,9 @@ public final class PACEChip: @unchecked Sendable {
         }
     }
 
-    /// The data objects of MSE:Set AT and Set KAT: one-byte tags, short or 81/82 lengths (a DH key of Set KAT is 128
-    /// or 256 bytes), each tag once.
+    /// The data objects of MSE:Set AT and Set KAT (`SimpleTLV`), by tag; a repeated tag keeps its last value.
     public static func objects(_ data: [UInt8]) throws -> [UInt8: [UInt8]] {
-        var objects: [UInt8: [UInt8]] = [:]
-        var index = 0
-        while index + 1 < data.count {
-            let tag = data[index]
-            var length = Int(data[index + 1])
-            var header = 2
-            if length == 0x81 || length == 0x82 {
-                let count = length & 0x7F
-                guard index + 2 + count <= data.count else { throw ChipAccessError(.invalidValue, "MSE data: a length cut short") }
-                length = data[(index + 2)..<(index + 2 + count)].reduce(0) { $0 << 8 | Int($1) }
-                header += count
-            } else if length >= 0x80 {
-                throw ChipAccessError(.invalidValue, "MSE data: length form \(length)")
-            }
-            guard index + header + length <= data.count else { throw ChipAccessError(.invalidValue, "MSE:Set AT data") }
-            objects[tag] = Array(data[(index + header)..<(index + header + length)])
-            index += header + length
-        }
-        guard index == data.count else { throw ChipAccessError(.invalidValue, "MSE:Set AT data") }
-        return objects
+        guard let parsed = SimpleTLV.parse(data) else { throw ChipAccessError(.invalidValue, "MSE data: not a sequence of simple TLV objects") }
+        return Dictionary(parsed.map { ($0.tag, $0.value) }, uniquingKeysWith: { $1 })
     }
 }

@@ -40,8 +40,8 @@ extension EMRTDChip {
     }
 
     private func createFile(_ command: CommandAPDU) -> StatusWord {
-        guard command.p1 == 0, command.p2 == 0, let template = Self.simpleTLV(command.data), template.count == 1, template[0].tag == 0x62,
-              let objects = Self.simpleTLV(template[0].value) else {
+        guard command.p1 == 0, command.p2 == 0, let template = SimpleTLV.parse(command.data), template.count == 1, template[0].tag == 0x62,
+              let objects = SimpleTLV.parse(template[0].value) else {
             return .incorrectParametersInData
         }
         let fields = Dictionary(objects.map { ($0.tag, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -63,7 +63,7 @@ extension EMRTDChip {
         let offset: Int
         let data: [UInt8]
         if command.ins == 0xD7 {
-            guard let objects = Self.simpleTLV(command.data), objects.count == 2, objects[0].tag == 0x54, objects[1].tag == 0x53,
+            guard let objects = SimpleTLV.parse(command.data), objects.count == 2, objects[0].tag == 0x54, objects[1].tag == 0x53,
                   (1...3).contains(objects[0].value.count) else {
                 return .incorrectParametersInData
             }
@@ -96,7 +96,7 @@ extension EMRTDChip {
             lifecycle = .operational
             return .success
         case (0x00, 0x62):
-            guard let outer = Self.simpleTLV(data), outer.count == 1, outer[0].tag == 0x62, let fields = Self.simpleTLV(outer[0].value),
+            guard let outer = SimpleTLV.parse(data), outer.count == 1, outer[0].tag == 0x62, let fields = SimpleTLV.parse(outer[0].value),
                   fields.count == 3, fields.allSatisfy({ $0.tag == 0x04 }),
                   let texts = Optional(fields.compactMap { String(bytes: $0.value, encoding: .ascii) }), texts.count == 3,
                   let key = try? BACKey(documentNumber: texts[0].trimmingCharacters(in: .whitespaces), dateOfBirth: texts[1], dateOfExpiry: texts[2]) else {
@@ -105,7 +105,7 @@ extension EMRTDChip {
             bacKey = key
             return .success
         case (0x00, 0x63):
-            if let outer = Self.simpleTLV(data), outer.count == 1, outer[0].tag == 0x63, let fields = Self.simpleTLV(outer[0].value),
+            if let outer = SimpleTLV.parse(data), outer.count == 1, outer[0].tag == 0x63, let fields = SimpleTLV.parse(outer[0].value),
                fields.count == 2, fields[0].tag == 0x02, fields[0].value.count == 1, fields[1].tag == 0x04 {
                 // A DH key: 02 the standardized group's ID (0, 1, 2), 04 the private exponent.
                 guard let group = DHGroup.standardized(Int(fields[0].value[0])), !fields[1].value.isEmpty,
@@ -116,7 +116,7 @@ extension EMRTDChip {
                 chipAuthenticationGroup = group
                 return .success
             }
-            guard let outer = Self.simpleTLV(data), outer.count == 1, outer[0].tag == 0x63, let fields = Self.simpleTLV(outer[0].value),
+            guard let outer = SimpleTLV.parse(data), outer.count == 1, outer[0].tag == 0x63, let fields = SimpleTLV.parse(outer[0].value),
                   fields.count == 2, fields[0].tag == 0x06, fields[1].tag == 0x04,
                   let oid = try? ASN1ObjectIdentifier(derEncoded: [0x06, UInt8(fields[0].value.count)] + fields[0].value),
                   let curve = ECCurve(oid: oid), (try? ECPointArithmetic(curve).multiply(fields[1].value)) != nil else {
@@ -173,27 +173,4 @@ extension EMRTDChip {
         }
     }
 
-    /// BER-TLV objects with one-byte tags and short or 81/82 lengths, filling `bytes` exactly; nil otherwise.
-    static func simpleTLV(_ bytes: [UInt8]) -> [(tag: UInt8, value: [UInt8])]? {
-        var objects: [(tag: UInt8, value: [UInt8])] = []
-        var index = 0
-        while index < bytes.count {
-            guard index + 1 < bytes.count else { return nil }
-            let tag = bytes[index]
-            var length = Int(bytes[index + 1])
-            var header = 2
-            if length == 0x81 || length == 0x82 {
-                let count = length & 0x7F
-                guard index + 2 + count <= bytes.count else { return nil }
-                length = bytes[(index + 2)..<(index + 2 + count)].reduce(0) { $0 << 8 | Int($1) }
-                header += count
-            } else if length >= 0x80 {
-                return nil
-            }
-            guard index + header + length <= bytes.count else { return nil }
-            objects.append((tag, Array(bytes[(index + header)..<(index + header + length)])))
-            index += header + length
-        }
-        return objects
-    }
 }
