@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CVC", targets: ["CVC"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
+        .library(name: "Personalization", targets: ["Personalization"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [
@@ -141,11 +142,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The personalization line: document orders and chip profiles → keys, data groups, security files, EF.SOD →
+        // written into a chip through a CardTransport, locked, read back; a journal in the store per document.
+        .target(
+            name: "Personalization",
+            dependencies: [
+                "PKICore", "Store", "LDS", "CVC", "SmartCard", "ChipAccess", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
                 "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Personalization", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -204,6 +215,13 @@ let package = Package(
             name: "ChipAccessTests",
             // epki: the `epki chip` commands are tested here, against the chip they serve.
             dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "epki", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PersonalizationTests",
+            // epki: `epki perso` is tested here through pcscd; Inspection and VirtualChip read the chips back.
+            dependencies: ["Personalization", "Inspection", "VirtualChip", "ChipAccess", "SmartCard", "PKICore", "LDS", "CVC", "Store", "epki",
+                           "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

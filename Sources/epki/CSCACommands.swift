@@ -4,6 +4,7 @@ import Foundation
 import ICAOProfile
 import NPKD
 import PKCS11
+import Personalization
 import PKICore
 import Store
 import SwiftASN1
@@ -17,7 +18,7 @@ struct StoreOptions: ParsableArguments {
     var domain: String = "default"
 
     /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca` and `epki dvca` open the same database.
-    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations
+    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations + PersonalizationJournal.migrations
 
     /// Opens the data directory; `create: false` for commands that only read, which refuse a missing one.
     func open(create: Bool = true) throws -> EPKIStore {

@@ -24,4 +24,11 @@ public enum SimpleTLV {
         }
         return objects
     }
+
+    /// One object: the tag, a short or 81/82 length (values up to 65,535 bytes), the value.
+    public static func encode(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] {
+        let count = value.count
+        let length: [UInt8] = count < 0x80 ? [UInt8(count)] : count <= 0xFF ? [0x81, UInt8(count)] : [0x82, UInt8(count >> 8), UInt8(count & 0xFF)]
+        return [tag] + length + value
+    }
 }
