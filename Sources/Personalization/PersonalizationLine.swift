@@ -131,39 +131,40 @@ public struct PersonalizationLine: Sendable {
         }
         lap("order")
         var writer = ChipWriter(transport: transport, chunk: builder.profile.writeChunk)
-        var step = PersonalizationState.received
+        var step = "probe"
         do {
             try writer.probeBlank()
-            lap("probe")
+            lap(step)
+            step = "keys"
             let keys = try ChipKeys.generate(for: builder.profile)
             try journal.advance(attempt, to: .keysMade, keyDigests: keys.publicKeyDigests)
-            step = .keysMade
-            lap("keys")
+            lap(step)
+            step = "sign"
             let content = try builder.sign(builder.content(for: validated, keys: keys), with: sodSigner)
             let sodDigest = try HashAlgorithm.sha256.hash(content.sod ?? []).hexString.lowercased()
             try journal.advance(attempt, to: .signed, sodDigest: sodDigest)
-            step = .signed
-            lap("sign")
+            lap(step)
+            step = "write"
             try writer.writeFiles(content)
             try writer.putSecrets(content)
             try journal.advance(attempt, to: .written, statistics: writer.statistics,
                                 details: ["files": content.files.map(\.name).joined(separator: " ")])
-            step = .written
-            lap("write")
+            lap(step)
+            step = "lock"
             try writer.lock()
             try journal.advance(attempt, to: .locked, statistics: writer.statistics)
-            step = .locked
-            lap("lock")
+            lap(step)
+            step = "verify"
             let result = try readBack.verify(content, transport: transport)
             report.readBack = result
-            lap("verify")
+            lap(step)
             guard result.passed else { throw PersonalizationError(.verificationFailed, "read back: \(result.summary)") }
             try journal.advance(attempt, to: .verified, details: ["readBack": result.summary])
             report.outcome = "verified"
             report.statistics = writer.statistics
         } catch {
             report.outcome = "failed"
-            report.failedStep = step == .received ? "probe" : step.rawValue
+            report.failedStep = step
             report.reason = Self.reason(error)
             report.statistics = writer.statistics
             do {

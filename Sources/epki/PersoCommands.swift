@@ -254,7 +254,7 @@ struct PersoCommand: ParsableCommand {
                 if json { print(JSONValue.array(attempts.map(\.jsonValue)).string(pretty: true)); return }
                 for attempt in attempts {
                     var text = "\(attempt.documentNumber) attempt \(attempt.attempt): \(attempt.state.rawValue) on \(attempt.reader)"
-                    if let step = attempt.failedStep { text += " at \(step.rawValue)" }
+                    if let step = attempt.failedStep { text += " at \(step)" }
                     if let reason = attempt.reason { text += ": \(reason)" }
                     if attempt.void { text += " (SOD and keys void)" }
                     print(text)
@@ -293,9 +293,12 @@ struct InspectionReadBack: ChipReadBack {
             if report.dataGroups[number] != bytes { differing.append("DG\(number)") }
         }
         if report.efSOD != content.sod { differing.append("EF.SOD") }
-        let genuine = report.summary == "genuine"
+        // A chip without Chip or Active Authentication cannot prove itself genuine; its data must.
+        let chipProof = content.keys.chipAuthentication == nil && content.keys.activeAuthentication == nil
+            ? report.chipGenuine != .failed : report.chipGenuine == .passed
+        let genuine = report.dataGenuine == .passed && chipProof
         let summary = genuine && differing.isEmpty
-            ? "genuine; \(report.dataGroups.count) data groups read equal to what was written (\(report.access ?? "access"))"
+            ? "\(report.summary); \(report.dataGroups.count) data groups read equal to what was written (\(report.access ?? "access"))"
             : "\(report.summary)\(differing.isEmpty ? "" : "; read back differently: \(differing.joined(separator: ", "))")"
         return ReadBackResult(passed: genuine && differing.isEmpty, summary: summary, details: report.jsonValue)
     }

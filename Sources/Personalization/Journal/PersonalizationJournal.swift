@@ -26,7 +26,8 @@ public struct PersonalizationAttempt: Sendable, Hashable {
     public let documentNumber: String
     public let attempt: Int
     public let state: PersonalizationState
-    public let failedStep: PersonalizationState?
+    /// The step in progress when it failed: probe, keys, sign, write, lock, verify, or interrupted.
+    public let failedStep: String?
     public let reason: String?
     public let reader: String
     public let worker: String
@@ -43,7 +44,7 @@ public struct PersonalizationAttempt: Sendable, Hashable {
         var object: [(String, JSONValue)] = [
             ("documentNumber", .string(documentNumber)), ("attempt", .integer(attempt)), ("state", .string(state.rawValue)),
         ]
-        if let failedStep { object.append(("failedStep", .string(failedStep.rawValue))) }
+        if let failedStep { object.append(("failedStep", .string(failedStep))) }
         if let reason { object.append(("reason", .string(reason))) }
         object += [("reader", .string(reader)), ("worker", .string(worker)), ("orderDigest", .string(orderDigest)), ("void", .bool(void))]
         if let sodDigest { object.append(("sodDigest", .string(sodDigest))) }
@@ -128,11 +129,11 @@ public struct PersonalizationJournal: Sendable {
 
     /// Ends an attempt as failed at `step`: its EF.SOD and chip keys are void (the card is spoiled), and the
     /// document may be made again on another card.
-    public func fail(_ attempt: PersonalizationAttempt, step: PersonalizationState, reason: String, statistics: ChipWriter.Statistics? = nil) throws {
+    public func fail(_ attempt: PersonalizationAttempt, step: String, reason: String, statistics: ChipWriter.Statistics? = nil) throws {
         try store.write { db in
             let current = try PersonalizationRepository.attempts(db, domain: domain, documentNumber: attempt.documentNumber).first { $0.id == attempt.id }
             try PersonalizationRepository.fail(db, id: attempt.id, step: step, reason: reason, statistics: statistics, now: clock.now())
-            var details = ["attempt": String(attempt.attempt), "reader": attempt.reader, "step": step.rawValue, "reason": reason]
+            var details = ["attempt": String(attempt.attempt), "reader": attempt.reader, "step": step, "reason": reason]
             if let sod = current?.sodDigest { details["voidSOD"] = sod }
             for (name, digest) in current?.keyDigests ?? [:] { details["void " + name] = digest }
             try AuditTrail.append(db, domain: domain, action: "perso.failed", subject: attempt.documentNumber, details: details, now: clock.now())
@@ -151,7 +152,7 @@ public struct PersonalizationJournal: Sendable {
             let parts = attempt.worker.split(separator: ":")
             guard parts.count == 2, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { continue }
             if kill(pid, 0) == 0 || errno == EPERM { continue }  // still running
-            try fail(attempt, step: attempt.state, reason: "interrupted: the line process \(attempt.worker) ended during '\(attempt.state.rawValue)'")
+            try fail(attempt, step: "interrupted", reason: "interrupted: the line process \(attempt.worker) ended during '\(attempt.state.rawValue)'")
             ended.append(attempt)
         }
         return ended

@@ -47,7 +47,7 @@ enum PersonalizationRepository {
         let statistics: String? = row["statistics"]
         return PersonalizationAttempt(
             id: row["id"], domain: row["domain"], documentNumber: row["document_number"], attempt: row["attempt"],
-            state: PersonalizationState(rawValue: row["state"]) ?? .failed, failedStep: (row["failed_step"] as String?).flatMap(PersonalizationState.init),
+            state: PersonalizationState(rawValue: row["state"]) ?? .failed, failedStep: row["failed_step"],
             reason: row["reason"], reader: row["reader"], worker: row["worker"], orderDigest: row["order_digest"], sodDigest: row["sod_digest"],
             keyDigests: keys.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
             void: row["void"],
@@ -100,14 +100,14 @@ enum PersonalizationRepository {
             arguments: [state.rawValue, sodDigest, keys, stats, now.timeIntervalSince1970, id])
     }
 
-    static func fail(_ db: Database, id: Int64, step: PersonalizationState, reason: String, statistics: ChipWriter.Statistics?, now: Date) throws {
+    static func fail(_ db: Database, id: Int64, step: String, reason: String, statistics: ChipWriter.Statistics?, now: Date) throws {
         let stats = try statistics.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
         try db.execute(
             sql: """
                 UPDATE perso_attempt SET state = 'failed', failed_step = ?, reason = ?, void = 1, statistics = COALESCE(?, statistics),
                 updated_at = ? WHERE id = ?
                 """,
-            arguments: [step.rawValue, reason, stats, now.timeIntervalSince1970, id])
+            arguments: [step, reason, stats, now.timeIntervalSince1970, id])
     }
 
     static func profile(_ db: Database, domain: String) throws -> ChipProfile? {

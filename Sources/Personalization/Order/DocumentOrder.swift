@@ -45,6 +45,23 @@ public struct DocumentOrder: Codable, Sendable, Hashable {
 
     /// The MRZ fields as an order gives them, when it leaves the check digits to the line.
     public struct MRZFieldsOrder: Codable, Sendable, Hashable {
+        public init(format: String, documentCode: String, issuingState: String, primaryIdentifier: String, secondaryIdentifier: String,
+                    documentNumber: String, nationality: String, dateOfBirth: String, sex: String, dateOfExpiry: String,
+                    optionalData: String? = nil, optionalData2: String? = nil) {
+            self.format = format
+            self.documentCode = documentCode
+            self.issuingState = issuingState
+            self.primaryIdentifier = primaryIdentifier
+            self.secondaryIdentifier = secondaryIdentifier
+            self.documentNumber = documentNumber
+            self.nationality = nationality
+            self.dateOfBirth = dateOfBirth
+            self.sex = sex
+            self.dateOfExpiry = dateOfExpiry
+            self.optionalData = optionalData
+            self.optionalData2 = optionalData2
+        }
+
         public var format: String
         public var documentCode: String
         public var issuingState: String

@@ -18,6 +18,12 @@ public enum ImageFormat: String, Sendable, Codable {
         public let format: ImageFormat
         public let width: Int
         public let height: Int
+
+        public init(format: ImageFormat, width: Int, height: Int) {
+            self.format = format
+            self.width = width
+            self.height = height
+        }
     }
 
     /// Reads the header of `bytes`; nil when they are not a JPEG, JPEG 2000 or WSQ image with a readable size.
