@@ -14,9 +14,12 @@
 #   faketime          libfaketime: the test command runs the suite again a year and five years ahead
 #   pcscd             the PC/SC daemon; the tests start a private one
 #   vsmartcard-vpcd   the virtual reader driver through which the virtual eMRTD chip sits in pcscd
+#   python3-pyscard, python3-pycryptodome
+#                     a PC/SC client nobody here wrote (pyscard, with PyCryptodome's DES): the personalization tests
+#                     read the chips back through it with BAC keys it derives itself
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -7,6 +7,10 @@ public final class PrivatePCSCD: @unchecked Sendable {
     public let directory: URL
     /// vpcd's first slot ("Virtual PCD 00 00"); the second is `port + 1`.
     public let port: UInt16
+    /// Every vpcd slot's port, the first reader's two first: the shared pcscd has three vpcd readers of two slots,
+    /// "Virtual PCD 00 00/01" for the suites that take turns on one slot, and four more for the personalization
+    /// line's batches (see `readerNames`).
+    public let ports: [UInt16]
     public let socketPath: String
     private let process: Subprocess
     private let slot = NSLock()
@@ -25,9 +29,9 @@ public final class PrivatePCSCD: @unchecked Sendable {
     public static let clockIsShifted: Bool = ProcessInfo.processInfo.environment["FAKETIME"] != nil
 
     /// The one pcscd of this test process, started on first use.
-    public static let shared: Result<PrivatePCSCD, any Error> = Result { try PrivatePCSCD.start() }
+    public static let shared: Result<PrivatePCSCD, any Error> = Result { try PrivatePCSCD.start(channels: 3) }
 
-    public static func start() throws -> PrivatePCSCD {
+    public static func start(channels: Int = 1) throws -> PrivatePCSCD {
         for program in ["pcscd", "unshare"] { _ = try TestSupport.locate(program, searchPath: "/usr/sbin:/usr/bin:/sbin:/bin") }
         let driver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
         guard FileManager.default.fileExists(atPath: driver) else {
@@ -38,14 +42,32 @@ public final class PrivatePCSCD: @unchecked Sendable {
         let configuration = directory.appendingPathComponent("reader.conf.d")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: configuration, withIntermediateDirectories: true)
-        let port = try freePortPair()
-        try TestSupport.write("""
-            FRIENDLYNAME "Virtual PCD"
-            DEVICENAME /dev/null:\(port)
-            LIBPATH \(driver)
-            CHANNELID \(port)
+        var pairs: [UInt16] = []
+        while pairs.count < channels {
+            let candidate = try freePortPair()
+            if !pairs.contains(where: { abs(Int($0) - Int(candidate)) < 2 }) { pairs.append(candidate) }
+        }
+        // One file with every vpcd reader in order (pcscd reads the files of the folder in no set order, and
+        // lists the readers of one file in the file's order): the first is "Virtual PCD", then "Virtual PCD 1" …
+        // vpcd keeps its connections in a static array indexed by slot, so two readers of one loaded driver share
+        // them: each reader after the first loads a copy of the driver, which dlopen keeps apart.
+        var entries: [String] = []
+        for (index, pair) in pairs.enumerated() {
+            var library = driver
+            if index > 0 {
+                library = directory.appendingPathComponent("libifdvpcd-\(index).so").path
+                try FileManager.default.copyItem(atPath: URL(fileURLWithPath: driver).resolvingSymlinksInPath().path, toPath: library)
+            }
+            entries.append("""
+                FRIENDLYNAME "Virtual PCD\(index == 0 ? "" : " \(index)")"
+                DEVICENAME /dev/null:\(pair)
+                LIBPATH \(library)
+                CHANNELID \(pair)
 
-            """, configuration.appendingPathComponent("vpcd"))
+                """)
+        }
+        try TestSupport.write(entries.joined(separator: "\n") + "\n", configuration.appendingPathComponent("vpcd"))
+        let port = pairs[0]
         // pcscd lives no longer than this test process: the shell watches both and stops pcscd when either ends
         // (a process that exits runs no deinit, and a crash no atexit).
         // The namespace's mounts are made private so the bind mount never reaches the machine's /run/pcscd: from /
@@ -73,13 +95,14 @@ public final class PrivatePCSCD: @unchecked Sendable {
             usleep(10_000)
         }
         setenv("PCSCLITE_CSOCK_NAME", socketPath, 1)
-        let started = PrivatePCSCD(directory: directory, port: port, socketPath: socketPath, process: process)
+        let started = PrivatePCSCD(directory: directory, ports: pairs.flatMap { [$0, $0 + 1] }, socketPath: socketPath, process: process)
         return started
     }
 
-    private init(directory: URL, port: UInt16, socketPath: String, process: Subprocess) {
+    private init(directory: URL, ports: [UInt16], socketPath: String, process: Subprocess) {
         self.directory = directory
-        self.port = port
+        self.port = ports[0]
+        self.ports = ports
         self.socketPath = socketPath
         self.process = process
     }

@@ -1,0 +1,239 @@
+import CVC
+import Foundation
+import LDS
+import Personalization
+import PKICore
+import SmartCard
+import Store
+import Testing
+import TestSupport
+import VirtualChip
+
+/// A line's files: the CSCA, the DS and its encrypted key, the CVCA trust point, the line's IS chain and key, a
+/// data directory, orders.
+struct LineFiles {
+    let fixture: LineFixture
+    let directory: URL
+    let dataDirectory: URL
+    let orders: URL
+    static let passphrase = "perso line test passphrase"
+
+    init() throws {
+        fixture = try LineFixture(aroundNow: true)
+        directory = fixture.directory
+        dataDirectory = directory.appendingPathComponent("data")
+        orders = directory.appendingPathComponent("orders")
+        try FileManager.default.createDirectory(at: orders, withIntermediateDirectories: true)
+        try TestSupport.write(fixture.csca.pemEncoded, directory.appendingPathComponent("csca.pem"))
+        try TestSupport.write(fixture.documentSigner.pemEncoded, directory.appendingPathComponent("ds.pem"))
+        try TestSupport.write(try fixture.dsKey.encryptedPKCS8(passphrase: Passphrase(Self.passphrase)), directory.appendingPathComponent("ds.key"))
+        try TestSupport.write(try fixture.cvca.encoded, directory.appendingPathComponent("cvca.cvcert"))
+        for (index, certificate) in fixture.terminal.chain.enumerated() {
+            try TestSupport.write(try certificate.encoded, directory.appendingPathComponent("is-\(index).cvcert"))
+        }
+        let isKey = try #require(fixture.terminal.key as? SoftwareSigner).key
+        try TestSupport.write(try isKey.encryptedPKCS8(passphrase: Passphrase(Self.passphrase)), directory.appendingPathComponent("is.key"))
+    }
+
+    func writeOrder(_ number: String) throws {
+        try JSONEncoder().encode(LineFixture.order(number)).write(to: orders.appendingPathComponent("\(number).json"))
+    }
+
+    var lineArguments: [String] {
+        ["--data-dir", dataDirectory.path, "--domain", "utopia", "--ds-cert", directory.appendingPathComponent("ds.pem").path,
+         "--key", directory.appendingPathComponent("ds.key").path, "--csca", directory.appendingPathComponent("csca.pem").path,
+         "--trust-point", directory.appendingPathComponent("cvca.cvcert").path]
+            + (0..<3).flatMap { ["--is-chain", directory.appendingPathComponent("is-\($0).cvcert").path] }
+            + ["--is-key", directory.appendingPathComponent("is.key").path]
+    }
+
+    func environment(_ pcscd: PrivatePCSCD) -> [String: String] {
+        pcscd.environment.merging(["EPKI_PASSPHRASE": Self.passphrase]) { $1 }
+    }
+
+    func journal() throws -> PersonalizationJournal {
+        try PersonalizationJournal(store: EPKIStore(directory: dataDirectory, migrations: PersonalizationJournal.migrations), domain: "utopia")
+    }
+}
+
+/// Puts blank chips into one vpcd slot, one after another: a new card whenever the line has written a report for
+/// this reader (the booklet moved on), until stopped.
+final class CardFeeder: @unchecked Sendable {
+    let port: UInt16
+    let reader: String
+    let reports: URL
+    private let lock = NSLock()
+    private var stopped = false
+    private(set) var chips: [EMRTDChip] = []
+    private let thread = DispatchGroup()
+
+    init(port: UInt16, reader: String, reports: URL) {
+        self.port = port
+        self.reader = reader
+        self.reports = reports
+    }
+
+    func reportCount() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: reports.path)) ?? []
+        return names.filter { name in
+            guard let data = FileManager.default.contents(atPath: reports.appendingPathComponent(name).path),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+            return object["reader"] as? String == reader
+        }.count
+    }
+
+    func start() {
+        thread.enter()
+        Thread.detachNewThread { [self] in
+            defer { thread.leave() }
+            while !lock.withLock({ stopped }) {
+                guard let chip = try? EMRTDChip(state: ChipState()), let connection = try? VPCDConnection(port: port) else {
+                    usleep(100_000)
+                    continue
+                }
+                lock.withLock { chips.append(chip) }
+                let before = reportCount()
+                connection.start(chip)
+                while !lock.withLock({ stopped }) && reportCount() == before { usleep(50_000) }
+                connection.stop()
+                usleep(100_000)
+            }
+        }
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        thread.wait()
+    }
+}
+
+/// The line through the real PC/SC stack: `epki perso` against blank virtual chips in the private pcscd's vpcd
+/// readers, read back by the suite and by a pyscard client that shares no code with it.
+@Suite(.serialized, .disabled(if: PrivatePCSCD.clockIsShifted, "pcscd tests run on the real clock only"))
+struct PersonalizationThroughPCSCDTests {
+    /// The four slots of the two vpcd readers after the first ("Virtual PCD 1", "Virtual PCD 2"), which no other
+    /// suite uses.
+    static func lineReaders(_ pcscd: PrivatePCSCD) throws -> [(port: UInt16, name: String)] {
+        let names = ["Virtual PCD 1 00 00", "Virtual PCD 1 00 01", "Virtual PCD 2 00 00", "Virtual PCD 2 00 01"]
+        let listed = try PCSCTransport.Context().readers()
+        guard Set(names).isSubset(of: listed), pcscd.ports.count >= 6 else { throw TestFailure("the private pcscd lists \(listed), not \(names)") }
+        return names.enumerated().map { (pcscd.ports[$0.offset + 2], $0.element) }
+    }
+
+    @Test func anOrderPersonalizedThroughPCSCDReadsBackInAnIndependentClient() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let files = try LineFiles()
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        let (port, reader) = try Self.lineReaders(pcscd)[0]
+        try files.writeOrder("UTO100001")
+        let context = try PCSCTransport.Context()
+        let chip = try EMRTDChip(state: ChipState())
+        let connection = try VPCDConnection(port: port)
+        connection.start(chip)
+        defer { connection.stop() }
+        try context.waitForCard(in: reader, milliseconds: 10_000)
+
+        let report = files.directory.appendingPathComponent("UTO100001.report.json")
+        let run = try TestSupport.run(try TestSupport.epkiExecutable(),
+                                      ["perso", "run", "--order", files.orders.appendingPathComponent("UTO100001.json").path, "--reader", reader,
+                                       "--report", report.path] + files.lineArguments, environment: files.environment(pcscd))
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.stdout.contains("UTO100001: personalized and verified on \(reader)"), "\(run.output)")
+        #expect(chip.lifecycle == .operational)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+        let card = try #require(json["card"] as? [String: Any])
+        #expect((card["commands"] as? Int ?? 0) > 100 && (card["bytesSent"] as? Int ?? 0) > 20_000, "\(card)")
+        let readBack = try #require(json["readBack"] as? [String: Any])
+        #expect(readBack["passed"] as? Bool == true, "\(readBack["summary"] ?? "")")
+
+        // pyscard with its own BAC and secure messaging reads every file the order made, equal to what the order says.
+        let script = TestSupport.packageRoot.appendingPathComponent("Tests/PersonalizationTests/Peers/bac_read.py").path
+        let fids = ["011E", "0101", "0102", "010B", "010C", "010E", "010F", "011D"]
+        let read = try TestSupport.run("/usr/bin/python3", [script, reader, "UTO100001", "740812", "320415"] + fids, environment: pcscd.environment)
+        #expect(read.status == 0, "\(read.output)")
+        let hex = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: String], "\(read.output)")
+        let bytes = try hex.mapValues { try #require([UInt8](hex: $0)) }
+        let dg1 = try DG1(bytes: try #require(bytes["0101"]))
+        #expect(dg1.mrz.lines == (try LineFixture.order("UTO100001").validated().mrz.lines))
+        let dg2 = try DG2(bytes: try #require(bytes["0102"]))
+        #expect(dg2.faces.first?.images.first?.imageData == LineFixture.photo)
+        let dg11 = try DG11(bytes: try #require(bytes["010B"]))
+        #expect(dg11[.fullName] == "ERIKSSON<<ANNA<MARIA" && dg11[.placeOfBirth] == "ZENITH")
+        let dg12 = try DG12(bytes: try #require(bytes["010C"]))
+        #expect(dg12[.issuingAuthority] == "UTOPIA PASSPORT OFFICE")
+        #expect(try EFCOM(bytes: try #require(bytes["011E"])).dataGroups.map(\.value) == [1, 2, 3, 11, 12, 14, 15])
+        // EF.SOD: openssl verifies the signature to the CSCA, and its hashes are those of the files pyscard read.
+        let sodBytes = try #require(bytes["011D"])
+        let sod = try EFSOD(bytes: sodBytes)
+        for (fid, number) in [("0101", 1), ("0102", 2), ("010B", 11), ("010C", 12), ("010E", 14), ("010F", 15)] {
+            #expect(sod.securityObject.hashValue(for: number) == (try HashAlgorithm.sha256.hash(try #require(bytes[fid]))), "DG\(number)")
+        }
+        let cms = files.directory.appendingPathComponent("sod.p7b")
+        try TestSupport.write(try sod.signedData.contentInfoDER(), cms)
+        let verified = try TestSupport.run("openssl", ["cms", "-verify", "-inform", "DER", "-in", cms.path, "-CAfile",
+                                                       files.directory.appendingPathComponent("csca.pem").path, "-purpose", "any",
+                                                       "-out", files.directory.appendingPathComponent("lso.der").path])
+        #expect(verified.status == 0 && verified.output.contains("Verification successful"), "\(verified.output)")
+
+        let status = try TestSupport.run(try TestSupport.epkiExecutable(), ["perso", "status", "--data-dir", files.dataDirectory.path,
+                                                                              "--domain", "utopia", "--document", "UTO100001"])
+        #expect(status.stdout.contains("UTO100001 attempt 1: verified on \(reader)"), "\(status.output)")
+        // The same order again: refused, the document is made.
+        let again = try TestSupport.run(try TestSupport.epkiExecutable(),
+                                        ["perso", "run", "--order", files.orders.appendingPathComponent("UTO100001.json").path, "--reader", reader]
+                                            + files.lineArguments, environment: files.environment(pcscd))
+        #expect(again.status == 1 && again.stdout.contains("was personalized already"), "\(again.output)")
+    }
+
+    @Test func aBatchOverFourReadersSurvivesAKillAndMakesEachDocumentOnce() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let files = try LineFiles()
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        let readers = try Self.lineReaders(pcscd)
+        let numbers = (1...12).map { String(format: "UTO2%05d", $0) }
+        for number in numbers { try files.writeOrder(number) }
+        let reports = files.directory.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        let feeders = readers.map { CardFeeder(port: $0.port, reader: $0.name, reports: reports) }
+        feeders.forEach { $0.start() }
+        defer { feeders.forEach { $0.stop() } }
+        let arguments = ["perso", "batch", "--orders", files.orders.path, "--readers", readers.map(\.name).joined(separator: ","),
+                         "--reports", reports.path, "--card-timeout", "20"] + files.lineArguments
+
+        // The first run is killed (kill -9) once a few documents are done and others are on their cards.
+        let log = files.directory.appendingPathComponent("first.out")
+        let first = try Subprocess(try TestSupport.epkiExecutable(), arguments, environment: ProcessInfo.processInfo.environment.merging(files.environment(pcscd)) { $1 },
+                                   standardOutput: log.path, standardError: log.path)
+        let journal = try files.journal()
+        let deadline = Date().addingTimeInterval(120)
+        // Killed with documents done and at least one on its card (its attempt neither verified nor failed).
+        while first.isRunning && Date() < deadline {
+            let attempts = try journal.attempts()
+            if attempts.filter({ $0.state == .verified }).count >= 3 && attempts.contains(where: { $0.state != .verified && $0.state != .failed }) { break }
+            usleep(5_000)
+        }
+        first.signal(SIGKILL)
+        _ = first.wait()
+        let beforeRestart = try journal.attempts()
+        #expect(beforeRestart.filter { $0.state == .verified }.count >= 3, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let unfinished = beforeRestart.filter { $0.state != .verified && $0.state != .failed }
+        #expect(!unfinished.isEmpty, "the kill came while a card was being made")
+
+        // The restart ends what the killed process left, skips what it finished, and completes the rest.
+        let second = try TestSupport.run(try TestSupport.epkiExecutable(), arguments, environment: files.environment(pcscd))
+        #expect(second.status == 0, "\(second.output)")
+        let attempts = try journal.attempts()
+        let verified = attempts.filter { $0.state == .verified }
+        #expect(verified.map(\.documentNumber).sorted() == numbers, "\(second.output)")
+        for attempt in unfinished {
+            let ended = try #require(attempts.first { $0.id == attempt.id })
+            #expect(ended.state == .failed && ended.failedStep == "interrupted" && ended.void, "\(ended)")
+        }
+        #expect(second.stdout.contains("personalized before; skipped"), "\(second.output)")
+        // Each verified document has its report; every reader took part.
+        let names = try FileManager.default.contentsOfDirectory(atPath: reports.path)
+        for attempt in verified { #expect(names.contains("\(attempt.documentNumber)-\(attempt.attempt).json")) }
+        #expect(Set(verified.map(\.reader)).count == 4, "\(verified.map(\.reader))")
+        #expect(try files.journal().store.verifyAudit(domain: "utopia").isIntact)
+    }
+}
