@@ -137,13 +137,24 @@ struct PersoCommand: ParsableCommand {
             for ended in try line.journal.recoverInterrupted() {
                 print("ended interrupted attempt \(ended.attempt) of \(ended.documentNumber) (\(ended.state.rawValue) on \(ended.reader)); its SOD and keys are void")
             }
+            try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
             let files = try FileManager.default.contentsOfDirectory(atPath: orders).filter { $0.hasSuffix(".json") }.sorted()
             guard !files.isEmpty else { throw CLIFailure(message: "no order (*.json) in \(orders)") }
-            try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
             let context = try PCSCTransport.Context()
             let names = readers == "all" ? try context.readers() : readers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             guard !names.isEmpty else { throw CLIFailure(message: "no reader (is pcscd running?)") }
-            let done = Set(try line.journal.attempts().filter { $0.state == .verified }.map(\.documentNumber))
+            let verified = try line.journal.attempts().filter { $0.state == .verified }
+            let done = Set(verified.map(\.documentNumber))
+            // A process killed between the journal's "verified" and the report file leaves no report: write it from
+            // the journal, so that every personalized document has one.
+            for attempt in verified {
+                let path = URL(fileURLWithPath: reports).appendingPathComponent("\(attempt.documentNumber)-\(attempt.attempt).json").path
+                guard !FileManager.default.fileExists(atPath: path) else { continue }
+                let report = JSONValue.object([("documentNumber", .string(attempt.documentNumber)), ("reader", .string(attempt.reader)),
+                                               ("outcome", .string("verified")), ("attempt", .integer(attempt.attempt)),
+                                               ("fromJournal", .bool(true)), ("journal", attempt.jsonValue)])
+                try IO.write(report.string(pretty: true) + "\n", to: path)
+            }
             var queue: [(file: String, tries: Int)] = []
             var skipped = 0
             for file in files {
