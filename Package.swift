@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CVC", targets: ["CVC"]),
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
+        .library(name: "SODService", targets: ["SODService"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [
@@ -141,10 +142,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The SOD signing service for personalization lines (mutual TLS, registered lines, quotas, the batch signer).
+        .target(
+            name: "SODService",
+            dependencies: [
+                "PKICore", "LDS", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
-                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
+                "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection", "SODService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -204,6 +216,12 @@ let package = Package(
             name: "ChipAccessTests",
             // epki: the `epki chip` commands are tested here, against the chip they serve.
             dependencies: ["ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "epki", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SODServiceTests",
+            // epki: `epki sod serve` and `epki sod line` are tested here, with curl and openssl as the line's peers.
+            dependencies: ["SODService", "LDS", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
