@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "CVCA", targets: ["CVCA"]),
         .library(name: "NPKD", targets: ["NPKD"]),
         .library(name: "Personalization", targets: ["Personalization"]),
+        .library(name: "SODService", targets: ["SODService"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [
@@ -152,11 +153,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The SOD signing service for personalization lines (mutual TLS, registered lines, quotas, the batch signer).
+        .target(
+            name: "SODService",
+            dependencies: [
+                "PKICore", "LDS", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
                 "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
-                "Personalization", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Personalization", "SODService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -222,6 +234,12 @@ let package = Package(
             // epki: `epki perso` is tested here through pcscd; Inspection and VirtualChip read the chips back.
             dependencies: ["Personalization", "Inspection", "VirtualChip", "ChipAccess", "SmartCard", "PKICore", "LDS", "CVC", "Store", "epki",
                            "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SODServiceTests",
+            // epki: `epki sod serve` and `epki sod line` are tested here, with curl and openssl as the line's peers.
+            dependencies: ["SODService", "LDS", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

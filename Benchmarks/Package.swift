@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card,sod] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
@@ -26,10 +26,16 @@ let package = Package(
             cSettings: [.unsafeFlags(["-I/usr/include/PCSC"])],
             linkerSettings: [.linkedLibrary("pcsclite")]
         ),
+        // The reference sides of the SOD service benchmark: an EVP_DigestSign loop, and a mutual-TLS HTTPS load generator.
+        .target(
+            name: "RawTLS",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("pthread")]
+        ),
         .executableTarget(
             name: "PKICoreBenchmarks",
             dependencies: [
                 "RawPKCS11",
+                "RawTLS",
                 "RawPCSC",
                 .product(name: "PKICore", package: "epki"),
                 .product(name: "PKCS11", package: "epki"),
@@ -43,6 +49,7 @@ let package = Package(
                 .product(name: "ChipAccess", package: "epki"),
                 .product(name: "VirtualChip", package: "epki"),
                 .product(name: "CVC", package: "epki"),
+                .product(name: "SODService", package: "epki"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -5,6 +5,7 @@ import ICAOProfile
 import NPKD
 import PKCS11
 import Personalization
+import SODService
 import PKICore
 import Store
 import SwiftASN1
@@ -17,8 +18,8 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The domain (tenant) to act in.")
     var domain: String = "default"
 
-    /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca` and `epki dvca` open the same database.
-    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations + PersonalizationJournal.migrations
+    /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca`, `epki dvca`, `epki perso` and `epki sod` open the same database.
+    static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations + PersonalizationJournal.migrations + SigningLines.migrations
 
     /// Opens the data directory; `create: false` for commands that only read, which refuse a missing one.
     func open(create: Bool = true) throws -> EPKIStore {

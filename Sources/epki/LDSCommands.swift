@@ -115,7 +115,8 @@ struct LDSCommand: ParsableCommand {
 
 struct SODCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sod", abstract: "Sign and inspect EF.SOD, the document security object.", subcommands: [Sign.self, Show.self])
+        commandName: "sod", abstract: "Sign and inspect EF.SOD, the document security object; serve SOD signing to lines.",
+        subcommands: [Sign.self, Show.self, SODServeCommand.self, SODLineCommand.self])
 
     struct Sign: LDSSubcommand {
         static let configuration = CommandConfiguration(

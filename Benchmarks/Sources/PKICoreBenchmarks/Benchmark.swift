@@ -13,6 +13,8 @@
 //           (CVCBenchmarks.swift).
 //   npkd    NationalPKD: the ICAO master list import, a 1,000,000-entry CRL's import (time, peak memory, lookups from
 //           another connection meanwhile) and POST /v1/pa/verify throughput under wrk on loopback (NPKDBenchmarks.swift).
+//   sod     The SOD signing service on loopback with mutual TLS and concurrent clients, against an EVP_DigestSign loop
+//           with the same key on all cores (SODServiceBenchmarks.swift, Sources/RawTLS).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -28,11 +30,12 @@
 import Foundation
 import NPKD
 import PKICore
+import SODService
 
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, card
+    case core, pkcs11, csca, lds, cvc, npkd, card, sod
 }
 
 struct Options {
@@ -56,6 +59,8 @@ struct Options {
     var cardDG2Bytes = 20_000
     var cardFingerBytes = 12_000
     var cardLinks: [CardBenchmarks.Link] = [.shipped]
+    /// The sod section's concurrent client connections (one load thread each).
+    var sodConnections = [16]
 
     /// Whole seconds per round (`openssl speed -seconds` takes an integer).
     var roundSeconds: Int { max(1, seconds / rounds) }
@@ -64,10 +69,10 @@ struct Options {
         usage: PKICoreBenchmarks [--only LIST] [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
                                  [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
                                  [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
-                                 [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--keep]
+                                 [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card; default: all
-                                 seven, in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod; default:
+                                 all eight, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -92,6 +97,8 @@ struct Options {
                                  quickack (the benchmark's copy of its loop with TCP_QUICKACK, for trees before
                                  c9292f0); default shipped. A link of under 100 round trips/s gets one passport
                                  read per round instead of --card-reads
+          --sod-connections LIST sod section: concurrent client connections (keep-alive, mutual TLS), comma-separated;
+                                 default 16
           --keep                 keep the temporary token, data and pcscd directories (their paths are printed)
 
         For profilers (`perf record`), one operation in a loop and nothing else:
@@ -123,7 +130,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod)")
                     }
                     return section
                 }
@@ -157,6 +164,15 @@ struct Options {
                     return link
                 }
                 guard !cardLinks.isEmpty else { throw UsageError("--card-links needs at least one link") }
+            case "--sod-connections":
+                let text = try value(argument)
+                sodConnections = try text.split(separator: ",").map { item in
+                    guard let n = Int(item.trimmingCharacters(in: .whitespaces)), (1...256).contains(n) else {
+                        throw UsageError("--sod-connections: '\(item)' is not a number of connections between 1 and 256")
+                    }
+                    return n
+                }
+                guard !sodConnections.isEmpty else { throw UsageError("--sod-connections needs at least one number") }
             case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
@@ -560,6 +576,10 @@ struct PKICoreBenchmarks {
                 return
             }
             let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
+            if options.sections == [.sod] {
+                // As `epki sod serve` runs: the service's requests stay on NIO's event loops.
+                log("sod: Swift concurrency on NIO's event loops: \(SODSigningService.runConcurrencyOnEventLoops())")
+            }
             if options.sections == [.npkd] {
                 // As `epki npkd serve` runs: the service's requests stay on NIO's event loops.
                 log("npkd: Swift concurrency on NIO's event loops: \(BorderControlService.runConcurrencyOnEventLoops())")
@@ -579,6 +599,7 @@ struct PKICoreBenchmarks {
                 case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
+                case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")

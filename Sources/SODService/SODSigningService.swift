@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PKICore
+
+/// The SOD signing service for personalization lines that do not hold a Document Signer key (Hummingbird 2, mutual
+/// TLS). Routes (documented in `/openapi.json`):
+///
+/// ```
+/// POST /v1/sod/sign     {"documentNumber", "ldsVersion", "hashAlgorithm", "dataGroupHashes": {"1": hex, ...}} → EF.SOD
+/// GET  /health  /metrics  /openapi.json
+/// ```
+/// Only registered lines get through the TLS handshake (`LineVerifier`); a request is checked field by field
+/// (`SignRequest`), counted against its line's quota, signed with the others waiting through `SODBatchSigner`,
+/// verified after signing, and recorded in the audit trail before the SOD is answered. Refusals are
+/// `{"error": {"code", "field"?, "message", "status"}}` with 400, 403, 429 or 500.
+public struct SODSigningService: Sendable {
+    public let lines: SigningLines
+    public let metrics: ServiceMetrics
+    public let verifier: LineVerifier
+    let signers: DocumentSigners
+    let queue: SigningQueue
+
+    /// The route patterns, as the router and the OpenAPI document name them.
+    public static let routes: [(method: String, path: String)] = [
+        ("POST", "/v1/sod/sign"), ("GET", "/health"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+    ]
+
+    /// Largest request body accepted: 16 hashes of 64 bytes in hex fit in 3 KB.
+    public static let maximumBody = 64 * 1024
+
+    /// - Parameters:
+    ///   - maximumBatch: the most documents one `SODBatchSigner` call signs.
+    ///   - workers: the batch signer's concurrent signing tasks (the core count by default; the token's session
+    ///     count for an HSM that signs in parallel).
+    public init(lines: SigningLines, documentSigner: DocumentSignerConfiguration, lineCAs: [Certificate] = [], maximumBatch: Int = 64,
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, metrics: ServiceMetrics = ServiceMetrics()) throws {
+        self.lines = lines
+        self.metrics = metrics
+        verifier = LineVerifier(lines: lines, lineCAs: lineCAs)
+        signers = try DocumentSigners(documentSigner, clock: lines.clock)
+        queue = SigningQueue(signers: signers, lines: lines, quotas: QuotaGate(lines: lines), metrics: metrics,
+                             maximumBatch: maximumBatch, workers: workers)
+    }
+
+    /// Makes SwiftNIO's event loops the executor of all Swift concurrency in this process (as the NPKD's service
+    /// does; BENCHMARKS.md §6): a request is read, signed and answered without hopping between thread pools. Call it
+    /// first thing, before any task exists, and only in a process that serves.
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
+    /// The router with every route and the error middleware.
+    public func router() -> Router<LineRequestContext> {
+        let router = Router(context: LineRequestContext.self)
+        router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
+        router.post("/v1/sod/sign") { request, context in try await sign(request, context: context) }
+        router.get("/health") { _, _ in try health() }
+        router.get("/metrics") { _, _ in
+            Self.response(Array(metrics.render(lines: (try? lines.lines().count) ?? 0).utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/openapi.json") { _, _ in Self.response(Array(OpenAPIDocument.json.utf8), contentType: "application/json") }
+        return router
+    }
+
+    /// The application on `host:port` with mutual TLS; `onRefusal` hears of every client certificate refused at
+    /// the handshake (for the operator's log).
+    public func application(host: String, port: Int, tls: TLSSettings, onRefusal: @escaping @Sendable (SODServiceError) -> Void = { _ in },
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "epki-sod")
+        let metrics = self.metrics
+        let channel = try tls.channelConfiguration(verifier: verifier) { error in
+            metrics.recordRefusal(code: "handshakeRefused")
+            onRefusal(error)
+        }
+        do {
+            return Application(router: router(), server: try .tls(.http1(), configuration: channel), configuration: configuration,
+                               onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) })
+        } catch {
+            throw SODServiceError(.serviceFailure, "TLS cannot be set up: \(error)")
+        }
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    public func run(host: String, port: Int, tls: TLSSettings, onRefusal: @escaping @Sendable (SODServiceError) -> Void = { _ in },
+                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(host: host, port: port, tls: tls, onRefusal: onRefusal, onServerRunning: onServerRunning).runService()
+    }
+
+    // MARK: - Handlers
+
+    func sign(_ request: Request, context: LineRequestContext) async throws -> Response {
+        let line = try await context.line(verifier)
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maximumBody)
+        } catch {
+            throw SODServiceError(.badRequest, "the request body is larger than \(Self.maximumBody) bytes or unreadable")
+        }
+        let input = try SignRequest(json: Array(buffer: body))
+        let signed = try await queue.sign(input, line: line)
+        var headers = HTTPFields()
+        headers[.init("X-SOD-SHA256")!] = signed.sodDigest
+        headers[.init("X-Audit-Sequence")!] = String(signed.auditSequence)
+        let wantsJSON = request.headers[.accept].map { $0.contains("application/json") } ?? false
+        guard wantsJSON else {
+            headers[.contentType] = "application/octet-stream"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: signed.sod)))
+        }
+        headers[.contentType] = "application/json"
+        let facts = signers.facts
+        let json = JSONValue.object([
+            ("documentNumber", .string(signed.documentNumber)), ("sod", .string(Data(signed.sod).base64EncodedString())),
+            ("sodSHA256", .string(signed.sodDigest)), ("auditSequence", .integer(Int(signed.auditSequence))),
+            ("documentSigner", .object([("subject", .string(facts.subject)), ("serial", .string(facts.serial)), ("fingerprint", .string(facts.fingerprint))])),
+        ])
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.encoded())))
+    }
+
+    func health() throws -> Response {
+        let facts = signers.facts
+        let json = JSONValue.object([
+            ("status", .string("ok")), ("domain", .string(lines.domain)), ("lines", .integer(try lines.lines().count)),
+            ("signatures", .integer(metrics.signatures)), ("uptimeSeconds", .number(Date().timeIntervalSince(metrics.started))),
+            ("documentSigner", .object([("subject", .string(facts.subject)), ("serial", .string(facts.serial)), ("fingerprint", .string(facts.fingerprint)),
+                                        ("notAfter", .string(Time.iso8601(signers.configuration.certificate.notAfter)))])),
+        ])
+        return Self.response(json.encoded(), contentType: "application/json")
+    }
+
+
+    static func response(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// The request context: Hummingbird's, plus the connection, whose TLS peer certificate names the line.
+public struct LineRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// The line this connection's client certificate belongs to (the handshake already checked it).
+    func line(_ verifier: LineVerifier) async throws -> SigningLine {
+        guard let certificate = try await channel.nioSSL_peerCertificate().get() else {
+            throw SODServiceError(.unknownLine, "the connection has no client certificate")
+        }
+        return try verifier.line(certificate: try certificate.toDERBytes())
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import LDS
+import PKICore
+import Synchronization
+
+/// Where concurrent requests meet the batch signer: each request waits in a queue; one signing loop takes every
+/// request waiting (up to `maximumBatch`) and signs them with `SODBatchSigner` on all cores, then hands the SODs to
+/// one recording loop, which writes the whole batch's audit entries and quota counts in one store transaction and
+/// only then answers the requests. The two loops overlap: batch k+1 is signed while batch k is committed, so the
+/// fsync of a commit does not stall the signing.
+///
+/// A request that finds its line's quota window full (as far as this node knows) is refused before it is signed; the
+/// store's count, checked again in the commit, is the authority (several nodes may share one store).
+final class SigningQueue: Sendable {
+    struct Job: Sendable {
+        let request: SignRequest
+        let line: SigningLine
+        let continuation: CheckedContinuation<SignedDocument, any Error>
+    }
+
+    struct Signed: Sendable {
+        let job: Job
+        let result: Result<(sod: [UInt8], digest: String), SODServiceError>
+    }
+
+    private struct State {
+        var pending: [Job] = []
+        var signing = false
+        var unrecorded: [Signed] = []
+        var recording = false
+    }
+
+    private let state = Mutex(State())
+    private let signers: DocumentSigners
+    private let lines: SigningLines
+    private let quotas: QuotaGate
+    private let metrics: ServiceMetrics
+    let maximumBatch: Int
+    let workers: Int
+    /// The recording loop blocks on SQLite (and its fsync): a thread of its own, never an event loop.
+    private let recorder = DispatchQueue(label: "epki.sod.recorder", qos: .userInitiated)
+
+    init(signers: DocumentSigners, lines: SigningLines, quotas: QuotaGate, metrics: ServiceMetrics, maximumBatch: Int, workers: Int) {
+        self.signers = signers
+        self.lines = lines
+        self.quotas = quotas
+        self.metrics = metrics
+        self.maximumBatch = max(1, maximumBatch)
+        self.workers = max(1, workers)
+    }
+
+    /// Signs one document for a line; returns once its audit entry is committed.
+    func sign(_ request: SignRequest, line: SigningLine) async throws -> SignedDocument {
+        try quotas.reserve(line)
+        return try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                state.pending.append(Job(request: request, line: line, continuation: continuation))
+                guard !state.signing else { return false }
+                state.signing = true
+                return true
+            }
+            if start { Task { await self.signLoop() } }
+        }
+    }
+
+    private func signLoop() async {
+        while true {
+            let batch = state.withLock { state -> [Job]? in
+                guard !state.pending.isEmpty else {
+                    state.signing = false
+                    return nil
+                }
+                let count = min(maximumBatch, state.pending.count)
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return batch
+            }
+            guard let batch else { return }
+            metrics.recordBatch(size: batch.count)
+            let signed = await signBatch(batch)
+            let start = state.withLock { state -> Bool in
+                state.unrecorded += signed
+                guard !state.recording else { return false }
+                state.recording = true
+                return true
+            }
+            if start { recorder.async { self.recordLoop() } }
+        }
+    }
+
+    /// One `SODBatchSigner` call per signing configuration (hash, LDS version) present in the batch.
+    private func signBatch(_ batch: [Job]) async -> [Signed] {
+        var groups: [DocumentSigners.Key: [Int]] = [:]
+        for (index, job) in batch.enumerated() {
+            groups[DocumentSigners.Key(job.request), default: []].append(index)
+        }
+        var results = [Signed?](repeating: nil, count: batch.count)
+        for (key, indices) in groups {
+            let sodSigner: SODSigner
+            do {
+                sodSigner = try signers.signer(for: key)
+            } catch {
+                for index in indices { results[index] = Signed(job: batch[index], result: .failure(Self.signingFailure(error))) }
+                continue
+            }
+            let documents = indices.map { SODBatchSigner.Document(identifier: batch[$0].request.documentNumber, dataGroupHashes: batch[$0].request.dataGroupHashes) }
+            let outcomes = await SODBatchSigner(sodSigner: sodSigner, maxConcurrentTasks: workers).sign(documents)
+            for (index, outcome) in zip(indices, outcomes) {
+                let result: Result<(sod: [UInt8], digest: String), SODServiceError>
+                do {
+                    let bytes = try outcome.get().encode()
+                    result = .success((bytes, try HashAlgorithm.sha256.hash(bytes).hexString.lowercased()))
+                } catch {
+                    result = .failure(Self.signingFailure(error))
+                }
+                results[index] = Signed(job: batch[index], result: result)
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    private func recordLoop() {
+        while true {
+            let items = state.withLock { state -> [Signed]? in
+                guard !state.unrecorded.isEmpty else {
+                    state.recording = false
+                    return nil
+                }
+                defer { state.unrecorded.removeAll(keepingCapacity: true) }
+                return state.unrecorded
+            }
+            guard let items else { return }
+            record(items)
+        }
+    }
+
+    private func record(_ items: [Signed]) {
+        let successes = items.indices.filter { if case .success = items[$0].result { return true } else { return false } }
+        var outcomes: [Int: Result<Int64, SODServiceError>] = [:]
+        if !successes.isEmpty {
+            let signatures = successes.map { index -> SigningLines.Signature in
+                let job = items[index].job
+                let digest = (try? items[index].result.get().digest) ?? ""
+                return SigningLines.Signature(lineFingerprint: job.line.fingerprint, documentNumber: job.request.documentNumber, sodDigest: digest,
+                                              hash: job.request.hash, dataGroups: job.request.dataGroupHashes.keys.sorted())
+            }
+            do {
+                let recorded = try lines.record(signatures, signer: signers.facts)
+                for (index, result) in zip(successes, recorded) { outcomes[index] = result }
+            } catch {
+                let failure = SODServiceError(.storeFailure, "the signatures could not be recorded, so no SOD of the batch is handed out: \((error as? any OperatorFacingError)?.reason ?? "\(error)")")
+                for index in successes { outcomes[index] = .failure(failure) }
+            }
+        }
+        for (index, item) in items.enumerated() {
+            let job = item.job
+            switch (item.result, outcomes[index]) {
+            case (.success(let signed), .some(.success(let sequence))):
+                quotas.release(job.line, recorded: true)
+                metrics.recordSignature(line: job.line.name)
+                job.continuation.resume(returning: SignedDocument(documentNumber: job.request.documentNumber, sod: signed.sod, sodDigest: signed.digest,
+                                                                  auditSequence: sequence))
+            case (.success, .some(.failure(let error))):
+                quotas.release(job.line, recorded: false, windowFull: error.code == .quotaExceeded)
+                job.continuation.resume(throwing: error)
+            case (.failure(let error), _):
+                quotas.release(job.line, recorded: false)
+                job.continuation.resume(throwing: error)
+            case (.success, .none):
+                quotas.release(job.line, recorded: false)
+                job.continuation.resume(throwing: SODServiceError(.storeFailure, "the signature was not recorded"))
+            }
+        }
+    }
+
+    static func signingFailure(_ error: any Error) -> SODServiceError {
+        if let error = error as? SODServiceError { return error }
+        return SODServiceError(.signingFailed, "the Document Signer could not sign: \((error as? any OperatorFacingError)?.reason ?? "\(error)")")
+    }
+}
+
+/// A SOD handed out: its bytes, their SHA-256, and the audit entry that records it.
+public struct SignedDocument: Sendable {
+    public let documentNumber: String
+    public let sod: [UInt8]
+    public let sodDigest: String
+    public let auditSequence: Int64
+}

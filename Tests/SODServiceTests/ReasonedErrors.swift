@@ -1,0 +1,6 @@
+import PKICore
+import SODService
+import TestSupport
+
+// The error types these tests expect, for expectError, which checks the reason as well as the code.
+extension SODServiceError: ReasonedError {}

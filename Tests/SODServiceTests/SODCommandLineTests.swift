@@ -1,0 +1,96 @@
+import Foundation
+import LDS
+import PKICore
+import Testing
+import TestSupport
+
+/// `epki sod line` and `epki sod serve` as an operator runs them: the service in its own process on a free port, its
+/// DS key an encrypted PKCS#8 file whose passphrase comes from a file, every certificate made now (curl and openssl
+/// check them against the machine's clock, the service's own logic too in this process).
+@Suite(.serialized) struct SODCommandLineTests {
+    /// Synchronous: every step waits for a child process, and the service runs in a process of its own.
+    @Test func operatorRegistersALineAndServesIt() throws {
+        let directory = try TestSupport.temporaryDirectory("epki-sod-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["EPKI_HOME": directory.appendingPathComponent("data").path]
+        @discardableResult
+        func epki(_ arguments: [String], status: Int32 = 0) throws -> TestSupport.ProcessResult {
+            let result = try TestSupport.run(try TestSupport.epkiExecutable(), arguments, environment: environment, currentDirectory: directory)
+            #expect(result.status == status, "epki \(arguments.joined(separator: " ")): \(result.output)")
+            return result
+        }
+        // The country's CSCA and DS, valid around now; the DS key encrypted, its passphrase in a file.
+        let (csca, _, ds, dsSigner) = try SODServiceFixture.countryPKI(around: Date())
+        try TestSupport.write(csca.pemEncoded, directory.appendingPathComponent("csca.pem"))
+        try TestSupport.write(ds.pemEncoded, directory.appendingPathComponent("ds.pem"))
+        try TestSupport.write("sod service test passphrase\n", directory.appendingPathComponent("pass"))
+        try TestSupport.write(try dsSigner.key.encryptedPKCS8(passphrase: Passphrase("sod service test passphrase")), directory.appendingPathComponent("ds.key"))
+        // TLS: the service's certificate and two lines' certificates from a test CA, P-256, valid around now.
+        try SODServiceFixture.tlsServer(in: directory)
+        for line in ["line-1", "line-2"] {
+            try TestSupport.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(line).key",
+                                     "-out", "\(line).csr", "-subj", "/CN=\(line)"], in: directory)
+            try TestSupport.openssl(["x509", "-req", "-in", "\(line).csr", "-CA", "tls-ca.pem", "-CAkey", "tls-ca.key", "-CAcreateserial",
+                                     "-out", "\(line).pem", "-days", "2"], in: directory)
+        }
+
+        try epki(["sod", "line", "add", "--name", "line-1", "--cert", "line-1.pem", "--quota", "100/day"])
+        let refused = try epki(["sod", "line", "add", "--name", "line-1", "--cert", "line-2.pem"], status: 1)
+        #expect(refused.stderr.contains("a line named 'line-1' is already registered"), "\(refused.output)")
+        try epki(["sod", "line", "add", "--name", "bad", "--cert", "line-2.pem", "--quota", "ten/day"], status: 1)
+        let listed = try epki(["sod", "line", "list", "--json"])
+        let lines = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(lines.compactMap { $0["name"] as? String } == ["line-1"])
+        #expect(lines.first?["quota"] as? String == "100/day")
+
+        let output = directory.appendingPathComponent("serve.out")
+        let errors = directory.appendingPathComponent("serve.err")
+        let server = try Subprocess(try TestSupport.epkiExecutable(),
+                                    ["sod", "serve", "--listen", "127.0.0.1:0", "--tls-cert", "server.pem", "--tls-key", "server.key",
+                                     "--ds-cert", "ds.pem", "--key", "ds.key", "--passphrase-file", "pass", "--csca", "csca.pem"],
+                                    environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                    currentDirectory: directory.path, standardOutput: output.path, standardError: errors.path)
+        defer { server.signal(SIGKILL); server.wait() }
+        func received() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        for _ in 0..<1200 where !received().contains("OpenAPI") && server.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let text = received()
+        let port = try #require(text.components(separatedBy: "https://127.0.0.1:").last?.prefix { $0.isNumber }).flatMap { Int($0) }
+        let bound = try #require(port, "\(text) \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
+
+        // The registered line gets an SOD that openssl verifies against the CSCA now, with the hashes it sent.
+        let sent = try SODServiceFixture.hashes([1, 2, 14], seed: "cli")
+        try TestSupport.write(SODServiceFixture.request(documentNumber: "UT1234567", hashes: sent), directory.appendingPathComponent("request.json"))
+        func post(_ line: String) throws -> TestSupport.ProcessResult {
+            try TestSupport.run("curl", ["-sS", "--max-time", "60", "--cacert", "tls-ca.pem", "--cert", "\(line).pem", "--key", "\(line).key",
+                                              "-H", "Content-Type: application/json", "--data-binary", "@request.json", "-o", "\(line).sod",
+                                              "-w", "%{http_code}", "https://127.0.0.1:\(bound)/v1/sod/sign"], currentDirectory: directory)
+        }
+        let signed = try post("line-1")
+        #expect(signed.stdout == "200", "\(signed.output)")
+        let sod = try TestSupport.read(directory.appendingPathComponent("line-1.sod"))
+        let (verified, content) = try SODServiceFixture.opensslVerify(sod: sod, in: directory, at: nil)
+        #expect(verified.stderr.contains("Verification successful"), "\(verified.output)")
+        let object = try LDSSecurityObject(bytes: content)
+        #expect(object.dataGroupNumbers.sorted() == [1, 2, 14])
+        for (number, value) in sent { #expect(object.hashValue(for: number) == value) }
+
+        // The unregistered line is refused at the handshake, and so is line-1 once removed; the service says so.
+        let stranger = try post("line-2")
+        #expect(stranger.status != 0 && stranger.stdout != "200", "\(stranger.output)")
+        try epki(["sod", "line", "remove", "--name", "line-1"])
+        let removed = try post("line-1")
+        #expect(removed.status != 0 && removed.stdout != "200", "\(removed.output)")
+        let log = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        #expect(log.contains("refused at the TLS handshake"), "\(log)")
+        #expect(!log.contains("sod service test passphrase"))
+
+        server.signal(SIGTERM)
+        #expect(server.wait() == 0, "epki sod serve stops cleanly on SIGTERM")
+        let audit = try epki(["audit", "show", "--domain", "sod", "--json"])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.compactMap { $0["action"] as? String } == ["sod.line-add", "sod.sign", "sod.line-remove"], "\(audit.stdout)")
+        try epki(["audit", "verify", "--domain", "sod"])
+    }
+}
