@@ -8,8 +8,12 @@ import FoundationNetworking
 import ICAOProfile
 import LDS
 import NPKD
+import Inspection
+import Personalization
 import PKICore
+import SmartCard
 import Store
+import VirtualChip
 import SwiftASN1
 import Synchronization
 import CVC
@@ -36,6 +40,11 @@ struct Demo: ParsableCommand {
     @Option(name: .customLong("icao-master-list"), help: "The ICAO master list the NPKD imports (empty to skip).")
     var icaoMasterList: String = "Vectors/csca-trust-store/ICAO_MasterList_2025-07-23_allowlist.ml"
 
+    @Option(name: .customLong("vpcd-port"), help: "vpcd's port in a running pcscd: the sample passport is personalized into a virtual chip there (demo.sh starts a private pcscd).")
+    var vpcdPort: UInt16?
+
+    @Option(help: "The reader of --vpcd-port's first slot, as pcscd names it.") var reader: String = "Virtual PCD 00 00"
+
     func run() throws {
         let directory = URL(fileURLWithPath: dir)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: dir), !existing.isEmpty {
@@ -49,7 +58,7 @@ struct Demo: ParsableCommand {
         try IO.write(secret + "\n", to: path("passphrase.txt"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path("passphrase.txt"))
         let store = try EPKIStore(directory: directory.appendingPathComponent("data"),
-                                  migrations: CountrySigningCA.migrations + NationalPKD.migrations + CountryVerifyingCA.migrations)
+                                  migrations: StoreOptions.migrations)
         let keys = SoftwareKeyProvider(store: store, passphrase: Passphrase(secret))
         let ca = try CountrySigningCA(store: store, domain: country, keys: keys)
         let specification = try KeySpecification(algorithm)
@@ -93,8 +102,9 @@ struct Demo: ParsableCommand {
             documentNumber: "L898902C3", nationality: country, dateOfBirth: "740812", sex: "F", dateOfExpiry: expiry.yymmdd,
             optionalData: "ZE184226B"))
         let dg1 = DG1(mrz: mrz).encode()
-        // A stand-in JPEG (start and end markers around filler): the demo shows the structure, not a portrait.
-        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x5A, count: 512) + [0xFF, 0xD9]
+        // A stand-in JPEG (start of image, a frame header for 480 × 640, filler, end of image): the demo shows the
+        // structure, not a portrait.
+        let jpeg = Self.standInJPEG
         let face = FaceImage(imageData: jpeg, imageDataType: .jpeg, width: 480, height: 640, gender: 2)
         let dg2 = DG2(faces: [FacialRecord(images: [face])]).encode()
         let dataGroups = [1: dg1, 2: dg2]
@@ -145,7 +155,15 @@ struct Demo: ParsableCommand {
         check("sample document: HTTP \(answers[0].status), genuine", answers[0].status == 200 && answers[0].genuine)
         check("altered DG2: HTTP \(answers[1].status), not genuine", answers[1].status == 422 && !answers[1].genuine)
 
-        print("9. Checking the rest")
+        print("9. A personalization line: the sample passport's order into a blank virtual chip through pcscd, locked, read back")
+        if let vpcdPort {
+            try Self.personalize(store: store, country: country, mrz: mrz, face: jpeg, signer: keys.signer(for: dsKey), ds: ds.certificate,
+                                 csca: csca, eac: eac, port: vpcdPort, reader: reader, path: path, check: check)
+        } else {
+            print("   skipped: no pcscd with vpcd given (--vpcd-port); scripts/demo.sh starts a private one when it runs as root")
+        }
+
+        print("10. Checking the rest")
         check("CSCA, DS and MLS certificates conform to Doc 9303-12", ProfileLinter.lint(csca, as: .csca).isEmpty
               && ProfileLinter.lint(ds.certificate, as: .documentSigner, issuer: csca).isEmpty
               && ProfileLinter.lint(mls.certificate, as: .masterListSigner, issuer: csca).isEmpty)
@@ -187,7 +205,7 @@ struct Demo: ParsableCommand {
     /// Step 6: the country's CVCA, its domestic DV (request, certificate, import) and an inspection system whose
     /// own key and request are made as a terminal would make them; files for OpenPACE, EF.CVCA for personalization.
     static func extendedAccessControl(store: EPKIStore, country: String, passphrase: Passphrase,
-                                      path: (String) -> String) throws -> (chain: [CVCertificate], efCVCA: EFCVCA) {
+                                      path: (String) -> String) throws -> (chain: [CVCertificate], efCVCA: EFCVCA, terminalKey: SoftwareSigner) {
         let keys = SoftwareKeyProvider(store: store, passphrase: passphrase)
         let cvca = try CountryVerifyingCA(store: store, domain: country, keys: keys)
         let root = try cvca.initialize(country: country, key: .ec(.brainpoolP256r1, parameters: .namedCurve))
@@ -207,7 +225,55 @@ struct Demo: ParsableCommand {
         try IO.write(terminal.certificate.encoded, to: path("is.cvcert"))
         try IO.write(efCVCA.encoded, to: path("ef.cvca"))
         try CVCACLI.writeChain([root, dv.certificate], to: path("cvc"))
-        return (terminal.chain, efCVCA)
+        return (terminal.chain, efCVCA, terminalKey)
+    }
+
+    static let standInJPEG: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x02, 0x80, 0x01, 0xE0, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01,
+                                       0x03, 0x11, 0x01] + Array(repeating: 0x5A, count: 512) + [0xFF, 0xD9]
+
+    /// Step 9: the line's order for the sample passport (its MRZ, the stand-in face, two stand-in WSQ fingers),
+    /// personalized into a blank chip served through vpcd, and the chip read back through pcscd by the line and
+    /// again by an inspection system with Terminal Authentication.
+    static func personalize(store: EPKIStore, country: String, mrz: MRZ, face: [UInt8], signer: any Signer, ds: Certificate, csca: Certificate,
+                            eac: (chain: [CVCertificate], efCVCA: EFCVCA, terminalKey: SoftwareSigner), port: UInt16, reader: String,
+                            path: (String) -> String, check: (String, Bool) -> Void) throws {
+        let finger: (Int) -> [UInt8] = { index in
+            [0xFF, 0xA0, 0xFF, 0xA2, 0x00, 0x11, 0x00, 0xFF, 0x01, 0xF4, 0x01, 0x90] + [UInt8](repeating: 0, count: 11) + [UInt8](repeating: UInt8(index), count: 800)
+        }
+        var order = DocumentOrder(mrz: mrz.lines, can: "123456", photo: face, fingerprints: [.init(position: 1, image: finger(1)), .init(position: 6, image: finger(6))])
+        order.dg12 = ["issuingAuthority": "UTOPIA PASSPORT OFFICE"]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try IO.write(Array(try encoder.encode(order)), to: path("order.json"))
+        let journal = try PersonalizationJournal(store: store, domain: country)
+        try journal.setProfile(ChipProfile())
+        let profile = try journal.profile()
+        let terminal = InspectionSystem.TerminalCredentials(chain: eac.chain, key: eac.terminalKey)
+        let line = PersonalizationLine(
+            journal: journal, builder: try DocumentBuilder(profile: profile, trustPoints: [eac.chain[0]]),
+            sodSigner: try SODSigner(signer: signer, documentSigner: ds), readBack: InspectionReadBack(cscas: [csca], terminal: terminal, clock: SystemClock()))
+
+        let chip = try EMRTDChip(state: ChipState())
+        let connection = try VPCDConnection(port: port)
+        connection.start(chip)
+        defer { connection.stop() }
+        let context = try PCSCTransport.Context()
+        try context.waitForCard(in: reader, milliseconds: 10_000)
+        let transport = try PCSCTransport(context: context, reader: reader)
+        defer { transport.disconnect() }
+        let report = line.personalize(order, transport: transport, reader: reader)
+        try IO.write(report.jsonValue.string(pretty: true) + "\n", to: path("perso-report.json"))
+        print("   " + report.line)
+        check("chip personalized, locked and read back through pcscd: \(report.readBack?.summary ?? report.reason ?? "")", report.succeeded && chip.lifecycle == .operational)
+
+        // A border post reads it again: PACE with the CAN, Chip and Terminal Authentication, DG3, passive authentication.
+        let border = InspectionSystem(password: .can("123456"), terminal: terminal,
+                                      passiveAuthentication: PassiveAuthentication(trustSource: StaticTrustSource(cscas: [csca])))
+        let inspection = border.inspect(transport)
+        check("inspection through pcscd: \(inspection.summary) (\(inspection.access ?? "no access"), \(inspection.biometricAccess ?? "no biometrics")), fingerprints read",
+              inspection.summary == "genuine" && inspection.dataGroups[3] != nil)
+        let again = line.personalize(order, transport: transport, reader: reader)
+        check("the same order again is refused: \(again.reason ?? "")", again.outcome == "refused")
     }
 
     static func requestBody(sod: [UInt8], dataGroups: [Int: [UInt8]], efCOM: [UInt8]) throws -> Data {

@@ -236,4 +236,19 @@ struct PersonalizationThroughPCSCDTests {
         #expect(Set(verified.map(\.reader)).count == 4, "\(verified.map(\.reader))")
         #expect(try files.journal().store.verifyAudit(domain: "utopia").isIntact)
     }
+
+    /// The README's main job, with its personalization step through pcscd (demo.sh gives it a private pcscd).
+    @Test func theDemoPersonalizesItsSamplePassport() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let (port, reader) = try Self.lineReaders(pcscd)[1]
+        let directory = try TestSupport.temporaryDirectory("epki-demo")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try TestSupport.run(try TestSupport.epkiExecutable(),
+                                       ["demo", "--dir", directory.appendingPathComponent("pki").path, "--icao-master-list", "",
+                                        "--vpcd-port", String(port), "--reader", reader], environment: pcscd.environment)
+        #expect(demo.status == 0, "\(demo.output)")
+        #expect(demo.stdout.contains("L898902C3: personalized and verified on \(reader)"), "\(demo.output)")
+        #expect(demo.stdout.contains("ok   inspection through pcscd: genuine"), "\(demo.output)")
+        #expect(demo.stdout.contains("demo complete: all checks passed"), "\(demo.output)")
+    }
 }
