@@ -50,6 +50,8 @@ let package = Package(
                 .product(name: "VirtualChip", package: "epki"),
                 .product(name: "CVC", package: "epki"),
                 .product(name: "SODService", package: "epki"),
+                .product(name: "Personalization", package: "epki"),
+                .product(name: "Inspection", package: "epki"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

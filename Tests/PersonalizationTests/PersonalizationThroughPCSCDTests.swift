@@ -251,4 +251,62 @@ struct PersonalizationThroughPCSCDTests {
         #expect(demo.stdout.contains("ok   inspection through pcscd: genuine"), "\(demo.output)")
         #expect(demo.stdout.contains("demo complete: all checks passed"), "\(demo.output)")
     }
+
+    /// A card pulled out of the reader halfway through its files: the document fails at the write, its SOD and keys
+    /// void; the half-written card is refused; the next blank card takes the document.
+    @Test func aCardPulledHalfwayThroughPCSCD() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let files = try LineFiles()
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        let (port, reader) = try Self.lineReaders(pcscd)[2]
+        try files.writeOrder("UTO500001")
+        let order = files.orders.appendingPathComponent("UTO500001.json").path
+        let context = try PCSCTransport.Context()
+
+        func insert(_ chip: EMRTDChip) throws -> VPCDConnection {
+            try context.waitForCard(in: reader, present: false, milliseconds: 10_000)
+            let connection = try VPCDConnection(port: port)
+            connection.start(chip)
+            try context.waitForCard(in: reader, milliseconds: 10_000)
+            return connection
+        }
+        let pulled = try EMRTDChip(state: ChipState())
+        let first = try insert(pulled)
+        // The hand that pulls the card: once four of the application's files exist.
+        let watcher = DispatchGroup()
+        watcher.enter()
+        Thread.detachNewThread {
+            defer { watcher.leave() }
+            let deadline = Date().addingTimeInterval(30)
+            while pulled.state.files.application.count < 4 && Date() < deadline { usleep(500) }
+            first.stop()
+        }
+        let failed = try TestSupport.run(try TestSupport.epkiExecutable(), ["perso", "run", "--order", order, "--reader", reader, "--json"] + files.lineArguments,
+                                         environment: files.environment(pcscd))
+        watcher.wait()
+        #expect(failed.status == 1, "\(failed.output)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: Any], "\(failed.output)")
+        #expect(report["outcome"] as? String == "failed" && report["failedStep"] as? String == "write", "\(report)")
+        #expect(pulled.lifecycle == .personalization)
+        let attempt = try #require(try files.journal().attempts(documentNumber: "UTO500001").first)
+        #expect(attempt.state == .failed && attempt.failedStep == "write" && attempt.void)
+
+        // The half-written card back in the reader: refused before any key is made.
+        let again = try insert(pulled)
+        let refused = try TestSupport.run(try TestSupport.epkiExecutable(), ["perso", "run", "--order", order, "--reader", reader] + files.lineArguments,
+                                          environment: files.environment(pcscd))
+        again.stop()
+        #expect(refused.status == 1 && refused.stdout.contains("failed at probe") && refused.stdout.contains("written before"), "\(refused.output)")
+
+        // A new blank card: the document is made, with new keys and a new SOD.
+        let fresh = try EMRTDChip(state: ChipState())
+        let third = try insert(fresh)
+        defer { third.stop() }
+        let made = try TestSupport.run(try TestSupport.epkiExecutable(), ["perso", "run", "--order", order, "--reader", reader] + files.lineArguments,
+                                       environment: files.environment(pcscd))
+        #expect(made.status == 0 && fresh.lifecycle == .operational, "\(made.output)")
+        let attempts = try files.journal().attempts(documentNumber: "UTO500001")
+        #expect(attempts.map(\.state) == [.failed, .failed, .verified])
+        #expect(attempts[2].sodDigest != attempts[0].sodDigest)
+    }
 }

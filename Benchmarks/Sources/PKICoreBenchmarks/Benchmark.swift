@@ -15,6 +15,9 @@
 //           another connection meanwhile) and POST /v1/pa/verify throughput under wrk on loopback (NPKDBenchmarks.swift).
 //   sod     The SOD signing service on loopback with mutual TLS and concurrent clients, against an EVP_DigestSign loop
 //           with the same key on all cores (SODServiceBenchmarks.swift, Sources/RawTLS).
+//   perso   The personalization line through a private pcscd with vpcd: documents per minute per reader on one and two
+//           readers, each step's time, APDUs and bytes per document, and the write replayed through a raw
+//           SCardTransmit loop (PersoBenchmarks.swift).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -35,7 +38,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, card, sod
+    case core, pkcs11, csca, lds, cvc, npkd, card, sod, perso
 }
 
 struct Options {
@@ -71,7 +74,7 @@ struct Options {
                                  [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
                                  [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod; default:
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, perso; default:
                                  all eight, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
@@ -130,7 +133,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, perso)")
                     }
                     return section
                 }
@@ -600,6 +603,7 @@ struct PKICoreBenchmarks {
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
+                case .perso: report = try PersoBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")
