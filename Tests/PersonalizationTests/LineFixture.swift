@@ -17,6 +17,7 @@ struct LineFixture {
     static let day: TimeInterval = 86_400
 
     let csca: Certificate
+    let cscaSigner: SoftwareSigner
     let documentSigner: Certificate
     let dsKey: PrivateKey
     let cvca: CVCertificate
@@ -31,6 +32,7 @@ struct LineFixture {
         clock = FixedClock(now)
         let cscaKey = try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve))
         let cscaSigner = SoftwareSigner(key: cscaKey)
+        self.cscaSigner = cscaSigner
         let name = try DistinguishedName(parsing: "C=UT,O=Utopia,CN=CSCA UT")
         var cscaExtensions = Extensions()
         try cscaExtensions.append(KeyUsage([.keyCertSign, .cRLSign]), critical: true)

@@ -309,4 +309,51 @@ struct PersonalizationThroughPCSCDTests {
         #expect(attempts.map(\.state) == [.failed, .failed, .verified])
         #expect(attempts[2].sodDigest != attempts[0].sodDigest)
     }
+
+    /// The DS key in an HSM (a private SoftHSM2 token): the line signs EF.SOD and EF.CardSecurity through PKCS#11.
+    @Test func aDocumentSignerKeyInAToken() throws {
+        let pcscd = try PrivatePCSCD.shared.get()
+        let hsm = try SoftHSM.make(tokens: ["DS-UT"], export: false)
+        defer { try? FileManager.default.removeItem(at: hsm.directory) }
+        let files = try LineFiles()
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        let (port, reader) = try Self.lineReaders(pcscd)[3]
+        let uri = "pkcs11:token=DS-UT;object=ds-line-1"
+        let publicKey = files.directory.appendingPathComponent("ds-token.pub.pem")
+        let generated = try TestSupport.run(try TestSupport.epkiExecutable(), ["key", "generate", "--algorithm", "ec:brainpoolP256r1", "--pkcs11", uri,
+                                                                                 "--pin-file", hsm.pinFile.path, "--public-out", publicKey.path],
+                                            environment: hsm.environment)
+        #expect(generated.status == 0, "\(generated.output)")
+        // The CSCA certifies the token's key as a DS.
+        let key = try PublicKey(derEncoded: try PEM.decodeIfPEM(Array(try Data(contentsOf: publicKey)), label: "PUBLIC KEY"))
+        var extensions = Extensions()
+        try extensions.append(KeyUsage.digitalSignature, critical: true)
+        let now = Date()
+        let ds = try CertificateBuilder(issuer: files.fixture.csca.subject, subject: try DistinguishedName(parsing: "C=UT,O=Utopia,CN=DS line HSM"),
+                                        notBefore: now.addingTimeInterval(-86_400), notAfter: now.addingTimeInterval(3_650 * 86_400),
+                                        subjectPublicKeyInfo: key.subjectPublicKeyInfo, extensions: extensions).sign(with: files.fixture.cscaSigner)
+        let dsFile = files.directory.appendingPathComponent("ds-token.pem")
+        try TestSupport.write(ds.pemEncoded, dsFile)
+        var arguments = files.lineArguments
+        arguments[try #require(arguments.firstIndex(of: "--ds-cert")) + 1] = dsFile.path
+        arguments[try #require(arguments.firstIndex(of: "--key")) + 1] = uri
+        try files.writeOrder("UTO600001")
+
+        let context = try PCSCTransport.Context()
+        try context.waitForCard(in: reader, present: false, milliseconds: 10_000)
+        let chip = try EMRTDChip(state: ChipState())
+        let connection = try VPCDConnection(port: port)
+        connection.start(chip)
+        defer { connection.stop() }
+        try context.waitForCard(in: reader, milliseconds: 10_000)
+        let run = try TestSupport.run(try TestSupport.epkiExecutable(),
+                                      ["perso", "run", "--order", files.orders.appendingPathComponent("UTO600001.json").path, "--reader", reader,
+                                       "--pin-file", hsm.pinFile.path] + arguments,
+                                      environment: files.environment(pcscd).merging(hsm.environment) { $1 })
+        #expect(run.status == 0 && run.stdout.contains("personalized and verified"), "\(run.output)")
+        let sod = try EFSOD(bytes: try #require(chip.state.files.application[0x011D]))
+        #expect(sod.documentSignerCertificate == ds)
+        let security = try EFCardSecurity(bytes: try #require(chip.state.files.masterFile[0x011D]))
+        #expect(security.signedData.verify(signerCertificate: ds).isValid)
+    }
 }
