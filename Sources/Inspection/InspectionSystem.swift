@@ -84,6 +84,8 @@ public struct InspectionSystem: Sendable {
         var terminalEphemeralKey: [UInt8]?
         var chipIdentifier: [UInt8]?
         var securityInfos: SecurityInfos?
+        /// EF.CardSecurity as read for the PACE-CAM check, whose signature is checked after passive authentication.
+        var cardSecurity: EFCardSecurity?
 
         init(system: InspectionSystem, plain: any CardTransport) {
             self.system = system
@@ -128,6 +130,7 @@ public struct InspectionSystem: Sendable {
             terminalAuthentication(files)
             activeAuthentication(files)
             passiveAuthentication()
+            cardSecuritySignature()
             compareMRZ()
         }
 
@@ -263,6 +266,7 @@ public struct InspectionSystem: Sendable {
                 _ = step("PACE-CAM") { run -> (InspectionReport.Verdict, String, Void) in
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectMasterFile, "SELECT MF")
                     let security = try EFCardSecurity(bytes: run.read(0x011D, "EF.CardSecurity"))
+                    run.cardSecurity = security
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectApplication, "SELECT eMRTD application")
                     guard let info = security.securityInfos.chipAuthenticationPublicKeyInfos.first else {
                         // Nothing to check the mapping against: the chip is not proven, and PACE-CAM chips must name it.
@@ -278,7 +282,7 @@ public struct InspectionSystem: Sendable {
                         throw error
                     }
                     run.report.chipGenuine = .passed
-                    return (.passed, "the mapping key is the one EF.CardSecurity names (its signature is not checked yet)", ())
+                    return (.passed, "the mapping key is the one EF.CardSecurity names (its signature: see below)", ())
                 }
                 return
             }
@@ -425,6 +429,33 @@ public struct InspectionSystem: Sendable {
             for number in [14, 15] where verdict.checks.first(where: { $0.name == PassiveAuthentication.Check.dataGroupHash(number) })?.status == .failed {
                 report.chipGenuine = .failed
             }
+        }
+
+        /// The key the PACE-CAM check relied on is authentic only if EF.CardSecurity is signed by a Document Signer
+        /// passive authentication verified: the chip's own DS, as EF.SOD names it (9303-11 §4.4.3.5.1, 9303-10 §3.11.4).
+        mutating func cardSecuritySignature() {
+            guard let security = cardSecurity else { return }
+            let cms = security.signedData.verify(signerCertificate: nil)
+            guard cms.isValid else {
+                let failed = cms.checks.filter { $0.status == .failed }.map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
+                report.steps.add("EF.CardSecurity signature", .failed, "does not verify: \(failed)")
+                report.chipGenuine = .failed
+                return
+            }
+            let signer = security.signedData.embeddedSignerCertificate
+            let documentSigner = report.efSOD.flatMap { try? EFSOD(bytes: $0).documentSignerCertificate }
+            if let signer, signer == documentSigner {
+                if report.dataGenuine == .passed {
+                    report.steps.add("EF.CardSecurity signature", .passed, "signed by EF.SOD's Document Signer, which passive authentication verified")
+                    return
+                }
+                report.steps.add("EF.CardSecurity signature", .notChecked, "signed by EF.SOD's Document Signer, which passive authentication did not verify")
+            } else {
+                report.steps.add("EF.CardSecurity signature", .notChecked,
+                                 "signed by \(signer.map { "\($0.subject)" } ?? "an unnamed signer"), not by EF.SOD's Document Signer: its chain is not checked")
+            }
+            // The mapping key is then not shown to be the issuer's: the chip is not proven genuine.
+            if report.chipGenuine == .passed { report.chipGenuine = .notChecked }
         }
 
         // MARK: The MRZ

@@ -75,6 +75,36 @@ import VirtualChip
         #expect(report.summary == "chip not genuine", "\(report)")
     }
 
+    /// EF.CardSecurity names the chip's real key but is signed by someone else than the document's DS: the mapping
+    /// holds, yet the key is not shown to be the issuer's, so the chip is not proven genuine.
+    @Test func efCardSecurityNotSignedByTheDocumentSigner() throws {
+        let document = try TestDocument()
+        var files = try document.chip(cardAccess: PACEVectors.chipAuthenticationMappingCardAccess).files
+        let infos = try EFCardSecurity(bytes: document.cardSecurity).securityInfos.encode()
+        files.masterFile[ChipFileSystem.efCardSecurity] = try Self.signedDataWrapping(infos)
+        let chip = EMRTDChip(files: files, bacKey: document.key, can: "123456", chipAuthenticationKey: document.chipAuthenticationKey)
+        chip.activeAuthenticationKey = document.activeAuthenticationKey
+        let report = document.system().inspect(InProcessTransport(chip))
+        #expect(report.steps.check(named: "PACE-CAM")?.status == .passed, "\(report)")
+        #expect(report.steps.check(named: "EF.CardSecurity signature")?.status == .notChecked, "\(report)")
+        #expect(report.summary == "chip genuineness not checked", "\(report)")
+    }
+
+    /// EF.CardSecurity with one bit of its signature changed: the chip is not genuine.
+    @Test func efCardSecurityWithABrokenSignature() throws {
+        let document = try TestDocument()
+        var files = try document.chip(cardAccess: PACEVectors.chipAuthenticationMappingCardAccess).files
+        var broken = document.cardSecurity
+        broken[broken.count - 3] ^= 0x01  // inside the signature value, the last field of the SignerInfo
+        files.masterFile[ChipFileSystem.efCardSecurity] = broken
+        let chip = EMRTDChip(files: files, bacKey: document.key, can: "123456", chipAuthenticationKey: document.chipAuthenticationKey)
+        chip.activeAuthenticationKey = document.activeAuthenticationKey
+        let report = document.system().inspect(InProcessTransport(chip))
+        #expect(report.steps.check(named: "EF.CardSecurity signature")?.status == .failed, "\(report)")
+        #expect(report.summary == "chip not genuine", "\(report)")
+        #expect(report.dataGenuine == .passed)
+    }
+
     /// 8A sent under the generic mapping is no proof of anything: ignored, Chip Authentication with DG14 decides.
     @Test func chipAuthenticationDataDuringTheGenericMappingIsIgnored() throws {
         let document = try TestDocument()
@@ -85,8 +115,7 @@ import VirtualChip
         #expect(report.summary == "genuine")
     }
 
-    /// A SignedData around `securityInfos` as EF.CardSecurity, signed by a throwaway key (PACE-CAM reads the key
-    /// before passive authentication of EF.CardSecurity, which is not checked yet).
+    /// A SignedData around `securityInfos` as EF.CardSecurity, signed by a throwaway key: not the document's DS.
     static func signedDataWrapping(_ securityInfos: [UInt8]) throws -> [UInt8] {
         let key = try PrivateKey.generate(.ec(.p256, parameters: .namedCurve))
         let signer = SoftwareSigner(key: key)

@@ -31,6 +31,8 @@ struct TestDocument {
     let key: BACKey
     let chipAuthenticationKey: [UInt8]
     let activeAuthenticationKey: PrivateKey
+    /// The worked example's SecurityInfos, signed by this document's DS (as a real chip's EF.CardSecurity is).
+    let cardSecurity: [UInt8]
 
     init(activeAuthentication: Bool = true, chipAuthentication: Bool = true) throws {
         let cscaSigner = SoftwareSigner(key: try PrivateKey.generate(.ec(.p256, parameters: .namedCurve)))
@@ -58,8 +60,8 @@ struct TestDocument {
         chipAuthenticationKey = try TestSupport.vector("eac-worked-example/npa_key")
         activeAuthenticationKey = try PrivateKey.generate(.ec(.p256, parameters: .namedCurve))
         // DG14: the worked example's Chip Authentication key, as its EF.CardSecurity announces it, with CA by AES-128.
-        let cardSecurity = try EFCardSecurity(bytes: TestSupport.vector("eac-worked-example/EF_CardSecurity.bin"))
-        let caInfos = cardSecurity.securityInfos.infos.filter {
+        let workedExample = try EFCardSecurity(bytes: TestSupport.vector("eac-worked-example/EF_CardSecurity.bin"))
+        let caInfos = workedExample.securityInfos.infos.filter {
             if case .chipAuthenticationPublicKey = $0 { return true }
             return false
         }
@@ -77,6 +79,9 @@ struct TestDocument {
         if chipAuthentication { groups[14] = try DG14(securityInfos: SecurityInfos(infos)).encode() }
         if activeAuthentication { groups[15] = try DG15(subjectPublicKeyInfo: activeAuthenticationKey.publicKey.subjectPublicKeyInfo).encode() }
         dataGroups = groups
+        cardSecurity = try SignedDataBuilder(eContentType: .EAC.securityObject, content: workedExample.securityInfos.encode(), signerCertificate: ds,
+                                             identification: .issuerAndSerialNumber, signingTime: Self.now)
+            .sign(with: SoftwareSigner(key: dsKey)).contentInfoDER()
         let signer = try SODSigner(signer: SoftwareSigner(key: dsKey), documentSigner: ds, clock: Self.clock)
         sod = try signer.sign(dataGroups: groups).encode()
         com = try EFCOM(dataGroups: groups.keys.compactMap { DataGroupNumber($0) }).encode()
@@ -87,7 +92,7 @@ struct TestDocument {
               trustPoint: CVCertificate? = nil, dataGroups changed: [Int: [UInt8]] = [:]) throws -> EMRTDChip {
         var files = ChipFileSystem()
         if let cardAccess { files.masterFile[ChipFileSystem.efCardAccess] = cardAccess }
-        files.masterFile[ChipFileSystem.efCardSecurity] = try TestSupport.vector("eac-worked-example/EF_CardSecurity.bin")
+        files.masterFile[ChipFileSystem.efCardSecurity] = cardSecurity
         for (number, bytes) in dataGroups.merging(changed, uniquingKeysWith: { $1 }) { files.application[ChipFileSystem.dataGroup(number)] = bytes }
         files.application[ChipFileSystem.efSOD] = sod
         files.application[ChipFileSystem.efCOM] = com
@@ -158,6 +163,7 @@ enum PACEVectors {
         let chip = try document.chip(cardAccess: PACEVectors.chipAuthenticationMappingCardAccess)
         let report = document.system().inspect(InProcessTransport(chip))
         #expect(Self.status(report, "PACE-CAM") == .passed, "\(report)")
+        #expect(Self.status(report, "EF.CardSecurity signature") == .passed, "\(report)")
         #expect(report.summary == "genuine", "\(report)")
         #expect(report.steps.check(named: "Chip Authentication") == nil)
     }
