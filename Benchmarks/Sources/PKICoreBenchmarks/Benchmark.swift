@@ -18,6 +18,8 @@
 //   perso   The personalization line through a private pcscd with vpcd: documents per minute per reader on one and two
 //           readers, each step's time, APDUs and bytes per document, and the write replayed through a raw
 //           SCardTransmit loop (PersoBenchmarks.swift).
+//   inspection  A full inspection of a virtual chip through pcscd: time to a verdict by step, against the time its APDUs
+//           spent in the card's round trips (InspectionBenchmarks.swift).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -38,7 +40,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, card, sod, perso
+    case core, pkcs11, csca, lds, cvc, npkd, card, sod, perso, inspection
 }
 
 struct Options {
@@ -74,7 +76,7 @@ struct Options {
                                  [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
                                  [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, perso; default:
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, perso, inspection; default:
                                  all eight, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
@@ -133,7 +135,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, perso)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, perso, inspection)")
                     }
                     return section
                 }
@@ -604,6 +606,7 @@ struct PKICoreBenchmarks {
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
                 case .perso: report = try PersoBenchmarks.run(options, sink: &sink)
+                case .inspection: report = try InspectionBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")
