@@ -97,8 +97,8 @@ struct LineFixture {
         var order = DocumentOrder(mrz: [], can: can, photo: photo,
                                   fingerprints: fingerprints ? [.init(position: 1, image: fingerprint(1)), .init(position: 6, image: fingerprint(6))] : nil)
         order.mrz = nil
-        order.fields = DocumentOrder.MRZFieldsOrder(
-            format: "TD3", documentCode: "P", issuingState: "UTO", primaryIdentifier: "ERIKSSON", secondaryIdentifier: "ANNA MARIA",
+        order.fields = MRZFields(
+            format: .td3, documentCode: "P", issuingState: "UTO", primaryIdentifier: "ERIKSSON", secondaryIdentifier: "ANNA MARIA",
             documentNumber: number, nationality: "UTO", dateOfBirth: "740812", sex: "F", dateOfExpiry: "320415", optionalData: "ZE184226B")
         order.dg11 = ["fullName": "ERIKSSON<<ANNA<MARIA", "placeOfBirth": "ZENITH"]
         order.dg12 = ["issuingAuthority": "UTOPIA PASSPORT OFFICE", "dateOfIssue": "20270915"]

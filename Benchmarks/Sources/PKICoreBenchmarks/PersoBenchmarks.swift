@@ -107,8 +107,8 @@ enum PersoBenchmarks {
         }
         var order = DocumentOrder(mrz: [], can: "123456", photo: photo, fingerprints: [.init(position: 1, image: finger(1)), .init(position: 6, image: finger(6))])
         order.mrz = nil
-        order.fields = DocumentOrder.MRZFieldsOrder(
-            format: "TD3", documentCode: "P", issuingState: "UTO", primaryIdentifier: "ERIKSSON", secondaryIdentifier: "ANNA MARIA",
+        order.fields = MRZFields(
+            format: .td3, documentCode: "P", issuingState: "UTO", primaryIdentifier: "ERIKSSON", secondaryIdentifier: "ANNA MARIA",
             documentNumber: String(format: "B%08d", number), nationality: "UTO", dateOfBirth: "740812", sex: "F", dateOfExpiry: "320415")
         order.dg12 = ["issuingAuthority": "UTOPIA PASSPORT OFFICE"]
         return order

@@ -4,7 +4,7 @@
 /// hyphens as the filler `<`, apostrophes dropped (Doc 9303-3 §4.6), short codes padded with fillers. Names are
 /// not transliterated or truncated here: a name that does not fit, or holds characters outside A–Z, is refused
 /// with the field named, so that the caller applies the Doc 9303-3 rules it is bound to.
-public struct MRZFields: Hashable, Sendable {
+public struct MRZFields: Hashable, Sendable, Codable {
     public var format: MRZFormat
     /// "P", "PO", "I", "ID", "AC", "V" …: one or two letters.
     public var documentCode: String
@@ -182,5 +182,47 @@ extension MRZ {
 extension String {
     fileprivate func replacingApostrophes() -> String {
         String(filter { $0 != "'" && $0 != "\u{2019}" })
+    }
+}
+
+extension MRZFields {
+    enum CodingKeys: String, CodingKey {
+        case format, documentCode, issuingState, primaryIdentifier, secondaryIdentifier, documentNumber, nationality
+        case dateOfBirth, sex, dateOfExpiry, optionalData, optionalData2
+    }
+
+    /// As a document order gives the fields (JSON): the optional data may be left out.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try container.decode(String.self, forKey: .format)
+        guard let format = MRZFormat(rawValue: name.uppercased()) else {
+            throw DecodingError.dataCorruptedError(forKey: .format, in: container, debugDescription: "'\(name)' is not TD1, TD2 or TD3")
+        }
+        self.init(
+            format: format, documentCode: try container.decode(String.self, forKey: .documentCode),
+            issuingState: try container.decode(String.self, forKey: .issuingState),
+            primaryIdentifier: try container.decode(String.self, forKey: .primaryIdentifier),
+            secondaryIdentifier: try container.decode(String.self, forKey: .secondaryIdentifier),
+            documentNumber: try container.decode(String.self, forKey: .documentNumber),
+            nationality: try container.decode(String.self, forKey: .nationality), dateOfBirth: try container.decode(String.self, forKey: .dateOfBirth),
+            sex: try container.decode(String.self, forKey: .sex), dateOfExpiry: try container.decode(String.self, forKey: .dateOfExpiry),
+            optionalData: try container.decodeIfPresent(String.self, forKey: .optionalData) ?? "",
+            optionalData2: try container.decodeIfPresent(String.self, forKey: .optionalData2) ?? "")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format.rawValue, forKey: .format)
+        try container.encode(documentCode, forKey: .documentCode)
+        try container.encode(issuingState, forKey: .issuingState)
+        try container.encode(primaryIdentifier, forKey: .primaryIdentifier)
+        try container.encode(secondaryIdentifier, forKey: .secondaryIdentifier)
+        try container.encode(documentNumber, forKey: .documentNumber)
+        try container.encode(nationality, forKey: .nationality)
+        try container.encode(dateOfBirth, forKey: .dateOfBirth)
+        try container.encode(sex, forKey: .sex)
+        try container.encode(dateOfExpiry, forKey: .dateOfExpiry)
+        if !optionalData.isEmpty { try container.encode(optionalData, forKey: .optionalData) }
+        if !optionalData2.isEmpty { try container.encode(optionalData2, forKey: .optionalData2) }
     }
 }

@@ -34,7 +34,8 @@ public struct DocumentOrder: Codable, Sendable, Hashable {
     }
 
     public var mrz: [String]?
-    public var fields: MRZFieldsOrder?
+    /// The MRZ fields, when the order leaves the check digits to the line (`MRZFields`, optional data optional).
+    public var fields: MRZFields?
     public var can: String?
     public var pin: String?
     public var photo: String?
@@ -42,39 +43,6 @@ public struct DocumentOrder: Codable, Sendable, Hashable {
     public var fingerprints: [Fingerprint]?
     public var dg11: [String: String]?
     public var dg12: [String: String]?
-
-    /// The MRZ fields as an order gives them, when it leaves the check digits to the line.
-    public struct MRZFieldsOrder: Codable, Sendable, Hashable {
-        public init(format: String, documentCode: String, issuingState: String, primaryIdentifier: String, secondaryIdentifier: String,
-                    documentNumber: String, nationality: String, dateOfBirth: String, sex: String, dateOfExpiry: String,
-                    optionalData: String? = nil, optionalData2: String? = nil) {
-            self.format = format
-            self.documentCode = documentCode
-            self.issuingState = issuingState
-            self.primaryIdentifier = primaryIdentifier
-            self.secondaryIdentifier = secondaryIdentifier
-            self.documentNumber = documentNumber
-            self.nationality = nationality
-            self.dateOfBirth = dateOfBirth
-            self.sex = sex
-            self.dateOfExpiry = dateOfExpiry
-            self.optionalData = optionalData
-            self.optionalData2 = optionalData2
-        }
-
-        public var format: String
-        public var documentCode: String
-        public var issuingState: String
-        public var primaryIdentifier: String
-        public var secondaryIdentifier: String
-        public var documentNumber: String
-        public var nationality: String
-        public var dateOfBirth: String
-        public var sex: String
-        public var dateOfExpiry: String
-        public var optionalData: String?
-        public var optionalData2: String?
-    }
 
     public init(mrz: [String], can: String?, photo: [UInt8], fingerprints: [Fingerprint]? = nil) {
         self.mrz = mrz
@@ -121,16 +89,8 @@ public struct DocumentOrder: Codable, Sendable, Hashable {
             do { zone = try MRZ(lines: lines) } catch let error as LDSError { throw fail("mrz", error.reason) }
             guard zone.isValid else { throw fail("mrz", zone.findings.joined(separator: "; ")) }
         case (nil, let given?):
-            guard let format = MRZFormat(rawValue: given.format.uppercased()) else {
-                throw fail("fields.format", "'\(given.format)' is not TD1, TD2 or TD3")
-            }
             do {
-                zone = try MRZ(fields: MRZFields(
-                    format: format, documentCode: given.documentCode, issuingState: given.issuingState,
-                    primaryIdentifier: given.primaryIdentifier, secondaryIdentifier: given.secondaryIdentifier,
-                    documentNumber: given.documentNumber, nationality: given.nationality, dateOfBirth: given.dateOfBirth,
-                    sex: given.sex, dateOfExpiry: given.dateOfExpiry, optionalData: given.optionalData ?? "",
-                    optionalData2: given.optionalData2 ?? ""))
+                zone = try MRZ(fields: given)
             } catch let error as LDSError {
                 throw fail("fields", error.reason)
             }
