@@ -111,9 +111,11 @@ void epki_sm_keys_free(epki_sm_keys *keys) {
 }
 
 int epki_sm_cbc(epki_sm_keys *keys, int encrypt, const uint8_t *iv, const uint8_t *in, size_t length, uint8_t *out) {
+    static const uint8_t zero[16] = {0};
     size_t blockSize = keys->aes ? 16 : 8;
     if (length % blockSize != 0 || length > INT_MAX) return 0;
     if (length == 0) return 1;
+    if (iv == NULL) iv = zero;
     if (!keys->aes) {
         DES_cblock vector;
         memcpy(vector, iv, 8);

@@ -1,5 +1,6 @@
 import ChipAccess
 import PKICore
+import SmartCard
 import Testing
 import TestSupport
 
@@ -108,5 +109,21 @@ import TestSupport
         var ignored: [UInt8] = []
         #expect(throws: PKIError.self) { try session.encrypt(ArraySlice<UInt8>([1, 2, 3]), iv: [UInt8](repeating: 0, count: cipher.blockSize), appendingTo: &ignored) }
         #expect(ignored.isEmpty)
+    }
+
+    /// A command that has no encoding is refused before the SSC moves (the transport no longer encodes the plain
+    /// command before protecting it).
+    @Test func protectRefusesCommandsWithoutAnEncoding() throws {
+        let keys = try SecureMessagingKeys(seed: [UInt8](repeating: 0x42, count: 16), cipher: .aes128)
+        var session = try SecureMessaging(keys: keys)
+        for command in [CommandAPDU(ins: 0xB0, p1: 0, p2: 0, expectedLength: 0),
+                        CommandAPDU(ins: 0xB0, p1: 0, p2: 0, expectedLength: 65_537),
+                        CommandAPDU(ins: 0xD6, p1: 0, p2: 0, data: [UInt8](repeating: 0, count: 65_536))] {
+            #expect(throws: SmartCardError.self) { try session.protect(command) }
+        }
+        #expect(session.sendSequenceCounter == [UInt8](repeating: 0, count: 16))
+        let protected = try session.protect(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, expectedLength: 65_536))
+        #expect(Array(protected.data.prefix(4)) == [0x97, 0x02, 0x00, 0x00])
+        #expect(session.sendSequenceCounter == [UInt8](repeating: 0, count: 15) + [1])
     }
 }

@@ -85,7 +85,8 @@ int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, cons
 typedef struct epki_sm_keys epki_sm_keys;
 epki_sm_keys *epki_sm_keys_new(int aes, const uint8_t *encryptionKey, const uint8_t *macKey, size_t keyLength);
 void epki_sm_keys_free(epki_sm_keys *keys);
-/* CBC with the encryption key over whole blocks (8 or 16 bytes), from the given IV of one block. Returns 1, or 0. */
+/* CBC with the encryption key over whole blocks (8 or 16 bytes), from the given IV of one block (NULL: zeros).
+   Returns 1, or 0. */
 int epki_sm_cbc(epki_sm_keys *keys, int encrypt, const uint8_t *iv, const uint8_t *in, size_t length, uint8_t *out);
 /* The 8-byte MAC with the MAC key over whole blocks, padded by the caller: 3DES the retail MAC (ISO/IEC 9797-1 MAC
    algorithm 3), AES the CMAC cut to 8 bytes. Returns 1, or 0. */

@@ -49,8 +49,10 @@ public struct SecureMessaging: Sendable {
 
     // MARK: - Terminal side
 
-    /// The protected form of `command`; increments the SSC.
+    /// The protected form of `command`; increments the SSC. Throws, before incrementing, when the command cannot
+    /// be encoded (data beyond 65,535 bytes, Ne outside 1...65,536).
     public mutating func protect(_ command: CommandAPDU) throws -> CommandAPDU {
+        try command.validate()
         counter.increment()
         let cla = command.cla | 0x0C
         var objects: [UInt8] = []
@@ -78,7 +80,7 @@ public struct SecureMessaging: Sendable {
     /// anything of it — when the MAC is missing or wrong or a data object is malformed.
     public mutating func unprotect(_ response: ResponseAPDU, command: CommandAPDU) throws -> ResponseAPDU {
         counter.increment()
-        let what = { "the response to \(command)" }
+        func what() -> String { "the response to \(command)" }
         let body = response.data
         let objects = try Self.dataObjects(body, what)
         guard let macObject = objects.first(where: { $0.tag == 0x8E }) else {
@@ -107,7 +109,7 @@ public struct SecureMessaging: Sendable {
     /// secure messaging, a data object is missing or malformed, or the MAC does not verify.
     public mutating func unprotect(command: CommandAPDU) throws -> CommandAPDU {
         counter.increment()
-        let what = { "command \(command)" }
+        func what() -> String { "command \(command)" }
         guard command.cla & 0x0C == 0x0C else {
             throw ChipAccessError(.secureMessaging, "\(what()) is not protected (CLA \([command.cla].hexString))", statusWord: .expectedSecureMessagingObjectsMissing)
         }
@@ -197,10 +199,10 @@ public struct SecureMessaging: Sendable {
         return try crypto.mac(input)
     }
 
-    /// 3DES: a zero IV. AES: E(KS_Enc, SSC).
-    func initializationVector() throws -> [UInt8] {
+    /// 3DES: a zero IV (nil). AES: E(KS_Enc, SSC).
+    func initializationVector() throws -> [UInt8]? {
         switch keys.cipher {
-        case .tripleDES: return [UInt8](repeating: 0, count: 8)
+        case .tripleDES: return nil
         default: return try crypto.encryptBlock(sendSequenceCounter)
         }
     }
@@ -211,6 +213,9 @@ public struct SecureMessaging: Sendable {
         var padded = data
         ISO9797Padding.append(to: &padded, blockSize: blockSize)
         let length = padded.count + (oddInstruction ? 0 : 1)
+        guard length <= 0xFFFF else {
+            throw ChipAccessError(.invalidValue, "\(data.count) bytes do not fit one secure messaging data object")
+        }
         objects.append(oddInstruction ? 0x85 : 0x87)
         switch length {
         case ..<0x80: objects.append(UInt8(length))

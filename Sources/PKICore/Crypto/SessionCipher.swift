@@ -31,13 +31,13 @@ public struct SessionCipher: Sendable {
         keys = Keys(pointer)
     }
 
-    /// CBC encryption of whole blocks from `iv`, appended to `output`.
-    public func encrypt(_ data: ArraySlice<UInt8>, iv: [UInt8], appendingTo output: inout [UInt8]) throws {
+    /// CBC encryption of whole blocks from `iv` (nil: zeros), appended to `output`.
+    public func encrypt(_ data: ArraySlice<UInt8>, iv: [UInt8]?, appendingTo output: inout [UInt8]) throws {
         try run(encrypt: true, data, iv: iv, appendingTo: &output)
     }
 
-    /// CBC decryption of whole blocks from `iv`, appended to `output`.
-    public func decrypt(_ data: ArraySlice<UInt8>, iv: [UInt8], appendingTo output: inout [UInt8]) throws {
+    /// CBC decryption of whole blocks from `iv` (nil: zeros), appended to `output`.
+    public func decrypt(_ data: ArraySlice<UInt8>, iv: [UInt8]?, appendingTo output: inout [UInt8]) throws {
         try run(encrypt: false, data, iv: iv, appendingTo: &output)
     }
 
@@ -48,7 +48,7 @@ public struct SessionCipher: Sendable {
         }
         var output: [UInt8] = []
         output.reserveCapacity(block.count)
-        try run(encrypt: true, block[...], iv: [UInt8](repeating: 0, count: cipher.blockSize), appendingTo: &output)
+        try run(encrypt: true, block[...], iv: nil, appendingTo: &output)
         return output
     }
 
@@ -68,20 +68,20 @@ public struct SessionCipher: Sendable {
         return out
     }
 
-    private func run(encrypt: Bool, _ data: ArraySlice<UInt8>, iv: [UInt8], appendingTo output: inout [UInt8]) throws {
+    private func run(encrypt: Bool, _ data: ArraySlice<UInt8>, iv: [UInt8]?, appendingTo output: inout [UInt8]) throws {
         guard data.count % cipher.blockSize == 0 else {
             throw PKIError(.invalidValue, "\(cipher): \(data.count) bytes is not a whole number of \(cipher.blockSize)-byte blocks")
         }
-        guard iv.count == cipher.blockSize else {
+        if let iv, iv.count != cipher.blockSize {
             throw PKIError(.invalidValue, "\(cipher) IV: \(iv.count) bytes, expected \(cipher.blockSize)")
         }
         guard !data.isEmpty else { return }
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: data.count))
         let ok = data.withUnsafeBufferPointer { input in
-            iv.withUnsafeBufferPointer { vector in
+            iv.withOptionalBufferPointer { vector in
                 output.withUnsafeMutableBufferPointer { out in
-                    keys.run { epki_sm_cbc($0, encrypt ? 1 : 0, vector.baseAddress, input.baseAddress, input.count, out.baseAddress! + start) }
+                    keys.run { epki_sm_cbc($0, encrypt ? 1 : 0, vector, input.baseAddress, input.count, out.baseAddress! + start) }
                 }
             }
         }
@@ -104,5 +104,15 @@ public struct SessionCipher: Sendable {
         }
 
         deinit { epki_sm_keys_free(pointer) }
+    }
+}
+
+private extension Optional where Wrapped == [UInt8] {
+    /// The bytes' address for C, or NULL when there are none.
+    func withOptionalBufferPointer<T>(_ body: (UnsafePointer<UInt8>?) -> T) -> T {
+        switch self {
+        case .some(let bytes): bytes.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
     }
 }
