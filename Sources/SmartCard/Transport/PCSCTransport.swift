@@ -98,6 +98,22 @@ public final class PCSCTransport: CardTransport {
     }
 
     public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        Array(receiveBuffer.prefix(try receive(command)))
+    }
+
+    /// What `send` calls: the response read from the receive buffer into its value, with one copy of its data
+    /// rather than two (the bytes of `transmit`, then `ResponseAPDU(bytes:)`'s).
+    public func exchange(_ command: CommandAPDU) throws -> ResponseAPDU {
+        let length = try receive(command.encoded())
+        guard length >= 2 else {
+            throw SmartCardError(.malformedAPDU, "a response APDU ends with SW1 SW2; received \(length) byte(s)")
+        }
+        return ResponseAPDU(data: Array(receiveBuffer[0..<(length - 2)]),
+                            statusWord: StatusWord(sw1: receiveBuffer[length - 2], sw2: receiveBuffer[length - 1]))
+    }
+
+    /// Sends `command` and returns the length of the response now at the start of `receiveBuffer`.
+    private func receive(_ command: [UInt8]) throws -> Int {
         guard connected else { throw SmartCardError(.transportFailure, "reader '\(reader)': the card was disconnected") }
         var length = DWORD(receiveBuffer.count)
         var pci = protocolPCI
@@ -112,7 +128,7 @@ public final class PCSCTransport: CardTransport {
             }
             throw error
         }
-        return Array(receiveBuffer.prefix(min(Int(length), receiveBuffer.count)))
+        return min(Int(length), receiveBuffer.count)
     }
 
     /// Resets the card (a warm reset); the chip forgets its sessions.
