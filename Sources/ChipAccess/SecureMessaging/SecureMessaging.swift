@@ -29,6 +29,7 @@ public struct SecureMessaging: Sendable {
     /// The SSC as it stands: 8 bytes for 3DES, 16 for AES.
     public var sendSequenceCounter: [UInt8] {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(counter.width)
         counter.append(to: &bytes)
         return bytes
     }
