@@ -79,6 +79,21 @@ int epki_pbkdf2_sha256(const uint8_t *password, size_t passwordLength, const uin
 int epki_cmac(const char *cipherName, const uint8_t *key, size_t keyLength, const uint8_t *data, size_t length,
               uint8_t *out, size_t outCapacity);
 
+/* Chip secure messaging (ICAO Doc 9303-11 §9.8) with the session keys set up once (secure_messaging.c): aes 0 is
+   two-key 3DES (keys of 16 bytes, K1 ‖ K2), aes 1 is AES (keys of 16, 24 or 32 bytes). NULL on error. One thread
+   at a time: the AES contexts change with every call. */
+typedef struct epki_sm_keys epki_sm_keys;
+epki_sm_keys *epki_sm_keys_new(int aes, const uint8_t *encryptionKey, const uint8_t *macKey, size_t keyLength);
+void epki_sm_keys_free(epki_sm_keys *keys);
+/* CBC with the encryption key over whole blocks (8 or 16 bytes), from the given IV of one block (NULL: zeros).
+   Returns 1, or 0. */
+int epki_sm_cbc(epki_sm_keys *keys, int encrypt, const uint8_t *iv, const uint8_t *in, size_t length, uint8_t *out);
+/* The 8-byte MAC with the MAC key over whole blocks, padded by the caller: 3DES the retail MAC (ISO/IEC 9797-1 MAC
+   algorithm 3), AES the CMAC cut to 8 bytes. Returns 1, or 0. */
+int epki_sm_mac(epki_sm_keys *keys, const uint8_t *in, size_t length, uint8_t *out);
+/* The retail MAC with a 16-byte key K1 ‖ K2 over whole 8-byte blocks; writes 8 bytes. Returns 1, or 0. */
+int epki_retail_mac(const uint8_t *key, const uint8_t *in, size_t length, uint8_t *out);
+
 /* r = a·P + b·Q on the named group (an OpenSSL short name: "brainpoolP256r1", "prime256v1"). P and Q are points in
    X9.62 encoding, P NULL meaning the group's generator; a term whose scalar has length 0 is left out. Writes r
    uncompressed; returns its length, or -1 (a point not on the curve, or r at infinity). */

@@ -17,17 +17,30 @@ import SmartCard
 /// ```
 /// A response whose MAC is wrong or missing is never used: the check comes first, and it ends the session (a
 /// counter that has moved on cannot be trusted again).
+///
+/// Every APDU of a session goes through here on both sides, so the work per APDU is kept to the cipher: the keys are
+/// set up once (`SessionCipher`), the SSC is two integers, the MAC input is built in one buffer straight from the
+/// data objects' bytes, and error texts are made only when there is an error.
 public struct SecureMessaging: Sendable {
     public let keys: SecureMessagingKeys
+    private let crypto: SessionCipher
+    private var counter: Counter
+
     /// The SSC as it stands: 8 bytes for 3DES, 16 for AES.
-    public private(set) var sendSequenceCounter: [UInt8]
+    public var sendSequenceCounter: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(counter.width)
+        counter.append(to: &bytes)
+        return bytes
+    }
 
     public init(keys: SecureMessagingKeys, sendSequenceCounter: [UInt8]) throws {
         guard sendSequenceCounter.count == keys.cipher.blockSize else {
             throw ChipAccessError(.invalidValue, "an \(keys.cipher) send sequence counter has \(keys.cipher.blockSize) bytes, not \(sendSequenceCounter.count)")
         }
         self.keys = keys
-        self.sendSequenceCounter = sendSequenceCounter
+        crypto = try SessionCipher(keys.cipher, encryptionKey: keys.encryption, macKey: keys.mac)
+        counter = Counter(sendSequenceCounter)
     }
 
     /// A new session whose SSC starts at zero (PACE and Chip Authentication).
@@ -37,20 +50,28 @@ public struct SecureMessaging: Sendable {
 
     // MARK: - Terminal side
 
-    /// The protected form of `command`; increments the SSC.
+    /// The protected form of `command`; increments the SSC. Throws, before incrementing, when the command cannot
+    /// be encoded (data beyond 65,535 bytes, Ne outside 1...65,536).
     public mutating func protect(_ command: CommandAPDU) throws -> CommandAPDU {
-        increment()
+        try command.validate()
+        counter.increment()
         let cla = command.cla | 0x0C
         var objects: [UInt8] = []
+        objects.reserveCapacity(command.data.count + 2 * keys.cipher.blockSize + 16)
         if !command.data.isEmpty {
-            objects += try cryptogram(command.data, oddInstruction: command.ins & 1 == 1)
+            try appendCryptogram(command.data, oddInstruction: command.ins & 1 == 1, to: &objects)
         }
         if let ne = command.expectedLength {
-            objects += ne > 256 ? [0x97, 0x02, UInt8((ne == 65_536 ? 0 : ne) >> 8), UInt8((ne == 65_536 ? 0 : ne) & 0xFF)]
-                                : [0x97, 0x01, ne == 256 ? 0 : UInt8(ne)]
+            if ne > 256 {
+                let value = ne == 65_536 ? 0 : ne
+                objects += [0x97, 0x02, UInt8(value >> 8), UInt8(value & 0xFF)]
+            } else {
+                objects += [0x97, 0x01, ne == 256 ? 0 : UInt8(ne)]
+            }
         }
-        let header = ISO9797Padding.pad([cla, command.ins, command.p1, command.p2], blockSize: keys.cipher.blockSize)
-        objects += [0x8E, 0x08] + (try mac(header + objects))
+        let mac = try self.mac(header: (cla, command.ins, command.p1, command.p2), objects, [0..<objects.count])
+        objects += [0x8E, 0x08]
+        objects += mac
         let extended = command.isExtended || objects.count > 255
         return CommandAPDU(cla: cla, ins: command.ins, p1: command.p1, p2: command.p2, data: objects,
                            expectedLength: extended ? 65_536 : 256, forceExtended: extended)
@@ -59,25 +80,26 @@ public struct SecureMessaging: Sendable {
     /// The plain response to a protected command; increments the SSC. Throws `secureMessaging` — before using
     /// anything of it — when the MAC is missing or wrong or a data object is malformed.
     public mutating func unprotect(_ response: ResponseAPDU, command: CommandAPDU) throws -> ResponseAPDU {
-        increment()
-        let what = "the response to \(command)"
-        let objects = try Self.dataObjects(response.data, what)
+        counter.increment()
+        func what() -> String { "the response to \(command)" }
+        let body = response.data
+        let objects = try Self.dataObjects(body, what)
         guard let macObject = objects.first(where: { $0.tag == 0x8E }) else {
-            throw ChipAccessError(.secureMessaging, "\(what) carries no MAC (DO'8E'; status \(response.statusWord)): the session is closed",
+            throw ChipAccessError(.secureMessaging, "\(what()) carries no MAC (DO'8E'; status \(response.statusWord)): the session is closed",
                                   statusWord: response.statusWord)
         }
-        let covered = objects.filter { $0.tag == 0x87 || $0.tag == 0x85 || $0.tag == 0x99 }.flatMap(\.encoded)
-        guard try mac(covered) == macObject.value else {
-            throw ChipAccessError(.secureMessaging, "\(what): the MAC does not verify (wrong keys, or a replayed or altered response): the session is closed")
+        let covered = objects.lazy.filter { $0.tag == 0x87 || $0.tag == 0x85 || $0.tag == 0x99 }.map(\.encoded)
+        guard try mac(header: nil, body, covered).elementsEqual(body[macObject.value]) else {
+            throw ChipAccessError(.secureMessaging, "\(what()): the MAC does not verify (wrong keys, or a replayed or altered response): the session is closed")
         }
         var statusWord = response.statusWord
         if let status = objects.first(where: { $0.tag == 0x99 }) {
-            guard status.value.count == 2 else { throw ChipAccessError(.secureMessaging, "\(what): DO'99' has \(status.value.count) bytes, not 2") }
-            statusWord = StatusWord(sw1: status.value[0], sw2: status.value[1])
+            guard status.value.count == 2 else { throw ChipAccessError(.secureMessaging, "\(what()): DO'99' has \(status.value.count) bytes, not 2") }
+            statusWord = StatusWord(sw1: body[status.value.lowerBound], sw2: body[status.value.lowerBound + 1])
         }
         var data: [UInt8] = []
         if let encrypted = objects.first(where: { $0.tag == 0x87 || $0.tag == 0x85 }) {
-            data = try decipher(encrypted, what)
+            data = try decipher(encrypted, in: body, what)
         }
         return ResponseAPDU(data: data, statusWord: statusWord)
     }
@@ -87,32 +109,33 @@ public struct SecureMessaging: Sendable {
     /// The plain command inside a protected one; increments the SSC. Throws `secureMessaging` when CLA does not say
     /// secure messaging, a data object is missing or malformed, or the MAC does not verify.
     public mutating func unprotect(command: CommandAPDU) throws -> CommandAPDU {
-        increment()
-        let what = "command \(command)"
+        counter.increment()
+        func what() -> String { "command \(command)" }
         guard command.cla & 0x0C == 0x0C else {
-            throw ChipAccessError(.secureMessaging, "\(what) is not protected (CLA \([command.cla].hexString))", statusWord: .expectedSecureMessagingObjectsMissing)
+            throw ChipAccessError(.secureMessaging, "\(what()) is not protected (CLA \([command.cla].hexString))", statusWord: .expectedSecureMessagingObjectsMissing)
         }
-        let objects = try Self.dataObjects(command.data, what)
+        let body = command.data
+        let objects = try Self.dataObjects(body, what)
         guard let macObject = objects.last, macObject.tag == 0x8E else {
-            throw ChipAccessError(.secureMessaging, "\(what) carries no MAC (DO'8E')", statusWord: .expectedSecureMessagingObjectsMissing)
+            throw ChipAccessError(.secureMessaging, "\(what()) carries no MAC (DO'8E')", statusWord: .expectedSecureMessagingObjectsMissing)
         }
-        let header = ISO9797Padding.pad([command.cla, command.ins, command.p1, command.p2], blockSize: keys.cipher.blockSize)
-        let covered = objects.dropLast().filter { [0x85, 0x87, 0x97].contains($0.tag) }.flatMap(\.encoded)
-        guard try mac(header + covered) == macObject.value else {
-            throw ChipAccessError(.secureMessaging, "\(what): the MAC does not verify", statusWord: .incorrectSecureMessagingObjects)
+        let covered = objects.dropLast().lazy.filter { $0.tag == 0x85 || $0.tag == 0x87 || $0.tag == 0x97 }.map(\.encoded)
+        guard try mac(header: (command.cla, command.ins, command.p1, command.p2), body, covered).elementsEqual(body[macObject.value]) else {
+            throw ChipAccessError(.secureMessaging, "\(what()): the MAC does not verify", statusWord: .incorrectSecureMessagingObjects)
         }
         var plain = CommandAPDU(cla: command.cla & ~0x0C, ins: command.ins, p1: command.p1, p2: command.p2)
         if let encrypted = objects.first(where: { $0.tag == 0x87 || $0.tag == 0x85 }) {
-            plain.data = try decipher(encrypted, what)
+            plain.data = try decipher(encrypted, in: body, what)
         }
         if let le = objects.first(where: { $0.tag == 0x97 }) {
-            switch le.value.count {
-            case 1: plain.expectedLength = le.value[0] == 0 ? 256 : Int(le.value[0])
+            let value = body[le.value]
+            switch value.count {
+            case 1: plain.expectedLength = value.first == 0 ? 256 : Int(value[value.startIndex])
             case 2:
-                let value = Int(le.value[0]) << 8 | Int(le.value[1])
-                plain.expectedLength = value == 0 ? 65_536 : value
+                let length = Int(value[value.startIndex]) << 8 | Int(value[value.startIndex + 1])
+                plain.expectedLength = length == 0 ? 65_536 : length
                 plain.forceExtended = true
-            default: throw ChipAccessError(.secureMessaging, "\(what): DO'97' has \(le.value.count) bytes", statusWord: .incorrectSecureMessagingObjects)
+            default: throw ChipAccessError(.secureMessaging, "\(what()): DO'97' has \(value.count) bytes", statusWord: .incorrectSecureMessagingObjects)
             }
         }
         return plain
@@ -120,76 +143,126 @@ public struct SecureMessaging: Sendable {
 
     /// The protected form of the chip's response; increments the SSC.
     public mutating func protect(response: ResponseAPDU) throws -> ResponseAPDU {
-        increment()
+        counter.increment()
         var objects: [UInt8] = []
-        if !response.data.isEmpty { objects += try cryptogram(response.data, oddInstruction: false) }
-        objects += [0x99, 0x02] + response.statusWord.bytes
-        objects += [0x8E, 0x08] + (try mac(objects))
+        objects.reserveCapacity(response.data.count + 2 * keys.cipher.blockSize + 16)
+        if !response.data.isEmpty { try appendCryptogram(response.data, oddInstruction: false, to: &objects) }
+        objects += [0x99, 0x02, response.statusWord.sw1, response.statusWord.sw2]
+        let mac = try self.mac(header: nil, objects, [0..<objects.count])
+        objects += [0x8E, 0x08]
+        objects += mac
         return ResponseAPDU(data: objects, statusWord: response.statusWord)
     }
 
     // MARK: - Shared
 
-    mutating func increment() {
-        for index in sendSequenceCounter.indices.reversed() {
-            sendSequenceCounter[index] &+= 1
-            if sendSequenceCounter[index] != 0 { break }
+    /// The SSC: a big-endian counter of 8 (3DES) or 16 (AES) bytes, kept as its low and high 64 bits.
+    struct Counter: Sendable {
+        let width: Int
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+
+        init(_ bytes: [UInt8]) {
+            width = bytes.count
+            for (index, byte) in bytes.enumerated() {
+                if index < bytes.count - 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+            }
+        }
+
+        /// Adds one, wrapping to zero after the largest value, as the bytes did.
+        mutating func increment() {
+            low &+= 1
+            if low == 0, width > 8 { high &+= 1 }
+        }
+
+        func append(to bytes: inout [UInt8]) {
+            if width > 8 { Self.append(high, bytes: width - 8, to: &bytes) }
+            Self.append(low, bytes: min(width, 8), to: &bytes)
+        }
+
+        private static func append(_ value: UInt64, bytes count: Int, to bytes: inout [UInt8]) {
+            for shift in stride(from: (count - 1) * 8, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
         }
     }
 
-    /// MAC over pad(SSC ‖ input), 8 bytes.
-    func mac(_ input: [UInt8]) throws -> [UInt8] {
-        let padded = ISO9797Padding.pad(sendSequenceCounter + input, blockSize: keys.cipher.blockSize)
+    /// MAC over pad(SSC ‖ [pad(header)] ‖ the covered ranges of `bytes`), 8 bytes.
+    func mac<Ranges: Sequence<Range<Int>>>(header: (UInt8, UInt8, UInt8, UInt8)?, _ bytes: [UInt8], _ covered: Ranges) throws -> [UInt8] {
+        let blockSize = keys.cipher.blockSize
+        var input: [UInt8] = []
+        input.reserveCapacity(bytes.count + 3 * blockSize)
+        counter.append(to: &input)
+        if let (cla, ins, p1, p2) = header {
+            input += [cla, ins, p1, p2]
+            ISO9797Padding.append(to: &input, blockSize: blockSize)
+        }
+        for range in covered { input += bytes[range] }
+        ISO9797Padding.append(to: &input, blockSize: blockSize)
+        return try crypto.mac(input)
+    }
+
+    /// 3DES: a zero IV (nil). AES: E(KS_Enc, SSC).
+    func initializationVector() throws -> [UInt8]? {
         switch keys.cipher {
-        case .tripleDES: return try MessageAuthenticationCode.retailMAC(key: keys.mac, paddedData: padded)
-        default: return Array(try MessageAuthenticationCode.cmac(key: keys.mac, data: padded).prefix(8))
+        case .tripleDES: return nil
+        default: return try crypto.encryptBlock(sendSequenceCounter)
         }
     }
 
-    /// 3DES: a zero IV. AES: E(KS_Enc, SSC).
-    func initializationVector() throws -> [UInt8] {
-        switch keys.cipher {
-        case .tripleDES: return [UInt8](repeating: 0, count: 8)
-        default: return try keys.cipher.encryptBlock(sendSequenceCounter, key: keys.encryption)
+    /// Appends DO'87' (01 ‖ E(KS_Enc, pad(data))), or DO'85' without the 01 for an odd INS.
+    func appendCryptogram(_ data: [UInt8], oddInstruction: Bool, to objects: inout [UInt8]) throws {
+        let blockSize = keys.cipher.blockSize
+        var padded = data
+        ISO9797Padding.append(to: &padded, blockSize: blockSize)
+        let length = padded.count + (oddInstruction ? 0 : 1)
+        guard length <= 0xFFFF else {
+            throw ChipAccessError(.invalidValue, "\(data.count) bytes do not fit one secure messaging data object")
         }
+        objects.append(oddInstruction ? 0x85 : 0x87)
+        switch length {
+        case ..<0x80: objects.append(UInt8(length))
+        case ..<0x100: objects += [0x81, UInt8(length)]
+        default: objects += [0x82, UInt8(length >> 8), UInt8(length & 0xFF)]
+        }
+        if !oddInstruction { objects.append(0x01) }
+        try crypto.encrypt(padded[...], iv: initializationVector(), appendingTo: &objects)
     }
 
-    func cryptogram(_ data: [UInt8], oddInstruction: Bool) throws -> [UInt8] {
-        let encrypted = try keys.cipher.encrypt(ISO9797Padding.pad(data, blockSize: keys.cipher.blockSize), key: keys.encryption,
-                                                iv: initializationVector())
-        return oddInstruction ? Self.tlv(0x85, encrypted) : Self.tlv(0x87, [0x01] + encrypted)
-    }
-
-    func decipher(_ object: DataObject, _ what: String) throws -> [UInt8] {
+    func decipher(_ object: DataObject, in bytes: [UInt8], _ what: () -> String) throws -> [UInt8] {
         var encrypted = object.value
         if object.tag == 0x87 {
-            guard encrypted.first == 0x01 else {
-                throw ChipAccessError(.secureMessaging, "\(what): DO'87' does not start with the padding indicator 01", statusWord: .incorrectSecureMessagingObjects)
+            guard !encrypted.isEmpty, bytes[encrypted.lowerBound] == 0x01 else {
+                throw ChipAccessError(.secureMessaging, "\(what()): DO'87' does not start with the padding indicator 01", statusWord: .incorrectSecureMessagingObjects)
             }
-            encrypted.removeFirst()
+            encrypted = (encrypted.lowerBound + 1)..<encrypted.upperBound
         }
-        guard !encrypted.isEmpty, encrypted.count % keys.cipher.blockSize == 0 else {
-            throw ChipAccessError(.secureMessaging, "\(what): the cryptogram of \(encrypted.count) bytes is not whole blocks", statusWord: .incorrectSecureMessagingObjects)
+        let blockSize = keys.cipher.blockSize
+        guard !encrypted.isEmpty, encrypted.count % blockSize == 0 else {
+            throw ChipAccessError(.secureMessaging, "\(what()): the cryptogram of \(encrypted.count) bytes is not whole blocks", statusWord: .incorrectSecureMessagingObjects)
         }
-        let padded = try keys.cipher.decrypt(encrypted, key: keys.encryption, iv: initializationVector())
-        guard let plain = ISO9797Padding.unpad(padded, blockSize: keys.cipher.blockSize) else {
-            throw ChipAccessError(.secureMessaging, "\(what): the decrypted data carry no ISO/IEC 9797-1 padding", statusWord: .incorrectSecureMessagingObjects)
+        var plain: [UInt8] = []
+        plain.reserveCapacity(encrypted.count + 2)
+        try crypto.decrypt(bytes[encrypted], iv: initializationVector(), appendingTo: &plain)
+        guard ISO9797Padding.remove(from: &plain, blockSize: blockSize) else {
+            throw ChipAccessError(.secureMessaging, "\(what()): the decrypted data carry no ISO/IEC 9797-1 padding", statusWord: .incorrectSecureMessagingObjects)
         }
         return plain
     }
 
+    /// A data object of a command or response body, as ranges of that body.
     struct DataObject {
         let tag: UInt8
-        let value: [UInt8]
-        let encoded: [UInt8]
+        /// Tag, length and value.
+        let encoded: Range<Int>
+        let value: Range<Int>
     }
 
     /// The secure messaging data objects of a command or response body: one-byte tags, BER lengths up to 0xFFFF.
-    static func dataObjects(_ bytes: [UInt8], _ what: String) throws -> [DataObject] {
+    static func dataObjects(_ bytes: [UInt8], _ what: () -> String) throws -> [DataObject] {
         var objects: [DataObject] = []
+        objects.reserveCapacity(4)
         var index = 0
         func fail(_ why: String) -> ChipAccessError {
-            ChipAccessError(.secureMessaging, "\(what): \(why) at offset \(index)", statusWord: .incorrectSecureMessagingObjects)
+            ChipAccessError(.secureMessaging, "\(what()): \(why) at offset \(index)", statusWord: .incorrectSecureMessagingObjects)
         }
         while index < bytes.count {
             let start = index
@@ -207,17 +280,9 @@ public struct SecureMessaging: Sendable {
                 throw fail("data object \([tag].hexString) has an unsupported length form \([UInt8(length)].hexString)")
             }
             guard index + length <= bytes.count else { throw fail("data object \([tag].hexString) claims \(length) bytes but \(bytes.count - index) remain") }
-            objects.append(DataObject(tag: tag, value: Array(bytes[index..<(index + length)]), encoded: Array(bytes[start..<(index + length)])))
+            objects.append(DataObject(tag: tag, encoded: start..<(index + length), value: index..<(index + length)))
             index += length
         }
         return objects
-    }
-
-    static func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] {
-        switch value.count {
-        case ..<0x80: return [tag, UInt8(value.count)] + value
-        case ..<0x100: return [tag, 0x81, UInt8(value.count)] + value
-        default: return [tag, 0x82, UInt8(value.count >> 8), UInt8(value.count & 0xFF)] + value
-        }
     }
 }

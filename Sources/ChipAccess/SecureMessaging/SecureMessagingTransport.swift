@@ -14,14 +14,25 @@ public final class SecureMessagingTransport: CardTransport {
     }
 
     public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        try protectedExchange { try CommandAPDU(bytes: command) }.encoded
+    }
+
+    /// What `send` calls: the command protected and the response checked as values, without encoding the plain
+    /// command and parsing it back, and the same for the plain response.
+    public func exchange(_ command: CommandAPDU) throws -> ResponseAPDU {
+        try protectedExchange { command }
+    }
+
+    /// Protects the command `plain` gives, sends it below and checks the response; any failure closes the session.
+    private func protectedExchange(_ plain: () throws -> CommandAPDU) throws -> ResponseAPDU {
         guard !isClosed else {
             throw ChipAccessError(.secureMessaging, "the secure messaging session was closed by an earlier failure; open a new one")
         }
         do {
-            let plain = try CommandAPDU(bytes: command)
-            let protected = try session.protect(plain)
+            let command = try plain()
+            let protected = try session.protect(command)
             let response = try underlying.send(protected)
-            return try session.unprotect(response, command: plain).encoded
+            return try session.unprotect(response, command: command)
         } catch {
             isClosed = true
             throw error

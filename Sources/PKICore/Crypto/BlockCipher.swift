@@ -91,12 +91,11 @@ public enum MessageAuthenticationCode {
         guard !paddedData.isEmpty, paddedData.count % 8 == 0 else {
             throw PKIError(.invalidValue, "retail MAC: \(paddedData.count) bytes is not a whole number of 8-byte blocks")
         }
-        // Single DES as 3DES with K ‖ K: EDE with equal keys is one DES encryption.
-        let k1 = Array(key.prefix(8)), k2 = Array(key.suffix(8))
-        let chained = try BlockCipher.tripleDES.encrypt(paddedData, key: k1 + k1)
-        let last = Array(chained.suffix(8))
-        let step = try BlockCipher.tripleDES.decryptBlock(last, key: k2 + k2)
-        return try BlockCipher.tripleDES.encryptBlock(step, key: k1 + k1)
+        // Single DES over the blocks and two DES operations at the end, with OpenSSL's low-level DES: EVP offers
+        // single DES only in the legacy provider, and 3DES with K1 ‖ K1 in its place costs three passes per block.
+        var out = [UInt8](repeating: 0, count: 8)
+        guard epki_retail_mac(key, paddedData, paddedData.count, &out) == 1 else { throw OpenSSL.failure(.cryptoFailure, "retail MAC") }
+        return out
     }
 
     /// CMAC with AES of the key's length, all 16 bytes.

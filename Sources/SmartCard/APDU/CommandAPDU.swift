@@ -41,14 +41,19 @@ public struct CommandAPDU: Hashable, Sendable, CustomStringConvertible {
     /// Bit 5 of CLA: more commands of this chain follow (§5.4.1).
     public var isChained: Bool { cla & 0x10 != 0 }
 
-    /// The encoded command; throws when the data or Ne cannot be encoded.
-    public func encoded() throws -> [UInt8] {
+    /// Throws when the data or Ne cannot be encoded.
+    public func validate() throws {
         guard data.count <= 65_535 else {
             throw SmartCardError(.invalidCommand, "\(data.count) bytes of command data exceed extended length (65,535)")
         }
         if let ne = expectedLength, !(1...65_536).contains(ne) {
             throw SmartCardError(.invalidCommand, "an expected length of \(ne) is outside 1...65,536")
         }
+    }
+
+    /// The encoded command; throws when the data or Ne cannot be encoded.
+    public func encoded() throws -> [UInt8] {
+        try validate()
         var bytes = [cla, ins, p1, p2]
         let extended = isExtended
         if !data.isEmpty {
