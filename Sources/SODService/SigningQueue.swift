@@ -1,5 +1,6 @@
 import Foundation
 import LDS
+import NIOCore
 import PKICore
 import Synchronization
 
@@ -9,12 +10,19 @@ import Synchronization
 /// only then answers the requests. The two loops overlap: batch k+1 is signed while batch k is committed, so the
 /// fsync of a commit does not stall the signing.
 ///
+/// The recording loop hands the answers back to the event loops of the requests' connections, one hop per event loop
+/// and batch: a request's task then resumes on the thread that writes its response, instead of on any event loop
+/// (each continuation resumed from the recorder's thread would start on the next loop in turn, and its response
+/// would hop again to the connection's loop).
+///
 /// A request that finds its line's quota window full (as far as this node knows) is refused before it is signed; the
 /// store's count, checked again in the commit, is the authority (several nodes may share one store).
 final class SigningQueue: Sendable {
     struct Job: Sendable {
         let request: SignRequest
         let line: SigningLine
+        /// The event loop of the request's connection, where its answer is handed back.
+        let eventLoop: any EventLoop
         let continuation: CheckedContinuation<SignedDocument, any Error>
     }
 
@@ -50,11 +58,11 @@ final class SigningQueue: Sendable {
     }
 
     /// Signs one document for a line; returns once its audit entry is committed.
-    func sign(_ request: SignRequest, line: SigningLine) async throws -> SignedDocument {
+    func sign(_ request: SignRequest, line: SigningLine, eventLoop: any EventLoop) async throws -> SignedDocument {
         try quotas.reserve(line)
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
-                state.pending.append(Job(request: request, line: line, continuation: continuation))
+                state.pending.append(Job(request: request, line: line, eventLoop: eventLoop, continuation: continuation))
                 guard !state.signing else { return false }
                 state.signing = true
                 return true
@@ -109,7 +117,7 @@ final class SigningQueue: Sendable {
                 let result: Result<(sod: [UInt8], digest: String), SODServiceError>
                 do {
                     let bytes = try outcome.get().encode()
-                    result = .success((bytes, try HashAlgorithm.sha256.hash(bytes).hexString.lowercased()))
+                    result = .success((bytes, Hex.lowercase(try HashAlgorithm.sha256.hash(bytes))))
                 } catch {
                     result = .failure(Self.signingFailure(error))
                 }
@@ -152,24 +160,32 @@ final class SigningQueue: Sendable {
                 for index in successes { outcomes[index] = .failure(failure) }
             }
         }
+        var answers: [ObjectIdentifier: (loop: any EventLoop, answers: [@Sendable () -> Void])] = [:]
         for (index, item) in items.enumerated() {
             let job = item.job
+            let answer: Result<SignedDocument, SODServiceError>
             switch (item.result, outcomes[index]) {
             case (.success(let signed), .some(.success(let sequence))):
                 quotas.release(job.line, recorded: true)
                 metrics.recordSignature(line: job.line.name)
-                job.continuation.resume(returning: SignedDocument(documentNumber: job.request.documentNumber, sod: signed.sod, sodDigest: signed.digest,
-                                                                  auditSequence: sequence))
+                answer = .success(SignedDocument(documentNumber: job.request.documentNumber, sod: signed.sod, sodDigest: signed.digest, auditSequence: sequence))
             case (.success, .some(.failure(let error))):
                 quotas.release(job.line, recorded: false, windowFull: error.code == .quotaExceeded)
-                job.continuation.resume(throwing: error)
+                answer = .failure(error)
             case (.failure(let error), _):
                 quotas.release(job.line, recorded: false)
-                job.continuation.resume(throwing: error)
+                answer = .failure(error)
             case (.success, .none):
                 quotas.release(job.line, recorded: false)
-                job.continuation.resume(throwing: SODServiceError(.storeFailure, "the signature was not recorded"))
+                answer = .failure(SODServiceError(.storeFailure, "the signature was not recorded"))
             }
+            let continuation = job.continuation
+            answers[ObjectIdentifier(job.eventLoop), default: (job.eventLoop, [])].answers.append { continuation.resume(with: answer.mapError { $0 as any Error }) }
+        }
+        // The event loops are the process's NIO singletons, which are never shut down, so every hop runs.
+        for (_, group) in answers {
+            let resumes = group.answers
+            group.loop.execute { for resume in resumes { resume() } }
         }
     }
 
