@@ -28,6 +28,7 @@ import Store
 
 enum SODServiceBenchmarks {
     struct Case {
+        let option: String
         let name: String
         let key: KeySpecification
         let speedAlgorithm: String
@@ -36,9 +37,9 @@ enum SODServiceBenchmarks {
     }
 
     static let cases = [
-        Case(name: "ECDSA P-256", key: .ec(.p256, parameters: .namedCurve), speedAlgorithm: "ecdsap256",
+        Case(option: "p256", name: "ECDSA P-256", key: .ec(.p256, parameters: .namedCurve), speedAlgorithm: "ecdsap256",
              speedTarget: .ecdsa(bits: 256, label: "nistp256"), goal: 0.7),
-        Case(name: "ECDSA brainpoolP256r1", key: .ec(.brainpoolP256r1, parameters: .namedCurve), speedAlgorithm: "ecdsabrp256r1",
+        Case(option: "brainpoolp256r1", name: "ECDSA brainpoolP256r1", key: .ec(.brainpoolP256r1, parameters: .namedCurve), speedAlgorithm: "ecdsabrp256r1",
              speedTarget: .ecdsa(bits: 256, label: "brainpoolP256r1"), goal: 0.9),
     ]
 
@@ -48,10 +49,10 @@ enum SODServiceBenchmarks {
         var rows: [String] = []
         var goals: [String] = []
         var notes: [String] = []
-        for item in cases {
+        for item in cases where options.sodKeys.contains(item.option) {
             let speed = try CoreBenchmarks.opensslRates(options, item.speedAlgorithm, item.speedTarget, base: .wall, multi: cores)
             notes.append("`openssl speed -elapsed -multi \(cores) \(item.speedAlgorithm)`: \(format(speed.sign)) sign/s")
-            for recheck in [false, true] {
+            for recheck in options.sodRecheck {
                 for connections in options.sodConnections {
                     let fixture = try Fixture(item, verifyAfterSigning: recheck, keep: options.keep)
                     defer { fixture.cleanUp() }
