@@ -34,8 +34,9 @@ public struct SODSigningService: Sendable {
 
     /// - Parameters:
     ///   - maximumBatch: the most documents one `SODBatchSigner` call signs.
-    ///   - workers: the batch signer's concurrent signing tasks (the core count by default; the token's session
-    ///     count for an HSM that signs in parallel).
+    ///   - workers: the batch signer's concurrent signing tasks per batch (the core count by default; the token's
+    ///     session count for an HSM that signs in parallel). Each event loop signs its connections' requests in
+    ///     batches of its own, so with Swift concurrency on the event loops the loops sign in parallel.
     public init(lines: SigningLines, documentSigner: DocumentSignerConfiguration, lineCAs: [Certificate] = [], maximumBatch: Int = 64,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, metrics: ServiceMetrics = ServiceMetrics()) throws {
         self.lines = lines
