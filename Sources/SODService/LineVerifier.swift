@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PKICore
 import Synchronization
 
@@ -13,6 +14,17 @@ public final class LineVerifier: Sendable {
     /// CAs that must have issued every line certificate; empty when the registered fingerprints are the only rule.
     public let lineCAs: [Certificate]
     private let cache = Mutex<[String: (line: SigningLine?, loaded: TimeInterval)]>([:])
+    /// The line of each open connection, so that a request does not re-encode and re-hash its peer's certificate.
+    /// Keyed by the channel's identity and holding the channel weakly: an entry is used only while it names the very
+    /// channel asking (an address reused by a later connection finds a dead reference), and is dropped when the
+    /// connection closes.
+    private let connections = Mutex<[ObjectIdentifier: ConnectionEntry]>([:])
+
+    private struct ConnectionEntry {
+        weak var channel: (any Channel)?
+        var line: SigningLine
+        var loaded: TimeInterval
+    }
     /// How long a request's look-up of its line may be reused (the commit re-reads the line anyway).
     let cacheLifetime: TimeInterval
 
@@ -51,6 +63,39 @@ public final class LineVerifier: Sendable {
         cache.withLock { $0[fingerprint] = (line, now) }
         guard let line else { throw Self.removed(fingerprint) }
         return line
+    }
+
+    /// The line of a connection seen before, if any; refreshed from the store (a line removed since gives
+    /// `unknownLine`) when older than `cacheLifetime`.
+    func connectionLine(_ channel: any Channel) throws -> SigningLine? {
+        let key = ObjectIdentifier(channel)
+        guard let entry = connections.withLock({ $0[key] }), let known = entry.channel, known === channel else { return nil }
+        let now = ProcessInfo.processInfo.systemUptime
+        if now - entry.loaded < cacheLifetime { return entry.line }
+        guard let line = try lines.line(fingerprint: entry.line.fingerprint) else {
+            connections.withLock { _ = $0.removeValue(forKey: key) }
+            throw Self.removed(entry.line.fingerprint)
+        }
+        connections.withLock { table in
+            if table[key]?.channel === channel { table[key] = ConnectionEntry(channel: channel, line: line, loaded: now) }
+        }
+        return line
+    }
+
+    /// Keeps a connection's line until the connection closes.
+    func remember(_ line: SigningLine, for channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        let inserted = connections.withLock { table -> Bool in
+            let fresh = table[key]?.channel !== channel
+            table[key] = ConnectionEntry(channel: channel, line: line, loaded: ProcessInfo.processInfo.systemUptime)
+            return fresh
+        }
+        guard inserted else { return }
+        channel.closeFuture.whenComplete { [weak self, weak channel] _ in
+            self?.connections.withLock { table in
+                if let entry = table[key], entry.channel == nil || entry.channel === channel { table.removeValue(forKey: key) }
+            }
+        }
     }
 
     private func check(_ line: SigningLine, leaf: [UInt8]) throws {

@@ -34,8 +34,9 @@ public struct SODSigningService: Sendable {
 
     /// - Parameters:
     ///   - maximumBatch: the most documents one `SODBatchSigner` call signs.
-    ///   - workers: the batch signer's concurrent signing tasks (the core count by default; the token's session
-    ///     count for an HSM that signs in parallel).
+    ///   - workers: the batch signer's concurrent signing tasks per batch (the core count by default; the token's
+    ///     session count for an HSM that signs in parallel). Each event loop signs its connections' requests in
+    ///     batches of its own, so with Swift concurrency on the event loops the loops sign in parallel.
     public init(lines: SigningLines, documentSigner: DocumentSignerConfiguration, lineCAs: [Certificate] = [], maximumBatch: Int = 64,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, metrics: ServiceMetrics = ServiceMetrics()) throws {
         self.lines = lines
@@ -93,6 +94,9 @@ public struct SODSigningService: Sendable {
 
     // MARK: - Handlers
 
+    static let sodDigestHeader = HTTPFields.Element.Name("X-SOD-SHA256")!
+    static let auditSequenceHeader = HTTPFields.Element.Name("X-Audit-Sequence")!
+
     func sign(_ request: Request, context: LineRequestContext) async throws -> Response {
         let line = try await context.line(verifier)
         var request = request
@@ -103,10 +107,11 @@ public struct SODSigningService: Sendable {
             throw SODServiceError(.badRequest, "the request body is larger than \(Self.maximumBody) bytes or unreadable")
         }
         let input = try SignRequest(json: Array(buffer: body))
-        let signed = try await queue.sign(input, line: line)
+        let signed = try await queue.sign(input, line: line, eventLoop: context.channel.eventLoop)
         var headers = HTTPFields()
-        headers[.init("X-SOD-SHA256")!] = signed.sodDigest
-        headers[.init("X-Audit-Sequence")!] = String(signed.auditSequence)
+        headers.reserveCapacity(3)
+        headers[Self.sodDigestHeader] = signed.sodDigest
+        headers[Self.auditSequenceHeader] = String(signed.auditSequence)
         let wantsJSON = request.headers[.accept].map { $0.contains("application/json") } ?? false
         guard wantsJSON else {
             headers[.contentType] = "application/octet-stream"
@@ -151,11 +156,15 @@ public struct LineRequestContext: RequestContext {
         channel = source.channel
     }
 
-    /// The line this connection's client certificate belongs to (the handshake already checked it).
+    /// The line this connection's client certificate belongs to (the handshake already checked it): looked up once
+    /// per connection and then kept with it, re-read from the store when older than the verifier's cache lifetime.
     func line(_ verifier: LineVerifier) async throws -> SigningLine {
+        if let line = try verifier.connectionLine(channel) { return line }
         guard let certificate = try await channel.nioSSL_peerCertificate().get() else {
             throw SODServiceError(.unknownLine, "the connection has no client certificate")
         }
-        return try verifier.line(certificate: try certificate.toDERBytes())
+        let line = try verifier.line(certificate: try certificate.toDERBytes())
+        verifier.remember(line, for: channel)
+        return line
     }
 }

@@ -94,24 +94,29 @@ public struct SignRequest: Sendable {
             throw SODServiceError.field("dataGroupHashes", "must be an object of data group number to hash")
         }
         var hashes: [Int: [UInt8]] = [:]
+        hashes.reserveCapacity(groups.count)
         for (key, value) in groups {
-            let field = "dataGroupHashes.\(key)"
-            let digits = key.uppercased().hasPrefix("DG") ? String(key.dropFirst(2)) : key
-            guard digits.count <= 2, digits.allSatisfy(\.isASCII), let number = Int(digits), (1...16).contains(number) else {
-                throw SODServiceError.field(field, "'\(key)' is not a data group number 1 to 16")
+            // The field's name is made only for a refusal: building it for every key cost more than checking it.
+            func field() -> String { "dataGroupHashes.\(key)" }
+            guard let number = Self.dataGroupNumber(key) else {
+                throw SODServiceError.field(field(), "'\(key)' is not a data group number 1 to 16")
             }
-            guard hashes[number] == nil else { throw SODServiceError.field(field, "data group \(number) is given twice") }
-            guard let text = value.stringValue else { throw SODServiceError.field(field, "must be a \(encoding) string") }
+            guard hashes[number] == nil else { throw SODServiceError.field(field(), "data group \(number) is given twice") }
+            guard let text = value.stringValue else { throw SODServiceError.field(field(), "must be a \(encoding) string") }
             let bytes: [UInt8]
             if encoding == "hex" {
-                guard text.count % 2 == 0, let decoded = [UInt8](hex: text) else { throw SODServiceError.field(field, "is not hex") }
-                bytes = decoded
+                if let decoded = Self.plainHex(text) {
+                    bytes = decoded
+                } else {
+                    guard text.count % 2 == 0, let decoded = [UInt8](hex: text) else { throw SODServiceError.field(field(), "is not hex") }
+                    bytes = decoded
+                }
             } else {
-                guard let decoded = Data(base64Encoded: text) else { throw SODServiceError.field(field, "is not base64") }
+                guard let decoded = Data(base64Encoded: text) else { throw SODServiceError.field(field(), "is not base64") }
                 bytes = Array(decoded)
             }
             guard bytes.count == hash.digestLength else {
-                throw SODServiceError.field(field, "\(bytes.count) bytes, but \(hash) gives \(hash.digestLength)")
+                throw SODServiceError.field(field(), "\(bytes.count) bytes, but \(hash) gives \(hash.digestLength)")
             }
             hashes[number] = bytes
         }
@@ -119,6 +124,44 @@ public struct SignRequest: Sendable {
             throw SODServiceError.field("dataGroupHashes.\(mandatory)", "missing: DG1 and DG2 are in every eMRTD (Doc 9303-10)")
         }
         dataGroupHashes = hashes
+    }
+
+    /// "1" to "16", or "DG1" to "DG16" in any case; nil for anything else.
+    static func dataGroupNumber(_ key: String) -> Int? {
+        var digits = Substring(key).utf8
+        if digits.count > 2, let d = digits.first, d | 0x20 == UInt8(ascii: "d"), let g = digits.dropFirst().first, g | 0x20 == UInt8(ascii: "g") {
+            digits = digits.dropFirst(2)
+        }
+        guard (1...2).contains(digits.count) else { return nil }
+        var number = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            number = number * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return (1...16).contains(number) ? number : nil
+    }
+
+    /// Hex made only of the digits 0–9, a–f, A–F, decoded in one pass; nil for anything else (spaces, colons, an odd
+    /// count), which the general reader then judges.
+    static func plainHex(_ text: String) -> [UInt8]? {
+        let utf8 = text.utf8
+        guard utf8.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+            default: return nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var iterator = utf8.makeIterator()
+        while let first = iterator.next() {
+            guard let high = nibble(first), let second = iterator.next(), let low = nibble(second) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
     }
 
     /// A document number as the MRZ writes it without its fillers: upper-case letters and digits, 1 to 22 of them

@@ -111,7 +111,7 @@ public struct SigningLines: Sendable {
 
     /// The line registered with this certificate fingerprint, if any.
     public func line(fingerprint: String) throws -> SigningLine? {
-        try read { db in try Self.line(db, domain: domain, sql: "fingerprint = ?", fingerprint) }
+        try read { db in try Self.line(db, domain: domain, fingerprint: fingerprint) }
     }
 
     /// SODs signed for the line in its current quota window (0 without a quota).
@@ -149,17 +149,22 @@ public struct SigningLines: Sendable {
     public func record(_ signatures: [Signature], signer: SignerFacts) throws -> [Result<Int64, SODServiceError>] {
         let now = clock.now()
         return try write { db in
-            try EPKIStore.ensureDomain(db, name: domain, description: "SOD signing service", now: now)
-            var lines: [String: SigningLine?] = [:]
+            // Every statement of a batch is prepared once per connection (GRDB's statement cache): parsing and
+            // authorizing SQL cost more than running it (BENCHMARKS.md §8).
+            if try Row.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM domain WHERE name = ?"), arguments: [domain]) == nil {
+                try EPKIStore.ensureDomain(db, name: domain, description: "SOD signing service", now: now)
+            }
+            var audit = try AuditBatch(db, domain: domain, now: now)
+            var lines: [String: RecordedLine?] = [:]
             var counts: [String: (window: Int64, count: Int)] = [:]
             var results: [Result<Int64, SODServiceError>] = []
             results.reserveCapacity(signatures.count)
             for signature in signatures {
-                let found: SigningLine?
+                let found: RecordedLine?
                 if let cached = lines[signature.lineFingerprint] {
                     found = cached
                 } else {
-                    found = try Self.line(db, domain: domain, sql: "fingerprint = ?", signature.lineFingerprint)
+                    found = try Self.recordedLine(db, domain: domain, fingerprint: signature.lineFingerprint)
                     lines[signature.lineFingerprint] = .some(found)
                 }
                 guard let line = found else {
@@ -170,8 +175,8 @@ public struct SigningLines: Sendable {
                     let window = quota.windowStart(now)
                     var used = counts[line.name]?.count ?? 0
                     if counts[line.name]?.window != window {
-                        used = try Int.fetchOne(db, sql: "SELECT count FROM sod_line_usage WHERE domain = ? AND line = ? AND window_start = ?",
-                                                arguments: [domain, line.name, window]) ?? 0
+                        let usage = try db.cachedStatement(sql: "SELECT count FROM sod_line_usage WHERE domain = ? AND line = ? AND window_start = ?")
+                        used = try Int.fetchOne(usage, arguments: [domain, line.name, window]) ?? 0
                     }
                     guard used < quota.limit else {
                         counts[line.name] = (window, used)
@@ -180,23 +185,21 @@ public struct SigningLines: Sendable {
                     }
                     counts[line.name] = (window, used + 1)
                 }
-                let entry = try AuditTrail.append(
-                    db, domain: domain, actor: "line:\(line.name)", action: "sod.sign", subject: signature.documentNumber,
-                    details: ["line": line.name, "documentSigner": signer.fingerprint, "documentSignerSerial": signer.serial,
-                              "sodSHA256": signature.sodDigest, "hashAlgorithm": signature.hash.rawValue,
-                              "dataGroups": signature.dataGroups.map(String.init).joined(separator: ",")],
-                    now: now)
-                results.append(.success(entry.sequence))
+                // In the order of the JSON's sorted keys, so that AuditBatch need not sort them.
+                let sequence = try audit.append(
+                    actor: "line:\(line.name)", action: "sod.sign", subject: signature.documentNumber,
+                    details: [("dataGroups", signature.dataGroups.map(String.init).joined(separator: ",")), ("documentSigner", signer.fingerprint),
+                              ("documentSignerSerial", signer.serial), ("hashAlgorithm", signature.hash.rawValue), ("line", line.name),
+                              ("sodSHA256", signature.sodDigest)])
+                results.append(.success(sequence))
             }
             for (line, usage) in counts {
-                try db.execute(
-                    sql: """
-                        INSERT INTO sod_line_usage (domain, line, window_start, count) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (domain, line, window_start) DO UPDATE SET count = excluded.count
-                        """,
-                    arguments: [domain, line, usage.window, usage.count])
-                try db.execute(sql: "DELETE FROM sod_line_usage WHERE domain = ? AND line = ? AND window_start < ?",
-                               arguments: [domain, line, usage.window])
+                try db.cachedStatement(sql: """
+                    INSERT INTO sod_line_usage (domain, line, window_start, count) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (domain, line, window_start) DO UPDATE SET count = excluded.count
+                    """).execute(arguments: [domain, line, usage.window, usage.count])
+                try db.cachedStatement(sql: "DELETE FROM sod_line_usage WHERE domain = ? AND line = ? AND window_start < ?")
+                    .execute(arguments: [domain, line, usage.window])
             }
             return results
         }
@@ -210,7 +213,7 @@ public struct SigningLines: Sendable {
     // MARK: - Helpers
 
     public static func fingerprint(_ der: [UInt8]) throws -> String {
-        try HashAlgorithm.sha256.hash(der).hexString.lowercased()
+        Hex.lowercase(try HashAlgorithm.sha256.hash(der))
     }
 
     static func publicKeyFingerprint(_ certificate: Certificate) throws -> String {
@@ -219,14 +222,34 @@ public struct SigningLines: Sendable {
         return try fingerprint(serializer.serializedBytes)
     }
 
+    /// What recording a signature needs of its line, read again inside the batch's transaction: its name and quota.
+    struct RecordedLine {
+        let name: String
+        let quota: LineQuota?
+    }
+
+    static func recordedLine(_ db: Database, domain: String, fingerprint: String) throws -> RecordedLine? {
+        let statement = try db.cachedStatement(sql: "SELECT name, quota_limit, quota_period FROM sod_line WHERE domain = ? AND fingerprint = ?")
+        return try Row.fetchOne(statement, arguments: [domain, fingerprint]).map { row in
+            RecordedLine(name: row[0], quota: quota(limit: row[1], period: row[2]))
+        }
+    }
+
+    static func quota(limit: Int?, period: String?) -> LineQuota? {
+        limit.flatMap { limit in period.flatMap(LineQuota.Period.init(rawValue:)).flatMap { try? LineQuota(limit: limit, period: $0) } }
+    }
+
+    /// The line with this certificate fingerprint, through a statement prepared once per connection.
+    static func line(_ db: Database, domain: String, fingerprint: String) throws -> SigningLine? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM sod_line WHERE domain = ? AND fingerprint = ?"), arguments: [domain, fingerprint]).map(line)
+    }
+
     static func line(_ db: Database, domain: String, sql condition: String, _ value: String) throws -> SigningLine? {
         try Row.fetchOne(db, sql: "SELECT * FROM sod_line WHERE domain = ? AND \(condition)", arguments: [domain, value]).map(line)
     }
 
     static func line(_ row: Row) -> SigningLine {
-        let limit: Int? = row["quota_limit"]
-        let period: String? = row["quota_period"]
-        let quota = limit.flatMap { limit in period.flatMap(LineQuota.Period.init(rawValue:)).flatMap { try? LineQuota(limit: limit, period: $0) } }
+        let quota = Self.quota(limit: row["quota_limit"], period: row["quota_period"])
         let certificate: Data = row["certificate"]
         return SigningLine(name: row["name"], fingerprint: row["fingerprint"], publicKeyFingerprint: row["spki_fingerprint"], subject: row["subject"],
                            notBefore: Date(timeIntervalSince1970: row["not_before"]), notAfter: Date(timeIntervalSince1970: row["not_after"]),

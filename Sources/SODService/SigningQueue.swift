@@ -1,13 +1,25 @@
 import Foundation
 import LDS
+import NIOCore
 import PKICore
 import Synchronization
 
-/// Where concurrent requests meet the batch signer: each request waits in a queue; one signing loop takes every
-/// request waiting (up to `maximumBatch`) and signs them with `SODBatchSigner` on all cores, then hands the SODs to
-/// one recording loop, which writes the whole batch's audit entries and quota counts in one store transaction and
-/// only then answers the requests. The two loops overlap: batch k+1 is signed while batch k is committed, so the
-/// fsync of a commit does not stall the signing.
+/// Where concurrent requests meet the batch signer: each request waits in the queue of its connection's event loop;
+/// one signing loop per event loop takes every request waiting there (up to `maximumBatch`) and signs them with
+/// `SODBatchSigner`, then hands the SODs to one recording loop, which writes the audit entries and quota counts of
+/// every batch signed meanwhile in one store transaction and only then answers the requests. Signing and recording
+/// overlap: the next batches are signed while the last ones are committed, so the fsync of a commit does not stall
+/// the signing.
+///
+/// A signing loop per event loop, started on that loop: with Swift concurrency on NIO's event loops (as
+/// `epki sod serve` runs), a task stays on the loop it was started from, and so do the batch signer's tasks; a single
+/// signing loop signed on one core at a time while the other waited (BENCHMARKS.md §8). Each loop's SODs are also
+/// made on the thread that writes their responses.
+///
+/// The recording loop hands the answers back to the event loops of the requests' connections, one hop per event loop
+/// and batch: a request's task then resumes on the thread that writes its response, instead of on any event loop
+/// (each continuation resumed from the recorder's thread would start on the next loop in turn, and its response
+/// would hop again to the connection's loop).
 ///
 /// A request that finds its line's quota window full (as far as this node knows) is refused before it is signed; the
 /// store's count, checked again in the commit, is the authority (several nodes may share one store).
@@ -15,6 +27,8 @@ final class SigningQueue: Sendable {
     struct Job: Sendable {
         let request: SignRequest
         let line: SigningLine
+        /// The event loop of the request's connection, where its answer is handed back.
+        let eventLoop: any EventLoop
         let continuation: CheckedContinuation<SignedDocument, any Error>
     }
 
@@ -24,8 +38,10 @@ final class SigningQueue: Sendable {
     }
 
     private struct State {
-        var pending: [Job] = []
-        var signing = false
+        /// Requests waiting, by the event loop of their connection.
+        var pending: [ObjectIdentifier: [Job]] = [:]
+        /// The event loops whose signing loop runs.
+        var signing: Set<ObjectIdentifier> = []
         var unrecorded: [Signed] = []
         var recording = false
     }
@@ -50,29 +66,34 @@ final class SigningQueue: Sendable {
     }
 
     /// Signs one document for a line; returns once its audit entry is committed.
-    func sign(_ request: SignRequest, line: SigningLine) async throws -> SignedDocument {
+    func sign(_ request: SignRequest, line: SigningLine, eventLoop: any EventLoop) async throws -> SignedDocument {
         try quotas.reserve(line)
+        let key = ObjectIdentifier(eventLoop)
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
-                state.pending.append(Job(request: request, line: line, continuation: continuation))
-                guard !state.signing else { return false }
-                state.signing = true
-                return true
+                state.pending[key, default: []].append(Job(request: request, line: line, eventLoop: eventLoop, continuation: continuation))
+                return state.signing.insert(key).inserted
             }
-            if start { Task { await self.signLoop() } }
+            guard start else { return }
+            if eventLoop.inEventLoop {
+                Task { await self.signLoop(key) }
+            } else {
+                eventLoop.execute { Task { await self.signLoop(key) } }
+            }
         }
     }
 
-    private func signLoop() async {
+    private func signLoop(_ key: ObjectIdentifier) async {
         while true {
             let batch = state.withLock { state -> [Job]? in
-                guard !state.pending.isEmpty else {
-                    state.signing = false
+                guard var waiting = state.pending[key], !waiting.isEmpty else {
+                    state.signing.remove(key)
                     return nil
                 }
-                let count = min(maximumBatch, state.pending.count)
-                let batch = Array(state.pending.prefix(count))
-                state.pending.removeFirst(count)
+                let count = min(maximumBatch, waiting.count)
+                let batch = Array(waiting.prefix(count))
+                waiting.removeFirst(count)
+                state.pending[key] = waiting
                 return batch
             }
             guard let batch else { return }
@@ -109,7 +130,7 @@ final class SigningQueue: Sendable {
                 let result: Result<(sod: [UInt8], digest: String), SODServiceError>
                 do {
                     let bytes = try outcome.get().encode()
-                    result = .success((bytes, try HashAlgorithm.sha256.hash(bytes).hexString.lowercased()))
+                    result = .success((bytes, Hex.lowercase(try HashAlgorithm.sha256.hash(bytes))))
                 } catch {
                     result = .failure(Self.signingFailure(error))
                 }
@@ -152,24 +173,32 @@ final class SigningQueue: Sendable {
                 for index in successes { outcomes[index] = .failure(failure) }
             }
         }
+        var answers: [ObjectIdentifier: (loop: any EventLoop, answers: [@Sendable () -> Void])] = [:]
         for (index, item) in items.enumerated() {
             let job = item.job
+            let answer: Result<SignedDocument, SODServiceError>
             switch (item.result, outcomes[index]) {
             case (.success(let signed), .some(.success(let sequence))):
                 quotas.release(job.line, recorded: true)
                 metrics.recordSignature(line: job.line.name)
-                job.continuation.resume(returning: SignedDocument(documentNumber: job.request.documentNumber, sod: signed.sod, sodDigest: signed.digest,
-                                                                  auditSequence: sequence))
+                answer = .success(SignedDocument(documentNumber: job.request.documentNumber, sod: signed.sod, sodDigest: signed.digest, auditSequence: sequence))
             case (.success, .some(.failure(let error))):
                 quotas.release(job.line, recorded: false, windowFull: error.code == .quotaExceeded)
-                job.continuation.resume(throwing: error)
+                answer = .failure(error)
             case (.failure(let error), _):
                 quotas.release(job.line, recorded: false)
-                job.continuation.resume(throwing: error)
+                answer = .failure(error)
             case (.success, .none):
                 quotas.release(job.line, recorded: false)
-                job.continuation.resume(throwing: SODServiceError(.storeFailure, "the signature was not recorded"))
+                answer = .failure(SODServiceError(.storeFailure, "the signature was not recorded"))
             }
+            let continuation = job.continuation
+            answers[ObjectIdentifier(job.eventLoop), default: (job.eventLoop, [])].answers.append { continuation.resume(with: answer.mapError { $0 as any Error }) }
+        }
+        // The event loops are the process's NIO singletons, which are never shut down, so every hop runs.
+        for (_, group) in answers {
+            let resumes = group.answers
+            group.loop.execute { for resume in resumes { resume() } }
         }
     }
 

@@ -50,7 +50,7 @@ struct SODServeCommand: ParsableCommand {
     var noVerifyAfterSigning = false
     @Option(help: "The CSCA certificate: check once that it issued the DS certificate before serving.") var csca: String?
     @Option(name: .customLong("max-batch"), help: "Most documents signed in one batch.") var maximumBatch = 64
-    @Option(help: "Concurrent signing tasks of the batch signer (default: the core count).") var workers: Int?
+    @Option(help: "Concurrent signing tasks of the batch signer per batch; each event loop signs its own batches (default: the core count).") var workers: Int?
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var pin: PINOptions
 

@@ -43,21 +43,9 @@ import TestSupport
         #expect(lines.compactMap { $0["name"] as? String } == ["line-1"])
         #expect(lines.first?["quota"] as? String == "100/day")
 
-        let output = directory.appendingPathComponent("serve.out")
-        let errors = directory.appendingPathComponent("serve.err")
-        let server = try Subprocess(try TestSupport.epkiExecutable(),
-                                    ["sod", "serve", "--listen", "127.0.0.1:0", "--tls-cert", "server.pem", "--tls-key", "server.key",
-                                     "--ds-cert", "ds.pem", "--key", "ds.key", "--passphrase-file", "pass", "--csca", "csca.pem"],
-                                    environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
-                                    currentDirectory: directory.path, standardOutput: output.path, standardError: errors.path)
+        let (server, bound, errors) = try Self.serve(["--ds-cert", "ds.pem", "--key", "ds.key", "--passphrase-file", "pass", "--csca", "csca.pem"],
+                                                     environment: environment, in: directory)
         defer { server.signal(SIGKILL); server.wait() }
-        func received() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
-        for _ in 0..<1200 where !received().contains("OpenAPI") && server.isRunning {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let text = received()
-        let port = try #require(text.components(separatedBy: "https://127.0.0.1:").last?.prefix { $0.isNumber }).flatMap { Int($0) }
-        let bound = try #require(port, "\(text) \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
 
         // The registered line gets an SOD that openssl verifies against the CSCA now, with the hashes it sent.
         let sent = try SODServiceFixture.hashes([1, 2, 14], seed: "cli")
@@ -92,5 +80,84 @@ import TestSupport
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
         #expect(entries.compactMap { $0["action"] as? String } == ["sod.line-add", "sod.sign", "sod.line-remove"], "\(audit.stdout)")
         try epki(["audit", "verify", "--domain", "sod"])
+    }
+
+    /// The Document Signer's key in a private SoftHSM2 token, generated there by `epki key generate --pkcs11` and
+    /// certified by the CSCA: `epki sod serve --key pkcs11:…` signs with it through the batch signer, and the line
+    /// gets an EF.SOD that `openssl cms -verify` accepts, holding the hashes it sent. brainpoolP256r1, as passports use.
+    @Test func servesWithItsDocumentSignerKeyInASoftHSMToken() throws {
+        let hsm = try SoftHSM.make(tokens: ["DS-UT"], export: false)
+        defer { try? FileManager.default.removeItem(at: hsm.directory) }
+        let directory = hsm.directory
+        let environment = hsm.environment.merging(["EPKI_HOME": directory.appendingPathComponent("data").path]) { $1 }
+        @discardableResult
+        func epki(_ arguments: [String], status: Int32 = 0) throws -> TestSupport.ProcessResult {
+            let result = try TestSupport.run(try TestSupport.epkiExecutable(), arguments, environment: environment, currentDirectory: directory)
+            #expect(result.status == status, "epki \(arguments.joined(separator: " ")): \(result.output)")
+            return result
+        }
+        let uri = "pkcs11:token=DS-UT;object=ds-1"
+        try epki(["key", "generate", "--algorithm", "ec:brainpoolP256r1", "--pkcs11", uri, "--pin-file", hsm.pinFile.path, "--public-out", "ds-pub.pem"])
+        let publicKey = try PublicKey(derEncoded: try PEM.decodeIfPEM(try TestSupport.read(directory.appendingPathComponent("ds-pub.pem")), label: "PUBLIC KEY"))
+        let (csca, cscaSigner, _, _) = try SODServiceFixture.countryPKI(around: Date())
+        let ds = try SODServiceFixture.certificate(subject: "C=UT,O=Utopia,CN=DS HSM", issuer: csca, signer: cscaSigner, publicKey: publicKey,
+                                                   around: Date(), isCA: false, documentTypes: ["P"])
+        try TestSupport.write(csca.pemEncoded, directory.appendingPathComponent("csca.pem"))
+        try TestSupport.write(ds.pemEncoded, directory.appendingPathComponent("ds.pem"))
+        try SODServiceFixture.tlsServer(in: directory)
+        try TestSupport.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "line-1.key",
+                                 "-out", "line-1.csr", "-subj", "/CN=line-1"], in: directory)
+        try TestSupport.openssl(["x509", "-req", "-in", "line-1.csr", "-CA", "tls-ca.pem", "-CAkey", "tls-ca.key", "-CAcreateserial",
+                                 "-out", "line-1.pem", "-days", "2"], in: directory)
+        try epki(["sod", "line", "add", "--name", "line-1", "--cert", "line-1.pem"])
+
+        let (server, bound, errors) = try Self.serve(["--ds-cert", "ds.pem", "--key", uri, "--pin-file", hsm.pinFile.path, "--csca", "csca.pem"],
+                                                     environment: environment, in: directory)
+        defer { server.signal(SIGKILL); server.wait() }
+        let sent = try SODServiceFixture.hashes([1, 2, 14, 15], seed: "hsm")
+        try TestSupport.write(SODServiceFixture.request(documentNumber: "UTH123456", ldsVersion: "1.8", hashes: sent),
+                              directory.appendingPathComponent("request.json"))
+        let signed = try TestSupport.run("curl", ["-sS", "--max-time", "60", "--cacert", "tls-ca.pem", "--cert", "line-1.pem", "--key", "line-1.key",
+                                                  "-H", "Content-Type: application/json", "--data-binary", "@request.json", "-o", "hsm.sod",
+                                                  "-w", "%{http_code}", "https://127.0.0.1:\(bound)/v1/sod/sign"], currentDirectory: directory)
+        #expect(signed.stdout == "200", "\(signed.output) \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
+        let sod = try TestSupport.read(directory.appendingPathComponent("hsm.sod"))
+        let (verified, content) = try SODServiceFixture.opensslVerify(sod: sod, in: directory, at: nil)
+        #expect(verified.stderr.contains("Verification successful"), "\(verified.output)")
+        let object = try LDSSecurityObject(bytes: content)
+        #expect(object.dataGroupNumbers.sorted() == [1, 2, 14, 15])
+        for (number, value) in sent { #expect(object.hashValue(for: number) == value) }
+        #expect(try EFSOD(bytes: sod).documentSignerCertificate == ds)
+
+        server.signal(SIGTERM)
+        #expect(server.wait() == 0, "epki sod serve stops cleanly on SIGTERM")
+        let log = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        #expect(!log.contains(SoftHSM.userPIN), "the PIN must not be logged")
+        let audit = try epki(["audit", "show", "--domain", "sod", "--json"])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.compactMap { $0["action"] as? String } == ["sod.line-add", "sod.sign"], "\(audit.stdout)")
+        try epki(["audit", "verify", "--domain", "sod"])
+    }
+
+    /// `epki sod serve --listen 127.0.0.1:0 --tls-cert server.pem --tls-key server.key` plus `arguments`, in its own
+    /// process; returns it once it has printed the port it serves on, with the port and its standard error file.
+    static func serve(_ arguments: [String], environment: [String: String], in directory: URL) throws -> (Subprocess, Int, URL) {
+        let output = directory.appendingPathComponent("serve.out")
+        let errors = directory.appendingPathComponent("serve.err")
+        let server = try Subprocess(try TestSupport.epkiExecutable(),
+                                    ["sod", "serve", "--listen", "127.0.0.1:0", "--tls-cert", "server.pem", "--tls-key", "server.key"] + arguments,
+                                    environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                    currentDirectory: directory.path, standardOutput: output.path, standardError: errors.path)
+        func received() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        for _ in 0..<1200 where !received().contains("OpenAPI") && server.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let text = received()
+        guard let bound = text.components(separatedBy: "https://127.0.0.1:").last.flatMap({ Int($0.prefix { $0.isNumber }) }), text.contains("OpenAPI") else {
+            server.signal(SIGKILL)
+            server.wait()
+            throw TestFailure("epki sod serve did not start: \(text) \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
+        }
+        return (server, bound, errors)
     }
 }

@@ -222,6 +222,34 @@ import TestSupport
         #expect(actions == ["sod.line-add", "sod.line-add", "sod.sign", "sod.line-remove"])
     }
 
+    /// A line removed while one of its connections stays open: the connection's next request, once its line was
+    /// looked up longer ago than the verifier's cache lifetime (2 s), is refused with 403; the request before the
+    /// removal got its SOD. openssl s_client keeps the one connection and sends both requests over it.
+    @Test func aLineRemovedWhileConnectedIsRefusedOnItsOpenConnection() async throws {
+        let fixture = try SODServiceFixture()
+        defer { fixture.cleanUp() }
+        try fixture.lines.add(name: "line-1", certificate: try fixture.line("line-1"), quota: nil)
+        let service = try fixture.service()
+        try await fixture.serving(service) { port in
+            let body = SODServiceFixture.request(hashes: try SODServiceFixture.hashes([1, 2]))
+            let request = "POST /v1/sod/sign HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try TestSupport.write(request, fixture.directory.appendingPathComponent("request.http"))
+            let script = "(cat request.http; sleep 4; cat request.http; sleep 3) | openssl s_client -connect 127.0.0.1:\(port) -CAfile tls-ca.pem "
+                + "-cert line-1.pem -key line-1.key -no_ign_eof"
+            async let exchange = SODServiceFixture.blocking { try TestSupport.run("/bin/sh", ["-c", script], currentDirectory: fixture.directory) }
+            await TestSupport.pause(milliseconds: 1_500)
+            try fixture.lines.remove(name: "line-1")
+            let output = try await exchange.stdout
+            let ok = try #require(output.range(of: "HTTP/1.1 200"), "\(output)")
+            let refused = try #require(output.range(of: "HTTP/1.1 403"), "\(output)")
+            #expect(ok.lowerBound < refused.lowerBound)
+            #expect(output[refused.lowerBound...].contains("\"code\":\"unknownLine\""), "\(output)")
+        }
+        let actions = try fixture.store.auditEntries(domain: SigningLines.defaultDomain).map(\.action)
+        #expect(actions == ["sod.line-add", "sod.sign", "sod.line-remove"])
+    }
+
     /// Many requests at once from several lines: every one gets its own SOD with its own hashes, the batch signer
     /// signed them in batches, and each has its audit entry.
     @Test func concurrentRequestsAreBatched() async throws {

@@ -20,6 +20,8 @@
 //           SCardTransmit loop (PersoBenchmarks.swift).
 //   inspection  A full inspection of a virtual chip through pcscd: time to a verdict by step, against the time its APDUs
 //           spent in the card's round trips (InspectionBenchmarks.swift).
+//   sodhsm  SODBatchSigner with a PKCS11Signer on the private SoftHSM2 token, against a raw C_SignInit + C_Sign loop on
+//           the same key in the same run (SODHSMBenchmarks.swift, Sources/RawPKCS11).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -40,7 +42,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, card, sod, perso, inspection
+    case core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso, inspection
 }
 
 struct Options {
@@ -66,6 +68,10 @@ struct Options {
     var cardLinks: [CardBenchmarks.Link] = [.shipped]
     /// The sod section's concurrent client connections (one load thread each).
     var sodConnections = [16]
+    /// The sod section's DS keys (p256, brainpoolp256r1) and settings of the re-check after signing (off, on).
+    var sodKeys = ["p256", "brainpoolp256r1"]
+    var sodRecheck = [false, true]
+    var sodHSMKeys = ["p256", "brainpoolp256r1"]
 
     /// Whole seconds per round (`openssl speed -seconds` takes an integer).
     var roundSeconds: Int { max(1, seconds / rounds) }
@@ -74,10 +80,11 @@ struct Options {
         usage: PKICoreBenchmarks [--only LIST] [--seconds N] [--rounds R] [--crl-entries N] [--openssl PATH]
                                  [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
                                  [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
-                                 [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST] [--keep]
+                                 [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST]
+                                 [--sod-keys LIST] [--sod-recheck LIST] [--sodhsm-keys LIST] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, perso, inspection; default:
-                                 all eight, in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso,
+                                 inspection; default: all eleven, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -104,6 +111,9 @@ struct Options {
                                  read per round instead of --card-reads
           --sod-connections LIST sod section: concurrent client connections (keep-alive, mutual TLS), comma-separated;
                                  default 16
+          --sod-keys LIST        sod section: the DS keys, p256 and/or brainpoolp256r1; default both
+          --sod-recheck LIST     sod and sodhsm sections: the re-check after signing, off and/or on; default off,on
+          --sodhsm-keys LIST     sodhsm section: the token keys, p256 and/or brainpoolp256r1; default both
           --keep                 keep the temporary token, data and pcscd directories (their paths are printed)
 
         For profilers (`perf record`), one operation in a loop and nothing else:
@@ -135,7 +145,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, perso, inspection)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso, inspection)")
                     }
                     return section
                 }
@@ -178,6 +188,29 @@ struct Options {
                     return n
                 }
                 guard !sodConnections.isEmpty else { throw UsageError("--sod-connections needs at least one number") }
+            case "--sod-keys":
+                sodKeys = try value(argument).split(separator: ",").map { item in
+                    let key = item.trimmingCharacters(in: .whitespaces).lowercased()
+                    guard ["p256", "brainpoolp256r1"].contains(key) else { throw UsageError("--sod-keys: unknown key '\(item)' (p256, brainpoolp256r1)") }
+                    return key
+                }
+                guard !sodKeys.isEmpty else { throw UsageError("--sod-keys needs at least one key") }
+            case "--sodhsm-keys":
+                sodHSMKeys = try value(argument).split(separator: ",").map { item in
+                    let key = item.trimmingCharacters(in: .whitespaces).lowercased()
+                    guard ["p256", "brainpoolp256r1"].contains(key) else { throw UsageError("--sodhsm-keys: unknown key '\(item)' (p256, brainpoolp256r1)") }
+                    return key
+                }
+                guard !sodHSMKeys.isEmpty else { throw UsageError("--sodhsm-keys needs at least one key") }
+            case "--sod-recheck":
+                sodRecheck = try value(argument).split(separator: ",").map { item in
+                    switch item.trimmingCharacters(in: .whitespaces).lowercased() {
+                    case "off": return false
+                    case "on": return true
+                    default: throw UsageError("--sod-recheck: '\(item)' is neither off nor on")
+                    }
+                }
+                guard !sodRecheck.isEmpty else { throw UsageError("--sod-recheck needs off, on or both") }
             case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
@@ -605,6 +638,7 @@ struct PKICoreBenchmarks {
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
+                case .sodhsm: report = try SODHSMBenchmarks.run(options, sink: &sink)
                 case .perso: report = try PersoBenchmarks.run(options, sink: &sink)
                 case .inspection: report = try InspectionBenchmarks.run(options, sink: &sink)
                 }
@@ -612,6 +646,7 @@ struct PKICoreBenchmarks {
                 print("")
                 fflush(nil)  // flush stdout (naming `stdout` is not concurrency-safe in Swift 6)
             }
+            BenchToken.cleanUp(keep: options.keep)
             let machineAfter = machineDescription(openssl: options.openssl)
             log("machine after the run: \(machineAfter)")
             print("""

@@ -16,10 +16,77 @@ import PKCS11
 import PKICore
 import RawPKCS11
 
-enum PKCS11Benchmarks {
+/// The private SoftHSM2 token of this process, made on first use and shared by the sections that need one
+/// (`pkcs11`, `sodhsm`): SoftHSM reads SOFTHSM2_CONF once, at the module's C_Initialize, and epki keeps a module
+/// loaded for the life of the process, so a second token directory would never be seen.
+final class BenchToken: @unchecked Sendable {
     static let tokenLabel = "epki-bench"
     static let userPIN = "123456"
     static let soPIN = "12345678"
+
+    let directory: URL
+    let token: PKCS11Token
+    let module: String
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var made: BenchToken?
+
+    private init(directory: URL, token: PKCS11Token, module: String) {
+        self.directory = directory
+        self.token = token
+        self.module = module
+    }
+
+    /// The token, logged in; made (in a temporary directory) on the first call.
+    static func shared(_ options: Options) throws -> BenchToken {
+        try lock.withLock {
+            if let made { return made }
+            let directory = try temporaryDirectory("epki-bench-softhsm")
+            let tokens = directory.appendingPathComponent("tokens")
+            try FileManager.default.createDirectory(at: tokens, withIntermediateDirectories: true)
+            let configuration = directory.appendingPathComponent("softhsm2.conf")
+            try Data("""
+                directories.tokendir = \(tokens.path)
+                objectstore.backend = file
+                log.level = ERROR
+                slots.removable = false
+
+                """.utf8).write(to: configuration)
+            let initialised = try runProcess(options.softhsmUtil, ["--init-token", "--free", "--label", tokenLabel, "--so-pin", soPIN, "--pin", userPIN],
+                                             environment: ["SOFTHSM2_CONF": configuration.path])
+            guard initialised.status == 0 else {
+                throw UsageError("\(options.softhsmUtil) --init-token failed (\(initialised.status)): \(initialised.output)")
+            }
+            setenv("SOFTHSM2_CONF", configuration.path, 1)
+            log("  token '\(tokenLabel)' in \(tokens.path), module \(options.module)")
+            let token = try PKCS11Token.open(PKCS11URI(token: tokenLabel, modulePath: options.module))
+            try token.login(pin: PIN(userPIN))
+            let value = BenchToken(directory: directory, token: token, module: options.module)
+            made = value
+            return value
+        }
+    }
+
+    /// Removes the token directory at the end of the run (or says where it is, with --keep).
+    static func cleanUp(keep: Bool) {
+        lock.withLock {
+            guard let made else { return }
+            if keep { log("  kept the token directory \(made.directory.path)") } else { try? FileManager.default.removeItem(at: made.directory) }
+        }
+    }
+
+    /// The raw C side on this token for the duration of `body` (its own load of the module, its own sessions).
+    func withRawSide<T>(_ body: () throws -> T) throws -> T {
+        var error = [CChar](repeating: 0, count: 512)
+        guard raw_pkcs11_open(module, Self.tokenLabel, Self.userPIN, &error, error.count) == 1 else {
+            throw UsageError("raw PKCS#11 side: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+        defer { raw_pkcs11_close() }
+        return try body()
+    }
+}
+
+enum PKCS11Benchmarks {
+    static let tokenLabel = BenchToken.tokenLabel
 
     struct Case {
         let name: String
@@ -43,32 +110,10 @@ enum PKCS11Benchmarks {
         let messages = makeMessages()
         let cases = Self.cases.filter { options.pkcs11Keys.contains(String($0.label.dropFirst("bench-".count))) }
 
-        // 1. A private token directory; SOFTHSM2_CONF is set before anything loads the module.
-        let directory = try temporaryDirectory("epki-bench-softhsm")
-        defer {
-            if options.keep { log("  kept the token directory \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) }
-        }
-        let tokens = directory.appendingPathComponent("tokens")
-        try FileManager.default.createDirectory(at: tokens, withIntermediateDirectories: true)
-        let configuration = directory.appendingPathComponent("softhsm2.conf")
-        try Data("""
-            directories.tokendir = \(tokens.path)
-            objectstore.backend = file
-            log.level = ERROR
-            slots.removable = false
+        // 1. The process's private token (SOFTHSM2_CONF is set before anything loads the module).
+        let token = try BenchToken.shared(options).token
 
-            """.utf8).write(to: configuration)
-        let initialised = try runProcess(options.softhsmUtil, ["--init-token", "--free", "--label", tokenLabel, "--so-pin", soPIN, "--pin", userPIN],
-                                         environment: ["SOFTHSM2_CONF": configuration.path])
-        guard initialised.status == 0 else {
-            throw UsageError("\(options.softhsmUtil) --init-token failed (\(initialised.status)): \(initialised.output)")
-        }
-        setenv("SOFTHSM2_CONF", configuration.path, 1)
-        log("  token '\(tokenLabel)' in \(tokens.path), module \(options.module)")
-
-        // 2. epki: open, log in, generate the three keys in the token.
-        let token = try PKCS11Token.open(PKCS11URI(token: tokenLabel, modulePath: options.module))
-        try token.login(pin: PIN(userPIN))
+        // 2. epki: generate the three keys in the token.
         var signers: [String: PKCS11Signer] = [:]
         var keyLines: [String] = []
         for item in cases {
@@ -87,7 +132,7 @@ enum PKCS11Benchmarks {
 
         // 3. The raw side: the same module, loaded and initialised a second time through p11-kit in this process.
         var error = [CChar](repeating: 0, count: 512)
-        guard raw_pkcs11_open(options.module, tokenLabel, userPIN, &error, error.count) == 1 else {
+        guard raw_pkcs11_open(options.module, tokenLabel, BenchToken.userPIN, &error, error.count) == 1 else {
             throw UsageError("raw PKCS#11 side: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
         defer { raw_pkcs11_close() }

@@ -28,6 +28,7 @@ import Store
 
 enum SODServiceBenchmarks {
     struct Case {
+        let option: String
         let name: String
         let key: KeySpecification
         let speedAlgorithm: String
@@ -36,9 +37,9 @@ enum SODServiceBenchmarks {
     }
 
     static let cases = [
-        Case(name: "ECDSA P-256", key: .ec(.p256, parameters: .namedCurve), speedAlgorithm: "ecdsap256",
+        Case(option: "p256", name: "ECDSA P-256", key: .ec(.p256, parameters: .namedCurve), speedAlgorithm: "ecdsap256",
              speedTarget: .ecdsa(bits: 256, label: "nistp256"), goal: 0.7),
-        Case(name: "ECDSA brainpoolP256r1", key: .ec(.brainpoolP256r1, parameters: .namedCurve), speedAlgorithm: "ecdsabrp256r1",
+        Case(option: "brainpoolp256r1", name: "ECDSA brainpoolP256r1", key: .ec(.brainpoolP256r1, parameters: .namedCurve), speedAlgorithm: "ecdsabrp256r1",
              speedTarget: .ecdsa(bits: 256, label: "brainpoolP256r1"), goal: 0.9),
     ]
 
@@ -48,10 +49,10 @@ enum SODServiceBenchmarks {
         var rows: [String] = []
         var goals: [String] = []
         var notes: [String] = []
-        for item in cases {
+        for item in cases where options.sodKeys.contains(item.option) {
             let speed = try CoreBenchmarks.opensslRates(options, item.speedAlgorithm, item.speedTarget, base: .wall, multi: cores)
             notes.append("`openssl speed -elapsed -multi \(cores) \(item.speedAlgorithm)`: \(format(speed.sign)) sign/s")
-            for recheck in [false, true] {
+            for recheck in options.sodRecheck {
                 for connections in options.sodConnections {
                     let fixture = try Fixture(item, verifyAfterSigning: recheck, keep: options.keep)
                     defer { fixture.cleanUp() }
@@ -60,6 +61,7 @@ enum SODServiceBenchmarks {
                     var cpu: [(service: Double, raw: Double)] = []
                     var latency: [Double] = []
                     var batchSizes: [Double] = []
+                    var floor: (microseconds: Double, rate: Double)?
                     try fixture.serving { port in
                         try fixture.checkWithCurl(port: port)
                         for round in 1...options.rounds {
@@ -70,7 +72,7 @@ enum SODServiceBenchmarks {
                             let cpuBefore = processCPUSeconds()
                             let load = fixture.request.withCString { request in
                                 raw_https_load("127.0.0.1", Int32(port), fixture.path("tls-ca.pem"), fixture.path("line.pem"), fixture.path("line.key"),
-                                               request, strlen(request), Int32(connections), 0.5, seconds)
+                                               request, strlen(request), 200, Int32(connections), 0.5, seconds)
                             }
                             let serverCPU = processCPUSeconds() - cpuBefore - load.totalCPUSeconds
                             let after = fixture.service.metrics.batches
@@ -84,6 +86,10 @@ enum SODServiceBenchmarks {
                             batchSizes.append(signed / Double(max(1, after.count - before.count)))
                             sink &+= Int(load.operations)
                         }
+                        // Once, with the P-256 service: the refused request signs nothing, so the DS key does not matter.
+                        if !recheck && item.option == "p256" {
+                            floor = try fixture.floor(port: port, connections: connections, rounds: options.rounds, seconds: seconds)
+                        }
                     }
                     let wallRow = Row(operation: "\(label): wall, SOD/s answered vs. raw sign/s on \(cores) threads", epki: wall.map(\.service), openssl: wall.map(\.raw))
                     let cpuRow = Row(operation: "\(label): CPU, SOD per service CPU-s vs. raw sign per CPU-s", epki: cpu.map(\.service), openssl: cpu.map(\.raw))
@@ -91,6 +97,15 @@ enum SODServiceBenchmarks {
                         rows.append("| \(row.operation) | \(format(row.bestEPKI)) | \(format(row.bestOpenSSL ?? 0)) | \(String(format: "%.3f", row.medianRatio ?? 0)) | \(row.ratioRange.map { String(format: "%.2f–%.2f", $0.0, $0.1) } ?? "—") |")
                     }
                     notes.append("\(label): mean latency \(String(format: "%.2f", latency.sorted()[latency.count / 2])) ms (median round), documents per batch \(String(format: "%.1f", batchSizes.sorted()[batchSizes.count / 2]))")
+                    if !recheck, let median = cpu.map({ 1e6 / $0.service }).sorted().dropFirst(cpu.count / 2).first {
+                        notes.append(String(format: "%@: %.0f µs of service CPU per SOD answered (median round), of which the raw signature %.0f µs",
+                                            label, median, cpu.map { 1e6 / $0.raw }.sorted()[cpu.count / 2]))
+                    }
+                    if let measured = floor, !recheck {
+                        notes.append(String(format: "The same requests with an invalid ldsVersion, refused with 400 by the checks before any signing or store work, %d connections: %.0f µs of service CPU per answer (median round; TLS, HTTP, routing, the JSON request read, the error answer). %.0f answers/s.",
+                                            connections, measured.microseconds, measured.rate))
+                        floor = nil
+                    }
                     if !recheck && connections == options.sodConnections.first {
                         goals.append("\(item.name): wall \(String(format: "%.3f", wallRow.medianRatio ?? 0)), CPU \(String(format: "%.3f", cpuRow.medianRatio ?? 0)) (median), goal ≥ \(item.goal): wall \((wallRow.medianRatio ?? 0) >= item.goal ? "met" : "MISSED"), CPU \((cpuRow.medianRatio ?? 0) >= item.goal ? "met" : "MISSED")")
                     }
@@ -170,6 +185,31 @@ enum SODServiceBenchmarks {
         }
 
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+        /// The service's cost of a request it refuses with 400 before any signing or store work (ldsVersion 9.9):
+        /// service CPU per answer, median of `rounds` rounds, and the answers per second.
+        func floor(port: Int, connections: Int, rounds: Int, seconds: Double) throws -> (microseconds: Double, rate: Double) {
+            let refused = request.replacingOccurrences(of: "\"ldsVersion\": \"1.7\"", with: "\"ldsVersion\": \"9.9\"")
+            guard refused != request else { throw UsageError("the floor request was not made") }
+            var costs: [Double] = [], rates: [Double] = []
+            for round in 1...rounds {
+                log("  refused requests (the floor): round \(round)/\(rounds)")
+                let cpuBefore = processCPUSeconds()
+                let load = refused.withCString { text in
+                    raw_https_load("127.0.0.1", Int32(port), path("tls-ca.pem"), path("line.pem"), path("line.key"), text, strlen(text), 400,
+                                   Int32(connections), 0.5, seconds)
+                }
+                let serverCPU = processCPUSeconds() - cpuBefore - load.totalCPUSeconds
+                guard load.ok == 1, load.failures == 0, load.operations > 0 else {
+                    throw UsageError("the floor load failed: \(SODServiceBenchmarks.message(load)); \(load.failures) failures, first status \(load.status)")
+                }
+                // The warm-up's answers count too: the service's CPU covers them, so divide by all of them.
+                let answered = Double(load.operations) * (seconds + 0.5) / seconds
+                costs.append(serverCPU / answered * 1e6)
+                rates.append(Double(load.operations) / load.seconds)
+            }
+            return (costs.sorted()[costs.count / 2], rates.sorted()[rates.count / 2])
+        }
 
         func cleanUp() {
             if keep { log("  kept \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) }

@@ -15,14 +15,14 @@ enum { RAW_TLS_MAX_THREADS = 256 };
 
 typedef struct {
     int ok;               /* 1 on success; else `error` says what failed */
-    long operations;      /* signatures, or answered requests with status 200, in the measured window */
+    long operations;      /* signatures, or requests answered with the expected status, in the measured window */
     long failures;        /* requests answered with another status, or connection errors */
     double seconds;       /* wall time of the measured window */
     double cpuSeconds;    /* CPU time (user + system) of the threads over the window, summed */
     double totalCPUSeconds; /* CPU time of the threads over their whole life (warm-up, connecting), summed */
     double latencySum;    /* seconds, over the answered requests */
     double latencyMax;
-    long status;          /* the first non-200 status seen, for the error text */
+    long status;          /* the first other status seen, for the error text */
     char error[256];
 } raw_tls_result;
 
@@ -32,9 +32,10 @@ raw_tls_result raw_sign_loop(const char *keyPEM, int threads, size_t messageLeng
 
 /* `connections` threads, each one TLS connection (client certificate `certFile`/`keyFile`, server checked against
    `caFile`) to host:port, posting `request` (a complete HTTP/1.1 request with Content-Length and keep-alive) again
-   and again; a broken connection is opened anew. Counts 200 answers after `warmup` seconds for `seconds`. */
+   and again; a broken connection is opened anew. Counts answers with status `expectStatus` (200 for SODs; 400 for a
+   request the service refuses, the cost of a request without signing) after `warmup` seconds for `seconds`. */
 raw_tls_result raw_https_load(const char *host, int port, const char *caFile, const char *certFile, const char *keyFile,
-                              const char *request, size_t requestLength, int connections, double warmup, double seconds);
+                              const char *request, size_t requestLength, long expectStatus, int connections, double warmup, double seconds);
 
 #ifdef __cplusplus
 }
