@@ -647,6 +647,7 @@ struct PKICoreBenchmarks {
                 fflush(nil)  // flush stdout (naming `stdout` is not concurrency-safe in Swift 6)
             }
             BenchToken.cleanUp(keep: options.keep)
+            CardBenchmarks.PrivatePCSCD.stopShared(keep: options.keep)
             let machineAfter = machineDescription(openssl: options.openssl)
             log("machine after the run: \(machineAfter)")
             print("""

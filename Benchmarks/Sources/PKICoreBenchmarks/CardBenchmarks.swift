@@ -56,6 +56,22 @@ enum CardBenchmarks {
 
     /// pcscd with vpcd on a free port pair, in a mount namespace of its own; stops when this process ends.
     final class PrivatePCSCD {
+        /// The one pcscd of this process: pcsc-lite reads the socket's name once, so the card, perso and inspection
+        /// sections share the daemon the first of them starts; the program stops it after the last section.
+        nonisolated(unsafe) private static var started: PrivatePCSCD?
+
+        static func shared(keep: Bool) throws -> PrivatePCSCD {
+            if let started { return started }
+            let made = try PrivatePCSCD(keep: keep)
+            started = made
+            return made
+        }
+
+        static func stopShared(keep: Bool) {
+            started?.stop(keep: keep)
+            started = nil
+        }
+
         let directory: URL
         let port: UInt16
         let socketPath: String
@@ -825,8 +841,7 @@ enum CardBenchmarks {
     static func run(_ options: Options, sink: inout Int) throws -> String {
         let systemPCSCD = (try? runCommand("pgrep", ["-a", "pcscd"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         log("  pcscd processes before the run: \(systemPCSCD.isEmpty ? "none" : systemPCSCD)")
-        let pcscd = try PrivatePCSCD(keep: options.keep)
-        defer { pcscd.stop(keep: options.keep) }
+        let pcscd = try PrivatePCSCD.shared(keep: options.keep)
         log("  private pcscd (pid \(pcscd.pid)) in its own mount namespace, socket \(pcscd.socketPath), vpcd port \(pcscd.port)")
 
         let document = try Document(dg2Bytes: options.cardDG2Bytes, fingerBytes: options.cardFingerBytes)

@@ -33,8 +33,7 @@ enum InspectionBenchmarks {
     }
 
     static func run(_ options: Options, sink: inout Int) throws -> String {
-        let pcscd = try CardBenchmarks.PrivatePCSCD(keep: options.keep)
-        defer { pcscd.stop(keep: options.keep) }
+        let pcscd = try CardBenchmarks.PrivatePCSCD.shared(keep: options.keep)
         let directory = try temporaryDirectory("epki-bench-inspection")
         defer { if !options.keep { try? FileManager.default.removeItem(at: directory) } }
         let made = try PersoBenchmarks.makeLine(directory: directory)
@@ -45,10 +44,12 @@ enum InspectionBenchmarks {
         guard report.succeeded else { throw UsageError("inspection: \(report.line)") }
 
         let reader = "Virtual PCD 00 00"
+        let context = try PCSCTransport.Context()
+        // An earlier section's card may still be leaving the reader.
+        try context.waitForCard(in: reader, present: false, milliseconds: 10_000)
         let connection = try VPCDConnection(port: pcscd.port)
         connection.start(chip)
         defer { connection.stop() }
-        let context = try PCSCTransport.Context()
         try context.waitForCard(in: reader, milliseconds: 10_000)
         let pcsc = try PCSCTransport(context: context, reader: reader)
         defer { pcsc.disconnect() }

@@ -142,8 +142,7 @@ enum PersoBenchmarks {
     }
 
     static func run(_ options: Options, sink: inout Int) throws -> String {
-        let pcscd = try CardBenchmarks.PrivatePCSCD(keep: options.keep)
-        defer { pcscd.stop(keep: options.keep) }
+        let pcscd = try CardBenchmarks.PrivatePCSCD.shared(keep: options.keep)
         let directory = try temporaryDirectory("epki-bench-perso")
         defer { if !options.keep { try? FileManager.default.removeItem(at: directory) } }
         let made = try makeLine(directory: directory)
@@ -152,6 +151,8 @@ enum PersoBenchmarks {
 
         // One reader; the first document's write is recorded for the raw replay.
         let context = try PCSCTransport.Context()
+        // An earlier section's card may still be leaving the reader.
+        for reader in readers { try context.waitForCard(in: reader, present: false, milliseconds: 10_000) }
         let chip = try EMRTDChip(state: ChipState())
         let connection = try VPCDConnection(port: pcscd.port)
         connection.start(chip)
