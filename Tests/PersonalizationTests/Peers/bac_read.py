@@ -72,6 +72,10 @@ class Card:
         return bytes(data), (sw1 << 8) | sw2
 
 
+class SessionLost(RuntimeError):
+    """The chip answered a protected command in plain: its session is gone (a reset by the reader, under load)."""
+
+
 class Session:
     def __init__(self, card, ks_enc, ks_mac, ssc):
         self.card, self.ks_enc, self.ks_mac, self.ssc = card, ks_enc, ks_mac, ssc
@@ -88,6 +92,8 @@ class Session:
         mac = retail_mac(self.ks_mac, self.ssc.to_bytes(8, "big") + pad(header) + (pad(objects) if objects else b""))
         objects += b"\x8e\x08" + mac
         response, sw = self.card.send(header + bytes([len(objects)]) + objects + b"\x00")
+        if sw in (0x6882, 0x6987, 0x6988):
+            raise SessionLost("%02X%02X%02X%02X answered %04X" % (cla, ins, p1, p2, sw))
         if sw != 0x9000:
             raise RuntimeError("%02X%02X%02X%02X answered %04X" % (cla, ins, p1, p2, sw))
         self.ssc += 1
@@ -128,9 +134,8 @@ class Session:
         return content
 
 
-def main():
-    reader, number, birth, expiry = sys.argv[1:5]
-    card = Card(reader)
+def authenticate(card, number, birth, expiry):
+    """BAC: the session keys and counter from the MRZ's document number, birth and expiry dates."""
     _, sw = card.send(bytes.fromhex("00A4040C07A0000002471001"))
     if sw != 0x9000:
         raise SystemExit("SELECT LDS1 answered %04X" % sw)
@@ -148,8 +153,25 @@ def main():
     if plain[:8] != rnd_ic or plain[8:16] != rnd_ifd:
         raise SystemExit("BAC: the chip's answer does not carry our challenge")
     session_seed = bytes(a ^ b for a, b in zip(k_ifd, plain[16:32]))
-    session = Session(card, derive(session_seed, 1), derive(session_seed, 2), int.from_bytes(rnd_ic[4:8] + rnd_ifd[4:8], "big"))
-    print(json.dumps({fid.upper(): session.read_file(fid).hex() for fid in sys.argv[5:]}))
+    return Session(card, derive(session_seed, 1), derive(session_seed, 2), int.from_bytes(rnd_ic[4:8] + rnd_ifd[4:8], "big"))
+
+
+def main():
+    reader, number, birth, expiry = sys.argv[1:5]
+    card = Card(reader)
+    session = authenticate(card, number, birth, expiry)
+    files = {}
+    for fid in sys.argv[5:]:
+        # A file is read again whole after the session was lost (at most three times), as an inspection would.
+        for attempt in range(3):
+            try:
+                files[fid.upper()] = session.read_file(fid).hex()
+                break
+            except SessionLost:
+                if attempt == 2:
+                    raise
+                session = authenticate(card, number, birth, expiry)
+    print(json.dumps(files))
 
 
 if __name__ == "__main__":
