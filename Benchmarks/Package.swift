@@ -31,10 +31,17 @@ let package = Package(
             name: "RawTLS",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("pthread")]
         ),
+        // The reference side of the NPKD import benchmark: d2i_X509 + X509_verify over the same DS certificates, and
+        // d2i_X509_CRL + X509_CRL_verify over the same CRL.
+        .target(
+            name: "RawX509",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .executableTarget(
             name: "PKICoreBenchmarks",
             dependencies: [
                 "RawPKCS11",
+                "RawX509",
                 "RawTLS",
                 "RawPCSC",
                 .product(name: "PKICore", package: "epki"),
