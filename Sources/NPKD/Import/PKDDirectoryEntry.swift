@@ -1,4 +1,5 @@
 import Foundation
+import PKICore
 
 /// What one LDIF record of an ICAO PKD download holds (standards.md §4.3).
 ///
@@ -19,6 +20,13 @@ struct PKDDirectoryEntry {
         case deviationList([UInt8], line: Int)
         /// A container or an entry without a binary value.
         case none
+
+        var bytes: [UInt8]? {
+            switch self {
+            case .certificate(let bytes, _), .crl(let bytes, _), .masterList(let bytes, _), .deviationList(let bytes, _): bytes
+            case .none: nil
+            }
+        }
     }
 
     let record: LDIFRecord
@@ -26,11 +34,18 @@ struct PKDDirectoryEntry {
     let rdns: [[(type: String, value: String)]]
     let content: Content
 
-    init(_ record: LDIFRecord) throws {
+    /// `content`: the values to take the object from; nil for the record's own (a `modify` record passes none, its
+    /// operations carry the values).
+    init(_ record: LDIFRecord, content values: [LDIFRecord.Value]? = nil) throws {
         self.record = record
         rdns = try Self.parseDN(record.dn, line: record.line)
+        content = try Self.content(of: values ?? record.values, location: record.location)
+    }
+
+    /// The object among `values`: at most one, as the PKD puts one object in each entry.
+    static func content(of values: [LDIFRecord.Value], location: String) throws -> Content {
         var found: [Content] = []
-        for value in record.values {
+        for value in values {
             switch value.type.lowercased() {
             case "usercertificate", "cacertificate": found.append(.certificate(value.bytes, line: value.line))
             case "certificaterevocationlist", "authorityrevocationlist": found.append(.crl(value.bytes, line: value.line))
@@ -40,9 +55,53 @@ struct PKDDirectoryEntry {
             }
         }
         guard found.count <= 1 else {
-            throw NPKDError(.malformedLDIF, "\(record.location): \(found.count) binary values in one entry; the PKD puts one object in each")
+            throw NPKDError(.malformedLDIF, "\(location): \(found.count) binary values in one entry; the PKD puts one object in each")
         }
-        content = found.first ?? .none
+        return found.first ?? .none
+    }
+
+    /// Whether an attribute description (`certificateRevocationList;binary`) names the attribute that holds an object.
+    static func isObjectAttribute(_ description: String) -> Bool {
+        let type = description.split(separator: ";", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+        return ["usercertificate", "cacertificate", "certificaterevocationlist", "authorityrevocationlist", "pkdmasterlistcontent",
+                "pkddeviationlistcontent"].contains(type)
+    }
+
+    /// One operation of a `changetype: modify` record (RFC 2849): `add:`, `delete:` or `replace:` an attribute, with the
+    /// values that follow it up to the `-` line.
+    struct Modification {
+        let operation: String
+        let attribute: String
+        let line: Int
+        var values: [LDIFRecord.Value]
+    }
+
+    /// The operations of a `modify` record, in order. A value of another attribute inside an operation (a `-` line
+    /// missing) or before the first one is an error naming its line.
+    func modifications() throws -> [Modification] {
+        var result: [Modification] = []
+        for value in record.values {
+            let type = value.type.lowercased()
+            if type == "changetype" { continue }
+            if ["add", "delete", "replace"].contains(type), !value.wasBase64 {
+                let attribute = value.text.trimmingCharacters(in: .whitespaces)
+                guard !attribute.isEmpty else {
+                    throw NPKDError(.malformedLDIF, "line \(value.line), entry \(record.index): '\(type):' names no attribute")
+                }
+                result.append(Modification(operation: type, attribute: attribute, line: value.line, values: []))
+                continue
+            }
+            guard let last = result.indices.last else {
+                throw NPKDError(.malformedLDIF, "line \(value.line), entry \(record.index): '\(value.type)' in a modify record before any add:, delete: or replace:")
+            }
+            let named = result[last].attribute.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            guard named.caseInsensitiveCompare(value.type) == .orderedSame else {
+                throw NPKDError(.malformedLDIF, "line \(value.line), entry \(record.index): '\(value.type)' inside the \(result[last].operation) of "
+                                + "'\(result[last].attribute)' (line \(result[last].line)); a '-' line is missing")
+            }
+            result[last].values.append(value)
+        }
+        return result
     }
 
     private func value(of type: String) -> String? {
@@ -81,6 +140,46 @@ struct PKDDirectoryEntry {
 
     /// The serial of the `+sn=` part of the first RDN, as the PKD writes it (hex).
     var serialNumber: String? { rdns.first?.first { $0.type.caseInsensitiveCompare("sn") == .orderedSame }?.value }
+
+    /// The dn as the NPKD compares it: types and values case-folded, runs of spaces folded, the parts of a multi-valued
+    /// RDN sorted, special characters escaped again. An add and a later delete of one entry give the same text however
+    /// they spell it (`dn:` or `dn::`, escapes, case).
+    var normalizedDN: String {
+        rdns.map { rdn in
+            rdn.map { part in
+                let value = part.value.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                var escaped = ""
+                for character in value {
+                    if character == "\\" || character == "," || character == "+" || character == "=" || character == ";" { escaped.append("\\") }
+                    escaped.append(character)
+                }
+                return part.type.lowercased() + "=" + escaped
+            }.sorted().joined(separator: "+")
+        }.joined(separator: ",")
+    }
+
+    /// The name the `cn` of the entry's first RDN spells (the object's subject or issuer), as `ObjectIdentity.nameKey`
+    /// compares names; nil when it is not a name.
+    var commonNameKey: String? {
+        guard let cn = rdns.first?.first(where: { $0.type.caseInsensitiveCompare("cn") == .orderedSame })?.value,
+              let name = try? DistinguishedName(parsing: cn) else { return nil }
+        return ObjectIdentity.nameKey(name)
+    }
+
+    /// Whether a held certificate came from this entry: by the dn recorded when it was imported, or, for one imported
+    /// before dns were recorded, by its subject (the serial already matched).
+    func holds(certificate row: NPKDRepository.CertificateRow) -> Bool {
+        if let dn = row.pkdDN { return dn == normalizedDN }
+        guard let key = commonNameKey, let certificate = try? Certificate(bytes: row.der) else { return serialNumber != nil }
+        return ObjectIdentity.nameKey(certificate.subject) == key
+    }
+
+    /// Whether a held CRL came from this entry: by its recorded dn, else by its issuer name.
+    func holds(crl row: NPKDRepository.CRLRow) -> Bool {
+        if let dn = row.pkdDN { return dn == normalizedDN }
+        guard let key = commonNameKey else { return false }
+        return row.issuerKey == key
+    }
 
     /// Splits an LDAP DN (RFC 4514) into RDNs of type=value parts, undoing `\,` `\=` `\+` `\\` `\"` and `\XX` hex
     /// escapes. The PKD writes the object's own subject DN, escaped, as the cn: `cn=CN\=CSCA\,C\=FR+sn=1,o=ml,...`.

@@ -16,6 +16,9 @@ import Store
 /// npkd_trusted_signer      master list signers the operator trusts (--trust-signer)
 /// npkd_pkd_version         the highest ICAO PKD LDIF pkdVersion imported per collection (001, 002, 003)
 /// ```
+/// A certificate or CRL that came from an ICAO PKD LDIF entry keeps the entry's normalised dn (`pkd_dn`), so that a
+/// delta's `delete` or `modify` of that entry finds it; a certificate whose entry a delta deleted keeps why
+/// (`withdrawn`) and is no longer trusted, a CRL whose entry was deleted or replaced becomes `withdrawn`.
 /// Serial numbers and key identifiers are upper-case hex; CRL entry serials are raw bytes, to keep a
 /// million-entry CRL small. Times are seconds since 1970.
 enum NPKDRepository {
@@ -143,6 +146,17 @@ enum NPKDRepository {
                 t.primaryKey(["domain", "collection"])
             }
         },
+        .init("npkd-v2") { db in
+            // ICAO PKD delta files name objects by their directory entry. Looked up through the serial and country
+            // indexes (a delta deletes a handful of entries), so no index of its own slows the bulk inserts.
+            try db.alter(table: "npkd_certificate") { t in
+                t.add(column: "pkd_dn", .text)  // the normalised dn of the LDIF entry that brought it
+                t.add(column: "withdrawn", .text)  // why the ICAO PKD no longer lists it (a delta deleted its entry); NULL: listed
+            }
+            try db.alter(table: "npkd_crl") { t in
+                t.add(column: "pkd_dn", .text)
+            }
+        },
     ]
 
     // MARK: - Certificates
@@ -170,6 +184,8 @@ enum NPKDRepository {
         var signatureIssuerID: Int64?
         var state: String
         var stateReason: String
+        var pkdDN: String?
+        var withdrawn: String?
     }
 
     static func certificateRow(_ row: Row) -> CertificateRow {
@@ -180,7 +196,8 @@ enum NPKDRepository {
             notBefore: Date(timeIntervalSince1970: row["not_before"]), notAfter: Date(timeIntervalSince1970: row["not_after"]),
             der: Array(der), source: row["source"], importedAt: Date(timeIntervalSince1970: row["imported_at"]), findings: row["findings"],
             errors: row["errors"], pkdConformance: row["pkd_conformance"], anchor: row["anchor"],
-            signatureIssuerID: row["signature_issuer_id"], state: row["state"], stateReason: row["state_reason"])
+            signatureIssuerID: row["signature_issuer_id"], state: row["state"], stateReason: row["state_reason"], pkdDN: row["pkd_dn"],
+            withdrawn: row["withdrawn"])
     }
 
     static func certificate(_ db: Database, domain: String, fingerprint: String) throws -> CertificateRow? {
@@ -235,6 +252,37 @@ enum NPKDRepository {
         return rows
     }
 
+    /// Every CA certificate (CSCA, link) of the domain, in id order, for an import's `IssuerIndex`.
+    static func authorities(_ db: Database, domain: String) throws -> [(id: Int64, ski: String?, subjectKey: String, keyHash: String, der: [UInt8])] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, ski, subject_key, key_hash, der FROM npkd_certificate WHERE domain = ? AND kind IN ('csca', 'link') ORDER BY id
+            """), arguments: [domain]).map { row in
+            let der: Data = row["der"]
+            return (row["id"], row["ski"], row["subject_key"], row["key_hash"], Array(der))
+        }
+    }
+
+    /// What the import needs to know of a certificate it receives again: no DER, one cached statement.
+    struct HeldCertificate {
+        let id: Int64
+        let kind: String
+        let ski: String?
+        let subjectKey: String
+        let keyHash: String
+        let pkdConformance: String?
+        let pkdDN: String?
+        let withdrawn: String?
+    }
+
+    static func heldCertificate(_ db: Database, domain: String, fingerprint: String) throws -> HeldCertificate? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, kind, ski, subject_key, key_hash, pkd_conformance, pkd_dn, withdrawn FROM npkd_certificate WHERE domain = ? AND fingerprint = ?
+            """), arguments: [domain, fingerprint]).map {
+            HeldCertificate(id: $0["id"], kind: $0["kind"], ski: $0["ski"], subjectKey: $0["subject_key"], keyHash: $0["key_hash"],
+                            pkdConformance: $0["pkd_conformance"], pkdDN: $0["pkd_dn"], withdrawn: $0["withdrawn"])
+        }
+    }
+
     struct NewCertificate {
         var fingerprint: String
         var kind: String
@@ -247,26 +295,50 @@ enum NPKDRepository {
         var findings: String
         var errors: Int
         var pkdConformance: String?
+        /// The CA certificate whose key verifies its signature, when already known.
+        var signatureIssuerID: Int64? = nil
+        var pkdDN: String? = nil
     }
 
+    /// Inserts a certificate (and its first source) with cached statements: an ICAO collection inserts 30,000 in one go.
     static func insertCertificate(_ db: Database, domain: String, _ new: NewCertificate, now: Date) throws -> Int64 {
         let c = new.certificate
-        try db.execute(
-            sql: """
-                INSERT INTO npkd_certificate (domain, fingerprint, kind, country, subject, subject_key, issuer, issuer_key, serial, ski, aki,
-                    key_hash, not_before, not_after, der, source, imported_at, findings, errors, pkd_conformance, state, state_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
-                """,
-            arguments: [domain, new.fingerprint, new.kind, new.country, c.subject.description, new.subjectKey, c.issuer.description,
-                        new.issuerKey, c.serialNumberHex, c.subjectKeyIdentifier?.hexString, c.authorityKeyIdentifier?.hexString,
-                        new.keyHash, c.notBefore.timeIntervalSince1970, c.notAfter.timeIntervalSince1970, Data(c.derEncoded),
-                        new.source, now.timeIntervalSince1970, new.findings, new.errors, new.pkdConformance])
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO npkd_certificate (domain, fingerprint, kind, country, subject, subject_key, issuer, issuer_key, serial, ski, aki,
+                key_hash, not_before, not_after, der, source, imported_at, findings, errors, pkd_conformance, signature_issuer_id, pkd_dn,
+                state, state_reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
+            """)
+        try statement.execute(arguments: [
+            domain, new.fingerprint, new.kind, new.country, c.subject.description, new.subjectKey, c.issuer.description,
+            new.issuerKey, c.serialNumberHex, c.subjectKeyIdentifier?.hexString, c.authorityKeyIdentifier?.hexString,
+            new.keyHash, c.notBefore.timeIntervalSince1970, c.notAfter.timeIntervalSince1970, Data(c.encoded),
+            new.source, now.timeIntervalSince1970, new.findings, new.errors, new.pkdConformance, new.signatureIssuerID, new.pkdDN,
+        ])
         return db.lastInsertedRowID
     }
 
     static func addSource(_ db: Database, certificateID: Int64, source: String, listID: Int64?, now: Date) throws {
-        try db.execute(sql: "INSERT INTO npkd_certificate_source (certificate_id, source, list_id, imported_at) VALUES (?, ?, ?, ?)",
-                       arguments: [certificateID, source, listID, now.timeIntervalSince1970])
+        try db.cachedStatement(sql: "INSERT INTO npkd_certificate_source (certificate_id, source, list_id, imported_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [certificateID, source, listID, now.timeIntervalSince1970])
+    }
+
+    /// The ICAO PKD entry that brought a certificate, and whether the PKD withdrew it (nil: it lists it again).
+    static func setPKDEntry(_ db: Database, id: Int64, dn: String?, withdrawn: String?) throws {
+        try db.cachedStatement(sql: "UPDATE npkd_certificate SET pkd_dn = COALESCE(?, pkd_dn), withdrawn = ? WHERE id = ?")
+            .execute(arguments: [dn, withdrawn, id])
+    }
+
+    /// Certificates with this serial (hex, with or without DER's leading zero octet) in a country: where a delta's
+    /// `delete` of `cn=...+sn=SERIAL,o=dsc,c=XX` looks.
+    static func certificates(_ db: Database, domain: String, country: String, serialHex: String) throws -> [CertificateRow] {
+        let bare = String(serialHex.uppercased().drop(while: { $0 == "0" }))
+        var variants = Set([serialHex.uppercased(), bare, "0" + bare, "00" + bare])
+        if bare.count % 2 == 1 { variants.insert("0" + bare) }
+        let list = variants.sorted()
+        return try Row.fetchAll(db, sql: """
+            SELECT * FROM npkd_certificate WHERE domain = ? AND serial IN (\(list.map { _ in "?" }.joined(separator: ","))) ORDER BY id
+            """, arguments: StatementArguments([domain] + list)).map(certificateRow).filter { $0.country == country.uppercased() || country.isEmpty }
     }
 
     static func sources(_ db: Database, certificateID: Int64) throws -> [(source: String, listID: Int64?, importedAt: Date)] {
@@ -289,24 +361,31 @@ enum NPKDRepository {
     }
 
     static func setSignatureIssuer(_ db: Database, id: Int64, issuerID: Int64) throws {
-        try db.execute(sql: "UPDATE npkd_certificate SET signature_issuer_id = ? WHERE id = ?", arguments: [issuerID, id])
+        try db.cachedStatement(sql: "UPDATE npkd_certificate SET signature_issuer_id = ? WHERE id = ?").execute(arguments: [issuerID, id])
     }
 
     static func setState(_ db: Database, id: Int64, state: String, reason: String) throws {
-        try db.execute(sql: "UPDATE npkd_certificate SET state = ?, state_reason = ? WHERE id = ? AND (state != ? OR state_reason != ?)",
-                       arguments: [state, reason, id, state, reason])
+        try db.cachedStatement(sql: "UPDATE npkd_certificate SET state = ?, state_reason = ? WHERE id = ? AND (state != ? OR state_reason != ?)")
+            .execute(arguments: [state, reason, id, state, reason])
     }
 
-    /// Certificates whose signature has not been matched to a stored CA yet, that a CA with this SKI or name may have issued.
-    static func unmatchedCertificates(_ db: Database, domain: String, aki: String?, issuerKey: String) throws -> [CertificateRow] {
-        var rows = try Row.fetchAll(
-            db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND issuer_key = ? AND signature_issuer_id IS NULL ORDER BY id",
-            arguments: [domain, issuerKey]).map(certificateRow)
+    /// Certificates whose signature has not been matched to a stored CA yet, that a CA with this SKI or name may have
+    /// issued: their id and DER only.
+    static func unmatchedCertificates(_ db: Database, domain: String, aki: String?, issuerKey: String) throws -> [(id: Int64, der: [UInt8])] {
+        func fetch(_ sql: String, _ key: String) throws -> [(id: Int64, der: [UInt8])] {
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [domain, key]).map { row in
+                let der: Data = row["der"]
+                return (row["id"], Array(der))
+            }
+        }
+        var rows = try fetch("SELECT id, der FROM npkd_certificate WHERE domain = ? AND issuer_key = ? AND signature_issuer_id IS NULL ORDER BY id",
+                             issuerKey)
         if let aki {
-            let byKey = try Row.fetchAll(
-                db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND aki = ? AND signature_issuer_id IS NULL ORDER BY id",
-                arguments: [domain, aki]).map(certificateRow)
-            for row in byKey where !rows.contains(where: { $0.id == row.id }) { rows.append(row) }
+            var seen = Set(rows.map(\.id))
+            for row in try fetch("SELECT id, der FROM npkd_certificate WHERE domain = ? AND aki = ? AND signature_issuer_id IS NULL ORDER BY id", aki)
+            where seen.insert(row.id).inserted {
+                rows.append(row)
+            }
         }
         return rows
     }
@@ -325,19 +404,22 @@ enum NPKDRepository {
         let signatureIssuerID: Int64?
         let state: String
         let stateReason: String
+        let withdrawn: String?
     }
 
     static func trustRows(_ db: Database, domain: String) throws -> [TrustRow] {
         try Row.fetchAll(
             db, sql: """
-                SELECT id, kind, serial, key_hash, not_before, not_after, errors, pkd_conformance, anchor, signature_issuer_id, state, state_reason
+                SELECT id, kind, serial, key_hash, not_before, not_after, errors, pkd_conformance, anchor, signature_issuer_id, state, state_reason,
+                    withdrawn
                 FROM npkd_certificate WHERE domain = ? ORDER BY id
                 """, arguments: [domain]
         ).map {
             TrustRow(id: $0["id"], kind: $0["kind"], serial: $0["serial"], keyHash: $0["key_hash"],
                      notBefore: Date(timeIntervalSince1970: $0["not_before"]), notAfter: Date(timeIntervalSince1970: $0["not_after"]),
                      errors: $0["errors"], pkdConformance: $0["pkd_conformance"], anchor: $0["anchor"],
-                     signatureIssuerID: $0["signature_issuer_id"], state: $0["state"], stateReason: $0["state_reason"])
+                     signatureIssuerID: $0["signature_issuer_id"], state: $0["state"], stateReason: $0["state_reason"],
+                     withdrawn: $0["withdrawn"])
         }
     }
 
@@ -365,11 +447,13 @@ enum NPKDRepository {
         let importedAt: Date
         let findings: String
         let errors: Int
+        let issuerKey: String
+        let pkdDN: String?
     }
 
     static let crlColumns = """
         id, fingerprint, country, issuer, aki, issuer_key_hash, issuer_certificate_id, crl_number, this_update, next_update, entries, status,
-        source, imported_at, findings, errors
+        source, imported_at, findings, errors, issuer_key, pkd_dn
         """
 
     static func crlRow(_ row: Row) -> CRLRow {
@@ -378,11 +462,12 @@ enum NPKDRepository {
                       issuerKeyHash: row["issuer_key_hash"], issuerCertificateID: row["issuer_certificate_id"], crlNumber: row["crl_number"],
                       thisUpdate: Date(timeIntervalSince1970: row["this_update"]), nextUpdate: next.map(Date.init(timeIntervalSince1970:)),
                       entries: row["entries"], status: row["status"], source: row["source"],
-                      importedAt: Date(timeIntervalSince1970: row["imported_at"]), findings: row["findings"], errors: row["errors"])
+                      importedAt: Date(timeIntervalSince1970: row["imported_at"]), findings: row["findings"], errors: row["errors"],
+                      issuerKey: row["issuer_key"], pkdDN: row["pkd_dn"])
     }
 
     static func crlExists(_ db: Database, domain: String, fingerprint: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM npkd_crl WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM npkd_crl WHERE domain = ? AND fingerprint = ?"), arguments: [domain, fingerprint])
     }
 
     struct NewCRL {
@@ -397,6 +482,7 @@ enum NPKDRepository {
         var findings: String
         var errors: Int
         var keepDER: Bool
+        var pkdDN: String? = nil
     }
 
     static func insertCRL(_ db: Database, domain: String, _ new: NewCRL, now: Date) throws -> Int64 {
@@ -405,14 +491,14 @@ enum NPKDRepository {
         try db.execute(
             sql: """
                 INSERT INTO npkd_crl (domain, fingerprint, country, issuer, issuer_key, aki, issuer_key_hash, issuer_certificate_id, crl_number,
-                    crl_number_value, this_update, next_update, entries, status, source, imported_at, findings, errors, der)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+                    crl_number_value, this_update, next_update, entries, status, source, imported_at, findings, errors, der, pkd_dn)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [domain, new.fingerprint, new.country, crl.issuer.description, new.issuerKey, crl.authorityKeyIdentifier?.hexString,
                         new.issuerKeyHash, new.issuerCertificateID, number.map { $0.bytes.hexString },
                         number?.value.flatMap { Int64(exactly: $0) }, crl.thisUpdate.date.timeIntervalSince1970,
                         crl.nextUpdate?.date.timeIntervalSince1970, new.status, new.source, now.timeIntervalSince1970, new.findings,
-                        new.errors, new.keepDER ? Data(crl.derEncoded) : nil])
+                        new.errors, new.keepDER ? Data(crl.encoded) : nil, new.pkdDN])
         return db.lastInsertedRowID
     }
 
@@ -514,6 +600,16 @@ enum NPKDRepository {
             try db.execute(sql: "UPDATE npkd_crl SET status = 'superseded', der = NULL WHERE id = ?", arguments: [id])
         }
         return older.count
+    }
+
+    /// A CRL whose ICAO PKD entry a delta deleted or replaced: it applies to nothing any more, its entries and bytes go.
+    static func withdrawCRL(_ db: Database, id: Int64) throws {
+        try db.execute(sql: "DELETE FROM npkd_crl_entry WHERE crl_id = ?", arguments: [id])
+        try db.execute(sql: "UPDATE npkd_crl SET status = 'withdrawn', der = NULL WHERE id = ?", arguments: [id])
+    }
+
+    static func setCRLPKDEntry(_ db: Database, id: Int64, dn: String) throws {
+        try db.execute(sql: "UPDATE npkd_crl SET pkd_dn = ? WHERE id = ?", arguments: [dn, id])
     }
 
     static func revocationDate(_ db: Database, crlID: Int64, serial: [UInt8]) throws -> Date? {
