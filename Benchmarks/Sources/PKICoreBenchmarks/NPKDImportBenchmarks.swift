@@ -167,9 +167,10 @@ enum NPKDImportBenchmarks {
 
         // The DSCs, 500 per CSCA, each with its own key.
         let certificates = Slots<[[UInt8]]>(count)
+        let cscas = collection.participants
         DispatchQueue.concurrentPerform(iterations: count) { index in
             do {
-                let participant = collection.participants[index]
+                let participant = cscas[index]
                 var ders: [[UInt8]] = []
                 ders.reserveCapacity(dscsPerCSCA)
                 for number in 0..<dscsPerCSCA {
