@@ -156,6 +156,18 @@ enum NPKDRepository {
             try db.alter(table: "npkd_crl") { t in
                 t.add(column: "pkd_dn", .text)
             }
+            // Indexes an ICAO collection fills 30,000 times in one import, cut to what is asked of them: nothing looks a
+            // certificate up by key hash; issuer name and AKI are asked only of certificates not yet matched to their CA
+            // (nearly none once the CSCAs are held), subject name only of CA certificates.
+            try db.drop(index: "npkd_certificate_key")
+            try db.drop(index: "npkd_certificate_issuer")
+            try db.drop(index: "npkd_certificate_aki")
+            try db.drop(index: "npkd_certificate_subject")
+            try db.execute(sql: """
+                CREATE INDEX npkd_certificate_unmatched_issuer ON npkd_certificate(domain, issuer_key) WHERE signature_issuer_id IS NULL;
+                CREATE INDEX npkd_certificate_unmatched_aki ON npkd_certificate(domain, aki) WHERE signature_issuer_id IS NULL;
+                CREATE INDEX npkd_certificate_authority_subject ON npkd_certificate(domain, subject_key) WHERE kind IN ('csca', 'link');
+                """)
         },
     ]
 
