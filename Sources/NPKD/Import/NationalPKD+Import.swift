@@ -576,39 +576,35 @@ extension NationalPKD {
         }.map { ($0.id, $0.keyHash) }
     }
 
-    /// Writes the entries in multi-row batches inside the import's transaction, reporting progress per batch.
+    /// Indexes the entries inside the import's transaction: read into a packed buffer (entries with extensions are
+    /// linted on the way), sorted in the index's order, then written in multi-row batches. Progress counts each entry
+    /// half when it is read and half when it is written, so the bar moves evenly through both.
     func indexEntries(_ db: Database, crlID: Int64, crl: CertificateRevocationList, context: inout ImportContext) throws -> Int {
         let total = try crl.entryCount()
-        let batchSize = context.options.crlBatchSize
-        var batch: [(serial: [UInt8], revokedAt: Double)] = []
-        batch.reserveCapacity(batchSize)
-        var iterator = crl.entries()
-        var seen = 0
-        var inserted = 0
+        var entries = CRLEntryBuffer(capacity: total)
         var entryFindings: [FindingRecord] = []
-        // A bigger page cache for the writer while it fills the index; readers (the service) are not blocked (WAL).
-        let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-        if total > 10_000 { try db.execute(sql: "PRAGMA cache_size = -65536") }
-        defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
         context.progress("CRL entries", 0, total, force: true)
-        while let entry = try iterator.next() {
-            if entry.extensions != nil {
+        var read = 0
+        var reported = context
+        try crl.forEachEntryKey { key, entry in
+            if let entry, entry.extensions != nil {
                 for finding in ProfileLinter.lint(entry: entry) where !entryFindings.contains(where: { $0.rule == finding.rule }) {
                     entryFindings.append(FindingRecord(severity: finding.severity.rawValue, rule: finding.rule, message: finding.message))
                 }
             }
-            batch.append((RevocationKey.serial(entry.serialNumber), entry.revocationDate.date.timeIntervalSince1970))
-            seen += 1
-            if batch.count == batchSize {
-                inserted += try NPKDRepository.insertCRLEntries(db, crlID: crlID, batch: batch)
-                batch.removeAll(keepingCapacity: true)
-                context.progress("CRL entries", seen, total)
-            }
+            entries.append(serial: key.serialNumber, date: key.revocationDate)
+            read += 1
+            if read % 4096 == 0 { reported.progress("CRL entries", read / 2, total) }
         }
-        inserted += try NPKDRepository.insertCRLEntries(db, crlID: crlID, batch: batch)
-        context.progress("CRL entries", seen, total, force: true)
-        if inserted < seen {
-            context.summary.notes.append("CRL of \(crl.issuer): \(seen - inserted) serial number(s) listed twice")
+        // Written in order, the index grows at its end: the default page cache is enough, whatever the CRL's size.
+        let order = entries.sortedOrder()
+        let inserted = try NPKDRepository.insertCRLEntries(db, crlID: crlID, entries: entries, order: order, batchSize: context.options.crlBatchSize) {
+            reported.progress("CRL entries", (total - total / 2) + $0 / 2, total)
+        }
+        context.lastProgress = reported.lastProgress
+        context.progress("CRL entries", entries.count, total, force: true)
+        if inserted < entries.count {
+            context.summary.notes.append("CRL of \(crl.issuer): \(entries.count - inserted) serial number(s) listed twice")
         }
         try NPKDRepository.setCRLEntryCount(db, id: crlID, entries: inserted)
         if !entryFindings.isEmpty { try NPKDRepository.addCRLFindings(db, id: crlID, entryFindings) }

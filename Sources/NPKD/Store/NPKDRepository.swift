@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import PKICore
 import Store
 
@@ -10,6 +11,8 @@ import Store
 ///                          with its findings, its verified issuer and its trust state
 /// npkd_certificate_source  every time a certificate was received: file, list, import time
 /// npkd_crl                 every CRL received, with the key that verified it (NULL: applies to nothing)
+/// npkd_crl_der             the bytes of each CRL still held (current or unverified), apart from its row: marking a
+///                          35 MB CRL superseded, or counting its entries, does not rewrite its bytes
 /// npkd_crl_entry           the entries of each current CRL: (crl, serial) → revocation date, WITHOUT ROWID
 /// npkd_list                master lists and deviation lists, with their verification report
 /// npkd_deviation           the deviations of each deviation list
@@ -167,7 +170,15 @@ enum NPKDRepository {
                 CREATE INDEX npkd_certificate_unmatched_issuer ON npkd_certificate(domain, issuer_key) WHERE signature_issuer_id IS NULL;
                 CREATE INDEX npkd_certificate_unmatched_aki ON npkd_certificate(domain, aki) WHERE signature_issuer_id IS NULL;
                 CREATE INDEX npkd_certificate_authority_subject ON npkd_certificate(domain, subject_key) WHERE kind IN ('csca', 'link');
+                CREATE TABLE npkd_crl_der (
+                    crl_id INTEGER PRIMARY KEY REFERENCES npkd_crl(id) ON DELETE CASCADE,
+                    der BLOB NOT NULL
+                );
+                INSERT INTO npkd_crl_der (crl_id, der) SELECT id, der FROM npkd_crl WHERE der IS NOT NULL;
                 """)
+            try db.alter(table: "npkd_crl") { t in
+                t.drop(column: "der")
+            }
         },
     ]
 
@@ -503,15 +514,17 @@ enum NPKDRepository {
         try db.execute(
             sql: """
                 INSERT INTO npkd_crl (domain, fingerprint, country, issuer, issuer_key, aki, issuer_key_hash, issuer_certificate_id, crl_number,
-                    crl_number_value, this_update, next_update, entries, status, source, imported_at, findings, errors, der, pkd_dn)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
+                    crl_number_value, this_update, next_update, entries, status, source, imported_at, findings, errors, pkd_dn)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [domain, new.fingerprint, new.country, crl.issuer.description, new.issuerKey, crl.authorityKeyIdentifier?.hexString,
                         new.issuerKeyHash, new.issuerCertificateID, number.map { $0.bytes.hexString },
                         number?.value.flatMap { Int64(exactly: $0) }, crl.thisUpdate.date.timeIntervalSince1970,
                         crl.nextUpdate?.date.timeIntervalSince1970, new.status, new.source, now.timeIntervalSince1970, new.findings,
-                        new.errors, new.keepDER ? Data(crl.encoded) : nil, new.pkdDN])
-        return db.lastInsertedRowID
+                        new.errors, new.pkdDN])
+        let id = db.lastInsertedRowID
+        if new.keepDER { try insertCRLBytes(db, id: id, der: crl.encoded) }
+        return id
     }
 
     /// Findings about the entries, found while they were indexed.
@@ -526,21 +539,88 @@ enum NPKDRepository {
         try db.execute(sql: "UPDATE npkd_crl SET entries = ? WHERE id = ?", arguments: [entries, id])
     }
 
-    /// Inserts CRL entries as multi-row statements; duplicates (the same serial twice in one CRL) are ignored and counted
-    /// by the caller from `changesCount`.
-    static func insertCRLEntries(_ db: Database, crlID: Int64, batch: [(serial: [UInt8], revokedAt: Double)]) throws -> Int {
-        guard !batch.isEmpty else { return 0 }
-        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO npkd_crl_entry (crl_id, serial, revoked_at) VALUES "
-                                               + Array(repeating: "(?, ?, ?)", count: batch.count).joined(separator: ","))
-        var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(batch.count * 3)
-        for entry in batch {
-            values.append(crlID)
-            values.append(Data(entry.serial))
-            values.append(entry.revokedAt)
+    /// Inserts a CRL's entries in the order given, as multi-row statements of `batchSize` rows, bound through the
+    /// SQLite C API straight from the packed buffer (a million entries, three values each, without boxing one).
+    /// Duplicates (the same serial twice in one CRL) are ignored; the count returned is of the rows inserted.
+    static func insertCRLEntries(_ db: Database, crlID: Int64, entries: CRLEntryBuffer, order: [UInt32], batchSize: Int,
+                                 afterBatch: (Int) -> Void) throws -> Int {
+        guard let connection = db.sqliteConnection else { throw DatabaseError(message: "the store's connection is closed") }
+        func prepare(_ rows: Int) throws -> OpaquePointer {
+            let sql = "INSERT OR IGNORE INTO npkd_crl_entry (crl_id, serial, revoked_at) VALUES "
+                + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ",")
+            var statement: OpaquePointer?
+            let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
+            guard code == SQLITE_OK, let statement else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+            }
+            return statement
         }
-        try statement.execute(arguments: StatementArguments(values))
-        return db.changesCount
+        func check(_ code: CInt, _ expected: CInt = SQLITE_OK) throws {
+            guard code == expected else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+            }
+        }
+        var full: OpaquePointer?
+        defer { sqlite3_finalize(full) }
+        var inserted = 0
+        try entries.serials.withUnsafeBufferPointer { arena in
+            guard let base = arena.baseAddress else { return }
+            var position = 0
+            while position < order.count {
+                let rows = min(batchSize, order.count - position)
+                let statement: OpaquePointer
+                if rows == batchSize, let prepared = full {
+                    statement = prepared
+                } else {
+                    statement = try prepare(rows)
+                    if rows == batchSize { full = statement }
+                }
+                defer { if statement != full { sqlite3_finalize(statement) } }
+                for row in 0..<rows {
+                    let index = Int(order[position + row])
+                    let serial = entries.range(index)
+                    let parameter = CInt(row * 3)
+                    try check(sqlite3_bind_int64(statement, parameter + 1, crlID))
+                    // SQLITE_STATIC (nil): the bytes stay put until the statement is reset, below.
+                    try check(sqlite3_bind_blob(statement, parameter + 2, base + serial.lowerBound, CInt(serial.count), nil))
+                    try check(sqlite3_bind_double(statement, parameter + 3, entries.dates[index]))
+                }
+                try check(sqlite3_step(statement), SQLITE_DONE)
+                inserted += Int(sqlite3_changes(connection))
+                try check(sqlite3_reset(statement))
+                position += rows
+                afterBatch(position)
+            }
+        }
+        return inserted
+    }
+
+    /// Stores a CRL's bytes: a zero-filled BLOB of their length (which SQLite does not materialise), then the bytes
+    /// written into it in 1 MiB pieces through incremental BLOB I/O, straight from the array the CRL was read into.
+    /// No copy of a 35 MB CRL in Swift or inside SQLite.
+    static func insertCRLBytes(_ db: Database, id: Int64, der: [UInt8]) throws {
+        guard let connection = db.sqliteConnection else { throw DatabaseError(message: "the store's connection is closed") }
+        try db.execute(sql: "INSERT INTO npkd_crl_der (crl_id, der) VALUES (?, zeroblob(?))", arguments: [id, der.count])
+        var blob: OpaquePointer?
+        var code = sqlite3_blob_open(connection, "main", "npkd_crl_der", "der", id, 1, &blob)
+        defer { sqlite3_blob_close(blob) }
+        guard code == SQLITE_OK, let blob else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+        code = der.withUnsafeBytes { bytes -> CInt in
+            guard let base = bytes.baseAddress else { return SQLITE_OK }
+            var offset = 0
+            while offset < bytes.count {
+                let length = min(1 << 20, bytes.count - offset)
+                let written = sqlite3_blob_write(blob, base + offset, CInt(length), CInt(offset))
+                guard written == SQLITE_OK else { return written }
+                offset += length
+            }
+            return SQLITE_OK
+        }
+        guard code == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
     }
 
     /// The current CRL of a key: the one with the highest number, then the latest thisUpdate.
@@ -584,12 +664,15 @@ enum NPKDRepository {
     }
 
     static func crlDER(_ db: Database, id: Int64) throws -> [UInt8]? {
-        try Data.fetchOne(db, sql: "SELECT der FROM npkd_crl WHERE id = ?", arguments: [id]).map(Array.init)
+        try Data.fetchOne(db, sql: "SELECT der FROM npkd_crl_der WHERE crl_id = ?", arguments: [id]).map(Array.init)
     }
 
     /// The stored DER of every CRL whose signer was not known when it arrived, to try again with new CAs.
     static func unverifiedCRLs(_ db: Database, domain: String) throws -> [(id: Int64, der: [UInt8])] {
-        try Row.fetchAll(db, sql: "SELECT id, der FROM npkd_crl WHERE domain = ? AND status = 'unverified' AND der IS NOT NULL",
+        try Row.fetchAll(db, sql: """
+            SELECT npkd_crl.id AS id, npkd_crl_der.der AS der FROM npkd_crl JOIN npkd_crl_der ON npkd_crl_der.crl_id = npkd_crl.id
+            WHERE npkd_crl.domain = ? AND npkd_crl.status = 'unverified' ORDER BY npkd_crl.id
+            """,
                          arguments: [domain]).map { row in
             let der: Data = row["der"]
             return (row["id"], Array(der))
@@ -609,7 +692,8 @@ enum NPKDRepository {
                                        arguments: [domain, issuerKeyHash, current.id])
         for id in older {
             try db.execute(sql: "DELETE FROM npkd_crl_entry WHERE crl_id = ?", arguments: [id])
-            try db.execute(sql: "UPDATE npkd_crl SET status = 'superseded', der = NULL WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM npkd_crl_der WHERE crl_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE npkd_crl SET status = 'superseded' WHERE id = ?", arguments: [id])
         }
         return older.count
     }
@@ -617,7 +701,8 @@ enum NPKDRepository {
     /// A CRL whose ICAO PKD entry a delta deleted or replaced: it applies to nothing any more, its entries and bytes go.
     static func withdrawCRL(_ db: Database, id: Int64) throws {
         try db.execute(sql: "DELETE FROM npkd_crl_entry WHERE crl_id = ?", arguments: [id])
-        try db.execute(sql: "UPDATE npkd_crl SET status = 'withdrawn', der = NULL WHERE id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM npkd_crl_der WHERE crl_id = ?", arguments: [id])
+        try db.execute(sql: "UPDATE npkd_crl SET status = 'withdrawn' WHERE id = ?", arguments: [id])
     }
 
     static func setCRLPKDEntry(_ db: Database, id: Int64, dn: String) throws {
