@@ -81,7 +81,6 @@ extension NationalPKD {
     /// An ICAO PKD LDIF file: a complete collection or a delta. Deltas are checked against the pkdVersion held for their
     /// collection: one that is not newer is refused whole, one that skips versions is applied and the gap reported.
     func importLDIF(_ reader: LDIFReader, source: String, options: ImportOptions) throws -> ImportSummary {
-        var reader = reader
         let named = PKDFileName(source)
         return try transaction(source: source, format: .ldif, options: options) { db, context in
             // A collection is 30,000 certificates and their indexes in one transaction: a page cache that holds the
@@ -95,16 +94,30 @@ extension NationalPKD {
                 throw Self.staleDelta(collection: named.collection, version: named.version, held: version)
             }
             var versions = PKDVersionRange()
-            while let record = try reader.next() {
-                context.summary.ldifRecords += 1
-                do {
-                    try storeLDIFRecord(db, record, versions: &versions, context: &context)
-                } catch let error as NPKDError {
-                    throw error.reason.hasPrefix("line ") ? error : error.located(record.location)
-                } catch {
-                    throw NPKDError(.malformedObject, "\(record.location): \(error)")
+            // Records are read and prepared ahead on other threads, and stored here, in file order.
+            let pipeline = LDIFPipeline(reader: reader, issuers: try context.issuers.snapshot(db), pkd: self)
+            pipeline.start()
+            defer { pipeline.stop() }
+            reading: while true {
+                switch pipeline.next() {
+                case .end:
+                    break reading
+                case .failure(let error):
+                    throw error
+                case .records(let batch):
+                    for prepared in batch {
+                        context.summary.ldifRecords += 1
+                        let record = prepared.record
+                        do {
+                            try storeLDIFRecord(db, prepared, versions: &versions, context: &context)
+                        } catch let error as NPKDError {
+                            throw error.reason.hasPrefix("line ") ? error : error.located(record.location)
+                        } catch {
+                            throw NPKDError(.malformedObject, "\(record.location): \(error)")
+                        }
+                        context.progress("LDIF records", context.summary.ldifRecords, nil)
+                    }
                 }
-                context.progress("LDIF records", context.summary.ldifRecords, nil)
             }
             guard context.summary.ldifRecords > 0 else { throw NPKDError(.malformedLDIF, "no LDIF record in the file") }
             if let named {
@@ -326,15 +339,26 @@ extension NationalPKD {
 
     /// One LDIF record: a content record or `changetype: add` stores its object; `delete` withdraws what the entry
     /// brought; `modify` applies its replace, add and delete operations on the object attribute.
-    func storeLDIFRecord(_ db: Database, _ record: LDIFRecord, versions: inout PKDVersionRange, context: inout ImportContext) throws {
+    func storeLDIFRecord(_ db: Database, _ prepared: LDIFPipeline.Prepared, versions: inout PKDVersionRange, context: inout ImportContext) throws {
+        let record = prepared.record
         let change = record.changeType
         if change != nil { context.summary.isDelta = true }
-        let entry = try PKDDirectoryEntry(record, content: change == "modify" ? [] : nil)
+        let entry = try prepared.entry.get()
         if let version = entry.pkdVersion { versions.note(collection: entry.collection, version: version) }
         context.pkdEntry = entry.normalizedDN
         defer { context.pkdEntry = nil }
         switch change {
         case nil, "add":
+            if let certificate = prepared.certificate, case .certificate(_, let line) = entry.content {
+                let ready: PreparedCertificate
+                do {
+                    ready = try certificate.get()
+                } catch let error as NPKDError {
+                    throw NPKDError(error.code, "line \(line), entry \(record.index) (\(record.dn.prefix(120))): \(error.reason)")
+                }
+                try storeCertificate(db, prepared: ready, pkdConformance: entry.conformanceNote, context: &context)
+                return
+            }
             try storeEntryContent(db, entry.content, entry: entry, context: &context)
         case "delete":
             try withdrawEntry(db, entry, keeping: [], context: &context)
@@ -439,57 +463,128 @@ extension NationalPKD {
 
     // MARK: Certificates
 
+    /// A certificate with what storing it needs worked out: everything that depends on the certificate alone, and for a
+    /// Document Signer (or list signer) the CA certificate whose key verifies it, among the candidates given.
+    struct PreparedCertificate: Sendable {
+        let certificate: Certificate
+        let fingerprint: String
+        let kind: ProfileLinter.CertificateKind
+        let findings: [FindingRecord]
+        let subjectKey: String
+        let issuerKey: String
+        let keyHash: String
+        /// The candidates tried and the one whose key verifies the signature; nil when not checked ahead.
+        let issuerCheck: (candidates: [Int64], issuer: Int64?)?
+
+        var isAuthority: Bool { kind == .csca || kind == .link }
+    }
+
+    /// Lints the certificate, derives its keys, and with `issuers` checks its signature (a CA's is checked once it is
+    /// stored, since it may be its own issuer).
+    func prepareCertificate(_ certificate: Certificate, fingerprint: String? = nil, kindHint: ProfileLinter.CertificateKind?,
+                            issuers: IssuerSet) throws -> PreparedCertificate {
+        try prepareCertificate(certificate, fingerprint: fingerprint, kindHint: kindHint) { aki, issuerKey, isValid in
+            let check = issuers.verifying(aki: aki, issuerKey: issuerKey, isValid)
+            return (check.candidates, check.issuer?.id)
+        }
+    }
+
+    func prepareCertificate(
+        _ certificate: Certificate, fingerprint: String? = nil, kindHint: ProfileLinter.CertificateKind?,
+        check: ((String?, String, (PublicKey) -> Bool) throws -> (candidates: [Int64], issuer: Int64?))? = nil
+    ) throws -> PreparedCertificate {
+        let kind = kindHint ?? ProfileLinter.kind(of: certificate)
+        let findings = ProfileLinter.lint(certificate, as: kind).map {
+            FindingRecord(severity: $0.severity.rawValue, rule: $0.rule, message: $0.message)
+        }
+        let issuerKey = ObjectIdentity.nameKey(certificate.issuer)
+        var issuerCheck: (candidates: [Int64], issuer: Int64?)?
+        if kind != .csca, kind != .link, let check {
+            issuerCheck = try check(certificate.authorityKeyIdentifier?.hexString, issuerKey) { key in
+                (try? certificate.isSignatureValid(issuerKey: key)) == true
+            }
+        }
+        return PreparedCertificate(
+            certificate: certificate, fingerprint: try fingerprint ?? ObjectIdentity.fingerprint(certificate.encoded), kind: kind,
+            findings: findings, subjectKey: ObjectIdentity.nameKey(certificate.subject), issuerKey: issuerKey,
+            keyHash: try ObjectIdentity.keyHash(certificate), issuerCheck: issuerCheck)
+    }
+
     /// Stores a certificate once (a duplicate only gains a source), lints it, and finds which stored CA's key verifies
     /// its signature. A new CA certificate is also matched against certificates and CRLs that arrived before it.
     @discardableResult
     func storeCertificate(_ db: Database, _ certificate: Certificate, kindHint: ProfileLinter.CertificateKind?, listID: Int64?,
                           pkdConformance: String? = nil, context: inout ImportContext) throws -> Int64 {
         let fingerprint = try ObjectIdentity.fingerprint(certificate.encoded)
-        let source = context.summary.source
         if let existing = try NPKDRepository.heldCertificate(db, domain: domain, fingerprint: fingerprint) {
-            context.summary.duplicatesMerged += 1
-            try NPKDRepository.addSource(db, certificateID: existing.id, source: source, listID: listID, now: context.now)
-            if let hint = kindHint, hint == .csca || hint == .link, existing.kind != "csca" && existing.kind != "link" {
-                try NPKDRepository.updateKind(db, id: existing.id, kind: hint.rawValue)
-                try context.issuers.add(db, id: existing.id, ski: existing.ski, subjectKey: existing.subjectKey, keyHash: existing.keyHash,
-                                        der: certificate.derEncoded)
-            }
-            if let pkdConformance, existing.pkdConformance == nil {
-                try NPKDRepository.setPKDConformance(db, id: existing.id, text: pkdConformance)
-            }
-            if let entry = context.pkdEntry {
-                if existing.withdrawn != nil {
-                    context.relisted.append(existing.id)
-                } else if existing.pkdDN == nil {
-                    try NPKDRepository.setPKDEntry(db, id: existing.id, dn: entry, withdrawn: nil)
-                }
-            }
-            return existing.id
+            return try mergeDuplicate(db, existing, certificate, kindHint: kindHint, listID: listID, pkdConformance: pkdConformance, context: &context)
         }
-        let kind = kindHint ?? ProfileLinter.kind(of: certificate)
-        let findings = ProfileLinter.lint(certificate, as: kind).map {
-            FindingRecord(severity: $0.severity.rawValue, rule: $0.rule, message: $0.message)
+        let prepared = try prepareCertificate(certificate, fingerprint: fingerprint, kindHint: kindHint)
+        return try insertCertificate(db, prepared, listID: listID, pkdConformance: pkdConformance, context: &context)
+    }
+
+    /// `storeCertificate` for a certificate prepared on another thread (an LDIF import).
+    @discardableResult
+    func storeCertificate(_ db: Database, prepared: PreparedCertificate, pkdConformance: String?, context: inout ImportContext) throws -> Int64 {
+        if let existing = try NPKDRepository.heldCertificate(db, domain: domain, fingerprint: prepared.fingerprint) {
+            return try mergeDuplicate(db, existing, prepared.certificate, kindHint: nil, listID: nil, pkdConformance: pkdConformance,
+                                      context: &context)
         }
-        let errors = findings.filter { $0.severity == "error" }.count
-        let subjectKey = ObjectIdentity.nameKey(certificate.subject)
-        let issuerKey = ObjectIdentity.nameKey(certificate.issuer)
-        let keyHash = try ObjectIdentity.keyHash(certificate)
-        let isAuthority = kind == .csca || kind == .link
-        // A DS is matched to its CSCA before it is stored, in the one INSERT; a CA may verify with its own key, so it is
-        // stored (and indexed) first.
-        let issuerID = isAuthority ? nil : try signatureIssuer(db, certificate, issuerKey: issuerKey, context: context)
-        let id = try NPKDRepository.insertCertificate(db, domain: domain, NPKDRepository.NewCertificate(
-            fingerprint: fingerprint, kind: kind.rawValue, country: ObjectIdentity.country(subject: certificate.subject, issuer: certificate.issuer),
-            certificate: certificate, subjectKey: subjectKey, issuerKey: issuerKey, keyHash: keyHash, source: source,
-            findings: FindingRecord.encode(findings), errors: errors, pkdConformance: pkdConformance, signatureIssuerID: issuerID,
-            pkdDN: context.pkdEntry), now: context.now)
-        try NPKDRepository.addSource(db, certificateID: id, source: source, listID: listID, now: context.now)
-        context.summary.certificatesAdded[kind.rawValue, default: 0] += 1
-        if errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }
-        if isAuthority {
-            try context.issuers.add(db, id: id, ski: certificate.subjectKeyIdentifier?.hexString, subjectKey: subjectKey, keyHash: keyHash,
+        return try insertCertificate(db, prepared, listID: nil, pkdConformance: pkdConformance, context: &context)
+    }
+
+    /// A certificate received again: one more source; a CA kind a list gives it, ICAO's conformance note, the PKD entry.
+    private func mergeDuplicate(_ db: Database, _ existing: NPKDRepository.HeldCertificate, _ certificate: Certificate,
+                                kindHint: ProfileLinter.CertificateKind?, listID: Int64?, pkdConformance: String?,
+                                context: inout ImportContext) throws -> Int64 {
+        context.summary.duplicatesMerged += 1
+        try NPKDRepository.addSource(db, certificateID: existing.id, source: context.summary.source, listID: listID, now: context.now)
+        if let hint = kindHint, hint == .csca || hint == .link, existing.kind != "csca" && existing.kind != "link" {
+            try NPKDRepository.updateKind(db, id: existing.id, kind: hint.rawValue)
+            try context.issuers.add(db, id: existing.id, ski: existing.ski, subjectKey: existing.subjectKey, keyHash: existing.keyHash,
                                     der: certificate.derEncoded)
-            if let issuer = try signatureIssuer(db, certificate, issuerKey: issuerKey, context: context) {
+        }
+        if let pkdConformance, existing.pkdConformance == nil {
+            try NPKDRepository.setPKDConformance(db, id: existing.id, text: pkdConformance)
+        }
+        if let entry = context.pkdEntry {
+            if existing.withdrawn != nil {
+                context.relisted.append(existing.id)
+            } else if existing.pkdDN == nil {
+                try NPKDRepository.setPKDEntry(db, id: existing.id, dn: entry, withdrawn: nil)
+            }
+        }
+        return existing.id
+    }
+
+    /// Inserts a certificate not held yet, matched to the CA whose key verifies it: by the check made ahead when the
+    /// candidates are still the same, else now.
+    private func insertCertificate(_ db: Database, _ prepared: PreparedCertificate, listID: Int64?, pkdConformance: String?,
+                                   context: inout ImportContext) throws -> Int64 {
+        let certificate = prepared.certificate
+        let aki = certificate.authorityKeyIdentifier?.hexString
+        var issuerID: Int64?
+        if !prepared.isAuthority {
+            if let check = prepared.issuerCheck, check.candidates == (try context.issuers.candidateIDs(db, aki: aki, issuerKey: prepared.issuerKey)) {
+                issuerID = check.issuer
+            } else {
+                issuerID = try signatureIssuer(db, certificate, issuerKey: prepared.issuerKey, context: context)
+            }
+        }
+        let errors = prepared.findings.filter { $0.severity == "error" }.count
+        let id = try NPKDRepository.insertCertificate(db, domain: domain, NPKDRepository.NewCertificate(
+            fingerprint: prepared.fingerprint, kind: prepared.kind.rawValue,
+            country: ObjectIdentity.country(subject: certificate.subject, issuer: certificate.issuer), certificate: certificate,
+            subjectKey: prepared.subjectKey, issuerKey: prepared.issuerKey, keyHash: prepared.keyHash, source: context.summary.source,
+            findings: FindingRecord.encode(prepared.findings), errors: errors, pkdConformance: pkdConformance, signatureIssuerID: issuerID,
+            pkdDN: context.pkdEntry), now: context.now)
+        try NPKDRepository.addSource(db, certificateID: id, source: context.summary.source, listID: listID, now: context.now)
+        context.summary.certificatesAdded[prepared.kind.rawValue, default: 0] += 1
+        if errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }
+        if prepared.isAuthority {
+            try context.issuers.add(db, id: id, ski: certificate.subjectKeyIdentifier?.hexString, subjectKey: prepared.subjectKey,
+                                    keyHash: prepared.keyHash, der: certificate.derEncoded)
+            if let issuer = try signatureIssuer(db, certificate, issuerKey: prepared.issuerKey, context: context) {
                 try NPKDRepository.setSignatureIssuer(db, id: id, issuerID: issuer)
             }
             try matchIssued(db, caID: id, ca: certificate)
