@@ -467,15 +467,13 @@ extension NationalPKD {
     /// Document Signer (or list signer) the CA certificate whose key verifies it, among the candidates given.
     struct PreparedCertificate: Sendable {
         let certificate: Certificate
-        let fingerprint: String
         let kind: ProfileLinter.CertificateKind
-        let findings: [FindingRecord]
-        let subjectKey: String
-        let issuerKey: String
-        let keyHash: String
+        /// Its columns; the source, issuer, conformance note and PKD entry are filled in when it is stored.
+        let row: NPKDRepository.NewCertificate
         /// The candidates tried and the one whose key verifies the signature; nil when not checked ahead.
         let issuerCheck: (candidates: [Int64], issuer: Int64?)?
 
+        var fingerprint: String { row.fingerprint }
         var isAuthority: Bool { kind == .csca || kind == .link }
     }
 
@@ -504,10 +502,11 @@ extension NationalPKD {
                 (try? certificate.isSignatureValid(issuerKey: key)) == true
             }
         }
-        return PreparedCertificate(
-            certificate: certificate, fingerprint: try fingerprint ?? ObjectIdentity.fingerprint(certificate.encoded), kind: kind,
-            findings: findings, subjectKey: ObjectIdentity.nameKey(certificate.subject), issuerKey: issuerKey,
-            keyHash: try ObjectIdentity.keyHash(certificate), issuerCheck: issuerCheck)
+        let row = NPKDRepository.NewCertificate(
+            fingerprint: try fingerprint ?? ObjectIdentity.fingerprint(certificate.encoded), kind: kind.rawValue, certificate: certificate,
+            subjectKey: ObjectIdentity.nameKey(certificate.subject), issuerKey: issuerKey, keyHash: try ObjectIdentity.keyHash(certificate),
+            findings: FindingRecord.encode(findings), errors: findings.filter { $0.severity == "error" }.count)
+        return PreparedCertificate(certificate: certificate, kind: kind, row: row, issuerCheck: issuerCheck)
     }
 
     /// Stores a certificate once (a duplicate only gains a source), lints it, and finds which stored CA's key verifies
@@ -562,29 +561,24 @@ extension NationalPKD {
     private func insertCertificate(_ db: Database, _ prepared: PreparedCertificate, listID: Int64?, pkdConformance: String?,
                                    context: inout ImportContext) throws -> Int64 {
         let certificate = prepared.certificate
-        let aki = certificate.authorityKeyIdentifier?.hexString
-        var issuerID: Int64?
+        var row = prepared.row
         if !prepared.isAuthority {
-            if let check = prepared.issuerCheck, check.candidates == (try context.issuers.candidateIDs(db, aki: aki, issuerKey: prepared.issuerKey)) {
-                issuerID = check.issuer
+            if let check = prepared.issuerCheck, check.candidates == (try context.issuers.candidateIDs(db, aki: row.aki, issuerKey: row.issuerKey)) {
+                row.signatureIssuerID = check.issuer
             } else {
-                issuerID = try signatureIssuer(db, certificate, issuerKey: prepared.issuerKey, context: context)
+                row.signatureIssuerID = try signatureIssuer(db, certificate, issuerKey: row.issuerKey, context: context)
             }
         }
-        let errors = prepared.findings.filter { $0.severity == "error" }.count
-        let id = try NPKDRepository.insertCertificate(db, domain: domain, NPKDRepository.NewCertificate(
-            fingerprint: prepared.fingerprint, kind: prepared.kind.rawValue,
-            country: ObjectIdentity.country(subject: certificate.subject, issuer: certificate.issuer), certificate: certificate,
-            subjectKey: prepared.subjectKey, issuerKey: prepared.issuerKey, keyHash: prepared.keyHash, source: context.summary.source,
-            findings: FindingRecord.encode(prepared.findings), errors: errors, pkdConformance: pkdConformance, signatureIssuerID: issuerID,
-            pkdDN: context.pkdEntry), now: context.now)
+        row.source = context.summary.source
+        row.pkdConformance = pkdConformance
+        row.pkdDN = context.pkdEntry
+        let id = try NPKDRepository.insertCertificate(db, domain: domain, row, now: context.now)
         try NPKDRepository.addSource(db, certificateID: id, source: context.summary.source, listID: listID, now: context.now)
-        context.summary.certificatesAdded[prepared.kind.rawValue, default: 0] += 1
-        if errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }
+        context.summary.certificatesAdded[row.kind, default: 0] += 1
+        if row.errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }
         if prepared.isAuthority {
-            try context.issuers.add(db, id: id, ski: certificate.subjectKeyIdentifier?.hexString, subjectKey: prepared.subjectKey,
-                                    keyHash: prepared.keyHash, der: certificate.derEncoded)
-            if let issuer = try signatureIssuer(db, certificate, issuerKey: prepared.issuerKey, context: context) {
+            try context.issuers.add(db, id: id, ski: row.ski, subjectKey: row.subjectKey, keyHash: row.keyHash, der: certificate.derEncoded)
+            if let issuer = try signatureIssuer(db, certificate, issuerKey: row.issuerKey, context: context) {
                 try NPKDRepository.setSignatureIssuer(db, id: id, issuerID: issuer)
             }
             try matchIssued(db, caID: id, ca: certificate)

@@ -39,6 +39,8 @@ struct PKDDirectoryEntry {
     let organization: String?
     /// Whether the entry is under ICAO's non-conformant branch (dc=nc-data).
     let isNonConformantBranch: Bool
+    /// The dn as the NPKD compares it (see `normalize`).
+    let normalizedDN: String
 
     /// `content`: the values to take the object from; nil for the record's own (a `modify` record passes none, its
     /// operations carry the values).
@@ -59,6 +61,7 @@ struct PKDDirectoryEntry {
         self.country = country
         self.organization = organization
         isNonConformantBranch = nonConformant
+        normalizedDN = Self.normalize(rdns, sizeHint: record.dn.utf8.count)
     }
 
     /// The object among `values`: at most one, as the PKD puts one object in each entry.
@@ -161,9 +164,9 @@ struct PKDDirectoryEntry {
     /// The dn as the NPKD compares it: types and values case-folded, runs of spaces folded, the parts of a multi-valued
     /// RDN sorted, special characters escaped again. An add and a later delete of one entry give the same text however
     /// they spell it (`dn:` or `dn::`, escapes, case).
-    var normalizedDN: String {
+    static func normalize(_ rdns: [[(type: String, value: String)]], sizeHint: Int) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(record.dn.utf8.count)
+        out.reserveCapacity(sizeHint)
         for (position, rdn) in rdns.enumerated() {
             if position > 0 { out.append(UInt8(ascii: ",")) }
             let normalised = rdn.map { Self.normalizedPart(type: $0.type, value: $0.value) }

@@ -306,26 +306,53 @@ enum NPKDRepository {
         }
     }
 
-    struct NewCertificate {
+    /// A certificate's columns, worked out before the INSERT (on the thread that prepares it, in an LDIF import).
+    struct NewCertificate: Sendable {
         var fingerprint: String
         var kind: String
         var country: String
-        var certificate: Certificate
+        var subject: String
+        var issuer: String
         var subjectKey: String
         var issuerKey: String
+        var serial: String
+        var ski: String?
+        var aki: String?
         var keyHash: String
-        var source: String
+        var notBefore: Double
+        var notAfter: Double
+        var der: Data
         var findings: String
         var errors: Int
+        var source = ""
         var pkdConformance: String?
         /// The CA certificate whose key verifies its signature, when already known.
-        var signatureIssuerID: Int64? = nil
-        var pkdDN: String? = nil
+        var signatureIssuerID: Int64?
+        var pkdDN: String?
+
+        init(fingerprint: String, kind: String, certificate c: Certificate, subjectKey: String, issuerKey: String, keyHash: String,
+             findings: String, errors: Int) {
+            self.fingerprint = fingerprint
+            self.kind = kind
+            country = ObjectIdentity.country(subject: c.subject, issuer: c.issuer)
+            subject = c.subject.description
+            issuer = c.issuer.description
+            self.subjectKey = subjectKey
+            self.issuerKey = issuerKey
+            serial = c.serialNumberHex
+            ski = c.subjectKeyIdentifier?.hexString
+            aki = c.authorityKeyIdentifier?.hexString
+            self.keyHash = keyHash
+            notBefore = c.notBefore.timeIntervalSince1970
+            notAfter = c.notAfter.timeIntervalSince1970
+            der = Data(c.encoded)
+            self.findings = findings
+            self.errors = errors
+        }
     }
 
-    /// Inserts a certificate (and its first source) with cached statements: an ICAO collection inserts 30,000 in one go.
+    /// Inserts a certificate with a cached statement: an ICAO collection inserts 30,000 in one go.
     static func insertCertificate(_ db: Database, domain: String, _ new: NewCertificate, now: Date) throws -> Int64 {
-        let c = new.certificate
         let statement = try db.cachedStatement(sql: """
             INSERT INTO npkd_certificate (domain, fingerprint, kind, country, subject, subject_key, issuer, issuer_key, serial, ski, aki,
                 key_hash, not_before, not_after, der, source, imported_at, findings, errors, pkd_conformance, signature_issuer_id, pkd_dn,
@@ -333,10 +360,9 @@ enum NPKDRepository {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
             """)
         try statement.execute(arguments: [
-            domain, new.fingerprint, new.kind, new.country, c.subject.description, new.subjectKey, c.issuer.description,
-            new.issuerKey, c.serialNumberHex, c.subjectKeyIdentifier?.hexString, c.authorityKeyIdentifier?.hexString,
-            new.keyHash, c.notBefore.timeIntervalSince1970, c.notAfter.timeIntervalSince1970, Data(c.encoded),
-            new.source, now.timeIntervalSince1970, new.findings, new.errors, new.pkdConformance, new.signatureIssuerID, new.pkdDN,
+            domain, new.fingerprint, new.kind, new.country, new.subject, new.subjectKey, new.issuer, new.issuerKey, new.serial, new.ski,
+            new.aki, new.keyHash, new.notBefore, new.notAfter, new.der, new.source, now.timeIntervalSince1970, new.findings, new.errors,
+            new.pkdConformance, new.signatureIssuerID, new.pkdDN,
         ])
         return db.lastInsertedRowID
     }
