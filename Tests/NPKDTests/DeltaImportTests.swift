@@ -96,6 +96,14 @@ extension PKDLDIF {
         #expect(again.duplicatesMerged == 1)
         let relisted = try c.held(c.ds1.certificate)
         #expect(relisted.state == .trusted && relisted.withdrawn == nil, "\(relisted.stateReason)")
+
+        // A DSC held only from a loose file is not the PKD's to withdraw: its entry names nothing the PKD brought.
+        let loose = try c.nz.documentSigner(3)
+        _ = try c.fixture.importBytes(loose.certificate.derEncoded, "ds3.der")
+        let deletion = PKDLDIF.header() + PKDLDIF.delete(PKDLDIF.certificateDN(loose.certificate, country: "NZ"))
+        let unlisted = try c.fixture.importBytes(Array(deletion.utf8), "icaopkd-001-delta-000103.ldif")
+        #expect(unlisted.certificatesWithdrawn == 0)
+        #expect(try c.held(loose.certificate).state == .trusted)
     }
 
     /// A delta replacing a CRL (modify/replace): the new CRL decides, the old one applies to nothing; a delta deleting the

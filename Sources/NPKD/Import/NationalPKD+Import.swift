@@ -613,8 +613,9 @@ extension NationalPKD {
     /// in batches (streamed from the DER, never all in memory) and older CRLs of the same key are superseded.
     func storeCRL(_ db: Database, _ crl: CertificateRevocationList, pkdConformance: String?, context: inout ImportContext) throws {
         let fingerprint = try ObjectIdentity.fingerprint(crl.encoded)
-        if try NPKDRepository.crlExists(db, domain: domain, fingerprint: fingerprint) != nil {
+        if let held = try NPKDRepository.crlExists(db, domain: domain, fingerprint: fingerprint) {
             context.summary.duplicatesMerged += 1
+            if let entry = context.pkdEntry { try NPKDRepository.setCRLPKDEntry(db, id: held, dn: entry) }
             return
         }
         let issuer = try crlIssuer(db, crl, context: context)

@@ -209,27 +209,16 @@ struct PKDDirectoryEntry {
         return out
     }
 
-    /// The name the `cn` of the entry's first RDN spells (the object's subject or issuer), as `ObjectIdentity.nameKey`
-    /// compares names; nil when it is not a name.
-    var commonNameKey: String? {
-        guard let cn = rdns.first?.first(where: { $0.type.equalsIgnoringASCIICase("cn") })?.value,
-              let name = try? DistinguishedName(parsing: cn) else { return nil }
-        return ObjectIdentity.nameKey(name)
-    }
-
-    /// Whether a held certificate came from this entry: by the dn recorded when it was imported, or, for one imported
-    /// before dns were recorded, by its subject (the serial already matched).
+    /// Whether a held certificate came from this entry, by the dn recorded when it was imported from the PKD. One held
+    /// from elsewhere, or imported before dns were recorded, is not guessed at; a complete collection imported again
+    /// records the dn of every entry it lists.
     func holds(certificate row: NPKDRepository.CertificateRow) -> Bool {
-        if let dn = row.pkdDN { return dn == normalizedDN }
-        guard let key = commonNameKey, let certificate = try? Certificate(bytes: row.der) else { return serialNumber != nil }
-        return ObjectIdentity.nameKey(certificate.subject) == key
+        row.pkdDN == normalizedDN
     }
 
-    /// Whether a held CRL came from this entry: by its recorded dn, else by its issuer name.
+    /// Whether a held CRL came from this entry, by its recorded dn.
     func holds(crl row: NPKDRepository.CRLRow) -> Bool {
-        if let dn = row.pkdDN { return dn == normalizedDN }
-        guard let key = commonNameKey else { return false }
-        return row.issuerKey == key
+        row.pkdDN == normalizedDN
     }
 
     /// Splits an LDAP DN (RFC 4514) into RDNs of type=value parts, undoing `\,` `\=` `\+` `\\` `\"` and `\XX` hex

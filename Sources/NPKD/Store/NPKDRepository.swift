@@ -374,6 +374,7 @@ enum NPKDRepository {
 
     /// The ICAO PKD entry that brought a certificate, and whether the PKD withdrew it (nil: it lists it again).
     static func setPKDEntry(_ db: Database, id: Int64, dn: String?, withdrawn: String?) throws {
+        // COALESCE: a certificate listed again keeps the dn it has.
         try db.cachedStatement(sql: "UPDATE npkd_certificate SET pkd_dn = COALESCE(?, pkd_dn), withdrawn = ? WHERE id = ?")
             .execute(arguments: [dn, withdrawn, id])
     }
@@ -731,8 +732,9 @@ enum NPKDRepository {
         try db.execute(sql: "UPDATE npkd_crl SET status = 'withdrawn' WHERE id = ?", arguments: [id])
     }
 
+    /// The ICAO PKD entry a CRL held from elsewhere (or from before dns were recorded) was received in again.
     static func setCRLPKDEntry(_ db: Database, id: Int64, dn: String) throws {
-        try db.execute(sql: "UPDATE npkd_crl SET pkd_dn = ? WHERE id = ?", arguments: [dn, id])
+        try db.execute(sql: "UPDATE npkd_crl SET pkd_dn = ? WHERE id = ? AND pkd_dn IS NULL", arguments: [dn, id])
     }
 
     static func revocationDate(_ db: Database, crlID: Int64, serial: [UInt8]) throws -> Date? {
