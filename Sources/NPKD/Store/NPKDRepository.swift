@@ -9,6 +9,8 @@ import Store
 /// ```
 /// npkd_certificate         every certificate received (CSCA, link, DS, MLS, DLS), once per DER (duplicates merged),
 ///                          with its findings, its verified issuer and its trust state
+/// npkd_certificate_der     the DER of each certificate, apart from its row: the rows a trust evaluation reads and
+///                          rewrites (30,000 after an ICAO collection) stay half as big
 /// npkd_certificate_source  every time a certificate was received: file, list, import time
 /// npkd_crl                 every CRL received, with the key that verified it (NULL: applies to nothing)
 /// npkd_crl_der             the bytes of each CRL still held (current or unverified), apart from its row: marking a
@@ -175,8 +177,16 @@ enum NPKDRepository {
                     der BLOB NOT NULL
                 );
                 INSERT INTO npkd_crl_der (crl_id, der) SELECT id, der FROM npkd_crl WHERE der IS NOT NULL;
+                CREATE TABLE npkd_certificate_der (
+                    certificate_id INTEGER PRIMARY KEY REFERENCES npkd_certificate(id) ON DELETE CASCADE,
+                    der BLOB NOT NULL
+                );
+                INSERT INTO npkd_certificate_der (certificate_id, der) SELECT id, der FROM npkd_certificate;
                 """)
             try db.alter(table: "npkd_crl") { t in
+                t.drop(column: "der")
+            }
+            try db.alter(table: "npkd_certificate") { t in
                 t.drop(column: "der")
             }
         },
@@ -211,6 +221,12 @@ enum NPKDRepository {
         var withdrawn: String?
     }
 
+    /// Every column of a certificate, its DER from its own table.
+    static let certificateSelect = """
+        SELECT npkd_certificate.*, npkd_certificate_der.der AS der FROM npkd_certificate
+        JOIN npkd_certificate_der ON npkd_certificate_der.certificate_id = npkd_certificate.id
+        """
+
     static func certificateRow(_ row: Row) -> CertificateRow {
         let der: Data = row["der"]
         return CertificateRow(
@@ -224,18 +240,18 @@ enum NPKDRepository {
     }
 
     static func certificate(_ db: Database, domain: String, fingerprint: String) throws -> CertificateRow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
+        try Row.fetchOne(db, sql: "\(certificateSelect) WHERE domain = ? AND fingerprint = ?", arguments: [domain, fingerprint])
             .map(certificateRow)
     }
 
     static func certificate(_ db: Database, id: Int64) throws -> CertificateRow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM npkd_certificate WHERE id = ?", arguments: [id]).map(certificateRow)
+        try Row.fetchOne(db, sql: "\(certificateSelect) WHERE id = ?", arguments: [id]).map(certificateRow)
     }
 
     /// Every certificate of the domain, optionally of some kinds and one country, in import order.
     static func certificates(_ db: Database, domain: String, kinds: [String]? = nil, country: String? = nil,
                              states: [String]? = nil) throws -> [CertificateRow] {
-        var sql = "SELECT * FROM npkd_certificate WHERE domain = ?"
+        var sql = "\(certificateSelect) WHERE domain = ?"
         var arguments: StatementArguments = [domain]
         if let kinds {
             sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
@@ -253,12 +269,12 @@ enum NPKDRepository {
     }
 
     static func certificates(_ db: Database, domain: String, ski: String) throws -> [CertificateRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND ski = ? ORDER BY id", arguments: [domain, ski])
+        try Row.fetchAll(db, sql: "\(certificateSelect) WHERE domain = ? AND ski = ? ORDER BY id", arguments: [domain, ski])
             .map(certificateRow)
     }
 
     static func certificates(_ db: Database, domain: String, serial: String) throws -> [CertificateRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND serial = ? ORDER BY id", arguments: [domain, serial])
+        try Row.fetchAll(db, sql: "\(certificateSelect) WHERE domain = ? AND serial = ? ORDER BY id", arguments: [domain, serial])
             .map(certificateRow)
     }
 
@@ -266,10 +282,10 @@ enum NPKDRepository {
     static func caCandidates(_ db: Database, domain: String, aki: String?, issuerKey: String) throws -> [CertificateRow] {
         var rows: [CertificateRow] = []
         if let aki {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND ski = ? AND kind IN ('csca', 'link') ORDER BY id",
+            rows = try Row.fetchAll(db, sql: "\(certificateSelect) WHERE domain = ? AND ski = ? AND kind IN ('csca', 'link') ORDER BY id",
                                     arguments: [domain, aki]).map(certificateRow)
         }
-        let byName = try Row.fetchAll(db, sql: "SELECT * FROM npkd_certificate WHERE domain = ? AND subject_key = ? AND kind IN ('csca', 'link') ORDER BY id",
+        let byName = try Row.fetchAll(db, sql: "\(certificateSelect) WHERE domain = ? AND subject_key = ? AND kind IN ('csca', 'link') ORDER BY id",
                                       arguments: [domain, issuerKey]).map(certificateRow)
         for row in byName where !rows.contains(where: { $0.id == row.id }) { rows.append(row) }
         return rows
@@ -278,7 +294,8 @@ enum NPKDRepository {
     /// Every CA certificate (CSCA, link) of the domain, in id order, for an import's `IssuerIndex`.
     static func authorities(_ db: Database, domain: String) throws -> [(id: Int64, ski: String?, subjectKey: String, keyHash: String, der: [UInt8])] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, ski, subject_key, key_hash, der FROM npkd_certificate WHERE domain = ? AND kind IN ('csca', 'link') ORDER BY id
+            SELECT id, ski, subject_key, key_hash, der FROM npkd_certificate JOIN npkd_certificate_der ON certificate_id = id
+            WHERE domain = ? AND kind IN ('csca', 'link') ORDER BY id
             """), arguments: [domain]).map { row in
             let der: Data = row["der"]
             return (row["id"], row["ski"], row["subject_key"], row["key_hash"], Array(der))
@@ -355,16 +372,18 @@ enum NPKDRepository {
     static func insertCertificate(_ db: Database, domain: String, _ new: NewCertificate, now: Date) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO npkd_certificate (domain, fingerprint, kind, country, subject, subject_key, issuer, issuer_key, serial, ski, aki,
-                key_hash, not_before, not_after, der, source, imported_at, findings, errors, pkd_conformance, signature_issuer_id, pkd_dn,
+                key_hash, not_before, not_after, source, imported_at, findings, errors, pkd_conformance, signature_issuer_id, pkd_dn,
                 state, state_reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
             """)
         try statement.execute(arguments: [
             domain, new.fingerprint, new.kind, new.country, new.subject, new.subjectKey, new.issuer, new.issuerKey, new.serial, new.ski,
-            new.aki, new.keyHash, new.notBefore, new.notAfter, new.der, new.source, now.timeIntervalSince1970, new.findings, new.errors,
+            new.aki, new.keyHash, new.notBefore, new.notAfter, new.source, now.timeIntervalSince1970, new.findings, new.errors,
             new.pkdConformance, new.signatureIssuerID, new.pkdDN,
         ])
-        return db.lastInsertedRowID
+        let id = db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO npkd_certificate_der (certificate_id, der) VALUES (?, ?)").execute(arguments: [id, new.der])
+        return id
     }
 
     static func addSource(_ db: Database, certificateID: Int64, source: String, listID: Int64?, now: Date) throws {
@@ -387,7 +406,7 @@ enum NPKDRepository {
         if bare.count % 2 == 1 { variants.insert("0" + bare) }
         let list = variants.sorted()
         return try Row.fetchAll(db, sql: """
-            SELECT * FROM npkd_certificate WHERE domain = ? AND serial IN (\(list.map { _ in "?" }.joined(separator: ","))) ORDER BY id
+            \(certificateSelect) WHERE domain = ? AND serial IN (\(list.map { _ in "?" }.joined(separator: ","))) ORDER BY id
             """, arguments: StatementArguments([domain] + list)).map(certificateRow).filter { $0.country == country.uppercased() || country.isEmpty }
     }
 
@@ -428,11 +447,11 @@ enum NPKDRepository {
                 return (row["id"], Array(der))
             }
         }
-        var rows = try fetch("SELECT id, der FROM npkd_certificate WHERE domain = ? AND issuer_key = ? AND signature_issuer_id IS NULL ORDER BY id",
-                             issuerKey)
+        let select = "SELECT id, der FROM npkd_certificate JOIN npkd_certificate_der ON certificate_id = id"
+        var rows = try fetch("\(select) WHERE domain = ? AND issuer_key = ? AND signature_issuer_id IS NULL ORDER BY id", issuerKey)
         if let aki {
             var seen = Set(rows.map(\.id))
-            for row in try fetch("SELECT id, der FROM npkd_certificate WHERE domain = ? AND aki = ? AND signature_issuer_id IS NULL ORDER BY id", aki)
+            for row in try fetch("\(select) WHERE domain = ? AND aki = ? AND signature_issuer_id IS NULL ORDER BY id", aki)
             where seen.insert(row.id).inserted {
                 rows.append(row)
             }
