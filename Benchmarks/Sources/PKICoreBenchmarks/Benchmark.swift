@@ -1,6 +1,6 @@
 // PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Seven sections, each runnable alone with `--only`:
+// Sections, each runnable alone with `--only`:
 //   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
 //           (CoreBenchmarks below).
 //   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
