@@ -116,10 +116,16 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
         get throws { try SignatureAlgorithm(algorithmIdentifier: signatureAlgorithm) }
     }
 
-    public var subjectKeyIdentifier: [UInt8]? { (try? extensions.value(SubjectKeyIdentifier.self))??.keyIdentifier }
-    public var authorityKeyIdentifier: [UInt8]? { (try? extensions.value(AuthorityKeyIdentifier.self))??.keyIdentifier }
+    // The key identifiers and basic constraints are asked of every certificate several times on its way through an
+    // import (kind, lint, issuer matching, the stored row): decoded once.
+    public var subjectKeyIdentifier: [UInt8]? {
+        storage.memo(\.subjectKeyIdentifier) { (try? extensions.value(SubjectKeyIdentifier.self))??.keyIdentifier }
+    }
+    public var authorityKeyIdentifier: [UInt8]? {
+        storage.memo(\.authorityKeyIdentifier) { (try? extensions.value(AuthorityKeyIdentifier.self))??.keyIdentifier }
+    }
     public var keyUsage: KeyUsage? { (try? extensions.value(KeyUsage.self)) ?? nil }
-    public var basicConstraints: BasicConstraints? { (try? extensions.value(BasicConstraints.self)) ?? nil }
+    public var basicConstraints: BasicConstraints? { storage.memo(\.basicConstraints) { (try? extensions.value(BasicConstraints.self)) ?? nil } }
     public var privateKeyUsagePeriod: PrivateKeyUsagePeriod? { (try? extensions.value(PrivateKeyUsagePeriod.self)) ?? nil }
     public var extendedKeyUsage: ExtendedKeyUsage? { (try? extensions.value(ExtendedKeyUsage.self)) ?? nil }
     public var documentTypeList: DocumentTypeList? { (try? extensions.value(DocumentTypeList.self)) ?? nil }
@@ -229,6 +235,9 @@ extension Certificate {
         private let lock = NSLock()
         private var key: PublicKey?
         private var issuerAndSerialNumber: [UInt8]??
+        fileprivate var subjectKeyIdentifier: [UInt8]??
+        fileprivate var authorityKeyIdentifier: [UInt8]??
+        fileprivate var basicConstraints: BasicConstraints??
 
         init(tbsCertificate: TBSCertificate, signatureAlgorithm: AlgorithmIdentifier, signatureValue: ASN1BitString,
              tbsBytes: ArraySlice<UInt8>, encoded: ArraySlice<UInt8>) {
@@ -242,6 +251,14 @@ extension Certificate {
         var decodedKey: PublicKey? {
             get { lock.lock(); defer { lock.unlock() }; return key }
             set { lock.lock(); key = newValue; lock.unlock() }
+        }
+
+        /// A field read from the certificate, decoded the first time it is asked for.
+        fileprivate func memo<T>(_ field: ReferenceWritableKeyPath<Storage, T??>, _ compute: () -> T?) -> T? {
+            if let known = lock.withLock({ self[keyPath: field] }) { return known }
+            let computed = compute()
+            lock.withLock { self[keyPath: field] = .some(computed) }
+            return computed
         }
 
         /// `compute()` once; every SOD a DS signs names its certificate by these bytes.
