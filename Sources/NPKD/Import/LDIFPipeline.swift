@@ -8,9 +8,10 @@ import PKICore
 /// storing: splitting lines and decoding base64, the entry's dn, and for a certificate parsing it, hashing it, linting
 /// it against Doc 9303-12 and checking its signature against the CA certificates held when the import began. That work
 /// depends on nothing the import changes (a CA added by the file itself is noticed by the importing thread, which
-/// then checks again), so a reading thread cuts the file into batches and prepares each batch on two threads, a few
-/// batches ahead of the store. An error (a malformed line, a certificate that cannot be read) travels in its place in
-/// the stream, so it is reported for the same record, with the same words, as when everything ran on one thread.
+/// then checks again). So one thread cuts the file into numbered batches, two threads prepare them, and the importing
+/// thread takes them back in their order, a few batches behind. An error (a malformed line, a certificate that cannot
+/// be read) travels in its place in the stream, so it is reported for the same record, with the same words, as when
+/// everything ran on one thread.
 final class LDIFPipeline: @unchecked Sendable {
     /// One record, with what could be worked out ahead of the store.
     struct Prepared: Sendable {
@@ -26,15 +27,23 @@ final class LDIFPipeline: @unchecked Sendable {
         case end
     }
 
+    static let batchSize = 256
+    /// Batches read but not yet taken by the importing thread: read, being prepared, or prepared.
+    static let batchesAhead = 6
+    static let preparingThreads = 2
+
     private let condition = NSCondition()
-    private var queue: [Item] = []
+    private var read: [(number: Int, records: [LDIFRecord])] = []
+    private var ready: [Int: Item] = [:]
+    private var preparing = 0
+    private var numbered = 0
+    private var handed = 0
+    private var readingDone = false
     private var stopped = false
-    private var running = false
+    private var running = 0
     private var reader: LDIFReader
     private let issuers: IssuerSet
     private let pkd: NationalPKD
-    static let batchSize = 256
-    static let batchesAhead = 4
 
     init(reader: LDIFReader, issuers: IssuerSet, pkd: NationalPKD) {
         self.reader = reader
@@ -43,48 +52,47 @@ final class LDIFPipeline: @unchecked Sendable {
     }
 
     func start() {
-        condition.withLock { running = true }
+        condition.withLock { running = 1 + Self.preparingThreads }
+        spawn("epki LDIF reader") { $0.readBatches() }
+        for index in 0..<Self.preparingThreads {
+            spawn("epki LDIF preparer \(index + 1)") { $0.prepareBatches() }
+        }
+    }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable (LDIFPipeline) -> Void) {
         let thread = Thread { [self] in
-            produce()
+            body(self)
             condition.withLock {
-                running = false
+                running -= 1
                 condition.broadcast()
             }
         }
-        thread.name = "epki LDIF reader"
+        thread.name = name
         thread.start()
     }
 
-    /// The next item in file order; waits for the reading thread.
+    /// The next item in file order; waits for the other threads.
     func next() -> Item {
         condition.withLock {
-            while queue.isEmpty { condition.wait() }
-            let item = queue.removeFirst()
+            while ready[handed] == nil { condition.wait() }
+            let item = ready.removeValue(forKey: handed) ?? .end
+            handed += 1
             condition.broadcast()
             return item
         }
     }
 
-    /// Stops the reading thread and waits until it has let go of the reader (and its file).
+    /// Stops the other threads and waits until they have let go of the reader (and its file).
     func stop() {
         condition.withLock {
             stopped = true
             condition.broadcast()
-            while running { condition.wait() }
+            while running > 0 { condition.wait() }
         }
     }
 
-    private func enqueue(_ item: Item) -> Bool {
-        condition.withLock {
-            while queue.count >= Self.batchesAhead && !stopped { condition.wait() }
-            guard !stopped else { return false }
-            queue.append(item)
-            condition.broadcast()
-            return true
-        }
-    }
-
-    private func produce() {
+    /// The reading thread: batches of records, numbered; the end or an error gets the number after the last batch.
+    private func readBatches() {
         while true {
             var records: [LDIFRecord] = []
             records.reserveCapacity(Self.batchSize)
@@ -94,31 +102,43 @@ final class LDIFPipeline: @unchecked Sendable {
             } catch {
                 failure = error
             }
-            if !records.isEmpty {
-                guard enqueue(.records(prepare(records))) else { return }
+            let finished = failure != nil || records.count < Self.batchSize
+            let keepGoing = condition.withLock { () -> Bool in
+                while read.count + preparing + ready.count >= Self.batchesAhead && !stopped { condition.wait() }
+                guard !stopped else { return false }
+                if !records.isEmpty {
+                    read.append((numbered, records))
+                    numbered += 1
+                }
+                if finished {
+                    ready[numbered] = failure.map(Item.failure) ?? .end
+                    numbered += 1
+                    readingDone = true
+                }
+                condition.broadcast()
+                return !finished
             }
-            if let failure {
-                _ = enqueue(.failure(failure))
-                return
-            }
-            if records.count < Self.batchSize {
-                _ = enqueue(.end)
-                return
-            }
+            guard keepGoing else { return }
         }
     }
 
-    /// Prepares a batch on two threads, each a half, in order.
-    private func prepare(_ records: [LDIFRecord]) -> [Prepared] {
-        let halves = 2
-        let results = PreparedHalves(halves)
-        let size = (records.count + halves - 1) / halves
-        DispatchQueue.concurrentPerform(iterations: halves) { half in
-            let range = (half * size)..<min(records.count, (half + 1) * size)
-            let prepared = range.isEmpty ? [] : records[range].map { Self.prepare($0, issuers: self.issuers, pkd: self.pkd) }
-            results.set(half, prepared)
+    /// A preparing thread: takes the oldest batch read, prepares it, hands it back under its number.
+    private func prepareBatches() {
+        while true {
+            let next = condition.withLock { () -> (number: Int, records: [LDIFRecord])? in
+                while read.isEmpty && !readingDone && !stopped { condition.wait() }
+                guard !stopped, !read.isEmpty else { return nil }
+                preparing += 1
+                return read.removeFirst()
+            }
+            guard let next else { return }
+            let prepared = next.records.map { Self.prepare($0, issuers: issuers, pkd: pkd) }
+            condition.withLock {
+                preparing -= 1
+                ready[next.number] = .records(prepared)
+                condition.broadcast()
+            }
         }
-        return results.joined()
     }
 
     static func prepare(_ record: LDIFRecord, issuers: IssuerSet, pkd: NationalPKD) -> Prepared {
@@ -131,15 +151,5 @@ final class LDIFPipeline: @unchecked Sendable {
             try pkd.prepareCertificate(try pkd.parseCertificate(der, "userCertificate"), kindHint: nil, issuers: issuers)
         }
         return Prepared(record: record, entry: entry, certificate: certificate)
-    }
-
-    /// The two halves of a batch, each written by its own thread.
-    private final class PreparedHalves: @unchecked Sendable {
-        private let lock = NSLock()
-        private var halves: [[Prepared]]
-
-        init(_ count: Int) { halves = Array(repeating: [], count: count) }
-        func set(_ index: Int, _ prepared: [Prepared]) { lock.withLock { halves[index] = prepared } }
-        func joined() -> [Prepared] { lock.withLock { halves.flatMap { $0 } } }
     }
 }
