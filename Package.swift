@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "NPKD", targets: ["NPKD"]),
         .library(name: "Personalization", targets: ["Personalization"]),
         .library(name: "SODService", targets: ["SODService"]),
+        .library(name: "SPOC", targets: ["SPOC"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [
@@ -164,11 +165,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The single point of contact (ICAO Doc 9303-12 §8, CSN 36 9791): SOAP over mutual TLS between countries' SPOCs.
+        // It imports no other service: the CLI wires the CVCA and the DVCA to its seams.
+        .target(
+            name: "SPOC",
+            dependencies: [
+                "PKICore", "CVC", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
                 "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
-                "Personalization", "SODService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Personalization", "SODService", "SPOC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -240,6 +254,12 @@ let package = Package(
             name: "SODServiceTests",
             // epki: `epki sod serve` and `epki sod line` are tested here, with curl and openssl as the line's peers.
             dependencies: ["SODService", "LDS", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SPOCTests",
+            // epki: two countries' `epki spoc serve` talk to each other; zeep is the SOAP client nobody here wrote.
+            dependencies: ["SPOC", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -72,6 +72,18 @@ public struct SoftwareKeyProvider: KeyProvider {
         return signer
     }
 
+    /// The private key itself, decrypted into memory: for the one consumer that cannot sign through a `Signer`,
+    /// a TLS library that takes its key as bytes (the SPOC's TLS keys). Never written anywhere in plaintext.
+    public func privateKey(for reference: String) throws -> PrivateKey {
+        guard let path = path(of: reference) else {
+            throw StoreError(.keyUnavailable, "key \(reference) is not a software key; a TLS key must be a software key here")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError(.keyUnavailable, "the key file \(path) is missing")
+        }
+        return try PrivateKey(encoded: Array(data), passphrase: passphrase)
+    }
+
     public func discard(_ reference: String) {
         guard let path = path(of: reference) else { return }
         cache[reference] = nil

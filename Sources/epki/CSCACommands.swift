@@ -7,6 +7,7 @@ import PKCS11
 import Personalization
 import SODService
 import PKICore
+import SPOC
 import Store
 import SwiftASN1
 
@@ -20,6 +21,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca`, `epki dvca`, `epki perso` and `epki sod` open the same database.
     static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations + PersonalizationJournal.migrations + SigningLines.migrations
+        + SinglePointOfContact.migrations
 
     /// Opens the data directory; `create: false` for commands that only read, which refuse a missing one.
     func open(create: Bool = true) throws -> EPKIStore {

@@ -4,6 +4,7 @@ import CVCA
 import Foundation
 import PKCS11
 import PKICore
+import SPOC
 import Store
 
 /// What every `epki cvca` and `epki dvca` command takes.
@@ -175,6 +176,12 @@ struct CVCACommand: ParsableCommand {
             let (selfSigned, link) = try ca.link(key: algorithm.map { try KeySpecification($0) }, algorithm: signatureAlgorithm.map(CVCLI.algorithm))
             if let out { try IO.write(selfSigned.encoded, to: out) }
             if let linkOut { try IO.write(link.encoded, to: linkOut) }
+            // Every registered SPOC learns of the new key (Doc 9303-12 §8.2: new_cert_available_notification).
+            let spoc = try SinglePointOfContact(store: ca.store, domain: ca.domain)
+            if !(try spoc.peers().isEmpty) {
+                let announced = try spoc.announce(certificates: [try link.encoded, try selfSigned.encoded])
+                print("announced to the SPOCs of \(announced.map(\.country).joined(separator: ", "))")
+            }
             if options.json { try IO.printJSON(["cvca": CVCACLI.summary(selfSigned), "link": CVCACLI.summary(link)]); return }
             print("new CVCA key \(selfSigned.chr), \(selfSigned.publicKey.summary()); link certificate \(link.car) → \(link.chr)")
         }
