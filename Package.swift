@@ -260,6 +260,7 @@ let package = Package(
             name: "SPOCTests",
             // epki: two countries' `epki spoc serve` talk to each other; zeep is the SOAP client nobody here wrote.
             dependencies: ["SPOC", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

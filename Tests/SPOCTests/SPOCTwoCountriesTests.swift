@@ -1,0 +1,87 @@
+import CVC
+import Foundation
+import PKICore
+import Testing
+import TestSupport
+
+/// Two countries on one machine, each with its own data directory, port, SPOC CA and `epki spoc serve`: CZ's DVCA
+/// obtains DV certificates from SK's CVCA through both SPOCs, synchronously and asynchronously, and issues with one
+/// an inspection-system certificate that OpenPACE's cvc-print verifies up to SK's CVCA.
+@Suite(.serialized) struct SPOCTwoCountriesTests {
+    @Test func aDVCertificateCrossesTheBorderSyncThenAsyncThroughAKill() throws {
+        let base = try TestSupport.temporaryDirectory("epki-spoc-two")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let crls = base.appendingPathComponent("crl")
+        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
+        let crlServer = try CRLServer(directory: crls)
+        defer { crlServer.stop() }
+        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        try cz.register(sk, mode: "sync")
+        try sk.register(cz, mode: "sync")
+        try cz.start()
+        try sk.start()
+        defer { cz.stop(); sk.stop() }
+
+        // Synchronous: the answer carries the DV certificate, and CZ's DVCA imports it under SK's CVCA.
+        let first = try cz.json(["spoc", "request", "--to", "SK"]) as? [String: Any] ?? [:]
+        #expect(first["result"] as? String == "ok_cert_available", "\(first)")
+        #expect(first["chr"] as? String == "CZDV00001")
+        let chains = try cz.dvChains()
+        #expect(chains.contains(["SKCVCA00001", "CZDV00001"]), "\(chains)")
+        let skIssued = try sk.ok(["cvca", "list"])
+        #expect(skIssued.contains("CZDV00001"), "\(skIssued)")
+
+        // With it, CZ's DVCA issues an inspection-system certificate that SK's chips would accept.
+        try cz.ok(["key", "generate", "--algorithm", "ec:brainpoolP256r1", "--out", "is.pem", "--passphrase-file", "pass"])
+        try cz.ok(["cvc", "request", "--key", "is.pem", "--chr", "CZBORDER00001", "--car", "CZDV00001", "--algorithm", "ecdsa-sha256",
+                   "--out", "is.req", "--passphrase-file", "pass"])
+        try cz.ok(["dvca", "issue-terminal", "is.req", "--dv", "CZDV00001", "--rights", "DG3,DG4", "--out", "is.cvcert", "--chain-dir", "trust"])
+        let printed = try TestSupport.run("cvc-print", ["--cvc=is.cvcert", "--cvc-dir=trust"], currentDirectory: cz.directory)
+        #expect(printed.stdout.split(separator: "\n").contains("certificate verified"), "\(printed.output)")
+        let terminal = try CVCertificate(encoded: TestSupport.read(cz.directory.appendingPathComponent("is.cvcert")))
+        let anchor = try CVCertificate(encoded: TestSupport.read(sk.directory.appendingPathComponent("cvca.cvcert")))
+        let dv = try CVCertificate(encoded: TestSupport.read(cz.directory.appendingPathComponent("trust/CZDV00001")))
+        let chain = CVChainVerifier(clock: SystemClock()).verify(terminal, pool: CVCertificatePool([anchor, dv, terminal]))
+        #expect(chain.isValid, "\(chain)")
+
+        // Asynchronous: SK now queues CZ's requests for an operator.
+        try sk.ok(["spoc", "register", "--country", "CZ", "--url", cz.url, "--root", cz.directory.appendingPathComponent("root.pem").path, "--mode", "async"])
+        let second = try cz.json(["spoc", "request", "--to", "SK"]) as? [String: Any] ?? [:]
+        #expect(second["result"] as? String == "ok_reception_ack", "\(second)")
+        let messageID = try #require(second["messageID"] as? String)
+        let queued = try sk.json(["spoc", "queue", "list"]) as? [[String: Any]] ?? []
+        #expect(queued.count == 1 && queued.first?["chr"] as? String == "CZDV00002", "\(queued)")
+        let id = try #require(queued.first?["id"] as? Int)
+
+        // SK's server runs with a long outbox pause: it is killed after the approval and before any delivery.
+        sk.stop()
+        try sk.start(outboxInterval: 3_600)
+        usleep(300_000)
+        try sk.ok(["spoc", "queue", "approve", "\(id)"])
+        let pending = try sk.json(["spoc", "outbox"]) as? [[String: Any]] ?? []
+        #expect(pending.first?["state"] as? String == "pending" && pending.first?["attempts"] as? Int == 0, "\(pending)")
+        sk.stop(signal: SIGKILL)
+        try sk.start()
+        try cz.waitFor("the pushed DV certificate") { try cz.dvChains().contains(["SKCVCA00001", "CZDV00002"]) }
+        try sk.waitFor("the outbox entry marked delivered") {
+            (try sk.json(["spoc", "outbox"]) as? [[String: Any]])?.first?["state"] as? String == "delivered"
+        }
+        let delivered = try sk.json(["spoc", "outbox"]) as? [[String: Any]] ?? []
+        #expect(delivered.count == 1 && delivered.first?["attempts"] as? Int == 1, "delivered once: \(delivered)")
+        let pushes = try cz.log().filter { $0["direction"] as? String == "in" && $0["operation"] as? String == "SendCertificates" && $0["messageID"] as? String == messageID }
+        #expect(pushes.count == 1 && pushes.first?["result"] as? String == "ok_received_correctly", "\(pushes)")
+        let outbound = try cz.log().filter { $0["direction"] as? String == "out" && $0["messageID"] as? String == messageID }
+        #expect(outbound.first?["result"] as? String == "ok_reception_ack", "\(outbound)")
+
+        // A new CVCA key at SK is announced to every registered SPOC; CZ registers the link certificate.
+        try sk.ok(["cvca", "link"])
+        try cz.waitFor("the announced link certificate") {
+            try cz.log().contains { $0["operation"] as? String == "SendCertificates" && ($0["detail"] as? String ?? "").contains("registered link SKCVCA00001 → SKCVCA00002") }
+        }
+        let registered = try cz.ok(["cvca", "list", "--source", "foreign"])
+        #expect(registered.contains("SKCVCA00002"), "\(registered)")
+        let audit = try sk.ok(["audit", "verify"])
+        #expect(audit.contains("chain intact"), "\(audit)")
+    }
+}
