@@ -15,6 +15,8 @@ from zeep.transports import Transport
 
 wsdl, cafile, cert, key, caller, operation, *args = sys.argv[1:]
 session = requests.Session()
+# The verify setting must win over REQUESTS_CA_BUNDLE and proxies from the environment.
+session.trust_env = False
 session.verify = cafile
 session.cert = (cert, key)
 try:
