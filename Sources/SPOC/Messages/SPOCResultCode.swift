@@ -46,9 +46,10 @@ public struct SPOCResultCode: RawRepresentable, Hashable, Sendable, Codable, Cus
         case (.newCerAvailableNotification, .icao): return .newCertAvailableNotification
         case (.failureSyntax, .csn) where list == .getCACertificatesResult: return .failureRequestNotAccepted
         case (.failureSyntax, .csn) where list == .generalMessageResult: return .failureInternalError
-        case (.failureRequestSyntax, .csn): return .failureSyntax
-        case (.failureCertificate, .csn): return .failureRequestNotAccepted
-        default: return list == .generalMessageResult ? .failureInternalError : .failureRequestNotAccepted
+        case (.failureRequestSyntax, _) where list.values(namespace).contains(.failureSyntax): return .failureSyntax
+        default:
+            // failure_internal_error is in every enumeration of both namespaces.
+            return list.values(namespace).contains(.failureRequestNotAccepted) && !isSuccess ? .failureRequestNotAccepted : .failureInternalError
         }
     }
 
