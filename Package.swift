@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Personalization", targets: ["Personalization"]),
         .library(name: "SODService", targets: ["SODService"]),
         .library(name: "SPOC", targets: ["SPOC"]),
+        .library(name: "ServiceWiring", targets: ["ServiceWiring"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [
@@ -178,11 +179,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Where services meet without importing each other: the CVCA and the DVCA on the SPOC's seams.
+        .target(
+            name: "ServiceWiring",
+            dependencies: ["SPOC", "CVCA", "CVC", "PKICore", "Store"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
                 "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
-                "Personalization", "SODService", "SPOC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Personalization", "SODService", "SPOC", "ServiceWiring", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -259,7 +266,7 @@ let package = Package(
         .testTarget(
             name: "SPOCTests",
             // epki: two countries' `epki spoc serve` talk to each other; zeep is the SOAP client nobody here wrote.
-            dependencies: ["SPOC", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SPOC", "ServiceWiring", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
