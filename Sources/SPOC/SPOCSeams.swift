@@ -32,3 +32,10 @@ public protocol SPOCDocumentVerifier: Sendable {
     /// throws when the certificates are not acceptable (then the answer to the pushing SPOC says failure_syntax).
     func receive(certificates: [[UInt8]], request: [UInt8]?, from country: String) throws -> String
 }
+
+/// What the TR-03129 CVCA service asks of the CVCA beyond the SPOC's needs.
+public protocol NationalCertificateAuthority: SPOCCertificateAuthority {
+    /// The CVCA's outer signature on an initial request of one of its DVs for a foreign CVCA (unchanged when the
+    /// request is already authenticated). Throws with a reason when the CVCA refuses; `code` is its result code.
+    func countersign(_ request: [UInt8]) throws -> [UInt8]
+}

@@ -188,6 +188,16 @@ public struct SinglePointOfContact: Sendable {
             if outbound.state == .answered || outbound.state == .refused {
                 return try answer(SPOCResponse(.sendCertificates, result: .okReceivedCorrectly), "\(messageID) was answered before; nothing handed on twice")
             }
+            if let holder = outbound.forwardTo {
+                // A national DV's request: the answer is passed on to its callback, not to our DVCA.
+                try store.write { db in
+                    _ = try SPOCRepository.addToOutbox(db, domain: domain, country: holder, messageID: outbound.forwardMessageID, statusInfo: statusInfo,
+                                                       certificates: certificates, now: now, target: .dv)
+                    try SPOCRepository.updateOutbound(db, domain: domain, messageID: messageID, state: statusInfo == .okCertAvailable ? .answered : .refused,
+                                                      result: statusInfo, detail: "passed on to \(holder)", answeredAt: now)
+                }
+                return try answer(SPOCResponse(.sendCertificates, result: .okReceivedCorrectly), "\(statusInfo) for \(holder), passed on to its callback")
+            }
             guard statusInfo == .okCertAvailable else {
                 try store.write { db in
                     try SPOCRepository.updateOutbound(db, domain: domain, messageID: messageID, state: .refused, result: statusInfo,

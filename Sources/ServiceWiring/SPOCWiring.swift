@@ -7,7 +7,7 @@ import Store
 
 /// The domain's CVCA and DVCA on the SPOC's seams: the SPOC imports neither, and neither imports it, so this
 /// small layer above them is where they meet (the CLI, the benchmarks and the tests use it).
-public struct SPOCWiring: SPOCCertificateAuthority, SPOCDocumentVerifier {
+public struct SPOCWiring: NationalCertificateAuthority, SPOCDocumentVerifier {
     public let cvca: CountryVerifyingCA
     public let dvca: DocumentVerifierCA
 
@@ -52,6 +52,10 @@ public struct SPOCWiring: SPOCCertificateAuthority, SPOCDocumentVerifier {
         try cvca.certificates(source: .issued).first {
             $0.kind == .documentVerifier && $0.certificate.chr == request.chr && $0.certificate.publicKey.isSameKey(as: request.publicKey)
         }?.certificate
+    }
+
+    public func countersign(_ request: [UInt8]) throws -> [UInt8] {
+        try cvca.countersign(request)
     }
 
     public func caCertificates() throws -> [[UInt8]] {

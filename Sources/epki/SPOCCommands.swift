@@ -19,7 +19,7 @@ struct SPOCCommand: ParsableCommand {
             queued for `queue approve|refuse` per peer; our DVCA's requests go out with `request --to XX`.
             """,
         subcommands: [Setup.self, Register.self, Unregister.self, Peers.self, Serve.self, Request.self, Queue.self, Deliver.self, Outbox.self,
-                      Message.self, Messages.self, Log.self, GetCA.self, Announce.self])
+                      Message.self, Messages.self, Log.self, GetCA.self, Announce.self, NationalDVCommand.self])
 }
 
 struct SPOCOptions: ParsableArguments {
@@ -360,6 +360,38 @@ extension SPOCCommand {
             let wiring = try SPOCWiring(store: opened, domain: options.store.domain, keys: keys)
             let entries = try SinglePointOfContact(store: opened, domain: options.store.domain).announce(certificates: try wiring.caCertificates())
             print("announced to \(entries.map(\.country).joined(separator: ", ")); `serve` or `deliver` pushes them")
+        }
+    }
+}
+
+extension SPOCCommand {
+    struct NationalDVCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dv", abstract: "DV operators of this country that use the TR-03129 CVCA service (POST /tr03129/cvca).",
+            subcommands: [Register.self, List.self])
+
+        struct Register: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Register (or update) a national DV operator by its TLS client certificate.")
+            @OptionGroup var options: SPOCOptions
+            @Option(help: "Its holder name: country code and mnemonic (e.g. CZDVB).") var holder: String
+            @Option(help: "Its TLS client certificate (PEM or DER), pinned by SHA-256.") var certificate: String
+            @Option(help: "The CA certificate that issued it.") var root: String
+            @Option(help: "Where answers from abroad are pushed (https URL of its TR-03129 DV service).") var callback: String?
+            func run() throws {
+                let leaf = try IO.decode(certificate, what: "certificate") { try Certificate(bytes: $0) }
+                let anchor = try IO.decode(root, what: "certificate") { try Certificate(bytes: $0) }
+                let dv = try options.spoc().registerNationalDV(holder: holder, certificate: leaf.derEncoded, root: anchor.derEncoded, callbackURL: callback)
+                print("registered DV \(dv.holder): \(leaf.subject), SHA-256 \(dv.certificateFingerprint)\(callback.map { ", callbacks to \($0)" } ?? "")")
+            }
+        }
+
+        struct List: ParsableCommand {
+            @OptionGroup var options: SPOCOptions
+            func run() throws {
+                for dv in try options.spoc().nationalDVs() {
+                    print("\(dv.holder)  SHA-256 \(dv.certificateFingerprint)  \(dv.callbackURL ?? "(no callback)")")
+                }
+            }
         }
     }
 }

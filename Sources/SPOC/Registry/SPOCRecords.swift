@@ -62,6 +62,34 @@ public struct SPOCOutboxEntry: Sendable, Hashable {
     public let result: SPOCResultCode?
     public let createdAt: Date
     public let deliveredAt: Date?
+    /// Where it goes: a foreign SPOC (SendCertificates of the SPOC protocol), or a national DV (TR-03129
+    /// SendCertificates to its callback URL; `country` then holds the DV's holder name).
+    public let target: Target
+
+    public enum Target: String, Sendable, Codable {
+        case spoc
+        case dv
+    }
+}
+
+/// A DV operator of our country that runs apart from the CVCA and uses the TR-03129 CVCA service: it is known by
+/// its TLS client certificate (pinned by SHA-256, chaining to `root`), and answers from abroad are pushed to its
+/// registered callback URL.
+public struct NationalDV: Sendable, Hashable {
+    /// Country code and holder mnemonic, the part of its CHRs that stays (e.g. CZDVB).
+    public let holder: String
+    public let certificateFingerprint: String
+    public let root: [UInt8]
+    public let callbackURL: String?
+    public let registeredAt: Date
+
+    public init(holder: String, certificateFingerprint: String, root: [UInt8], callbackURL: String?, registeredAt: Date) {
+        self.holder = holder
+        self.certificateFingerprint = certificateFingerprint
+        self.root = root
+        self.callbackURL = callbackURL
+        self.registeredAt = registeredAt
+    }
 }
 
 /// A request we sent to a foreign SPOC, kept by its messageID until the answer comes.
@@ -86,6 +114,9 @@ public struct SPOCOutboundRequest: Sendable, Hashable {
     public let detail: String?
     public let sentAt: Date
     public let answeredAt: Date?
+    /// For a national DV's request forwarded abroad: its holder and its own messageID, to pass the answer on.
+    public var forwardTo: String? = nil
+    public var forwardMessageID: String? = nil
 }
 
 public struct SPOCGeneralMessage: Sendable, Hashable {

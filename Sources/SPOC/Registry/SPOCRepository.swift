@@ -115,6 +115,25 @@ enum SPOCRepository {
                 t.column("detail", .text).notNull()
             }
         },
+        .init("spoc-v2-national-dv") { db in
+            // TR-03129: DV operators that run apart from the CVCA, and answers from abroad forwarded to them.
+            try db.create(table: "spoc_national_dv") { t in
+                t.column("domain", .text).notNull().references("domain")
+                t.column("holder", .text).notNull()
+                t.column("certificate_sha256", .text).notNull()
+                t.column("root", .blob).notNull()
+                t.column("callback_url", .text)
+                t.column("registered_at", .double).notNull()
+                t.primaryKey(["domain", "holder"])
+            }
+            try db.alter(table: "spoc_outbound") { t in
+                t.add(column: "forward_to", .text)
+                t.add(column: "forward_message_id", .text)
+            }
+            try db.alter(table: "spoc_outbox") { t in
+                t.add(column: "target", .text).notNull().defaults(to: "spoc")
+            }
+        },
     ]
 
     // MARK: identity
@@ -225,16 +244,17 @@ enum SPOCRepository {
                                state: SPOCOutboxEntry.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
                                nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]), lastError: row["last_error"],
                                result: (row["result"] as String?).map(SPOCResultCode.init(rawValue:)),
-                               createdAt: Date(timeIntervalSince1970: row["created_at"]), deliveredAt: delivered.map(Date.init(timeIntervalSince1970:)))
+                               createdAt: Date(timeIntervalSince1970: row["created_at"]), deliveredAt: delivered.map(Date.init(timeIntervalSince1970:)),
+                               target: SPOCOutboxEntry.Target(rawValue: row["target"] ?? "spoc") ?? .spoc)
     }
 
     static func addToOutbox(_ db: Database, domain: String, country: String, messageID: String?, statusInfo: SPOCResultCode, certificates: [[UInt8]],
-                            now: Date) throws -> Int64 {
+                            now: Date, target: SPOCOutboxEntry.Target = .spoc) throws -> Int64 {
         try db.execute(sql: """
-            INSERT INTO spoc_outbox (domain, country, message_id, status_info, certificates, state, attempts, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+            INSERT INTO spoc_outbox (domain, country, message_id, status_info, certificates, state, attempts, next_attempt_at, created_at, target)
+            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             """, arguments: [domain, country, messageID, statusInfo.rawValue, Data(certificates.flatMap { $0 }), now.timeIntervalSince1970,
-                             now.timeIntervalSince1970])
+                             now.timeIntervalSince1970, target.rawValue])
         return db.lastInsertedRowID
     }
 
@@ -271,15 +291,17 @@ enum SPOCRepository {
         return SPOCOutboundRequest(messageID: row["message_id"], country: row["country"], operation: SPOCOperation(rawValue: row["operation"]) ?? .requestCertificate,
                                    chr: row["chr"], request: request.map(Array.init), state: SPOCOutboundRequest.State(rawValue: row["state"]) ?? .sent,
                                    result: (row["result"] as String?).map(SPOCResultCode.init(rawValue:)), detail: row["detail"],
-                                   sentAt: Date(timeIntervalSince1970: row["sent_at"]), answeredAt: answered.map(Date.init(timeIntervalSince1970:)))
+                                   sentAt: Date(timeIntervalSince1970: row["sent_at"]), answeredAt: answered.map(Date.init(timeIntervalSince1970:)),
+                                   forwardTo: row["forward_to"], forwardMessageID: row["forward_message_id"])
     }
 
     static func insertOutbound(_ db: Database, domain: String, _ request: SPOCOutboundRequest) throws {
         try db.execute(sql: """
-            INSERT INTO spoc_outbound (domain, message_id, country, operation, chr, request, state, result, detail, sent_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO spoc_outbound (domain, message_id, country, operation, chr, request, state, result, detail, sent_at, forward_to, forward_message_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [domain, request.messageID, request.country, request.operation.rawValue, request.chr, request.request.map { Data($0) },
-                             request.state.rawValue, request.result?.rawValue, request.detail, request.sentAt.timeIntervalSince1970])
+                             request.state.rawValue, request.result?.rawValue, request.detail, request.sentAt.timeIntervalSince1970,
+                             request.forwardTo, request.forwardMessageID])
     }
 
     static func outbound(_ db: Database, domain: String, messageID: String) throws -> SPOCOutboundRequest? {
@@ -294,6 +316,25 @@ enum SPOCRepository {
                                answeredAt: Date?) throws {
         try db.execute(sql: "UPDATE spoc_outbound SET state = ?, result = ?, detail = ?, answered_at = ? WHERE domain = ? AND message_id = ?",
                        arguments: [state.rawValue, result?.rawValue, detail, answeredAt?.timeIntervalSince1970, domain, messageID])
+    }
+
+    // MARK: national DVs
+
+    static func nationalDV(_ row: Row) -> NationalDV {
+        NationalDV(holder: row["holder"], certificateFingerprint: row["certificate_sha256"], root: Array(row["root"] as Data), callbackURL: row["callback_url"],
+                   registeredAt: Date(timeIntervalSince1970: row["registered_at"]))
+    }
+
+    static func nationalDVs(_ db: Database, domain: String) throws -> [NationalDV] {
+        try Row.fetchAll(db, sql: "SELECT * FROM spoc_national_dv WHERE domain = ? ORDER BY holder", arguments: [domain]).map(nationalDV)
+    }
+
+    static func upsertNationalDV(_ db: Database, domain: String, _ dv: NationalDV) throws {
+        try db.execute(sql: """
+            INSERT INTO spoc_national_dv (domain, holder, certificate_sha256, root, callback_url, registered_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(domain, holder) DO UPDATE SET certificate_sha256 = excluded.certificate_sha256, root = excluded.root,
+              callback_url = excluded.callback_url, registered_at = excluded.registered_at
+            """, arguments: [domain, dv.holder, dv.certificateFingerprint, Data(dv.root), dv.callbackURL, dv.registeredAt.timeIntervalSince1970])
     }
 
     // MARK: messages, log

@@ -11,6 +11,8 @@ import PKICore
 /// ```
 /// POST /spoc                         a SOAP 1.1 (or 1.2) envelope with one of the four requests, either namespace
 /// GET  /spoc?wsdl[&namespace=csn]    the WSDL, with this server's address
+/// POST /tr03129/cvca                 the national CVCA service for registered DV operators (TR-03129 v1.1)
+/// GET  /tr03129/cvca?wsdl            its WSDL
 /// ```
 /// Every TLS client with a certificate completes the handshake; whether it speaks for the `callerID` of its
 /// message is decided per request by `SPOCPeerAuthenticator` against the registry as it is at that moment, and a
@@ -43,6 +45,11 @@ public struct SPOCServer: Sendable {
         let router = Router(context: SPOCRequestContext.self)
         router.get("/spoc") { request, context in try wsdl(request, context: context) }
         router.post("/spoc") { request, context in await soap(request, context: context) }
+        router.get("/tr03129/cvca") { request, _ in
+            Self.response(Array(TR03129WSDL.document(address: "https://\(request.head.authority ?? "localhost")/tr03129/cvca").utf8),
+                          contentType: "text/xml; charset=utf-8")
+        }
+        router.post("/tr03129/cvca") { request, context in await national(request, context: context) }
         router.get("/health") { _, _ in Self.response(Array("{\"status\":\"ok\"}".utf8), contentType: "application/json") }
         return router
     }
@@ -127,6 +134,41 @@ public struct SPOCServer: Sendable {
         } catch {
             return fault("the SPOC failed: \(SinglePointOfContact.reason(error))", status: .internalServerError, version: decoded.soapVersion, client: false)
         }
+    }
+
+    /// A national DV's request: its TLS client certificate must be a registered DV's (401 otherwise).
+    func national(_ request: Request, context: SPOCRequestContext) async -> Response {
+        var request = request
+        let bytes: [UInt8]
+        do {
+            bytes = Array(buffer: try await request.collectBody(upTo: reader.maximumBytes))
+        } catch {
+            return fault("the body is larger than \(reader.maximumBytes) bytes", status: .contentTooLarge, version: .soap11)
+        }
+        let decoded: TR03129Request
+        do {
+            decoded = try TR03129Codec.decodeRequest(bytes, reader: reader)
+        } catch {
+            let reason = SinglePointOfContact.reason(error)
+            try? spoc.logRefusal(country: "DV?", operation: "TR-03129", messageID: nil, reason: reason)
+            return fault(reason, status: (error as? SPOCError)?.code == .tooLarge ? .contentTooLarge : .badRequest, version: .soap11)
+        }
+        let dv: NationalDV
+        do {
+            guard let certificate = try await context.channel.nioSSL_peerCertificate().get() else {
+                throw SPOCError(.unauthorized, "the connection has no client certificate")
+            }
+            dv = try spoc.authenticateNationalDV(try certificate.toDERBytes())
+        } catch {
+            let reason = SinglePointOfContact.reason(error)
+            try? spoc.logRefusal(country: "DV?", operation: "TR-03129 \(decoded.operation)", messageID: decoded.messageID, reason: reason)
+            return fault("unauthorized: \(reason)", status: .unauthorized, version: .soap11)
+        }
+        guard let national = authority as? any NationalCertificateAuthority else {
+            return fault("this SPOC serves no CVCA for national DVs", status: .notFound, version: .soap11, client: false)
+        }
+        let answer = await spoc.handleNational(decoded, from: dv, authority: national, client: client)
+        return Self.response(TR03129Codec.encode(answer), contentType: SOAPVersion.soap11.contentType)
     }
 
     func fault(_ reason: String, status: HTTPResponse.Status, version: SOAPVersion, client: Bool = true) -> Response {

@@ -55,13 +55,18 @@ public struct SPOCClient: Sendable {
 
     /// Sends our DV's request (already countersigned by our CVCA when it is an initial one) to `country` under a new
     /// messageID, kept so that an asynchronous answer is matched; a synchronous certificate goes to the DVCA now.
-    public func requestCertificate(_ request: [UInt8], to country: String, documentVerifier: any SPOCDocumentVerifier) async throws
+    ///
+    /// For a national DV's request (`forwardTo` its holder), the certificates are not handed to our DVCA: a
+    /// synchronous answer returns them, an asynchronous one is passed on to the DV's callback from the outbox.
+    public func requestCertificate(_ request: [UInt8], to country: String, documentVerifier: (any SPOCDocumentVerifier)?,
+                                   forwardTo: String? = nil, forwardMessageID: String? = nil) async throws
         -> (messageID: String, response: SPOCResponse, note: String?)
     {
         let messageID = SinglePointOfContact.newMessageID(country: self.country)
         let chr = (try? CVCertificateRequest(encoded: request))?.chr
         try spoc.recordOutbound(SPOCOutboundRequest(messageID: messageID, country: country, operation: .requestCertificate, chr: chr, request: request,
-                                                    state: .sent, result: nil, detail: nil, sentAt: spoc.clock.now(), answeredAt: nil))
+                                                    state: .sent, result: nil, detail: nil, sentAt: spoc.clock.now(), answeredAt: nil,
+                                                    forwardTo: forwardTo, forwardMessageID: forwardMessageID))
         let response: SPOCResponse
         do {
             response = try await call(.requestCertificate(callerID: self.country, messageID: messageID, certificateRequest: request), to: country)
@@ -70,7 +75,10 @@ public struct SPOCClient: Sendable {
             throw error
         }
         switch response.result {
+        case .okCertAvailable where documentVerifier == nil:
+            try spoc.updateOutbound(messageID, state: .answered, result: response.result, detail: "returned to \(forwardTo ?? "the caller")")
         case .okCertAvailable:
+            guard let documentVerifier else { break }
             do {
                 let note = try documentVerifier.receive(certificates: response.certificates, request: request, from: country)
                 try spoc.updateOutbound(messageID, state: .answered, result: response.result, detail: note)
@@ -99,7 +107,19 @@ public struct SPOCClient: Sendable {
     public func deliverDue(limit: Int = 20, lease: TimeInterval = 120) async throws -> [Delivery] {
         let due = try spoc.leaseDue(limit: limit, lease: lease)
         var deliveries: [Delivery] = []
-        for entry in due {
+        for entry in due where entry.target == .dv {
+            do {
+                let code = try await deliverToDV(entry)
+                let accepted = code == "ok_received_correctly"
+                try spoc.finishDelivery(entry, state: accepted ? .delivered : .rejected, result: SPOCResultCode(rawValue: code), error: nil, retry: false)
+                deliveries.append(Delivery(entry: entry, result: SPOCResultCode(rawValue: code), error: nil))
+            } catch {
+                let reason = SinglePointOfContact.reason(error)
+                try spoc.finishDelivery(entry, state: .pending, result: nil, error: reason, retry: true)
+                deliveries.append(Delivery(entry: entry, result: nil, error: reason))
+            }
+        }
+        for entry in due where entry.target == .spoc {
             let request = SPOCRequest.sendCertificates(callerID: country, messageID: entry.messageID, certificates: entry.certificates,
                                                        statusInfo: entry.statusInfo)
             do {
@@ -140,5 +160,38 @@ extension SPOCClient {
     /// Asks a foreign SPOC for its CVCA certificates.
     public func getCACertificates(from country: String) async throws -> SPOCResponse {
         try await call(.getCACertificates(callerID: self.country, messageID: SinglePointOfContact.newMessageID(country: self.country)), to: country)
+    }
+}
+
+extension SPOCClient {
+    /// TR-03129 SendCertificates to a national DV's registered callback URL, checking that its server certificate
+    /// chains to the root registered for it and names the host.
+    func deliverToDV(_ entry: SPOCOutboxEntry) async throws -> String {
+        guard let dv = try spoc.nationalDVs().first(where: { $0.holder == entry.country }) else {
+            throw SPOCError(.notFound, "\(entry.country) is no longer a registered DV")
+        }
+        guard let callback = dv.callbackURL, let url = URL(string: callback), let host = url.host else {
+            throw SPOCError(.notFound, "\(dv.holder) has no callback URL; it must collect the answer otherwise")
+        }
+        let clock = spoc.clock
+        let tls = HTTPExchange.TLS(configuration: try material.clientConfiguration()) { chain in
+            guard let first = chain.first, let leaf = try? Certificate(bytes: first), let root = try? Certificate(bytes: dv.root) else {
+                return SPOCError(.peerRefused, "\(dv.holder)'s callback sent no readable certificate")
+            }
+            let now = clock.now()
+            guard leaf.notBefore <= now, now <= leaf.notAfter, (try? leaf.isSignatureValid(issuerKey: root.publicKey)) == true else {
+                return SPOCError(.peerRefused, "\(dv.holder)'s callback certificate \(leaf.subject) is not valid now under its registered root")
+            }
+            let names: [String] = ((try? leaf.extensions.value(SubjectAlternativeName.self)) ?? nil)?.names.compactMap {
+                if case .dnsName(let name) = $0 { return name.lowercased() } else { return nil }
+            } ?? []
+            return names.contains(host.lowercased()) ? nil : SPOCError(.peerRefused, "\(dv.holder)'s callback certificate does not name \(host)")
+        }
+        let body = TR03129Codec.encodeSendCertificates(messageID: entry.messageID, statusInfo: entry.statusInfo.rawValue, certificates: entry.certificates)
+        let response = try await HTTPExchange.send(.POST, url: url, headers: [("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", "\"\"")],
+                                                   body: body, tls: tls, timeout: .seconds(timeout))
+        let code = try TR03129Codec.decodeSendCertificatesResponse(response.body)
+        try spoc.log(.outbound, dv.holder, "TR-03129 SendCertificates", entry.messageID, code, "\(entry.certificates.count) certificate(s), \(entry.statusInfo)")
+        return code
     }
 }
