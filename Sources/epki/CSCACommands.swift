@@ -234,9 +234,9 @@ struct CSCACommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "issue-spoc-tls", abstract: "Issue a SPOC TLS client or server certificate (ICAO Doc 9303-12 §7.2.1, CSN 36 9791).",
             discussion: """
-                The subject is C=<the CSCA's country>,CN=<--cn, default "SPOC TLS client" or "SPOC TLS server">. A server
-                certificate needs the host of the SPOC's URL (--dns). Validity is 6 to 18 months from now. The key is
-                generated through the domain's key provider (stored encrypted, or in the token given with --key) unless
+                The subject is C=<the CSCA's country>,CN=<--cn, default "SPOC TLS client" or "SPOC TLS server">. A server \
+                certificate needs the host of the SPOC's URL (--dns). Validity is 6 to 18 months from now. The key is \
+                generated through the domain's key provider (stored encrypted, or in the token given with --key) unless \
                 a PKCS#10 request is given; EC keys use named curves P-256, P-384 or P-521, or RSA.
                 """)
         @OptionGroup var options: CAOptions

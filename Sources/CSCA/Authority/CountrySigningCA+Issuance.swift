@@ -77,8 +77,10 @@ extension CountrySigningCA {
                 }
                 let now = clock.now()
                 let notAfter = now.addingMonths(validityMonths)
-                guard now >= authority.certificate.notBefore, notAfter <= authority.certificate.notAfter else {
-                    throw CSCAError(.requestRefused, "validity \(Time.iso8601(now))–\(Time.iso8601(notAfter)) reaches beyond the CSCA certificate (\(Time.iso8601(authority.certificate.notBefore))–\(Time.iso8601(authority.certificate.notAfter))); roll the CSCA over or ask for fewer months")
+                let csca = authority.certificate
+                guard now >= csca.notBefore, notAfter <= csca.notAfter else {
+                    throw CSCAError(.requestRefused, "validity \(Time.iso8601(now))–\(Time.iso8601(notAfter)) reaches beyond the CSCA certificate "
+                                    + "(\(Time.iso8601(csca.notBefore))–\(Time.iso8601(csca.notAfter))); roll the CSCA over or ask for fewer months")
                 }
                 if role == .server, dnsNames.isEmpty {
                     throw CSCAError(.requestRefused, "a SPOC server certificate needs the host of the SPOC's URL as a dNSName (Doc 9303-12 §7.2.1): give --dns HOST")
