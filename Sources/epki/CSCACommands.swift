@@ -86,7 +86,7 @@ extension Certificate {
 struct CSCACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "csca", abstract: "The Country Signing CA (ICAO Doc 9303-12) of a domain, on the store.",
-        subcommands: [Init.self, Rollover.self, IssueDS.self, IssueSigner.self, Revoke.self, CRL.self, MasterList.self,
+        subcommands: [Init.self, Rollover.self, IssueDS.self, IssueSigner.self, IssueSPOCTLS.self, Revoke.self, CRL.self, MasterList.self,
                       DeviationListCommand.self, List.self, Status.self, Export.self])
 
     static func write(_ certificate: Certificate, to out: String?) throws {
@@ -232,6 +232,76 @@ struct CSCACommand: ParsableCommand {
         }
     }
 
+    struct IssueSPOCTLS: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-spoc-tls", abstract: "Issue a SPOC TLS client or server certificate (ICAO Doc 9303-12 §7.2.1, CSN 36 9791).",
+            discussion: """
+                The subject is C=<the CSCA's country>,CN=<--cn, default "SPOC TLS client" or "SPOC TLS server">. A server \
+                certificate needs the host of the SPOC's URL (--dns). Validity is 6 to 18 months from now. The key is \
+                generated through the domain's key provider (stored encrypted, or in the token given with --key) unless \
+                a PKCS#10 request is given; EC keys use named curves P-256, P-384 or P-521, or RSA.
+                """)
+        @OptionGroup var options: CAOptions
+        @Option(help: "client or server.") var role: String
+        @Option(help: "EKU family: icao (2.23.136.1.1.10.x) or csn (CSN 36 9791, 1.2.203.7064.1.1.369791.x); both add id-kp-clientAuth/serverAuth.")
+        var family: String
+        @Option(help: "The subject's commonName (default \"SPOC TLS client\" / \"SPOC TLS server\").") var cn: String?
+        @Option(name: .customLong("dns"), help: "A dNSName for subjectAltName: the host of the SPOC's URL (repeatable; required for a server).")
+        var dnsNames: [String] = []
+        @Option(help: "Validity in months, 6 to 18.") var months: Int = 12
+        @Option(name: .customLong("key-type"), help: "Key to generate: p256, p384, p521, rsa2048, rsa3072, rsa4096 (or ec:P-256, rsa:3072, ...).")
+        var keyType: String = "p256"
+        @Option(name: [.customLong("csr"), .customLong("request")], help: "PKCS#10 request of a key held elsewhere (its signature is checked).")
+        var csr: String?
+        @Option(help: "Generate the key in this PKCS#11 token (URI with object=LABEL) instead of a software key.") var key: String?
+        @Option(help: "Write the certificate (PEM) here.") var out: String?
+
+        func validate() throws {
+            guard SPOCTLSRole(rawValue: role) != nil else { throw ValidationError("--role must be client or server") }
+            guard SPOCEKUFamily(rawValue: family) != nil else { throw ValidationError("--family must be icao or csn") }
+            guard csr == nil || key == nil else { throw ValidationError("--key generates a key; a request (--csr) brings its own") }
+        }
+
+        /// `p256` → `ec:P-256`, `rsa3072` → `rsa:3072`; other forms go to KeySpecification as they are.
+        static func keySpecification(_ text: String) throws -> KeySpecification {
+            let short = text.lowercased()
+            let curves = ["p256": "P-256", "p384": "P-384", "p521": "P-521"]
+            if let curve = curves[short] { return try KeySpecification("ec:\(curve)") }
+            if short.hasPrefix("rsa"), let bits = Int(short.dropFirst(3)) { return try KeySpecification("rsa:\(bits)") }
+            return try KeySpecification(text)
+        }
+
+        func run() throws {
+            guard let role = SPOCTLSRole(rawValue: role), let family = SPOCEKUFamily(rawValue: family) else { return }
+            let ca = try options.authority(hsm: key)
+            let authority = try ca.activeAuthority().certificate
+            var subject: DistinguishedName?
+            if let cn {
+                subject = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.subject.countryName ?? ""),
+                                                             (.NameAttributes.commonName, cn)])
+            }
+            let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
+                ?? .generate(Self.keySpecification(keyType))
+            let issued = try ca.issueSPOCTLSCertificate(role: role, family: family, subject: subject, dnsNames: dnsNames,
+                                                        validityMonths: months, key: source)
+            try CSCACommand.write(issued.certificate, to: out)
+            for problem in SPOCTLSProfile.issuerProblems(authority) {
+                FileHandle.standardError.write(Data("epki: note: \(problem); TLS peers may not accept this certificate's chain\n".utf8))
+            }
+            if options.json {
+                var summary = issued.certificate.summary
+                summary["kind"] = "spoc-\(role.rawValue)"
+                summary["family"] = family.rawValue
+                summary["dnsNames"] = dnsNames
+                summary["key"] = issued.keyReference ?? "(the requester's)"
+                try IO.printJSON(summary)
+                return
+            }
+            print("issued SPOC TLS \(role) certificate (\(family.rawValue) EKU) \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex), valid to \(Time.iso8601(issued.certificate.notAfter))"
+                  + (issued.keyReference.map { "; key \($0)" } ?? ""))
+        }
+    }
+
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a certificate the domain issued (the next CRL is then due within 48 hours).")
         @OptionGroup var options: CAOptions
@@ -311,7 +381,7 @@ struct CSCACommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the certificates the domain issued.")
         @OptionGroup var options: CAOptions
-        @Option(help: "Only this kind: csca, link, ds, mls, dls.") var kind: String?
+        @Option(help: "Only this kind: csca, link, ds, mls, dls, spoc-client, spoc-server.") var kind: String?
 
         func run() throws {
             let records = try options.authority(create: false).certificates(kind: kind)
@@ -328,7 +398,7 @@ struct CSCACommand: ParsableCommand {
                 return
             }
             for record in records {
-                print("\(record.kind.padding(toLength: 5, withPad: " ", startingAt: 0)) \(record.certificate.serialNumberHex)  \(record.certificate.subject)\(record.revokedAt == nil ? "" : "  REVOKED")")
+                print("\(record.kind.padding(toLength: max(5, record.kind.count), withPad: " ", startingAt: 0)) \(record.certificate.serialNumberHex)  \(record.certificate.subject)\(record.revokedAt == nil ? "" : "  REVOKED")")
             }
         }
     }
@@ -434,7 +504,7 @@ struct Lint: ParsableCommand {
         abstract: "Check a certificate, CRL, master list or deviation list against Doc 9303-12; exit 1 on any error.")
     @Argument var file: String
     @Option(help: "The issuing CSCA's certificate (checks AKI and the signature).") var issuer: String?
-    @Option(help: "Lint the certificate as this kind: csca, link, ds, mls, dls (default: guessed).") var kind: String?
+    @Option(help: "Lint the certificate as this kind: csca, link, ds, mls, dls, spoc-client, spoc-server (default: guessed).") var kind: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
