@@ -40,7 +40,7 @@ public struct SinglePointOfContact: Sendable {
                 throw SPOCError(.invalidInput, "the SPOC TLS \(what) certificate is for \(certificate.subject.countryName ?? "no country"), not \(identity.country)")
             }
             let role: SPOCTLSRole = what == "server" ? .server : .client
-            guard (certificate.extendedKeyUsage?.purposes ?? []).contains(where: role.acceptedPurposes.contains) else {
+            guard SPOCTLSProfile.carries(certificate, role: role) else {
                 throw SPOCError(.invalidInput, "the \(what) certificate \(certificate.subject) carries no SPOC \(what) extended key usage")
             }
         }

@@ -33,7 +33,7 @@ public struct SPOCPeerAuthenticator: Sendable {
             throw SPOCError(.unauthorized, "\(certificate.subject) is valid \(Time.iso8601(certificate.notBefore)) – \(Time.iso8601(certificate.notAfter)), not now (\(Time.iso8601(now)))")
         }
         let purposes = leaf.extendedKeyUsage?.purposes ?? []
-        guard purposes.contains(where: role.acceptedPurposes.contains) else {
+        guard SPOCTLSProfile.carries(leaf, role: role) else {
             throw SPOCError(.unauthorized, "\(leaf.subject) carries no SPOC \(role) extended key usage (ICAO 2.23.136.1.1.10.\(role == .client ? 1 : 2) or CSN 1.2.203.7064.1.1.369791.\(role == .client ? 1 : 2)); it has \(purposes.isEmpty ? "none" : purposes.map(\.description).joined(separator: ", "))")
         }
         guard leaf.subject.countryName == country else {

@@ -3,7 +3,7 @@ import PKICore
 
 /// A foreign SPOC as its State registered it with us (Doc 9303-12 §8: State, SPOC URL, SPOC CA certificate; the
 /// EU form adds the SHA-256 fingerprint of the SPOC root), with what epki needs to talk to it.
-public struct ForeignSPOC: Sendable, Hashable, Codable {
+public struct ForeignSPOC: Sendable, Hashable {
     /// The Doc 9303-3 code the State uses as `callerID`.
     public let country: String
     /// Where its service listens, and where asynchronous answers are pushed: never a URL taken from a message.
@@ -14,7 +14,7 @@ public struct ForeignSPOC: Sendable, Hashable, Codable {
     public let intermediates: [[UInt8]]
     /// The namespace we write to it in.
     public let namespace: SPOCNamespace
-    /// The EKU family its certificates carry.
+    /// The EKU family its certificates carry (`SPOCEKUFamily` of PKICore's SPOC TLS profile).
     public let ekuFamily: SPOCEKUFamily
     /// Whether its requests to our CVCA are answered at once or queued for an operator.
     public let mode: SPOCMode
@@ -40,15 +40,4 @@ public struct ForeignSPOC: Sendable, Hashable, Codable {
 public enum SPOCMode: String, Sendable, Codable, CaseIterable {
     case sync
     case async
-}
-
-/// The two families of SPOC TLS extended key usages (protocols.md §4.7).
-///
-/// | family | client | server |
-/// |---|---|---|
-/// | ICAO Doc 9303-12 §7.2.1 | 2.23.136.1.1.10.1 | 2.23.136.1.1.10.2 |
-/// | CSN 36 9791:2009 (EU SPOCs, with id-kp-clientAuth / serverAuth) | 1.2.203.7064.1.1.369791.1 | 1.2.203.7064.1.1.369791.2 |
-public enum SPOCEKUFamily: String, Sendable, Codable, CaseIterable {
-    case icao
-    case csn
 }

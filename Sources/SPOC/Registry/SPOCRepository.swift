@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PKICore
 import Store
 
 /// The SPOC's tables, and the only place that knows their SQL.
