@@ -85,3 +85,48 @@ import TestSupport
         #expect(audit.contains("chain intact"), "\(audit)")
     }
 }
+
+extension SPOCTwoCountriesTests {
+    /// Our side as a client: GeneralMessage to all and GetCACertificates through the CLI, and the checks on the
+    /// foreign server's certificate — a root that is not the registered one, and a host its certificate does not
+    /// name, each stop the call before a message is sent.
+    @Test func ourClientChecksTheForeignServer() throws {
+        let base = try TestSupport.temporaryDirectory("epki-spoc-client")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let crls = base.appendingPathComponent("crl")
+        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
+        let crlServer = try CRLServer(directory: crls)
+        defer { crlServer.stop() }
+        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        try cz.register(sk, mode: "sync", namespace: "csn")
+        try sk.register(cz, mode: "sync")
+        try sk.start()
+        defer { sk.stop() }
+
+        let sent = try cz.ok(["spoc", "message", "--to", "all", "--subject", "Reactivation of SPOC service", "--body", "Back after maintenance."])
+        #expect(sent.contains("SK: ok"), "\(sent)")
+        let received = try sk.ok(["spoc", "messages"])
+        #expect(received.contains("from CZ  Reactivation of SPOC service"), "\(received)")
+        let ca = try cz.ok(["spoc", "get-ca", "--from", "SK", "--out-dir", "."])
+        #expect(ca.contains("SK: ok_cert_available, 1 certificate(s)") && ca.contains("SKCVCA00001"), "\(ca)")
+        #expect(FileManager.default.fileExists(atPath: cz.directory.appendingPathComponent("SKCVCA00001.cvcert").path))
+
+        // A root that is not SK's registered one: our client refuses SK's server certificate.
+        let impostor = try SPOCTestPKI(country: "SK", crlURL: sk.pki.crlURL)
+        try TestSupport.write(impostor.root.pemEncoded, cz.directory.appendingPathComponent("impostor-root.pem"))
+        try cz.ok(["spoc", "register", "--country", "SK", "--url", sk.url, "--root", "impostor-root.pem", "--mode", "sync"])
+        let refused = try cz.run(["spoc", "get-ca", "--from", "SK"])
+        #expect(refused.status != 0 && refused.stderr.contains("does not chain to the SPOC root registered for SK"), "\(refused.output)")
+
+        // The registered root again, but reached as 127.0.0.1, a name its certificate does not carry.
+        try cz.ok(["spoc", "register", "--country", "SK", "--url", "https://127.0.0.1:\(sk.port)/spoc", "--root",
+                   sk.directory.appendingPathComponent("root.pem").path, "--mode", "sync"])
+        let wrongHost = try cz.run(["spoc", "get-ca", "--from", "SK"])
+        #expect(wrongHost.status != 0 && wrongHost.stderr.contains("not the SPOC's host 127.0.0.1"), "\(wrongHost.output)")
+        let log = try cz.log().filter { $0["direction"] as? String == "out" && $0["result"] as? String == "not delivered" }
+        #expect(log.count == 2, "\(log)")
+        let skLog = try sk.log().filter { $0["operation"] as? String == "GetCACertificates" }
+        #expect(skLog.count == 1, "only the first GetCACertificates reached SK: \(skLog)")
+    }
+}
