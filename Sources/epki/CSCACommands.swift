@@ -455,50 +455,6 @@ func parseAlgorithm(_ name: String) throws -> SignatureAlgorithm {
     return algorithm
 }
 
-struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [VerifyChain.self, Show.self])
-
-    struct VerifyChain: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Prove each domain's hash chain intact; exit 1 naming the first broken entry.")
-        @OptionGroup var store: StoreOptions
-        @Flag(name: .customLong("all-domains"), help: "Check every domain.") var allDomains = false
-
-        func run() throws {
-            let opened = try store.open(create: false)
-            let domains = allDomains ? try opened.domains().map(\.name) : [store.domain]
-            var broken = 0
-            for domain in domains {
-                let result = try opened.verifyAudit(domain: domain)
-                if let first = result.firstBroken {
-                    broken += 1
-                    print("domain \(domain): BROKEN at entry \(first.sequence): \(first.reason)")
-                } else {
-                    print("domain \(domain): \(result.entries) entries, chain intact")
-                }
-            }
-            if broken > 0 { throw CLIFailure(message: "the audit trail of \(broken) domain(s) is broken") }
-        }
-    }
-
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a domain's audit entries.")
-        @OptionGroup var store: StoreOptions
-        @Flag(help: "Print JSON.") var json = false
-
-        func run() throws {
-            let entries = try store.open(create: false).auditEntries(domain: store.domain)
-            if json {
-                try IO.printJSON(entries.map { ["sequence": $0.sequence, "time": Time.iso8601($0.time), "actor": $0.actor, "action": $0.action,
-                                                "subject": $0.subject, "details": $0.details, "hash": $0.hash] as [String: Any] })
-                return
-            }
-            for entry in entries {
-                print("\(entry.sequence) \(Time.iso8601(entry.time)) \(entry.actor) \(entry.action) \(entry.subject) \(entry.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
-            }
-        }
-    }
-}
-
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a certificate, CRL, master list or deviation list against Doc 9303-12; exit 1 on any error.")
