@@ -62,17 +62,20 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var passphrase: PassphraseOptions
         @OptionGroup var pin: PINOptions
+        @OptionGroup var officer: OfficerOptions
         @Option(help: "Key algorithm (default ec:P-256).") var algorithm: String = "ec:P-256"
         @Option(help: "Generate it in this PKCS#11 token (a URI with object=).") var key: String?
         @Option(help: "Write its public key here (PEM), for the auditors.") var out: String?
 
         func run() throws {
-            let opened = try store.open(create: false)
-            let keys = CLIKeyProvider(software: SoftwareKeyProvider(store: opened, passphrase: try passphrase.passphrase(required: key == nil)),
-                                      pin: try pin.pin(), hsm: try key.map(PKCS11URI.init))
-            let made = try AuditCheckpoints.createKey(store: opened, domain: store.domain, keys: keys, specification: try KeySpecification(algorithm), now: Date())
-            if let out { try IO.write(PEM.encode(made.publicKey.derEncoded, label: "PUBLIC KEY"), to: out) }
-            print("audit key of \(store.domain): \(made.reference), SHA-256 of its public key \(made.fingerprint)")
+            try Governed.run(store, "audit.key", officer, create: false) {
+                let opened = try store.open(create: false)
+                let keys = CLIKeyProvider(software: SoftwareKeyProvider(store: opened, passphrase: try passphrase.passphrase(required: key == nil)),
+                                          pin: try pin.pin(), hsm: try key.map(PKCS11URI.init))
+                let made = try AuditCheckpoints.createKey(store: opened, domain: store.domain, keys: keys, specification: try KeySpecification(algorithm), now: Date())
+                if let out { try IO.write(PEM.encode(made.publicKey.derEncoded, label: "PUBLIC KEY"), to: out) }
+                print("audit key of \(store.domain): \(made.reference), SHA-256 of its public key \(made.fingerprint)")
+            }
         }
     }
 
@@ -81,26 +84,29 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var passphrase: PassphraseOptions
         @OptionGroup var pin: PINOptions
+        @OptionGroup var officer: OfficerOptions
         @Flag(name: .customLong("all-domains"), help: "Every domain that has an audit key.") var allDomains = false
         @Option(help: "Keep running, signing every N seconds (only when the head moved).") var every: Double?
 
         func run() throws {
-            let opened = try store.open(create: false)
-            let keys = CLIKeyProvider(software: SoftwareKeyProvider(store: opened, passphrase: try passphrase.passphrase(required: false)),
-                                      pin: try pin.pin(), hsm: nil)
-            var signed: [String: Int64] = [:]
-            repeat {
-                let domains = try allDomains ? opened.read { db in try opened.domains().map(\.name).filter { !(try AuditCheckpoints.keys(db, domain: $0).isEmpty) } }
-                    : [store.domain]
-                for domain in domains {
-                    let head = try opened.auditEntries(domain: domain).last?.sequence
-                    if every != nil, let head, signed[domain] == head - 1 { continue }  // only our own checkpoint entry since
-                    let checkpoint = try AuditCheckpoints.checkpoint(store: opened, domain: domain, keys: keys, now: Date())
-                    signed[domain] = checkpoint.sequence
-                    print("domain \(domain): checkpoint at entry \(checkpoint.sequence), hash \(checkpoint.hash)")
-                }
-                if let every { Thread.sleep(forTimeInterval: every) }
-            } while every != nil
+            try Governed.run(store, "audit.checkpoint", officer, create: false) {
+                let opened = try store.open(create: false)
+                let keys = CLIKeyProvider(software: SoftwareKeyProvider(store: opened, passphrase: try passphrase.passphrase(required: false)),
+                                          pin: try pin.pin(), hsm: nil)
+                var signed: [String: Int64] = [:]
+                repeat {
+                    let domains = try allDomains ? opened.read { db in try opened.domains().map(\.name).filter { !(try AuditCheckpoints.keys(db, domain: $0).isEmpty) } }
+                        : [store.domain]
+                    for domain in domains {
+                        let head = try opened.auditEntries(domain: domain).last?.sequence
+                        if every != nil, let head, signed[domain] == head - 1 { continue }  // only our own checkpoint entry since
+                        let checkpoint = try AuditCheckpoints.checkpoint(store: opened, domain: domain, keys: keys, now: Date())
+                        signed[domain] = checkpoint.sequence
+                        print("domain \(domain): checkpoint at entry \(checkpoint.sequence), hash \(checkpoint.hash)")
+                    }
+                    if let every { Thread.sleep(forTimeInterval: every) }
+                } while every != nil
+            }
         }
     }
 

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+/// Officers and four-eyes on a domain, through the CLI: a dual-control operation (the CSCA key ceremony) runs only
+/// as a proposal that a second, distinct officer with the role approves, once, for exactly the parameters proposed;
+/// single-control operations need their role; every refusal is audited.
+@Suite struct GovernanceTests {
+    static func epki(_ arguments: [String], home: URL) throws -> TestSupport.ProcessResult {
+        try CSCACommandLineTests.epki(arguments, home: home)
+    }
+
+    @Test func dualControlOfTheCSCAKeyCeremony() throws {
+        let home = try TestSupport.temporaryDirectory("epki-governance")
+        defer { try? FileManager.default.removeItem(at: home) }
+        try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
+        try TestSupport.write("officer passphrase\n", home.appendingPathComponent("opass"))
+        @discardableResult
+        func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+            let result = try Self.epki(arguments, home: home)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
+            return result.stdout
+        }
+        func refused(_ arguments: [String], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let result = try Self.epki(arguments, home: home)
+            #expect(result.status != 0 && result.stderr.contains(reason), "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
+        }
+        for name in ["alice", "bob", "carol", "dave", "erin"] {
+            try ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
+        }
+        func officer(_ name: String) -> [String] { ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"] }
+        try ok(["officer", "init", "--domain", "UT", "--name", "alice", "--public-key", "alice.pub"])
+        try refused(["officer", "init", "--domain", "UT", "--name", "mallory", "--public-key", "dave.pub"], "has officers already")
+        for (name, role) in [("bob", "ca-admin"), ("carol", "ca-admin"), ("dave", "ra-officer"), ("erin", "key-custodian")] {
+            try ok(["officer", "add", "--domain", "UT", "--name", name, "--role", role, "--public-key", "\(name).pub"] + officer("alice"))
+        }
+        try refused(["officer", "add", "--domain", "UT", "--name", "frank", "--role", "ca-admin", "--public-key", "alice.pub"] + officer("bob"),
+                    "does not hold the role super-admin")
+
+        let initialize = ["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA Utopia", "--algorithm", "ec:P-256",
+                          "--crl-url", "http://pkd.example/UT.crl", "--passphrase-file", "pass", "--out", "csca.pem"]
+        // No officer, and an officer without the role.
+        try refused(initialize, "under governance: act as an officer")
+        try refused(initialize + officer("dave"), "does not hold the role ca-admin")
+        // One officer alone only proposes.
+        let proposed = try ok(initialize + officer("bob"))
+        #expect(proposed.contains("proposal 1: csca.init by bob awaits a second officer"), "\(proposed)")
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("csca.pem").path))
+        try refused(["csca", "status", "--domain", "UT"], "no CSCA")
+        // The proposer cannot approve, nor can an officer without the role.
+        try refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("bob"), "a second, distinct officer must approve it")
+        try refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role ca-admin or key-custodian")
+        // The parameters changed after the proposal: the approval does not apply.
+        let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+        try database.write { db in try db.execute(sql: "UPDATE proposal SET parameters = replace(parameters, 'CSCA Utopia', 'CSCA Elsewhere') WHERE id = 1") }
+        try refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "its parameters were changed")
+        // An expired proposal does not run.
+        try ok(initialize + officer("bob"))
+        try database.write { db in try db.execute(sql: "UPDATE proposal SET expires_at = ? WHERE id = 2", arguments: [Date().timeIntervalSince1970 - 1]) }
+        try refused(["proposal", "approve", "2", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "expired")
+        // A valid pair runs it, once: the proposer and a key custodian.
+        try ok(initialize + officer("bob"))
+        let approved = try ok(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("erin"))
+        #expect(approved.contains("proposal 3 approved by erin") && approved.contains("CSCA of domain 'UT'"), "\(approved)")
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("csca.pem").path))
+        try refused(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "is executed, not pending; it runs once")
+        let list = try ok(["proposal", "list", "--domain", "UT"])
+        #expect(list.contains("1  csca.init  pending") && list.contains("2  csca.init  pending") && list.contains("3  csca.init  executed  by bob, decided by erin"), "\(list)")
+
+        // Single control: issuing a DS needs the RA role; the audit entry names the officer.
+        try refused(["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--out", "ds.pem"] + officer("bob"),
+                    "does not hold the role ra-officer")
+        try ok(["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--out", "ds.pem"] + officer("dave"))
+        let audit = try ok(["audit", "show", "--domain", "UT"])
+        #expect(audit.contains("officer:dave ds.issue"), "\(audit)")
+        #expect(audit.contains("officer:erin csca.init"), "\(audit)")
+        let refusals = audit.split(separator: "\n").filter { $0.contains("governance.refused") }
+        #expect(refusals.count == 9, "every refusal audited: \(refusals.count)\n\(refusals.joined(separator: "\n"))")
+        try ok(["audit", "verify", "--domain", "UT"])
+    }
+}
