@@ -115,7 +115,7 @@ public enum AuditCheckpoints {
         if let broken = verification.firstBroken {
             throw StoreError(.auditChainBroken, "the audit trail of '\(domain)' is broken at entry \(broken.sequence) (\(broken.reason)); a checkpoint would vouch for it")
         }
-        let signer = try keys.signer(for: key.reference)
+        let signer = try keys.signer(for: key.reference, domain: domain)
         let text = AuditCheckpoint.text(domain: domain, sequence: sequence, hash: hash, signedAt: now, keyFingerprint: key.fingerprint)
         let signature = try signer.sign(text, algorithm: AuditCheckpoint.algorithm(for: key.publicKey))
         let checkpoint = AuditCheckpoint(domain: domain, sequence: sequence, hash: hash, signedAt: now, keyFingerprint: key.fingerprint,

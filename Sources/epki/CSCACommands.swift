@@ -55,6 +55,11 @@ struct CLIKeyProvider: KeyProvider {
         return try software.signer(for: reference)
     }
 
+    func signer(for reference: String, domain: String) throws -> any Signer {
+        if PKCS11URI.isPKCS11URI(reference) { return try signer(for: reference) }
+        return try software.signer(for: reference, domain: domain)
+    }
+
     func discard(_ reference: String) {
         software.discard(reference)
     }

@@ -80,3 +80,56 @@ import TestSupport
         try ok(["audit", "verify", "--domain", "UT"])
     }
 }
+
+extension GovernanceTests {
+    /// Two authorities on one installation: an officer of one acts in the other, a proposal of one is approved in
+    /// the other, and one domain's CA is pointed at the other's key — each refused, and the officer's attempt
+    /// audited in the domain it reached for.
+    @Test func oneDomainCannotReachIntoAnother() throws {
+        let home = try TestSupport.temporaryDirectory("epki-tenants")
+        defer { try? FileManager.default.removeItem(at: home) }
+        try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
+        try TestSupport.write("officer passphrase\n", home.appendingPathComponent("opass"))
+        @discardableResult
+        func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+            let result = try Self.epki(arguments, home: home)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
+            return result.stdout
+        }
+        func refused(_ arguments: [String], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let result = try Self.epki(arguments, home: home)
+            #expect(result.status != 0 && result.stderr.contains(reason), "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
+        }
+        func officer(_ name: String) -> [String] { ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"] }
+        for name in ["admin-ut", "ra-ut", "admin-xb", "ca-xb"] {
+            try ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
+        }
+        // UT is a plain domain with a CSCA; XB is under governance with its own officers.
+        try ok(["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA UT", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/UT.crl",
+                "--passphrase-file", "pass"])
+        try ok(["officer", "init", "--domain", "XB", "--name", "admin-xb", "--public-key", "admin-xb.pub"])
+        try ok(["officer", "add", "--domain", "XB", "--name", "ca-xb", "--role", "ca-admin", "--public-key", "ca-xb.pub"] + officer("admin-xb"))
+        try ok(["officer", "init", "--domain", "UT2", "--name", "admin-ut", "--public-key", "admin-ut.pub"])
+        try ok(["officer", "add", "--domain", "UT2", "--name", "ra-ut", "--role", "ra-officer", "--public-key", "ra-ut.pub"] + officer("admin-ut"))
+
+        // An officer of UT2 (with the RA role there) acts in XB: not an officer of XB.
+        try refused(["csca", "issue-ds", "--domain", "XB", "--algorithm", "ec:P-256", "--passphrase-file", "pass"] + officer("ra-ut"), "is no officer's of 'XB'")
+        try refused(["officer", "add", "--domain", "XB", "--name", "intruder", "--role", "ca-admin", "--public-key", "ra-ut.pub"] + officer("admin-ut"),
+                    "is no officer's of 'XB'")
+        // A proposal of XB cannot be approved as UT2's.
+        let proposed = try ok(["cvca", "init", "--domain", "XB", "--country", "XB"] + officer("ca-xb") + ["--passphrase-file", "pass"])
+        #expect(proposed.contains("proposal"), "\(proposed)")
+        try refused(["proposal", "approve", "1", "--domain", "UT2", "--passphrase-file", "pass"] + officer("admin-ut"), "no proposal 1 in 'UT2'")
+        let xbAudit = try ok(["audit", "show", "--domain", "XB"])
+        #expect(xbAudit.split(separator: "\n").filter { $0.contains("governance.refused") }.count == 2, "\(xbAudit)")
+
+        // XB's CSCA row pointed at UT's CSCA key: refused before any signature.
+        try ok(["csca", "init", "--domain", "XC", "--country", "XC", "--name", "CSCA XC", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/XC.crl",
+                "--passphrase-file", "pass"])
+        let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+        let utKey = try database.read { db in try String.fetchOne(db, sql: "SELECT key_reference FROM csca_authority WHERE domain = 'UT'") }
+        try database.write { db in try db.execute(sql: "UPDATE csca_authority SET key_reference = ? WHERE domain = 'XC'", arguments: [utKey]) }
+        try refused(["csca", "crl", "--domain", "XC", "--passphrase-file", "pass", "--out", "xc.crl"], "belongs to domain 'UT'; domain 'XC' may not use it")
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("xc.crl").path))
+    }
+}

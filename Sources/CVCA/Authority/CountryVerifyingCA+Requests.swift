@@ -50,7 +50,7 @@ extension CountryVerifyingCA {
             let role: CertificateHolderAuthorizationTemplate.Role = isForeign ? .foreignDV : .domesticDV
             let granted = try CVRequestIntake.grant(rights, within: issuer.certificate.chat)
             let expiration = min(try policy.documentVerifierValidity.expiration(from: today), issuer.certificate.body.expirationDate)
-            let signer = try keys.signer(for: issuer.keyReference)
+            let signer = try keys.signer(for: issuer.keyReference, domain: domain)
             let now = clock.now()
             let certificate = try store.write { db -> CVCertificate in
                 try CVRequestIntake.checkSequence(request, db, domain: domain, issuer: "cvca")

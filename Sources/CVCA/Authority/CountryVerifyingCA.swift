@@ -161,7 +161,7 @@ public struct CountryVerifyingCA: Sendable {
     public func link(key specification: KeySpecification? = nil, algorithm: TerminalAuthenticationAlgorithm? = nil) throws -> (selfSigned: CVCertificate, link: CVCertificate) {
         let (state, policy) = try store.read { db -> (State, CVCAPolicy) in (try self.state(db), try CVCARepository.policy(db, domain: domain)) }
         let current = state.current
-        let previousSigner = try keys.signer(for: current.keyReference)
+        let previousSigner = try keys.signer(for: current.keyReference, domain: domain)
         let newCHR = try CVRequestIntake.reference(current.chr).successor()
         let sameKind = try current.certificate.publicKey.keySpecification()
         let specification = specification ?? sameKind
