@@ -6,7 +6,6 @@ import PKICore
 import SPOC
 import ServiceWiring
 import Store
-import Synchronization
 
 /// `epki spoc`: the single point of contact between countries (ICAO Doc 9303-12 §8, CSN 36 9791).
 struct SPOCCommand: ParsableCommand {
@@ -189,12 +188,7 @@ extension SPOCCommand {
             }()
             let made = try wiring.dvca.request(to: target, initial: initial, authenticateWithNationalCVCA: true)
             let bytes = try made.request.encoded
-            let outcome = Mutex<(String, SPOCResponse, String?)?>(nil)
-            try AsyncBridge.run {
-                let result = try await client.requestCertificate(bytes, to: to, documentVerifier: wiring)
-                outcome.withLock { $0 = result }
-            }
-            guard let (messageID, response, note) = outcome.withLock({ $0 }) else { return }
+            let (messageID, response, note) = try AsyncBridge.value { try await client.requestCertificate(bytes, to: to, documentVerifier: wiring) }
             if options.json {
                 try IO.printJSON(["messageID": messageID, "chr": made.request.chr, "result": response.result.rawValue, "note": note ?? ""])
             } else {
@@ -258,12 +252,7 @@ extension SPOCCommand {
         @OptionGroup var options: SPOCOptions
         func run() throws {
             let (client, _) = try options.client()
-            let deliveries = Mutex<[SPOCClient.Delivery]>([])
-            try AsyncBridge.run {
-                let done = try await client.deliverDue()
-                deliveries.withLock { $0 = done }
-            }
-            for delivery in deliveries.withLock({ $0 }) {
+            for delivery in try AsyncBridge.value({ try await client.deliverDue() }) {
                 print("\(delivery.entry.id) → \(delivery.entry.country): \(delivery.result?.rawValue ?? "not delivered: \(delivery.error ?? "")")")
             }
         }
@@ -298,13 +287,9 @@ extension SPOCCommand {
                 throw ValidationError("give --body or --body-file")
             }()
             let (client, _) = try options.client()
-            let results = Mutex<[(country: String, result: Result<SPOCResultCode, SPOCError>)]>([])
-            try AsyncBridge.run {
-                let sent = try await client.sendMessage(subject: subject, body: text, to: to.lowercased() == "all" ? nil : to)
-                results.withLock { $0 = sent }
-            }
+            let results = try AsyncBridge.value { try await client.sendMessage(subject: subject, body: text, to: to.lowercased() == "all" ? nil : to) }
             var failed = false
-            for (country, result) in results.withLock({ $0 }) {
+            for (country, result) in results {
                 switch result {
                 case .success(let code): print("\(country): \(code)"); failed = failed || !code.isSuccess
                 case .failure(let error): print("\(country): not delivered: \(error.reason)"); failed = true
@@ -347,12 +332,7 @@ extension SPOCCommand {
         @Option(name: .customLong("out-dir"), help: "Write each certificate here as <CHR>.cvcert.") var outDirectory: String?
         func run() throws {
             let (client, _) = try options.client()
-            let answer = Mutex<SPOCResponse?>(nil)
-            try AsyncBridge.run {
-                let response = try await client.getCACertificates(from: from)
-                answer.withLock { $0 = response }
-            }
-            guard let response = answer.withLock({ $0 }) else { return }
+            let response = try AsyncBridge.value { try await client.getCACertificates(from: from) }
             print("\(from): \(response.result), \(response.certificates.count) certificate(s)")
             for bytes in response.certificates {
                 let certificate = try CVCertificate(encoded: bytes)

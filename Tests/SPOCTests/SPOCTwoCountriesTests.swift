@@ -9,19 +9,13 @@ import TestSupport
 /// an inspection-system certificate that OpenPACE's cvc-print verifies up to SK's CVCA.
 @Suite(.serialized) struct SPOCTwoCountriesTests {
     @Test func aDVCertificateCrossesTheBorderSyncThenAsyncThroughAKill() throws {
-        let base = try TestSupport.temporaryDirectory("epki-spoc-two")
-        defer { try? FileManager.default.removeItem(at: base) }
-        let crls = base.appendingPathComponent("crl")
-        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
-        let crlServer = try CRLServer(directory: crls)
-        defer { crlServer.stop() }
-        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
-        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let world = try SPOCWorld("epki-spoc-two")
+        defer { world.close() }
+        let (cz, sk) = (world.cz, world.sk)
         try cz.register(sk, mode: "sync")
         try sk.register(cz, mode: "sync")
         try cz.start()
         try sk.start()
-        defer { cz.stop(); sk.stop() }
 
         // Synchronous: the answer carries the DV certificate, and CZ's DVCA imports it under SK's CVCA.
         let first = try cz.json(["spoc", "request", "--to", "SK"]) as? [String: Any] ?? [:]
@@ -91,18 +85,12 @@ extension SPOCTwoCountriesTests {
     /// foreign server's certificate — a root that is not the registered one, and a host its certificate does not
     /// name, each stop the call before a message is sent.
     @Test func ourClientChecksTheForeignServer() throws {
-        let base = try TestSupport.temporaryDirectory("epki-spoc-client")
-        defer { try? FileManager.default.removeItem(at: base) }
-        let crls = base.appendingPathComponent("crl")
-        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
-        let crlServer = try CRLServer(directory: crls)
-        defer { crlServer.stop() }
-        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
-        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let world = try SPOCWorld("epki-spoc-client")
+        defer { world.close() }
+        let (cz, sk) = (world.cz, world.sk)
         try cz.register(sk, mode: "sync", namespace: "csn")
         try sk.register(cz, mode: "sync")
         try sk.start()
-        defer { sk.stop() }
 
         let sent = try cz.ok(["spoc", "message", "--to", "all", "--subject", "Reactivation of SPOC service", "--body", "Back after maintenance."])
         #expect(sent.contains("SK: ok"), "\(sent)")

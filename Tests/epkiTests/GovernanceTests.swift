@@ -11,73 +11,85 @@ import TestSupport
         try CSCACommandLineTests.epki(arguments, home: home)
     }
 
-    @Test func dualControlOfTheCSCAKeyCeremony() throws {
-        let home = try TestSupport.temporaryDirectory("epki-governance")
-        defer { try? FileManager.default.removeItem(at: home) }
-        try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
-        try TestSupport.write("officer passphrase\n", home.appendingPathComponent("opass"))
+    /// epki in one data directory: `ok` expects exit 0, `refused` a non-zero exit naming the reason.
+    struct CLI {
+        let home: URL
+
+        func writeSecrets() throws {
+            try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
+            try TestSupport.write("officer passphrase\n", home.appendingPathComponent("opass"))
+        }
+
         @discardableResult
         func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let result = try Self.epki(arguments, home: home)
+            let result = try GovernanceTests.epki(arguments, home: home)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
             return result.stdout
         }
+
         func refused(_ arguments: [String], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let result = try Self.epki(arguments, home: home)
+            let result = try GovernanceTests.epki(arguments, home: home)
             #expect(result.status != 0 && result.stderr.contains(reason), "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
         }
+    }
+
+    @Test func dualControlOfTheCSCAKeyCeremony() throws {
+        let home = try TestSupport.temporaryDirectory("epki-governance")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        try cli.writeSecrets()
         for name in ["alice", "bob", "carol", "dave", "erin"] {
-            try ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
+            try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
         }
         func officer(_ name: String) -> [String] { ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"] }
-        try ok(["officer", "init", "--domain", "UT", "--name", "alice", "--public-key", "alice.pub"])
-        try refused(["officer", "init", "--domain", "UT", "--name", "mallory", "--public-key", "dave.pub"], "has officers already")
+        try cli.ok(["officer", "init", "--domain", "UT", "--name", "alice", "--public-key", "alice.pub"])
+        try cli.refused(["officer", "init", "--domain", "UT", "--name", "mallory", "--public-key", "dave.pub"], "has officers already")
         for (name, role) in [("bob", "ca-admin"), ("carol", "ca-admin"), ("dave", "ra-officer"), ("erin", "key-custodian")] {
-            try ok(["officer", "add", "--domain", "UT", "--name", name, "--role", role, "--public-key", "\(name).pub"] + officer("alice"))
+            try cli.ok(["officer", "add", "--domain", "UT", "--name", name, "--role", role, "--public-key", "\(name).pub"] + officer("alice"))
         }
-        try refused(["officer", "add", "--domain", "UT", "--name", "frank", "--role", "ca-admin", "--public-key", "alice.pub"] + officer("bob"),
+        try cli.refused(["officer", "add", "--domain", "UT", "--name", "frank", "--role", "ca-admin", "--public-key", "alice.pub"] + officer("bob"),
                     "does not hold the role super-admin")
 
         let initialize = ["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA Utopia", "--algorithm", "ec:P-256",
                           "--crl-url", "http://pkd.example/UT.crl", "--passphrase-file", "pass", "--out", "csca.pem"]
         // No officer, and an officer without the role.
-        try refused(initialize, "under governance: act as an officer")
-        try refused(initialize + officer("dave"), "does not hold the role ca-admin")
+        try cli.refused(initialize, "under governance: act as an officer")
+        try cli.refused(initialize + officer("dave"), "does not hold the role ca-admin")
         // One officer alone only proposes.
-        let proposed = try ok(initialize + officer("bob"))
+        let proposed = try cli.ok(initialize + officer("bob"))
         #expect(proposed.contains("proposal 1: csca.init by bob awaits a second officer"), "\(proposed)")
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("csca.pem").path))
-        try refused(["csca", "status", "--domain", "UT"], "no CSCA")
+        try cli.refused(["csca", "status", "--domain", "UT"], "no CSCA")
         // The proposer cannot approve, nor can an officer without the role.
-        try refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("bob"), "a second, distinct officer must approve it")
-        try refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role ca-admin or key-custodian")
+        try cli.refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("bob"), "a second, distinct officer must approve it")
+        try cli.refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role ca-admin or key-custodian")
         // The parameters changed after the proposal: the approval does not apply.
         let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
         try database.write { db in try db.execute(sql: "UPDATE proposal SET parameters = replace(parameters, 'CSCA Utopia', 'CSCA Elsewhere') WHERE id = 1") }
-        try refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "its parameters were changed")
+        try cli.refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "its parameters were changed")
         // An expired proposal does not run.
-        try ok(initialize + officer("bob"))
+        try cli.ok(initialize + officer("bob"))
         try database.write { db in try db.execute(sql: "UPDATE proposal SET expires_at = ? WHERE id = 2", arguments: [Date().timeIntervalSince1970 - 1]) }
-        try refused(["proposal", "approve", "2", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "expired")
+        try cli.refused(["proposal", "approve", "2", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "expired")
         // A valid pair runs it, once: the proposer and a key custodian.
-        try ok(initialize + officer("bob"))
-        let approved = try ok(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("erin"))
+        try cli.ok(initialize + officer("bob"))
+        let approved = try cli.ok(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("erin"))
         #expect(approved.contains("proposal 3 approved by erin") && approved.contains("CSCA of domain 'UT'"), "\(approved)")
         #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("csca.pem").path))
-        try refused(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "is executed, not pending; it runs once")
-        let list = try ok(["proposal", "list", "--domain", "UT"])
+        try cli.refused(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "is executed, not pending; it runs once")
+        let list = try cli.ok(["proposal", "list", "--domain", "UT"])
         #expect(list.contains("1  csca.init  pending") && list.contains("2  csca.init  pending") && list.contains("3  csca.init  executed  by bob, decided by erin"), "\(list)")
 
         // Single control: issuing a DS needs the RA role; the audit entry names the officer.
-        try refused(["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--out", "ds.pem"] + officer("bob"),
+        try cli.refused(["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--out", "ds.pem"] + officer("bob"),
                     "does not hold the role ra-officer")
-        try ok(["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--out", "ds.pem"] + officer("dave"))
-        let audit = try ok(["audit", "show", "--domain", "UT"])
+        try cli.ok(["csca", "issue-ds", "--domain", "UT", "--algorithm", "ec:P-256", "--passphrase-file", "pass", "--out", "ds.pem"] + officer("dave"))
+        let audit = try cli.ok(["audit", "show", "--domain", "UT"])
         #expect(audit.contains("officer:dave ds.issue"), "\(audit)")
         #expect(audit.contains("officer:erin csca.init"), "\(audit)")
         let refusals = audit.split(separator: "\n").filter { $0.contains("governance.refused") }
         #expect(refusals.count == 9, "every refusal audited: \(refusals.count)\n\(refusals.joined(separator: "\n"))")
-        try ok(["audit", "verify", "--domain", "UT"])
+        try cli.ok(["audit", "verify", "--domain", "UT"])
     }
 }
 
@@ -88,48 +100,38 @@ extension GovernanceTests {
     @Test func oneDomainCannotReachIntoAnother() throws {
         let home = try TestSupport.temporaryDirectory("epki-tenants")
         defer { try? FileManager.default.removeItem(at: home) }
-        try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
-        try TestSupport.write("officer passphrase\n", home.appendingPathComponent("opass"))
-        @discardableResult
-        func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let result = try Self.epki(arguments, home: home)
-            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
-            return result.stdout
-        }
-        func refused(_ arguments: [String], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let result = try Self.epki(arguments, home: home)
-            #expect(result.status != 0 && result.stderr.contains(reason), "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
-        }
+        let cli = CLI(home: home)
+        try cli.writeSecrets()
         func officer(_ name: String) -> [String] { ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"] }
         for name in ["admin-ut", "ra-ut", "admin-xb", "ca-xb"] {
-            try ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
+            try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
         }
         // UT is a plain domain with a CSCA; XB is under governance with its own officers.
-        try ok(["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA UT", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/UT.crl",
+        try cli.ok(["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA UT", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/UT.crl",
                 "--passphrase-file", "pass"])
-        try ok(["officer", "init", "--domain", "XB", "--name", "admin-xb", "--public-key", "admin-xb.pub"])
-        try ok(["officer", "add", "--domain", "XB", "--name", "ca-xb", "--role", "ca-admin", "--public-key", "ca-xb.pub"] + officer("admin-xb"))
-        try ok(["officer", "init", "--domain", "UT2", "--name", "admin-ut", "--public-key", "admin-ut.pub"])
-        try ok(["officer", "add", "--domain", "UT2", "--name", "ra-ut", "--role", "ra-officer", "--public-key", "ra-ut.pub"] + officer("admin-ut"))
+        try cli.ok(["officer", "init", "--domain", "XB", "--name", "admin-xb", "--public-key", "admin-xb.pub"])
+        try cli.ok(["officer", "add", "--domain", "XB", "--name", "ca-xb", "--role", "ca-admin", "--public-key", "ca-xb.pub"] + officer("admin-xb"))
+        try cli.ok(["officer", "init", "--domain", "UT2", "--name", "admin-ut", "--public-key", "admin-ut.pub"])
+        try cli.ok(["officer", "add", "--domain", "UT2", "--name", "ra-ut", "--role", "ra-officer", "--public-key", "ra-ut.pub"] + officer("admin-ut"))
 
         // An officer of UT2 (with the RA role there) acts in XB: not an officer of XB.
-        try refused(["csca", "issue-ds", "--domain", "XB", "--algorithm", "ec:P-256", "--passphrase-file", "pass"] + officer("ra-ut"), "is no officer's of 'XB'")
-        try refused(["officer", "add", "--domain", "XB", "--name", "intruder", "--role", "ca-admin", "--public-key", "ra-ut.pub"] + officer("admin-ut"),
+        try cli.refused(["csca", "issue-ds", "--domain", "XB", "--algorithm", "ec:P-256", "--passphrase-file", "pass"] + officer("ra-ut"), "is no officer's of 'XB'")
+        try cli.refused(["officer", "add", "--domain", "XB", "--name", "intruder", "--role", "ca-admin", "--public-key", "ra-ut.pub"] + officer("admin-ut"),
                     "is no officer's of 'XB'")
         // A proposal of XB cannot be approved as UT2's.
-        let proposed = try ok(["cvca", "init", "--domain", "XB", "--country", "XB"] + officer("ca-xb") + ["--passphrase-file", "pass"])
+        let proposed = try cli.ok(["cvca", "init", "--domain", "XB", "--country", "XB"] + officer("ca-xb") + ["--passphrase-file", "pass"])
         #expect(proposed.contains("proposal"), "\(proposed)")
-        try refused(["proposal", "approve", "1", "--domain", "UT2", "--passphrase-file", "pass"] + officer("admin-ut"), "no proposal 1 in 'UT2'")
-        let xbAudit = try ok(["audit", "show", "--domain", "XB"])
+        try cli.refused(["proposal", "approve", "1", "--domain", "UT2", "--passphrase-file", "pass"] + officer("admin-ut"), "no proposal 1 in 'UT2'")
+        let xbAudit = try cli.ok(["audit", "show", "--domain", "XB"])
         #expect(xbAudit.split(separator: "\n").filter { $0.contains("governance.refused") }.count == 2, "\(xbAudit)")
 
         // XB's CSCA row pointed at UT's CSCA key: refused before any signature.
-        try ok(["csca", "init", "--domain", "XC", "--country", "XC", "--name", "CSCA XC", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/XC.crl",
+        try cli.ok(["csca", "init", "--domain", "XC", "--country", "XC", "--name", "CSCA XC", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/XC.crl",
                 "--passphrase-file", "pass"])
         let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
         let utKey = try database.read { db in try String.fetchOne(db, sql: "SELECT key_reference FROM csca_authority WHERE domain = 'UT'") }
         try database.write { db in try db.execute(sql: "UPDATE csca_authority SET key_reference = ? WHERE domain = 'XC'", arguments: [utKey]) }
-        try refused(["csca", "crl", "--domain", "XC", "--passphrase-file", "pass", "--out", "xc.crl"], "belongs to domain 'UT'; domain 'XC' may not use it")
+        try cli.refused(["csca", "crl", "--domain", "XC", "--passphrase-file", "pass", "--out", "xc.crl"], "belongs to domain 'UT'; domain 'XC' may not use it")
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("xc.crl").path))
     }
 }
