@@ -175,6 +175,44 @@ public enum Governance {
         return .proposed(proposal)
     }
 
+    /// Decides for an officer already authenticated by other means (the administration API's mutual TLS, where
+    /// the handshake proved the key): identified by the SHA-256 of its public key, holding the role; a dual-control
+    /// operation is refused here (proposals carry the proposer's signature, which only the officer's key can make:
+    /// they are proposed with the CLI). Refusals are audited.
+    public static func authorize(store: EPKIStore, domain: String, operation name: String, parameters: [String], authenticatedKey fingerprint: String,
+                                 now: Date) throws -> Officer {
+        guard let operation = GovernedOperation.named(name) else { throw StoreError(.notFound, "'\(name)' is not a governed operation") }
+        let officer = try store.read { db -> Officer? in
+            guard try EPKIStore.domain(db, name: domain) != nil else { return nil }
+            return try officers(db, domain: domain).first { $0.fingerprint == fingerprint }
+        }
+        guard let officer else {
+            if try store.read({ db in try EPKIStore.domain(db, name: domain) != nil }) {
+                throw try refuse(store, domain, name, nil, "the client key \(fingerprint.prefix(16))… is no officer's of '\(domain)'")
+            }
+            throw StoreError(.unknownDomain, "no domain '\(domain)'")
+        }
+        guard officer.holds(operation.role) else {
+            throw try refuse(store, domain, name, officer, "\(officer.name) (\(officer.roles.map(\.rawValue).sorted().joined(separator: ", "))) does not hold the role \(operation.role)")
+        }
+        guard !operation.dualControl else {
+            throw try refuse(store, domain, name, officer, "\(name) needs a second officer: propose it with the CLI (epki … --officer KEY)")
+        }
+        try store.write { db in
+            try AuditTrail.append(db, domain: domain, actor: "officer:\(officer.name)", action: "governance.authorize", subject: name,
+                                  details: ["officer": officer.name, "parameters": try OfficerStatement.hash(parameters: parameters), "proof": "mutual TLS"], now: now)
+        }
+        return officer
+    }
+
+    /// The officer whose key has this SHA-256, if any (read-only routes of the API).
+    public static func officer(store: EPKIStore, domain: String, fingerprint: String) throws -> Officer? {
+        try store.read { db in
+            guard try EPKIStore.domain(db, name: domain) != nil else { return nil }
+            return try officers(db, domain: domain).first { $0.fingerprint == fingerprint }
+        }
+    }
+
     /// A second officer approves a pending proposal: distinct from the proposer, holding the role (or key custodian
     /// for a ceremony), before expiry, for the parameters the proposer signed. The proposal is then `executing`;
     /// the caller runs it and calls `finish`.

@@ -54,6 +54,7 @@ public struct GovernedOperation: Sendable, Hashable, CustomStringConvertible {
         .init(name: "spoc.queue.refuse", role: .spocOperator, dualControl: false, ceremony: false),
         .init(name: "audit.key", role: .auditor, dualControl: false, ceremony: false),
         .init(name: "audit.checkpoint", role: .auditor, dualControl: false, ceremony: false),
+        .init(name: "audit.read", role: .auditor, dualControl: false, ceremony: false),
     ]
 
     public static func named(_ name: String) -> GovernedOperation? { all.first { $0.name == name } }
