@@ -15,7 +15,7 @@ final class SPOCCountry: @unchecked Sendable {
     var server: Subprocess?
     var serverOutput: URL { directory.appendingPathComponent("serve.out") }
 
-    var url: String { "https://localhost:\(port)/spoc" }
+    var url: String { "https://127.0.0.1:\(port)/spoc" }
 
     init(_ code: String, in base: URL, crlDirectory: URL, crlPort: Int) throws {
         self.code = code

@@ -51,7 +51,7 @@ import TestSupport
 
         func zeep(_ arguments: [String], key: String = "client", sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
             let script = TestSupport.packageRoot.appendingPathComponent("Tests/SPOCTests/Peers/zeep_tr03129.py").path
-            let result = try TestSupport.run("/usr/bin/python3", [script, "https://localhost:\(cz.port)/tr03129/cvca?wsdl",
+            let result = try TestSupport.run("/usr/bin/python3", [script, "https://127.0.0.1:\(cz.port)/tr03129/cvca?wsdl",
                                                                   cz.directory.appendingPathComponent("root.pem").path,
                                                                   dv.appendingPathComponent("\(key).pem").path, dv.appendingPathComponent("\(key).key").path] + arguments,
                                              currentDirectory: dv)

@@ -17,7 +17,7 @@ import TestSupport
         try cli.ok(["officer", "init", "--domain", "UT", "--name", "alice", "--public-key", "alice.pub"])
         for name in ["bob", "dave", "audrey", "stranger", "server"] {
             try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(name).key", "-out", "\(name).crt",
-                         "-subj", "/CN=\(name)", "-days", "30", "-addext", "subjectAltName=DNS:localhost"])
+                         "-subj", "/CN=\(name)", "-days", "30", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
         }
         for (name, role) in [("bob", "ca-admin"), ("dave", "ra-officer"), ("audrey", "auditor")] {
             try cli.ok(["officer", "add", "--domain", "UT", "--name", name, "--role", role, "--public-key", "\(name).crt",
@@ -47,7 +47,7 @@ import TestSupport
 
         func call(_ who: String, _ method: String, _ path: String, body: String? = nil, type: String = "application/json") throws -> (Int, [String: Any]) {
             var arguments = ["-s", "-o", "answer", "-w", "%{http_code}", "--cacert", "server.crt", "--cert", "\(who).crt", "--key", "\(who).key", "-X", method,
-                             "https://localhost:\(port)\(path)"]
+                             "https://127.0.0.1:\(port)\(path)"]
             if let body { arguments += ["-H", "Content-Type: \(type)", "--data-binary", body] }
             let result = try TestSupport.run("curl", arguments, currentDirectory: home)
             let answer = (try? TestSupport.read(home.appendingPathComponent("answer"))) ?? []
@@ -97,7 +97,7 @@ import TestSupport
         let after = try cli.ok(["audit", "show", "--domain", "UT"]).split(separator: "\n").filter { !$0.contains("governance.") && !$0.contains(".refused") }.count
         let certificatesAfter = (try JSONSerialization.jsonObject(with: Data(try cli.ok(["csca", "list", "--domain", "UT", "--json"]).utf8)) as? [[String: Any]] ?? []).count
         #expect(after == before && certificatesAfter == certificatesBefore, "bad input wrote nothing: \(before) → \(after) entries, \(certificatesBefore) → \(certificatesAfter) certificates")
-        let openAPI = try TestSupport.run("curl", ["-s", "--cacert", "server.crt", "--cert", "bob.crt", "--key", "bob.key", "https://localhost:\(port)/openapi.json"],
+        let openAPI = try TestSupport.run("curl", ["-s", "--cacert", "server.crt", "--cert", "bob.crt", "--key", "bob.key", "https://127.0.0.1:\(port)/openapi.json"],
                                           currentDirectory: home)
         #expect(openAPI.stdout.contains("\"openapi\":\"3.0.3\""), "\(openAPI.output)")
     }
