@@ -279,10 +279,10 @@ struct CVCACommand: ParsableCommand {
         @Option(name: .customLong("terminal-rights"), help: "Default inspection-system rights.") var terminalRights: String?
 
         func run() throws {
-            try Governed.run(options.store, "cvca.policy", options.officer) {
+            let changes = [cvcaValidity, dvValidity, terminalValidity, dvRights, terminalRights].contains { $0 != nil }
+            try Governed.run(options.store, "cvca.policy", options.officer, when: changes) {
                 let ca = try options.cvca()
                 var policy = try ca.policy()
-                let changes = [cvcaValidity, dvValidity, terminalValidity, dvRights, terminalRights].contains { $0 != nil }
                 if let cvcaValidity { policy.cvcaValidity = try ValidityPeriod(parsing: cvcaValidity) }
                 if let dvValidity { policy.documentVerifierValidity = try ValidityPeriod(parsing: dvValidity) }
                 if let terminalValidity { policy.terminalValidity = try ValidityPeriod(parsing: terminalValidity) }

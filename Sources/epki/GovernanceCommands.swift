@@ -48,7 +48,10 @@ enum Governed {
         return out
     }
 
-    static func run(_ store: StoreOptions, _ operation: String, _ officer: OfficerOptions, create: Bool = true, body: () throws -> Void) throws {
+    /// `when: false` runs the body as it is: the command only reads this time (a policy shown, not set).
+    static func run(_ store: StoreOptions, _ operation: String, _ officer: OfficerOptions, create: Bool = true, when governed: Bool = true,
+                    body: () throws -> Void) throws {
+        guard governed else { return try body() }
         let opened = try store.open(create: create)
         let decision = try Governance.authorize(store: opened, domain: store.domain, operation: operation, parameters: parameters(),
                                                 credential: officer.credential(), approved: approvedProposal, now: Date())

@@ -135,3 +135,54 @@ extension GovernanceTests {
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("xc.crl").path))
     }
 }
+
+extension GovernanceTests {
+    /// Every dual-control operation the CLI governs, in turn: one officer alone only proposes; the proposer and an
+    /// officer without the role cannot approve; a second officer with the role runs it, once.
+    @Test func everyDualControlOperation() throws {
+        let home = try TestSupport.temporaryDirectory("epki-dual-control")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        try cli.writeSecrets()
+        func officer(_ name: String) -> [String] { ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"] }
+        for name in ["alice", "bob", "carol", "dave", "frank", "grace"] {
+            try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
+        }
+        // A foreign CVCA certificate and a SPOC root to register, made in another domain without officers.
+        try cli.ok(["cvca", "init", "--domain", "XX", "--country", "XX", "--out", "xx.cvcert", "--passphrase-file", "pass"])
+        try cli.ok(["csca", "init", "--domain", "XX", "--country", "XX", "--name", "CSCA XX", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/XX.crl",
+                    "--passphrase-file", "pass", "--out", "xx-root.pem"])
+        try cli.ok(["officer", "init", "--domain", "UT", "--name", "alice", "--public-key", "alice.pub"])
+        for (name, role) in [("bob", "ca-admin"), ("carol", "ca-admin"), ("dave", "ra-officer"), ("frank", "spoc-operator"), ("grace", "spoc-operator")] {
+            try cli.ok(["officer", "add", "--domain", "UT", "--name", name, "--role", role, "--public-key", "\(name).pub"] + officer("alice"))
+        }
+        let operations: [(name: String, arguments: [String], proposer: String, approver: String, check: [String], expect: String)] = [
+            ("csca.init", ["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA UT", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/UT.crl"],
+             "bob", "carol", ["csca", "status", "--domain", "UT"], "CSCA UT"),
+            ("csca.rollover", ["csca", "rollover", "--domain", "UT", "--algorithm", "ec:P-256"], "bob", "carol", ["csca", "list", "--domain", "UT"], "link"),
+            ("cvca.init", ["cvca", "init", "--domain", "UT", "--country", "UT"], "bob", "carol", ["cvca", "list", "--domain", "UT"], "UTCVCA00001"),
+            ("cvca.link", ["cvca", "link", "--domain", "UT"], "bob", "carol", ["cvca", "list", "--domain", "UT"], "UTCVCA00002"),
+            ("cvca.policy", ["cvca", "policy", "--domain", "UT", "--terminal-validity", "14d"], "bob", "carol", ["cvca", "policy", "--domain", "UT"], "14d"),
+            ("cvca.register-foreign-cvca", ["cvca", "register-foreign-cvca", "--domain", "UT", "xx.cvcert"], "bob", "carol",
+             ["cvca", "list", "--domain", "UT", "--source", "foreign"], "XXCVCA00001"),
+            ("spoc.register", ["spoc", "register", "--domain", "UT", "--country", "XX", "--url", "https://spoc.xx.example/spoc", "--root", "xx-root.pem"],
+             "frank", "grace", ["spoc", "peers", "--domain", "UT"], "spoc.xx.example"),
+        ]
+        for (index, operation) in operations.enumerated() {
+            let id = "\(index + 1)"
+            let arguments = operation.arguments + ["--passphrase-file", "pass"]
+            let proposed = try cli.ok(arguments + officer(operation.proposer))
+            #expect(proposed.contains("proposal \(id): \(operation.name) by \(operation.proposer)"), "\(operation.name): \(proposed)")
+            let before = try GovernanceTests.epki(operation.check + ["--passphrase-file", "pass"], home: home)
+            #expect(!before.stdout.contains(operation.expect) || operation.name == "csca.rollover" && !before.stdout.contains("link"),
+                    "\(operation.name) ran before its approval: \(before.output)")
+            try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.proposer), "a second, distinct officer")
+            try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role")
+            try cli.ok(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver))
+            let after = try cli.ok(operation.check + ["--passphrase-file", "pass"])
+            #expect(after.contains(operation.expect), "\(operation.name) after its approval: \(after)")
+            try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver), "it runs once")
+        }
+        try cli.ok(["audit", "verify", "--domain", "UT"])
+    }
+}

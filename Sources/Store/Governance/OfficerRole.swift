@@ -35,7 +35,6 @@ public struct GovernedOperation: Sendable, Hashable, CustomStringConvertible {
         .init(name: "officer.remove", role: .superAdministrator, dualControl: false, ceremony: false),
         .init(name: "csca.init", role: .caAdministrator, dualControl: true, ceremony: true),
         .init(name: "csca.rollover", role: .caAdministrator, dualControl: true, ceremony: true),
-        .init(name: "csca.policy", role: .caAdministrator, dualControl: true, ceremony: false),
         .init(name: "csca.revoke", role: .caAdministrator, dualControl: false, ceremony: false),
         .init(name: "csca.crl", role: .caAdministrator, dualControl: false, ceremony: false),
         .init(name: "csca.masterlist", role: .caAdministrator, dualControl: false, ceremony: false),
