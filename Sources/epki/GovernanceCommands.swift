@@ -146,7 +146,7 @@ struct OfficerCommand: ParsableCommand {
 struct ProposalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proposal", abstract: "Dual-control operations waiting for a second officer: list, approve (runs it, once), reject.",
-        subcommands: [List.self, Approve.self, Reject.self])
+        subcommands: [List.self, Approve.self, Reject.self, Transcript.self])
 
     struct List: ParsableCommand {
         @OptionGroup var store: StoreOptions
@@ -204,6 +204,27 @@ struct ProposalCommand: ParsableCommand {
         func run() throws {
             try Governance.reject(store: store.open(create: false), domain: store.domain, id: id, credential: officer.credential(), now: Date())
             print("proposal \(id) rejected")
+        }
+    }
+}
+
+extension ProposalCommand {
+    struct Transcript: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the signed transcript of a proposal that ran (a key ceremony): who, what, when, the entries it wrote; verify with openssl.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var passphrase: PassphraseOptions
+        @OptionGroup var pin: PINOptions
+        @Argument(help: "The proposal.") var id: Int64
+        @Option(help: "Write the transcript here (text); the signature goes to <out>.sig.") var out: String
+
+        func run() throws {
+            let opened = try store.open(create: false)
+            let keys = CLIKeyProvider(software: SoftwareKeyProvider(store: opened, passphrase: try passphrase.passphrase(required: false)), pin: try pin.pin(), hsm: nil)
+            let (text, signature) = try CeremonyTranscript.make(store: opened, domain: store.domain, proposal: id, keys: keys, now: Date())
+            try IO.write(text, to: out)
+            try IO.write(signature, to: out + ".sig")
+            print("transcript of proposal \(id) in \(out), signed by the audit key (\(out).sig): openssl dgst -sha256 -verify AUDIT-KEY.pem -signature \(out).sig \(out)")
         }
     }
 }

@@ -77,6 +77,18 @@ import TestSupport
         #expect(approved.contains("proposal 3 approved by erin") && approved.contains("CSCA of domain 'UT'"), "\(approved)")
         #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("csca.pem").path))
         try cli.refused(["proposal", "approve", "3", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "is executed, not pending; it runs once")
+        // The ceremony's transcript, signed with the domain's audit key (an auditor makes the key), checked with openssl.
+        try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "audrey.pem", "--public-out", "audrey.pub", "--passphrase-file", "opass"])
+        try cli.ok(["officer", "add", "--domain", "UT", "--name", "audrey", "--role", "auditor", "--public-key", "audrey.pub"] + officer("alice"))
+        try cli.ok(["audit", "key", "--domain", "UT", "--passphrase-file", "pass", "--out", "audit.pem"] + officer("audrey"))
+        try cli.ok(["proposal", "transcript", "3", "--domain", "UT", "--passphrase-file", "pass", "--out", "ceremony.txt"])
+        let transcript = try String(contentsOf: home.appendingPathComponent("ceremony.txt"), encoding: .utf8)
+        #expect(transcript.contains("operation: csca.init") && transcript.contains("proposed: bob ") && transcript.contains("approved: erin ")
+                && transcript.contains(" officer:erin csca.init ") && transcript.contains("state: executed"), "\(transcript)")
+        let checked = try TestSupport.openssl(["dgst", "-sha256", "-verify", "audit.pem", "-signature", "ceremony.txt.sig", "ceremony.txt"], in: home)
+        #expect(checked.stdout.contains("Verified OK"), "\(checked.output)")
+        try cli.refused(["proposal", "transcript", "1", "--domain", "UT", "--passphrase-file", "pass", "--out", "none.txt"], "has not run")
+
         let list = try cli.ok(["proposal", "list", "--domain", "UT"])
         #expect(list.contains("1  csca.init  pending") && list.contains("2  csca.init  pending") && list.contains("3  csca.init  executed  by bob, decided by erin"), "\(list)")
 
