@@ -139,7 +139,8 @@ let package = Package(
             name: "NPKD",
             dependencies: [
                 "PKICore", "ICAOProfile", "Store", "LDS", .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                // GRDBSQLite: the SQLite C API itself, to bind a million CRL entries without boxing each value.
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],

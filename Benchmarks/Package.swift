@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card,sod,spoc] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,npkdimport,card,sod,spoc] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
@@ -36,10 +36,17 @@ let package = Package(
             name: "RawTLS",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("pthread")]
         ),
+        // The reference side of the NPKD import benchmark: d2i_X509 + X509_verify over the same DS certificates, and
+        // d2i_X509_CRL + X509_CRL_verify over the same CRL.
+        .target(
+            name: "RawX509",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .executableTarget(
             name: "PKICoreBenchmarks",
             dependencies: [
                 "RawPKCS11",
+                "RawX509",
                 "RawTLS",
                 "RawPCSC",
                 .product(name: "PKICore", package: "epki"),

@@ -1,6 +1,6 @@
 // PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Twelve sections, each runnable alone with `--only`:
+// Sections, each runnable alone with `--only`:
 //   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
 //           (CoreBenchmarks below).
 //   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
@@ -13,6 +13,10 @@
 //           (CVCBenchmarks.swift).
 //   npkd    NationalPKD: the ICAO master list import, a 1,000,000-entry CRL's import (time, peak memory, lookups from
 //           another connection meanwhile) and POST /v1/pa/verify throughput under wrk on loopback (NPKDBenchmarks.swift).
+//   npkdimport  The NPKD's import at national scale: a generated collection shaped like ICAO PKD collection 001 and a
+//           1,000,000-entry CRL, each imported by a child process (time, CPU, peak memory), against d2i_X509 +
+//           X509_verify and d2i_X509_CRL + X509_CRL_verify over the same objects (NPKDImportBenchmarks.swift,
+//           Sources/RawX509).
 //   sod     The SOD signing service on loopback with mutual TLS and concurrent clients, against an EVP_DigestSign loop
 //           with the same key on all cores (SODServiceBenchmarks.swift, Sources/RawTLS).
 //   perso   The personalization line through a private pcscd with vpcd: documents per minute per reader on one and two
@@ -45,7 +49,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso, inspection, spoc
+    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc
 }
 
 struct Options {
@@ -91,8 +95,8 @@ struct Options {
                                  [--sod-keys LIST] [--sod-recheck LIST] [--sodhsm-keys LIST] [--spoc-in-flight LIST]
                                  [--spoc-history LIST|none] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso,
-                                 inspection, spoc; default: all twelve, in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod,
+                                 sodhsm, perso, inspection, spoc; default: all thirteen, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -107,7 +111,7 @@ struct Options {
           --softhsm2-util PATH   makes the pkcs11 section's private token; default: softhsm2-util from PATH
           --pkcs11-keys LIST     the pkcs11 section's keys: p256, brainpoolp256r1, rsa3072; default: all three
           --dg2-bytes N          size of the face image (JPEG) inside DG2 in the lds section; default 15000
-          --npkd-crl-entries N   entries of the npkd section's big CRL; default 1000000
+          --npkd-crl-entries N   entries of the big CRL of the npkd and npkdimport sections; default 1000000
           --card-chunks LIST     card section: READ BINARY sizes (Le), comma-separated; default 223,4000 (short and
                                  extended length)
           --card-reads N         card section: whole-passport reads per round and kind; default 3
@@ -157,7 +161,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso, inspection, spoc)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc)")
                     }
                     return section
                 }
@@ -669,6 +673,7 @@ struct PKICoreBenchmarks {
                 case .lds: report = try LDSBenchmarks.run(options, sink: &sink)
                 case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
+                case .npkdimport: report = try NPKDImportBenchmarks.run(options, sink: &sink)
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
                 case .sodhsm: report = try SODHSMBenchmarks.run(options, sink: &sink)
