@@ -288,8 +288,14 @@ enum NPKDImportBenchmarks {
         var maxrssMB: Double { (fields["maxrssKB"] ?? 0) / 1024 }
     }
 
+    /// The load average (1, 5, 15 minutes) as /proc/loadavg gives it.
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "n/a"
+    }
+
     /// Runs `--only npkd-crl-import FILE DIR` in a child process and reads its RESULT line.
     static func importInChild(file: String, directory: URL) throws -> ChildResult {
+        log("npkdimport: load average before the import: \(loadAverage())")
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         child.arguments = ["--only", "npkd-crl-import", file, directory.path]
@@ -302,6 +308,7 @@ enum NPKDImportBenchmarks {
             throw UsageError("the import child failed (status \(child.terminationStatus)): \(output)")
         }
         var result = ChildResult()
+        log("npkdimport: load average after the import: \(loadAverage())")
         for pair in line.split(separator: " ").dropFirst() {
             let kv = pair.split(separator: "=", maxSplits: 1)
             if kv.count == 2, let v = Double(kv[1]) { result.fields[String(kv[0])] = v }

@@ -519,17 +519,22 @@ extension NationalPKD {
             return try mergeDuplicate(db, existing, certificate, kindHint: kindHint, listID: listID, pkdConformance: pkdConformance, context: &context)
         }
         let prepared = try prepareCertificate(certificate, fingerprint: fingerprint, kindHint: kindHint)
-        return try insertCertificate(db, prepared, listID: listID, pkdConformance: pkdConformance, context: &context)
+        guard let id = try insertCertificate(db, prepared, listID: listID, pkdConformance: pkdConformance, context: &context) else {
+            throw NPKDError(.storeFailure, "certificate \(fingerprint) was not held a moment ago, yet could not be inserted")
+        }
+        return id
     }
 
-    /// `storeCertificate` for a certificate prepared on another thread (an LDIF import).
+    /// `storeCertificate` for a certificate prepared on another thread (an LDIF import): inserted unless its fingerprint
+    /// is held (one statement for a new certificate, the common case), else merged.
     @discardableResult
     func storeCertificate(_ db: Database, prepared: PreparedCertificate, pkdConformance: String?, context: inout ImportContext) throws -> Int64 {
-        if let existing = try NPKDRepository.heldCertificate(db, domain: domain, fingerprint: prepared.fingerprint) {
-            return try mergeDuplicate(db, existing, prepared.certificate, kindHint: nil, listID: nil, pkdConformance: pkdConformance,
-                                      context: &context)
+        if let id = try insertCertificate(db, prepared, listID: nil, pkdConformance: pkdConformance, context: &context) { return id }
+        guard let existing = try NPKDRepository.heldCertificate(db, domain: domain, fingerprint: prepared.fingerprint) else {
+            throw NPKDError(.storeFailure, "certificate \(prepared.fingerprint) was neither inserted nor found")
         }
-        return try insertCertificate(db, prepared, listID: nil, pkdConformance: pkdConformance, context: &context)
+        return try mergeDuplicate(db, existing, prepared.certificate, kindHint: nil, listID: nil, pkdConformance: pkdConformance,
+                                  context: &context)
     }
 
     /// A certificate received again: one more source; a CA kind a list gives it, ICAO's conformance note, the PKD entry.
@@ -557,9 +562,9 @@ extension NationalPKD {
     }
 
     /// Inserts a certificate not held yet, matched to the CA whose key verifies it: by the check made ahead when the
-    /// candidates are still the same, else now.
+    /// candidates are still the same, else now. Nil, and nothing changed, when its fingerprint is held.
     private func insertCertificate(_ db: Database, _ prepared: PreparedCertificate, listID: Int64?, pkdConformance: String?,
-                                   context: inout ImportContext) throws -> Int64 {
+                                   context: inout ImportContext) throws -> Int64? {
         let certificate = prepared.certificate
         var row = prepared.row
         if !prepared.isAuthority {
@@ -572,7 +577,7 @@ extension NationalPKD {
         row.source = context.summary.source
         row.pkdConformance = pkdConformance
         row.pkdDN = context.pkdEntry
-        let id = try NPKDRepository.insertCertificate(db, domain: domain, row, now: context.now)
+        guard let id = try NPKDRepository.insertCertificate(db, domain: domain, row, now: context.now) else { return nil }
         try NPKDRepository.addSource(db, certificateID: id, source: context.summary.source, listID: listID, now: context.now)
         context.summary.certificatesAdded[row.kind, default: 0] += 1
         if row.errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }

@@ -368,19 +368,22 @@ enum NPKDRepository {
         }
     }
 
-    /// Inserts a certificate with a cached statement: an ICAO collection inserts 30,000 in one go.
-    static func insertCertificate(_ db: Database, domain: String, _ new: NewCertificate, now: Date) throws -> Int64 {
+    /// Inserts a certificate with a cached statement (an ICAO collection inserts 30,000 in one go); nil when one with
+    /// the same fingerprint is held already, which the caller then merges.
+    static func insertCertificate(_ db: Database, domain: String, _ new: NewCertificate, now: Date) throws -> Int64? {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO npkd_certificate (domain, fingerprint, kind, country, subject, subject_key, issuer, issuer_key, serial, ski, aki,
                 key_hash, not_before, not_after, source, imported_at, findings, errors, pkd_conformance, signature_issuer_id, pkd_dn,
                 state, state_reason)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'untrusted', 'not yet evaluated')
+            ON CONFLICT (domain, fingerprint) DO NOTHING
             """)
         try statement.execute(arguments: [
             domain, new.fingerprint, new.kind, new.country, new.subject, new.subjectKey, new.issuer, new.issuerKey, new.serial, new.ski,
             new.aki, new.keyHash, new.notBefore, new.notAfter, new.source, now.timeIntervalSince1970, new.findings, new.errors,
             new.pkdConformance, new.signatureIssuerID, new.pkdDN,
         ])
+        guard db.changesCount > 0 else { return nil }
         let id = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO npkd_certificate_der (certificate_id, der) VALUES (?, ?)").execute(arguments: [id, new.der])
         return id
@@ -476,20 +479,23 @@ enum NPKDRepository {
         let withdrawn: String?
     }
 
+    /// Every certificate's trust facts, read through a cursor by column position: 30,000 rows after an ICAO collection,
+    /// where looking each column up by name cost more than reading it.
     static func trustRows(_ db: Database, domain: String) throws -> [TrustRow] {
-        try Row.fetchAll(
-            db, sql: """
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: """
                 SELECT id, kind, serial, key_hash, not_before, not_after, errors, pkd_conformance, anchor, signature_issuer_id, state, state_reason,
                     withdrawn
                 FROM npkd_certificate WHERE domain = ? ORDER BY id
-                """, arguments: [domain]
-        ).map {
-            TrustRow(id: $0["id"], kind: $0["kind"], serial: $0["serial"], keyHash: $0["key_hash"],
-                     notBefore: Date(timeIntervalSince1970: $0["not_before"]), notAfter: Date(timeIntervalSince1970: $0["not_after"]),
-                     errors: $0["errors"], pkdConformance: $0["pkd_conformance"], anchor: $0["anchor"],
-                     signatureIssuerID: $0["signature_issuer_id"], state: $0["state"], stateReason: $0["state_reason"],
-                     withdrawn: $0["withdrawn"])
+                """), arguments: [domain])
+        var result: [TrustRow] = []
+        while let row = try rows.next() {
+            result.append(TrustRow(
+                id: row[0], kind: row[1], serial: row[2], keyHash: row[3], notBefore: Date(timeIntervalSince1970: row[4]),
+                notAfter: Date(timeIntervalSince1970: row[5]), errors: row[6], pkdConformance: row[7], anchor: row[8], signatureIssuerID: row[9],
+                state: row[10], stateReason: row[11], withdrawn: row[12]))
         }
+        return result
     }
 
     static func counts(_ db: Database, domain: String) throws -> [(kind: String, state: String, count: Int)] {
