@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "NPKD", targets: ["NPKD"]),
         .library(name: "Personalization", targets: ["Personalization"]),
         .library(name: "SODService", targets: ["SODService"]),
+        .library(name: "SPOC", targets: ["SPOC"]),
+        .library(name: "ServiceWiring", targets: ["ServiceWiring"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [
@@ -165,11 +167,40 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The single point of contact (ICAO Doc 9303-12 §8, CSN 36 9791): SOAP over mutual TLS between countries' SPOCs.
+        // It imports no other service: the CLI wires the CVCA and the DVCA to its seams.
+        .target(
+            name: "SPOC",
+            dependencies: [
+                "PKICore", "CVC", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Where services meet without importing each other: the CVCA and the DVCA on the SPOC's seams.
+        .target(
+            name: "ServiceWiring",
+            dependencies: ["SPOC", "CVCA", "CVC", "PKICore", "Store"],
+            swiftSettings: swiftSettings
+        ),
+        // The administration API: an entry point beside the CLI, wiring the CSCA, the SPOC's queue and the store's
+        // governance behind mutual TLS with officers' certificates.
+        .target(
+            name: "Administration",
+            dependencies: [
+                "CSCA", "SPOC", "Store", "PKICore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
                 "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
-                "Personalization", "SODService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Personalization", "SODService", "SPOC", "ServiceWiring", "Administration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -241,6 +272,13 @@ let package = Package(
             name: "SODServiceTests",
             // epki: `epki sod serve` and `epki sod line` are tested here, with curl and openssl as the line's peers.
             dependencies: ["SODService", "LDS", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SPOCTests",
+            // epki: two countries' `epki spoc serve` talk to each other; zeep is the SOAP client nobody here wrote.
+            dependencies: ["SPOC", "ServiceWiring", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,9 +17,10 @@
 #   python3-pyscard, python3-pycryptodome
 #                     a PC/SC client nobody here wrote (pyscard, with PyCryptodome's DES): the personalization tests
 #                     read the chips back through it with BAC keys it derives itself
+#   python3-zeep      a SOAP client nobody here wrote: the SPOC tests build it from the WSDL epki serves
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

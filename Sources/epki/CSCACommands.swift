@@ -7,6 +7,7 @@ import PKCS11
 import Personalization
 import SODService
 import PKICore
+import SPOC
 import Store
 import SwiftASN1
 
@@ -20,6 +21,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Every module's tables: `epki csca`, `epki npkd`, `epki cvca`, `epki dvca`, `epki perso` and `epki sod` open the same database.
     static let migrations = CountrySigningCA.migrations + NationalPKD.migrations + CVCACLI.migrations + PersonalizationJournal.migrations + SigningLines.migrations
+        + SinglePointOfContact.migrations
 
     /// Opens the data directory; `create: false` for commands that only read, which refuse a missing one.
     func open(create: Bool = true) throws -> EPKIStore {
@@ -53,6 +55,11 @@ struct CLIKeyProvider: KeyProvider {
         return try software.signer(for: reference)
     }
 
+    func signer(for reference: String, domain: String) throws -> any Signer {
+        if PKCS11URI.isPKCS11URI(reference) { return try signer(for: reference) }
+        return try software.signer(for: reference, domain: domain)
+    }
+
     func discard(_ reference: String) {
         software.discard(reference)
     }
@@ -60,6 +67,7 @@ struct CLIKeyProvider: KeyProvider {
 
 struct CAOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
+    @OptionGroup var officer: OfficerOptions
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var pin: PINOptions
 
@@ -84,7 +92,7 @@ extension Certificate {
 struct CSCACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "csca", abstract: "The Country Signing CA (ICAO Doc 9303-12) of a domain, on the store.",
-        subcommands: [Init.self, Rollover.self, IssueDS.self, IssueSigner.self, Revoke.self, CRL.self, MasterList.self,
+        subcommands: [Init.self, Rollover.self, IssueDS.self, IssueSigner.self, IssueSPOCTLS.self, Revoke.self, CRL.self, MasterList.self,
                       DeviationListCommand.self, List.self, Status.self, Export.self])
 
     static func write(_ certificate: Certificate, to out: String?) throws {
@@ -106,19 +114,21 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the certificate (PEM) here.") var out: String?
 
         func run() throws {
-            var attributes: [(ASN1ObjectIdentifier, String)] = [(.NameAttributes.countryName, country)]
-            if let organization { attributes.append((.NameAttributes.organizationName, organization)) }
-            attributes.append((.NameAttributes.commonName, name))
-            var policy = CSCAPolicy()
-            policy.crlDistributionPoints = crlURLs
-            policy.cscaKeyUsageYears = keyUsageYears
-            let ca = try options.authority(hsm: key)
-            let certificate = try ca.initialize(subject: DistinguishedName(attributes: attributes),
-                                                key: KeySpecification(algorithm), policy: policy,
-                                                signatureAlgorithm: try signatureAlgorithm.map(parseAlgorithm))
-            try CSCACommand.write(certificate, to: out)
-            if options.json { try IO.printJSON(certificate.summary); return }
-            print("CSCA of domain '\(ca.domain)': \(certificate.subject), serial \(certificate.serialNumberHex), valid to \(Time.iso8601(certificate.notAfter))")
+            try Governed.run(options.store, "csca.init", options.officer) {
+                var attributes: [(ASN1ObjectIdentifier, String)] = [(.NameAttributes.countryName, country)]
+                if let organization { attributes.append((.NameAttributes.organizationName, organization)) }
+                attributes.append((.NameAttributes.commonName, name))
+                var policy = CSCAPolicy()
+                policy.crlDistributionPoints = crlURLs
+                policy.cscaKeyUsageYears = keyUsageYears
+                let ca = try options.authority(hsm: key)
+                let certificate = try ca.initialize(subject: DistinguishedName(attributes: attributes),
+                                                    key: KeySpecification(algorithm), policy: policy,
+                                                    signatureAlgorithm: try signatureAlgorithm.map(parseAlgorithm))
+                try CSCACommand.write(certificate, to: out)
+                if options.json { try IO.printJSON(certificate.summary); return }
+                print("CSCA of domain '\(ca.domain)': \(certificate.subject), serial \(certificate.serialNumberHex), valid to \(Time.iso8601(certificate.notAfter))")
+            }
         }
     }
 
@@ -132,21 +142,23 @@ struct CSCACommand: ParsableCommand {
         @Option(name: .customLong("link-out"), help: "Write the link certificate here.") var linkOut: String?
 
         func run() throws {
-            let ca = try options.authority(hsm: key)
-            var subject: DistinguishedName?
-            if let name {
-                let current = try ca.activeAuthority().certificate.subject
-                subject = DistinguishedName(current.rdns.map { rdn in
-                    RelativeDistinguishedName(rdn.attributes.map { attribute in
-                        attribute.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: attribute.type, string: name)) ?? attribute) : attribute
+            try Governed.run(options.store, "csca.rollover", options.officer) {
+                let ca = try options.authority(hsm: key)
+                var subject: DistinguishedName?
+                if let name {
+                    let current = try ca.activeAuthority().certificate.subject
+                    subject = DistinguishedName(current.rdns.map { rdn in
+                        RelativeDistinguishedName(rdn.attributes.map { attribute in
+                            attribute.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: attribute.type, string: name)) ?? attribute) : attribute
+                        })
                     })
-                })
+                }
+                let (selfSigned, link) = try ca.rollover(newSubject: subject, key: KeySpecification(algorithm))
+                try CSCACommand.write(selfSigned, to: out)
+                try CSCACommand.write(link, to: linkOut)
+                if options.json { try IO.printJSON(["csca": selfSigned.summary, "link": link.summary]); return }
+                print("new CSCA \(selfSigned.subject) serial \(selfSigned.serialNumberHex); link certificate serial \(link.serialNumberHex)")
             }
-            let (selfSigned, link) = try ca.rollover(newSubject: subject, key: KeySpecification(algorithm))
-            try CSCACommand.write(selfSigned, to: out)
-            try CSCACommand.write(link, to: linkOut)
-            if options.json { try IO.printJSON(["csca": selfSigned.summary, "link": link.summary]); return }
-            print("new CSCA \(selfSigned.subject) serial \(selfSigned.serialNumberHex); link certificate serial \(link.serialNumberHex)")
         }
     }
 
@@ -168,37 +180,39 @@ struct CSCACommand: ParsableCommand {
         }
 
         func run() throws {
-            let ca = try options.authority(hsm: key)
-            let types = documentTypes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            if count > 1, let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
-            var results: [[String: Any]] = []
-            for index in 1...count {
-                let source: CountrySigningCA.SubjectKey
-                var name = try subject.map(DistinguishedName.init(parsing:))
-                if let csr {
-                    source = .request(try IO.decode(csr, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) })
-                } else {
-                    source = .generate(try KeySpecification(algorithm ?? "", explicitParameters: false))
-                    if name == nil {
-                        let authority = try ca.activeAuthority().certificate.subject
-                        name = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.countryName ?? ""),
-                                                                  (.NameAttributes.commonName, "Document Signer \(index)")])
-                    } else if count > 1, let base = name {
-                        name = DistinguishedName(base.rdns.map { rdn in
-                            RelativeDistinguishedName(rdn.attributes.map { a in
-                                a.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: a.type, string: "\(a.stringValue ?? "") \(index)")) ?? a) : a
+            try Governed.run(options.store, "csca.issue-ds", options.officer) {
+                let ca = try options.authority(hsm: key)
+                let types = documentTypes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                if count > 1, let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+                var results: [[String: Any]] = []
+                for index in 1...count {
+                    let source: CountrySigningCA.SubjectKey
+                    var name = try subject.map(DistinguishedName.init(parsing:))
+                    if let csr {
+                        source = .request(try IO.decode(csr, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) })
+                    } else {
+                        source = .generate(try KeySpecification(algorithm ?? "", explicitParameters: false))
+                        if name == nil {
+                            let authority = try ca.activeAuthority().certificate.subject
+                            name = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.countryName ?? ""),
+                                                                      (.NameAttributes.commonName, "Document Signer \(index)")])
+                        } else if count > 1, let base = name {
+                            name = DistinguishedName(base.rdns.map { rdn in
+                                RelativeDistinguishedName(rdn.attributes.map { a in
+                                    a.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: a.type, string: "\(a.stringValue ?? "") \(index)")) ?? a) : a
+                                })
                             })
-                        })
+                        }
                     }
+                    let issued = try ca.issueDocumentSigner(subject: name, key: source, documentTypes: types)
+                    if let out { try IO.write(issued.certificate.pemEncoded, to: count > 1 ? "\(out)/ds-\(issued.certificate.serialNumberHex).pem" : out) }
+                    var summary = issued.certificate.summary
+                    summary["key"] = issued.keyReference ?? "(the requester's)"
+                    results.append(summary)
+                    if !options.json { print("issued DS \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)" + (issued.keyReference.map { " key \($0)" } ?? "")) }
                 }
-                let issued = try ca.issueDocumentSigner(subject: name, key: source, documentTypes: types)
-                if let out { try IO.write(issued.certificate.pemEncoded, to: count > 1 ? "\(out)/ds-\(issued.certificate.serialNumberHex).pem" : out) }
-                var summary = issued.certificate.summary
-                summary["key"] = issued.keyReference ?? "(the requester's)"
-                results.append(summary)
-                if !options.json { print("issued DS \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)" + (issued.keyReference.map { " key \($0)" } ?? "")) }
+                if options.json { try IO.printJSON(results) }
             }
-            if options.json { try IO.printJSON(results) }
         }
     }
 
@@ -214,19 +228,93 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the certificate (PEM) here.") var out: String?
 
         func run() throws {
-            guard let kind = ICAOCertificateIssuer.ListSignerType(rawValue: type) else {
-                throw ValidationError("--type must be mls or dls")
+            try Governed.run(options.store, "csca.issue-signer", options.officer) {
+                guard let kind = ICAOCertificateIssuer.ListSignerType(rawValue: type) else {
+                    throw ValidationError("--type must be mls or dls")
+                }
+                let ca = try options.authority(hsm: key)
+                let country = try ca.activeAuthority().certificate.subject.countryName ?? ""
+                let name = try subject.map(DistinguishedName.init(parsing:)) ?? DistinguishedName(attributes: [
+                    (.NameAttributes.countryName, country), (.NameAttributes.commonName, kind == .masterList ? "Master List Signer" : "Deviation List Signer")])
+                let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
+                    ?? .generate(KeySpecification(algorithm))
+                let issued = try ca.issueListSigner(kind, subject: name, key: source)
+                try CSCACommand.write(issued.certificate, to: out)
+                if options.json { try IO.printJSON(issued.certificate.summary); return }
+                print("issued \(kind == .masterList ? "MLS" : "DLS") \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)")
             }
-            let ca = try options.authority(hsm: key)
-            let country = try ca.activeAuthority().certificate.subject.countryName ?? ""
-            let name = try subject.map(DistinguishedName.init(parsing:)) ?? DistinguishedName(attributes: [
-                (.NameAttributes.countryName, country), (.NameAttributes.commonName, kind == .masterList ? "Master List Signer" : "Deviation List Signer")])
-            let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
-                ?? .generate(KeySpecification(algorithm))
-            let issued = try ca.issueListSigner(kind, subject: name, key: source)
-            try CSCACommand.write(issued.certificate, to: out)
-            if options.json { try IO.printJSON(issued.certificate.summary); return }
-            print("issued \(kind == .masterList ? "MLS" : "DLS") \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)")
+        }
+    }
+
+    struct IssueSPOCTLS: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-spoc-tls", abstract: "Issue a SPOC TLS client or server certificate (ICAO Doc 9303-12 §7.2.1, CSN 36 9791).",
+            discussion: """
+                The subject is C=<the CSCA's country>,CN=<--cn, default "SPOC TLS client" or "SPOC TLS server">. A server \
+                certificate needs the host of the SPOC's URL (--dns). Validity is 6 to 18 months from now. The key is \
+                generated through the domain's key provider (stored encrypted, or in the token given with --key) unless \
+                a PKCS#10 request is given; EC keys use named curves P-256, P-384 or P-521, or RSA.
+                """)
+        @OptionGroup var options: CAOptions
+        @Option(help: "client or server.") var role: String
+        @Option(help: "EKU family: icao (2.23.136.1.1.10.x) or csn (CSN 36 9791, 1.2.203.7064.1.1.369791.x); both add id-kp-clientAuth/serverAuth.")
+        var family: String
+        @Option(help: "The subject's commonName (default \"SPOC TLS client\" / \"SPOC TLS server\").") var cn: String?
+        @Option(name: .customLong("dns"), help: "A dNSName for subjectAltName: the host of the SPOC's URL (repeatable; required for a server).")
+        var dnsNames: [String] = []
+        @Option(help: "Validity in months, 6 to 18.") var months: Int = 12
+        @Option(name: .customLong("key-type"), help: "Key to generate: p256, p384, p521, rsa2048, rsa3072, rsa4096 (or ec:P-256, rsa:3072, ...).")
+        var keyType: String = "p256"
+        @Option(name: [.customLong("csr"), .customLong("request")], help: "PKCS#10 request of a key held elsewhere (its signature is checked).")
+        var csr: String?
+        @Option(help: "Generate the key in this PKCS#11 token (URI with object=LABEL) instead of a software key.") var key: String?
+        @Option(help: "Write the certificate (PEM) here.") var out: String?
+
+        func validate() throws {
+            guard SPOCTLSRole(rawValue: role) != nil else { throw ValidationError("--role must be client or server") }
+            guard SPOCEKUFamily(rawValue: family) != nil else { throw ValidationError("--family must be icao or csn") }
+            guard csr == nil || key == nil else { throw ValidationError("--key generates a key; a request (--csr) brings its own") }
+        }
+
+        /// `p256` → `ec:P-256`, `rsa3072` → `rsa:3072`; other forms go to KeySpecification as they are.
+        static func keySpecification(_ text: String) throws -> KeySpecification {
+            let short = text.lowercased()
+            let curves = ["p256": "P-256", "p384": "P-384", "p521": "P-521"]
+            if let curve = curves[short] { return try KeySpecification("ec:\(curve)") }
+            if short.hasPrefix("rsa"), let bits = Int(short.dropFirst(3)) { return try KeySpecification("rsa:\(bits)") }
+            return try KeySpecification(text)
+        }
+
+        func run() throws {
+            try Governed.run(options.store, "csca.issue-spoc-tls", options.officer) {
+                guard let role = SPOCTLSRole(rawValue: role), let family = SPOCEKUFamily(rawValue: family) else { return }
+                let ca = try options.authority(hsm: key)
+                let authority = try ca.activeAuthority().certificate
+                var subject: DistinguishedName?
+                if let cn {
+                    subject = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.subject.countryName ?? ""),
+                                                                 (.NameAttributes.commonName, cn)])
+                }
+                let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
+                    ?? .generate(Self.keySpecification(keyType))
+                let issued = try ca.issueSPOCTLSCertificate(role: role, family: family, subject: subject, dnsNames: dnsNames,
+                                                            validityMonths: months, key: source)
+                try CSCACommand.write(issued.certificate, to: out)
+                for problem in SPOCTLSProfile.issuerProblems(authority) {
+                    FileHandle.standardError.write(Data("epki: note: \(problem); TLS peers may not accept this certificate's chain\n".utf8))
+                }
+                if options.json {
+                    var summary = issued.certificate.summary
+                    summary["kind"] = "spoc-\(role.rawValue)"
+                    summary["family"] = family.rawValue
+                    summary["dnsNames"] = dnsNames
+                    summary["key"] = issued.keyReference ?? "(the requester's)"
+                    try IO.printJSON(summary)
+                    return
+                }
+                print("issued SPOC TLS \(role) certificate (\(family.rawValue) EKU) \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex), valid to \(Time.iso8601(issued.certificate.notAfter))"
+                      + (issued.keyReference.map { "; key \($0)" } ?? ""))
+            }
         }
     }
 
@@ -236,10 +324,12 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Serial number in hex.") var serial: String
 
         func run() throws {
-            let ca = try options.authority()
-            try ca.revoke(serial: serial)
-            let status = try ca.status()
-            print("revoked \(serial.uppercased()); next CRL due \(Time.iso8601(status.nextCRLDue))")
+            try Governed.run(options.store, "csca.revoke", options.officer) {
+                let ca = try options.authority()
+                try ca.revoke(serial: serial)
+                let status = try ca.status()
+                print("revoked \(serial.uppercased()); next CRL due \(Time.iso8601(status.nextCRLDue))")
+            }
         }
     }
 
@@ -249,14 +339,16 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the active CSCA's CRL (DER) here.") var out: String?
 
         func run() throws {
-            let crls = try options.authority().issueCRLs()
-            if let out, let last = crls.last { try IO.write(last.derEncoded, to: out) }
-            let summaries: [[String: Any]] = try crls.map {
-                ["number": $0.crlNumber?.value ?? 0, "issuer": $0.issuer.description, "entries": try $0.entryCount(),
-                 "thisUpdate": $0.thisUpdate.description, "nextUpdate": $0.nextUpdate?.description ?? ""]
+            try Governed.run(options.store, "csca.crl", options.officer) {
+                let crls = try options.authority().issueCRLs()
+                if let out, let last = crls.last { try IO.write(last.derEncoded, to: out) }
+                let summaries: [[String: Any]] = try crls.map {
+                    ["number": $0.crlNumber?.value ?? 0, "issuer": $0.issuer.description, "entries": try $0.entryCount(),
+                     "thisUpdate": $0.thisUpdate.description, "nextUpdate": $0.nextUpdate?.description ?? ""]
+                }
+                if options.json { try IO.printJSON(summaries); return }
+                for s in summaries { print("CRL \(s["number"] ?? "") of \(s["issuer"] ?? ""): \(s["entries"] ?? 0) entries, next update \(s["nextUpdate"] ?? "")") }
             }
-            if options.json { try IO.printJSON(summaries); return }
-            for s in summaries { print("CRL \(s["number"] ?? "") of \(s["issuer"] ?? ""): \(s["entries"] ?? 0) entries, next update \(s["nextUpdate"] ?? "")") }
         }
     }
 
@@ -268,13 +360,15 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the signed master list (DER) here.") var out: String
 
         func run() throws {
-            let ca = try options.authority()
-            let certificates = csca.isEmpty
-                ? try ca.certificates().filter { $0.kind == "csca" || $0.kind == "link" }.map(\.certificate)
-                : try csca.map { try IO.decode($0, what: "certificate") { bytes in try Certificate(bytes: bytes) } }
-            let signed = try ca.signMasterList(certificates: certificates)
-            try IO.write(signed.contentInfoDER(), to: out)
-            print("master list of \(certificates.count) certificate(s) signed: \(out)")
+            try Governed.run(options.store, "csca.masterlist", options.officer) {
+                let ca = try options.authority()
+                let certificates = csca.isEmpty
+                    ? try ca.certificates().filter { $0.kind == "csca" || $0.kind == "link" }.map(\.certificate)
+                    : try csca.map { try IO.decode($0, what: "certificate") { bytes in try Certificate(bytes: bytes) } }
+                let signed = try ca.signMasterList(certificates: certificates)
+                try IO.write(signed.contentInfoDER(), to: out)
+                print("master list of \(certificates.count) certificate(s) signed: \(out)")
+            }
         }
     }
 
@@ -309,7 +403,7 @@ struct CSCACommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the certificates the domain issued.")
         @OptionGroup var options: CAOptions
-        @Option(help: "Only this kind: csca, link, ds, mls, dls.") var kind: String?
+        @Option(help: "Only this kind: csca, link, ds, mls, dls, spoc-client, spoc-server.") var kind: String?
 
         func run() throws {
             let records = try options.authority(create: false).certificates(kind: kind)
@@ -326,7 +420,7 @@ struct CSCACommand: ParsableCommand {
                 return
             }
             for record in records {
-                print("\(record.kind.padding(toLength: 5, withPad: " ", startingAt: 0)) \(record.certificate.serialNumberHex)  \(record.certificate.subject)\(record.revokedAt == nil ? "" : "  REVOKED")")
+                print("\(record.kind.padding(toLength: max(5, record.kind.count), withPad: " ", startingAt: 0)) \(record.certificate.serialNumberHex)  \(record.certificate.subject)\(record.revokedAt == nil ? "" : "  REVOKED")")
             }
         }
     }
@@ -383,56 +477,12 @@ func parseAlgorithm(_ name: String) throws -> SignatureAlgorithm {
     return algorithm
 }
 
-struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [VerifyChain.self, Show.self])
-
-    struct VerifyChain: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Prove each domain's hash chain intact; exit 1 naming the first broken entry.")
-        @OptionGroup var store: StoreOptions
-        @Flag(name: .customLong("all-domains"), help: "Check every domain.") var allDomains = false
-
-        func run() throws {
-            let opened = try store.open(create: false)
-            let domains = allDomains ? try opened.domains().map(\.name) : [store.domain]
-            var broken = 0
-            for domain in domains {
-                let result = try opened.verifyAudit(domain: domain)
-                if let first = result.firstBroken {
-                    broken += 1
-                    print("domain \(domain): BROKEN at entry \(first.sequence): \(first.reason)")
-                } else {
-                    print("domain \(domain): \(result.entries) entries, chain intact")
-                }
-            }
-            if broken > 0 { throw CLIFailure(message: "the audit trail of \(broken) domain(s) is broken") }
-        }
-    }
-
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a domain's audit entries.")
-        @OptionGroup var store: StoreOptions
-        @Flag(help: "Print JSON.") var json = false
-
-        func run() throws {
-            let entries = try store.open(create: false).auditEntries(domain: store.domain)
-            if json {
-                try IO.printJSON(entries.map { ["sequence": $0.sequence, "time": Time.iso8601($0.time), "actor": $0.actor, "action": $0.action,
-                                                "subject": $0.subject, "details": $0.details, "hash": $0.hash] as [String: Any] })
-                return
-            }
-            for entry in entries {
-                print("\(entry.sequence) \(Time.iso8601(entry.time)) \(entry.actor) \(entry.action) \(entry.subject) \(entry.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
-            }
-        }
-    }
-}
-
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a certificate, CRL, master list or deviation list against Doc 9303-12; exit 1 on any error.")
     @Argument var file: String
     @Option(help: "The issuing CSCA's certificate (checks AKI and the signature).") var issuer: String?
-    @Option(help: "Lint the certificate as this kind: csca, link, ds, mls, dls (default: guessed).") var kind: String?
+    @Option(help: "Lint the certificate as this kind: csca, link, ds, mls, dls, spoc-client, spoc-server (default: guessed).") var kind: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {

@@ -22,7 +22,8 @@ import CVC
 /// Signer, a Master List Signer, a revocation and its CRL, a sample document's data groups with their EF.SOD, a
 /// signed master list; the country's CVCA with a domestic DV and an inspection system (EAC, BSI TR-03110); then
 /// the national PKD imports the real ICAO master list and the country's own, and border control verifies the
-/// sample document through the NPKD's HTTP service. Every step is checked; files are left for `openssl` and
+/// sample document through the NPKD's HTTP service; a second country's DV obtains a certificate from the country's
+/// CVCA through the two SPOCs. Every step is checked; files are left for `openssl` and
 /// OpenPACE to check too.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -163,7 +164,10 @@ struct Demo: ParsableCommand {
             print("   skipped: no pcscd with vpcd given (--vpcd-port); scripts/demo.sh starts a private one when it runs as root")
         }
 
-        print("10. Checking the rest")
+        print("10. A second country's DV asks our CVCA for a certificate through the two SPOCs (SOAP, mutual TLS, ICAO Doc 9303-12 §8)")
+        try Self.spocExchange(store: store, country: country, passphrase: Passphrase(secret), csca: ca, crl: crl, directory: directory, check: check)
+
+        print("11. Checking the rest")
         check("CSCA, DS and MLS certificates conform to Doc 9303-12", ProfileLinter.lint(csca, as: .csca).isEmpty
               && ProfileLinter.lint(ds.certificate, as: .documentSigner, issuer: csca).isEmpty
               && ProfileLinter.lint(mls.certificate, as: .masterListSigner, issuer: csca).isEmpty)

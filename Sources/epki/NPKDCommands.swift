@@ -378,4 +378,12 @@ enum AsyncBridge {
         done.wait()
         if let error = failure.withLock({ $0 }) { throw error }
     }
+
+    /// The same, for work that returns a value.
+    static func value<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Mutex<T?>(nil)
+        try run { let value = try await body(); result.withLock { $0 = value } }
+        guard let value = result.withLock({ $0 }) else { throw CLIFailure(message: "error: the operation ended without a result") }
+        return value
+    }
 }

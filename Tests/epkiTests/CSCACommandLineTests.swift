@@ -8,10 +8,10 @@ import TestSupport
         try CommandLineTests.epki(arguments, in: home, environment: ["EPKI_HOME": home.appendingPathComponent("data").path])
     }
 
-    static func setUp() throws -> URL {
+    static func setUp(algorithm: String = "ec:P-256") throws -> URL {
         let home = try TestSupport.temporaryDirectory("epki-csca-cli")
         try TestSupport.write("csca test passphrase\n", home.appendingPathComponent("pass"))
-        let initialised = try epki(["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA Utopia", "--algorithm", "ec:P-256",
+        let initialised = try epki(["csca", "init", "--domain", "UT", "--country", "UT", "--name", "CSCA Utopia", "--algorithm", algorithm,
                                     "--crl-url", "http://pkd.example/UT.crl", "--passphrase-file", "pass", "--out", "csca.pem"], home: home)
         guard initialised.status == 0 else { throw TestFailure("csca init: \(initialised.output)") }
         return home
@@ -60,6 +60,74 @@ import TestSupport
         try TestSupport.openssl(["req", "-x509", "-key", "site.key", "-subj", "/C=ut/CN=x", "-days", "3", "-out", "bad.pem"], in: home)
         let badLint = try Self.epki(["lint", "bad.pem", "--json"], home: home)
         #expect(badLint.status == 1 && badLint.stdout.contains("countryName"))
+    }
+
+    /// `epki csca issue-spoc-tls`: both roles, a generated key kept encrypted and a key of the requester's (PKCS#10),
+    /// what openssl verifies for TLS, the lint, the list, and refusals with their reasons.
+    @Test func spocTLSCertificatesFromTheCommandLine() throws {
+        // An RSA CSCA: OpenSSL refuses explicit EC parameters in a chain, which a Doc 9303 EC CSCA has.
+        let home = try Self.setUp(algorithm: "rsa:2048")
+        defer { try? FileManager.default.removeItem(at: home) }
+        @discardableResult
+        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult {
+            let result = try Self.epki(["csca", "issue-spoc-tls", "--domain", "UT", "--passphrase-file", "pass"] + arguments, home: home)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)")
+            return result
+        }
+        let server = try run(["--role", "server", "--family", "csn", "--dns", "spoc.ut.example", "--key-type", "p384", "--months", "18",
+                              "--out", "server.pem", "--json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(server.stdout.utf8)) as? [String: Any])
+        let reference = try #require(summary["key"] as? String)
+        #expect(reference.hasPrefix("file:keys/UT/spoc-server-ut") && summary["kind"] as? String == "spoc-server")
+        let keyFile = try String(contentsOf: home.appendingPathComponent("data").appendingPathComponent(String(reference.dropFirst(5))), encoding: .utf8)
+        #expect(keyFile.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        let client = try run(["--role", "client", "--family", "icao", "--cn", "SPOC UT client 1", "--key-type", "rsa2048", "--out", "client.pem"])
+        #expect(client.stdout.contains("issued SPOC TLS client certificate (icao EKU) C=UT, CN=SPOC UT client 1") && client.stdout.contains("key file:keys/UT/"),
+                "\(client.stdout)")
+        #expect(client.stderr.isEmpty, "an RSA CSCA gives TLS peers nothing to object to: \(client.stderr)")
+        // A key held elsewhere: the request's subject, no key file of ours.
+        try TestSupport.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "spoc2.key",
+                                 "-subj", "/C=UT/CN=SPOC TLS client", "-out", "spoc2.csr"], in: home)
+        let requested = try run(["--role", "client", "--family", "csn", "--request", "spoc2.csr", "--out", "client2.pem"])
+        #expect(!requested.stdout.contains("key file:"))
+
+        let text = try TestSupport.openssl(["x509", "-in", "server.pem", "-noout", "-text"], in: home).stdout
+        #expect(text.contains("1.2.203.7064.1.1.369791.2, TLS Web Server Authentication") && text.contains("DNS:spoc.ut.example"), "\(text)")
+        #expect(text.contains("URI:http://pkd.example/UT.crl"))
+        for (file, purpose) in [("server.pem", "sslserver"), ("client.pem", "sslclient"), ("client2.pem", "sslclient")] {
+            let verified = try TestSupport.run("openssl", ["verify", "-CAfile", "csca.pem", "-purpose", purpose, file], currentDirectory: home)
+            #expect(verified.status == 0 && verified.stdout.contains("\(file): OK"), "\(file): \(verified.output)")
+            let lint = try Self.epki(["lint", file, "--issuer", "csca.pem"], home: home)
+            #expect(lint.status == 0 && lint.stdout.contains("SPOC-"), "\(file): \(lint.output)")
+        }
+        let listed = try Self.epki(["csca", "list", "--domain", "UT", "--kind", "spoc-client"], home: home)
+        #expect(listed.stdout.split(separator: "\n").count == 2 && listed.stdout.hasPrefix("spoc-client "), "\(listed.output)")
+
+        // Refusals name what is wrong; nothing is issued.
+        let refusals: [([String], String)] = [
+            (["--role", "server", "--family", "icao"], "dNSName"),
+            (["--role", "client", "--family", "icao", "--months", "19"], "6 to 18 months"),
+            (["--role", "client", "--family", "icao", "--key-type", "ec:brainpoolP256r1"], "BoringSSL"),
+            (["--role", "client", "--family", "x509"], "--family must be icao or csn"),
+        ]
+        for (arguments, reason) in refusals {
+            let refused = try Self.epki(["csca", "issue-spoc-tls", "--domain", "UT", "--passphrase-file", "pass"] + arguments, home: home)
+            #expect(refused.status != 0 && refused.stderr.contains(reason), "\(arguments): \(refused.output)")
+        }
+        let status = try Self.epki(["csca", "status", "--domain", "UT", "--json"], home: home)
+        let counts = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["certificates"] as? [String: Int]
+        #expect(counts == ["csca": 1, "spoc-server": 1, "spoc-client": 2], "\(status.output)")
+    }
+
+    /// On the Doc 9303 CSCA (EC, explicit parameters) the certificate is issued, with a note that TLS peers may
+    /// refuse its chain.
+    @Test func spocTLSOnAnExplicitParameterCSCAIsIssuedWithANote() throws {
+        let home = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let issued = try Self.epki(["csca", "issue-spoc-tls", "--domain", "UT", "--role", "client", "--family", "icao", "--passphrase-file", "pass",
+                                    "--out", "client.pem"], home: home)
+        #expect(issued.status == 0, "\(issued.output)")
+        #expect(issued.stderr.contains("explicit parameters"), "\(issued.stderr)")
     }
 
     /// Kills `epki csca issue-ds --count` mid-batch: afterwards no serial repeats, every recorded certificate is

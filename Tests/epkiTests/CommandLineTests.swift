@@ -131,7 +131,8 @@ import TestSupport
                                       currentDirectory: pki)
         #expect(cms.stderr.contains("Verification successful"), "\(cms.output)")
         let keys = try FileManager.default.contentsOfDirectory(atPath: pki.appendingPathComponent("data/keys/UT").path)
-        #expect(keys.count == 6, "CSCA, two DS, MLS, CVCA and DV keys: \(keys)")
+        #expect(keys.count == 8, "CSCA, two DS, MLS, CVCA and DV keys, and the SPOC's TLS server and client keys: \(keys)")
+        #expect(demo.stdout.contains("ok   ZZ's DV request answered through the SPOCs"), "\(demo.stdout)")
         for name in keys {
             let key = try String(contentsOf: pki.appendingPathComponent("data/keys/UT/\(name)"), encoding: .utf8)
             #expect(key.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))

@@ -26,7 +26,7 @@ extension CountrySigningCA {
     /// in the audit trail and nothing else.
     public func issueDocumentSigner(subject requested: DistinguishedName?, key: SubjectKey, documentTypes: [String]? = nil,
                                     keyUsageStart: Date? = nil, signatureAlgorithm: SignatureAlgorithm? = nil) throws -> Issued {
-        try issueSigner(kind: "ds", subject: requested, key: key) { issuer, subject, publicKey, policy, serial in
+        try issueSigner(kind: .documentSigner, subject: requested, key: key) { issuer, subject, publicKey, policy, serial in
             try issuer.issueDocumentSigner(
                 subject: subject, publicKey: publicKey, documentTypes: documentTypes ?? policy.defaultDocumentTypes,
                 keyUsageStart: keyUsageStart ?? clock.now(), keyUsageMonths: policy.documentSignerKeyUsageMonths,
@@ -38,17 +38,85 @@ extension CountrySigningCA {
     /// Issues a Master List Signer or Deviation List Signer certificate (EKU critical).
     public func issueListSigner(_ type: ICAOCertificateIssuer.ListSignerType, subject requested: DistinguishedName?, key: SubjectKey,
                                 signatureAlgorithm: SignatureAlgorithm? = nil) throws -> Issued {
-        try issueSigner(kind: type.rawValue, subject: requested, key: key) { issuer, subject, publicKey, policy, serial in
+        try issueSigner(kind: type == .masterList ? .masterListSigner : .deviationListSigner, subject: requested, key: key) {
+            issuer, subject, publicKey, policy, serial in
             try issuer.issueListSigner(type, subject: subject, publicKey: publicKey, notBefore: clock.now(),
                                        validityYears: Double(policy.listSignerValidityYears),
                                        ecParameters: policy.explicitECParameters ? .explicit : .namedCurve, serialNumber: serial)
         }
     }
 
+    /// Issues a SPOC TLS client or server certificate (Doc 9303-12 §7.2.1) for the SPOC of the CSCA's State, kind
+    /// `spoc-client` or `spoc-server` in the store.
+    ///
+    /// Refused, with the refusal in the audit trail and before any key is generated, when: the subject's country is
+    /// not the CSCA's or it has no commonName; `validityMonths` is outside 6–18 or the validity (from the clock's
+    /// now) would outlast the CSCA certificate; a server certificate names no dNSName, or a name is not a host name;
+    /// the key is not on P-256, P-384 or P-521, or is RSA shorter than 2048 bits (brainpool keys are refused: TLS
+    /// peers on BoringSSL cannot use them); the domain's policy names no CRL distribution point.
+    ///
+    /// - Parameters:
+    ///   - subject: nil for the request's subject, else `C=<CSCA country>, CN=SPOC TLS client` (or `server`).
+    ///   - dnsNames: the host of the SPOC's URL (at least one for a server; optional for a client).
+    ///   - key: a PKCS#10 request, a public key, or a key to generate through the key provider (EC keys are
+    ///     generated with named curves whatever the specification says).
+    public func issueSPOCTLSCertificate(role: SPOCTLSRole, family: SPOCEKUFamily, subject requested: DistinguishedName? = nil,
+                                        dnsNames: [String] = [], validityMonths: Int = 12, key: SubjectKey) throws -> Issued {
+        let profile = SPOCTLSProfile(role: role, family: family)
+        var key = key
+        if case .generate(.ec(let curve, _)) = key { key = .generate(.ec(curve, parameters: .namedCurve)) }
+        let kind: ProfileLinter.CertificateKind = role == .client ? .spocClient : .spocServer
+        return try issueSigner(
+            kind: kind, subject: requested, key: key,
+            defaultSubject: { country in
+                try DistinguishedName(attributes: [(.NameAttributes.countryName, country), (.NameAttributes.commonName, profile.defaultCommonName)])
+            },
+            check: { authority, policy in
+                guard SPOCTLSProfile.validityMonths.contains(validityMonths) else {
+                    throw CSCAError(.requestRefused, "a SPOC TLS certificate is valid for 6 to 18 months (Doc 9303-12 Table 1), not \(validityMonths)")
+                }
+                let now = clock.now()
+                let notAfter = now.addingMonths(validityMonths)
+                let csca = authority.certificate
+                guard now >= csca.notBefore, notAfter <= csca.notAfter else {
+                    throw CSCAError(.requestRefused, "validity \(Time.iso8601(now))–\(Time.iso8601(notAfter)) reaches beyond the CSCA certificate "
+                                    + "(\(Time.iso8601(csca.notBefore))–\(Time.iso8601(csca.notAfter))); roll the CSCA over or ask for fewer months")
+                }
+                if role == .server, dnsNames.isEmpty {
+                    throw CSCAError(.requestRefused, "a SPOC server certificate needs the host of the SPOC's URL as a dNSName (Doc 9303-12 §7.2.1): give --dns HOST")
+                }
+                for host in dnsNames {
+                    if let problem = SPOCTLSProfile.dnsNameProblem(host) { throw CSCAError(.requestRefused, problem) }
+                }
+                guard !policy.crlDistributionPoints.isEmpty else {
+                    throw CSCAError(.requestRefused, "the domain's policy names no CRL distribution point, which SPOC TLS certificates must carry (Doc 9303-12 §7.2.1)")
+                }
+                switch key {
+                case .generate(let specification):
+                    if let problem = SPOCTLSProfile.keyProblem(specification) { throw CSCAError(.requestRefused, problem) }
+                case .request(let request):
+                    if let problem = SPOCTLSProfile.keyProblem(try request.publicKey) { throw CSCAError(.requestRefused, problem) }
+                case .publicKey(let given):
+                    if let problem = SPOCTLSProfile.keyProblem(given) { throw CSCAError(.requestRefused, problem) }
+                }
+            },
+            auditDetails: ["family": family.rawValue, "dnsNames": dnsNames.joined(separator: ",")]
+        ) { issuer, subject, publicKey, _, serial in
+            try issuer.issueSPOCTLS(profile, subject: subject, publicKey: publicKey, dnsNames: dnsNames, notBefore: clock.now(),
+                                    validityMonths: validityMonths, serialNumber: serial)
+        }
+    }
+
+    /// The issuing sequence every signer certificate shares: subject and policy checks (`check`), then the key
+    /// (generated only once nothing is left to refuse), then one store transaction with a fresh serial, the
+    /// certificate linted as `kind`, its row and its audit entry. Refusals are recorded and rethrown.
     private func issueSigner(
-        kind: String, subject requested: DistinguishedName?, key: SubjectKey,
+        kind: ProfileLinter.CertificateKind, subject requested: DistinguishedName?, key: SubjectKey,
+        defaultSubject: ((String) throws -> DistinguishedName)? = nil,
+        check: (Authority, CSCAPolicy) throws -> Void = { _, _ in }, auditDetails: [String: String] = [:],
         build: (ICAOCertificateIssuer, DistinguishedName, PublicKey, CSCAPolicy, [UInt8]) throws -> Certificate
     ) throws -> Issued {
+        let kindName = kind.rawValue
         let authority = try activeAuthority()
         let policy = try self.policy()
         let country = authority.certificate.subject.countryName ?? ""
@@ -61,13 +129,15 @@ extension CountrySigningCA {
                 }
                 subject = subject ?? request.subject
             }
+            if subject == nil, let defaultSubject { subject = try defaultSubject(country) }
             guard let subject else { throw CSCAError(.requestRefused, "the certificate needs a subject name") }
             guard subject.countryName == country else {
                 throw CSCAError(.requestRefused, "subject country \(subject.countryName ?? "none") differs from the CSCA's \(country)")
             }
             guard subject.commonName != nil else { throw CSCAError(.requestRefused, "the subject needs a commonName (CN=)") }
+            try check(authority, policy)
 
-            let signer = try keys.signer(for: authority.keyReference)
+            let signer = try keys.signer(for: authority.keyReference, domain: domain)
             let issuer = try ICAOCertificateIssuer(signer: signer, cscaCertificate: authority.certificate,
                                                    crlDistributionPoints: policy.crlDistributionPoints)
             var generated: String?
@@ -76,7 +146,7 @@ extension CountrySigningCA {
             case .request(let request): publicKey = try request.publicKey
             case .publicKey(let given): publicKey = given
             case .generate(let specification):
-                let created = try keys.generate(specification, name: "\(kind)-\(country.lowercased())", domain: domain)
+                let created = try keys.generate(specification, name: "\(kindName)-\(country.lowercased())", domain: domain)
                 generated = created.reference
                 publicKey = created.signer.publicKey
             }
@@ -84,12 +154,12 @@ extension CountrySigningCA {
                 let now = clock.now()
                 return try store.write { db -> Issued in
                     let certificate = try build(issuer, subject, publicKey, policy, try freshSerial(db))
-                    try ProfileLinter.requireClean(certificate, as: kind == "ds" ? .documentSigner : kind == "mls" ? .masterListSigner : .deviationListSigner)
-                    try CSCARepository.insertCertificate(db, domain: domain, authorityID: authority.id, kind: kind, certificate: certificate,
+                    try ProfileLinter.requireClean(certificate, as: kind)
+                    try CSCARepository.insertCertificate(db, domain: domain, authorityID: authority.id, kind: kindName, certificate: certificate,
                                                          keyReference: generated, now: now)
-                    var details = ["serial": certificate.serialNumberHex, "notAfter": Time.iso8601(certificate.notAfter)]
+                    var details = auditDetails.merging(["serial": certificate.serialNumberHex, "notAfter": Time.iso8601(certificate.notAfter)]) { $1 }
                     if let generated { details["key"] = generated }
-                    try AuditTrail.append(db, domain: domain, action: "\(kind).issue", subject: subject.description, details: details, now: now)
+                    try AuditTrail.append(db, domain: domain, action: "\(kindName).issue", subject: subject.description, details: details, now: now)
                     return Issued(certificate: certificate, keyReference: generated)
                 }
             } catch {
@@ -97,9 +167,9 @@ extension CountrySigningCA {
                 throw error
             }
         } catch let error as CSCAError where error.code == .requestRefused || error.code == .policyViolation {
-            try refuse(kind: kind, requested: requested, key: key, reason: error.reason)
+            try refuse(kind: kindName, requested: requested, key: key, reason: error.reason)
         } catch let error as PKIError where error.code == .invalidValue {
-            try refuse(kind: kind, requested: requested, key: key, reason: error.reason)
+            try refuse(kind: kindName, requested: requested, key: key, reason: error.reason)
         }
     }
 

@@ -3,7 +3,8 @@ import PKICore
 import SwiftASN1
 
 /// Issues the certificates of an ICAO Doc 9303-12 CSCA with the extensions Table 6 asks for each kind:
-/// the self-signed CSCA, Document Signers, and the Master List and Deviation List signers.
+/// the self-signed CSCA, Document Signers, and the Master List and Deviation List signers; and the SPOC TLS
+/// client and server certificates of §7.2.1.
 ///
 /// The CSCA's policies, store and audit trail are built on top; this type only knows the profiles.
 public struct ICAOCertificateIssuer: Sendable {
@@ -96,6 +97,44 @@ public struct ICAOCertificateIssuer: Sendable {
         return try issue(subject: subject, publicKey: publicKey, notBefore: notBefore,
                          notAfter: notBefore.addingYears(validityYears), extensions: extensions, ecParameters: ecParameters,
                          serialNumber: serialNumber)
+    }
+
+    /// A SPOC TLS client or server certificate (Doc 9303-12 §7.2.1; CSN 36 9791): KeyUsage digitalSignature
+    /// (critical; keyEncipherment too for RSA keys), the profile's EKU (non-critical), AKI, SKI, the dNSNames in
+    /// subjectAltName (at least one for a server), CRL distribution points (mandatory), no BasicConstraints. The
+    /// key is written with its named curve, which TLS stacks require; validity is 6 to 18 months from `notBefore`.
+    public func issueSPOCTLS(
+        _ profile: SPOCTLSProfile, subject: DistinguishedName, publicKey: PublicKey, dnsNames: [String], notBefore: Date,
+        validityMonths: Int, serialNumber: [UInt8]? = nil
+    ) throws -> Certificate {
+        guard subject.countryName == country else {
+            throw CSCAError(.policyViolation, "subject country \(subject.countryName ?? "none") differs from the CSCA's \(country)")
+        }
+        guard SPOCTLSProfile.validityMonths.contains(validityMonths) else {
+            throw CSCAError(.policyViolation, "a SPOC TLS certificate is valid for 6 to 18 months (Doc 9303-12 Table 1), not \(validityMonths)")
+        }
+        if let problem = SPOCTLSProfile.keyProblem(publicKey) { throw CSCAError(.policyViolation, problem) }
+        if profile.role == .server, dnsNames.isEmpty {
+            throw CSCAError(.policyViolation, "a SPOC server certificate needs the host of the SPOC's URL as a dNSName (Doc 9303-12 §7.2.1)")
+        }
+        for host in dnsNames {
+            if let problem = SPOCTLSProfile.dnsNameProblem(host) { throw CSCAError(.policyViolation, problem) }
+        }
+        guard !crlDistributionPoints.isEmpty else {
+            throw CSCAError(.policyViolation, "a SPOC TLS certificate needs a CRL distribution point (Doc 9303-12 §7.2.1)")
+        }
+        let spki = try publicKey.encoded(ecParameters: .namedCurve)
+        var extensions = Extensions()
+        try extensions.append(SPOCTLSProfile.keyUsage(for: publicKey), critical: true)
+        try extensions.append(ExtendedKeyUsage(profile.keyPurposes), critical: false)
+        try extensions.append(AuthorityKeyIdentifier(keyIdentifier: cscaCertificate.subjectKeyIdentifier ?? (try signer.publicKey.keyIdentifier)), critical: false)
+        try extensions.append(SubjectKeyIdentifier(keyIdentifier: try PublicKey(subjectPublicKeyInfo: spki).keyIdentifier), critical: false)
+        if !dnsNames.isEmpty {
+            try extensions.append(SubjectAlternativeName(dnsNames.map(GeneralName.dnsName)), critical: false)
+        }
+        try extensions.append(CRLDistributionPoints(uris: crlDistributionPoints), critical: false)
+        return try issue(subject: subject, publicKey: publicKey, notBefore: notBefore, notAfter: notBefore.addingMonths(validityMonths),
+                         extensions: extensions, ecParameters: .namedCurve, serialNumber: serialNumber)
     }
 
     private func signerExtensions(subject: DistinguishedName, publicKey: PublicKey, ecParameters: ECParameterEncoding) throws -> Extensions {

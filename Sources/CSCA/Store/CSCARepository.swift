@@ -7,7 +7,8 @@ import Store
 ///
 /// ```
 /// csca_authority    one row per CSCA key: its certificate, key reference and state (active/retired)
-/// csca_certificate  every certificate issued (CSCA, link, DS, MLS, DLS) with its serial, DER and revocation
+/// csca_certificate  every certificate issued (CSCA, link, DS, MLS, DLS, SPOC TLS client/server) with its serial,
+///                   DER and revocation
 /// csca_crl          every CRL, numbered per domain
 /// csca_list         signed master lists and deviation lists
 /// csca_policy       the domain's policy as JSON
@@ -29,7 +30,7 @@ enum CSCARepository {
                 t.autoIncrementedPrimaryKey("id")
                 t.column("domain", .text).notNull().references("domain")
                 t.column("authority_id", .integer).references("csca_authority")
-                t.column("kind", .text).notNull()  // csca | link | ds | mls | dls
+                t.column("kind", .text).notNull()  // csca | link | ds | mls | dls | spoc-client | spoc-server
                 t.column("serial", .text).notNull()
                 t.column("subject", .text).notNull()
                 t.column("not_before", .double).notNull()

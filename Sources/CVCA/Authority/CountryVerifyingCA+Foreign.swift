@@ -78,3 +78,37 @@ extension CountryVerifyingCA {
         try certificates(source: .foreign).map(\.certificate)
     }
 }
+
+extension CountryVerifyingCA {
+    /// Adds this CVCA's outer signature to an initial request of one of its country's DVs that goes to a foreign
+    /// CVCA (TR-03129 RequestForeignCertificate; TR-03139 Table 2: the national CVCA vouches for the DV's first
+    /// request abroad). The request must decode, be a DV of this CVCA's country, and carry a valid inner signature;
+    /// a request already authenticated (a successive one, signed with the DV's current key) is returned unchanged.
+    /// Audited; a refusal throws with its TR-03129 code and writes nothing.
+    public func countersign(_ bytes: [UInt8]) throws -> [UInt8] {
+        let state = try store.read { db in try self.state(db) }
+        let request: CVCertificateRequest
+        do { request = try CVCertificateRequest(encoded: bytes) } catch {
+            throw CVCAError(.refused(.failureSyntax), "the request cannot be read: \((error as? CVCAError)?.reason ?? "\(error)")")
+        }
+        if request.isAuthenticated { return bytes }
+        let holder = try CVRequestIntake.reference(request.chr)
+        guard holder.countryCode == state.country else {
+            throw CVCAError(.refused(.failureRequestNotAccepted), "\(request.chr) is not a DV of \(state.country); this CVCA vouches only for its own country's DVs")
+        }
+        let pool = CVCertificatePool(state.certificates)
+        // A request for a foreign CVCA carries its key's domain parameters; ours serve when it leaves them out.
+        let inherited = (try? pool.domainParameters(for: state.current.certificate)) ?? nil
+        guard (try? request.isInnerSignatureValid()) == true || (try? request.isInnerSignatureValid(inheriting: inherited)) == true else {
+            throw CVCAError(.refused(.failureInnerSignature), "\(request.chr): the inner signature does not verify with the key the request carries")
+        }
+        let authenticated = try request.authenticated(by: keys.signer(for: state.current.keyReference, domain: domain), certificate: state.current.certificate)
+        let now = clock.now()
+        try store.write { db in
+            try AuditTrail.append(db, domain: domain, action: "cvca.countersign", subject: request.chr, details: [
+                "car": request.car ?? "", "outerCAR": state.current.chr,
+            ], now: now)
+        }
+        return try authenticated.encoded
+    }
+}

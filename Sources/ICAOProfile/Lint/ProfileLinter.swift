@@ -10,6 +10,18 @@ import SwiftASN1
 public enum ProfileLinter {
     public enum CertificateKind: String, Sendable, CaseIterable {
         case csca, link, documentSigner = "ds", masterListSigner = "mls", deviationListSigner = "dls"
+        /// SPOC TLS certificates (Doc 9303-12 §7.2.1): not eMRTD certificates, so Table 6 does not apply to them;
+        /// they are checked against their own profile.
+        case spocClient = "spoc-client", spocServer = "spoc-server"
+
+        /// The SPOC role of a SPOC TLS kind, nil for the eMRTD kinds.
+        public var spocRole: SPOCTLSRole? {
+            switch self {
+            case .spocClient: .client
+            case .spocServer: .server
+            default: nil
+            }
+        }
     }
 
     public enum ListKind: String, Sendable {
@@ -25,12 +37,16 @@ public enum ProfileLinter {
         public var description: String { "[\(severity.rawValue)] \(rule): \(message)" }
     }
 
-    /// Guesses what a certificate is meant to be, as the PKD does: EKU for list signers, cA for CSCAs
-    /// (self-issued) and link certificates, Document Signer otherwise.
+    /// Guesses what a certificate is meant to be, as the PKD does: EKU for list signers and SPOC TLS certificates
+    /// (server before client when both are carried), cA for CSCAs (self-issued) and link certificates, Document
+    /// Signer otherwise.
     public static func kind(of certificate: Certificate) -> CertificateKind {
         if let eku = certificate.extendedKeyUsage?.purposes {
             if eku.contains(.ICAO.cscaMasterListSigningKey) { return .masterListSigner }
             if eku.contains(.ICAO.deviationListSigningKey) { return .deviationListSigner }
+            let roles = SPOCTLSProfile.roles(of: certificate).map(\.role)
+            if roles.contains(.server) { return .spocServer }
+            if roles.contains(.client) { return .spocClient }
         }
         if certificate.basicConstraints?.isCertificateAuthority == true {
             return certificate.isSelfIssued && certificate.extensions[NameChange.oid] == nil ? .csca : .link
@@ -67,6 +83,11 @@ public enum ProfileLinter {
             error("9303-12 Table 5: validity", "\(name) \(time) is GeneralizedTime before 2050")
         }
         lintAlgorithm(certificate.signatureAlgorithm, "signatureAlgorithm", error, warning)
+        if let role = kind.spocRole {
+            lintSPOCTLS(certificate, role: role, issuer: issuer, error, warning)
+            lintSignature(certificate, issuer: issuer, error)
+            return findings
+        }
         lintKey(tbs.subjectPublicKeyInfo, error)
 
         let extensions = certificate.extensions
@@ -140,10 +161,14 @@ public enum ProfileLinter {
         } catch {
             findings.append(Finding(severity: .error, rule: "RFC 5280 §4.2", message: "an extension cannot be decoded: \(error)"))
         }
+        lintSignature(certificate, issuer: issuer, error)
+        return findings
+    }
+
+    static func lintSignature(_ certificate: Certificate, issuer: Certificate?, _ error: (String, String) -> Void) {
         if let issuer, let key = try? issuer.publicKey, (try? certificate.isSignatureValid(issuerKey: key)) != true {
             error("RFC 5280 §4.1.1.3: signature", "does not verify with the issuer's key")
         }
-        return findings
     }
 
     static func lintName(_ name: DistinguishedName, _ field: String, _ error: (String, String) -> Void) {

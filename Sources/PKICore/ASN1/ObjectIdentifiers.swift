@@ -81,8 +81,26 @@ extension ASN1ObjectIdentifier {
         public static let nameChange: ASN1ObjectIdentifier = [2, 23, 136, 1, 1, 6, 1]
         public static let deviationList: ASN1ObjectIdentifier = [2, 23, 136, 1, 1, 7]
         public static let deviationListSigningKey: ASN1ObjectIdentifier = [2, 23, 136, 1, 1, 8]
+        /// id-icao-spocClient: EKU of a SPOC's TLS client certificate (Doc 9303-12 §7.2.1).
         public static let spocClient: ASN1ObjectIdentifier = [2, 23, 136, 1, 1, 10, 1]
+        /// id-icao-spocServer: EKU of a SPOC's TLS server certificate (Doc 9303-12 §7.2.1).
         public static let spocServer: ASN1ObjectIdentifier = [2, 23, 136, 1, 1, 10, 2]
+    }
+
+    /// Key purposes of RFC 5280 §4.2.1.12 (the id-kp arc 1.3.6.1.5.5.7.3).
+    public enum KeyPurpose {
+        /// id-kp-serverAuth: TLS server authentication.
+        public static let serverAuth: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 3, 1]
+        /// id-kp-clientAuth: TLS client authentication.
+        public static let clientAuth: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 3, 2]
+    }
+
+    /// The Czech standard CSN 36 9791 (the SPOC interface used between EU Member States), arc 1.2.203.7064.1.1.369791.
+    public enum CSN369791 {
+        /// id-csn-369791-tls-client: EKU of a SPOC's TLS client certificate, written with id-kp-clientAuth.
+        public static let tlsClient: ASN1ObjectIdentifier = [1, 2, 203, 7064, 1, 1, 369791, 1]
+        /// id-csn-369791-tls-server: EKU of a SPOC's TLS server certificate, written with id-kp-serverAuth.
+        public static let tlsServer: ASN1ObjectIdentifier = [1, 2, 203, 7064, 1, 1, 369791, 2]
     }
 
     /// CMS content types and attributes (RFC 5652).
@@ -126,6 +144,9 @@ extension ASN1ObjectIdentifier {
         ICAO.documentTypeList: "id-icao-mrtd-security-extensions-documentTypeList",
         ICAO.nameChange: "id-icao-mrtd-security-extensions-nameChange",
         ICAO.deviationList: "id-icao-DeviationList", ICAO.deviationListSigningKey: "id-icao-DeviationListSigningKey",
+        ICAO.spocClient: "id-icao-spocClient", ICAO.spocServer: "id-icao-spocServer",
+        KeyPurpose.serverAuth: "serverAuth", KeyPurpose.clientAuth: "clientAuth",
+        CSN369791.tlsClient: "id-csn-369791-tls-client", CSN369791.tlsServer: "id-csn-369791-tls-server",
         CMS.data: "id-data", CMS.signedData: "id-signedData", CMS.contentType: "contentType",
         CMS.messageDigest: "messageDigest", CMS.signingTime: "signingTime",
     ]

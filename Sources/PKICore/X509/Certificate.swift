@@ -129,6 +129,7 @@ public struct Certificate: DERImplicitlyTaggable, BERImplicitlyTaggable, Hashabl
     public var privateKeyUsagePeriod: PrivateKeyUsagePeriod? { (try? extensions.value(PrivateKeyUsagePeriod.self)) ?? nil }
     public var extendedKeyUsage: ExtendedKeyUsage? { (try? extensions.value(ExtendedKeyUsage.self)) ?? nil }
     public var documentTypeList: DocumentTypeList? { (try? extensions.value(DocumentTypeList.self)) ?? nil }
+    public var subjectAlternativeName: SubjectAlternativeName? { (try? extensions.value(SubjectAlternativeName.self)) ?? nil }
 
     public var isSelfIssued: Bool { issuer.isEquivalent(to: subject) }
 

@@ -84,6 +84,14 @@ extension GeneralNamesExtension {
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.serializeSequenceOf(names, identifier: identifier)
     }
+
+    /// The dNSName entries, in order (a TLS server certificate names its host here).
+    public var dnsNames: [String] {
+        names.compactMap { name in
+            if case .dnsName(let host) = name { return host }
+            return nil
+        }
+    }
 }
 
 /// ```
