@@ -135,10 +135,16 @@ let package = Package(
             dependencies: ["PKICore", "CVC", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
+        // LDAP v3 through OpenLDAP's libldap: the NPKD publishes to and syncs from ICAO-PKD-shaped directories.
+        .systemLibrary(
+            name: "CLDAP",
+            path: "Sources/CLDAP",
+            providers: [.apt(["libldap-dev"])]
+        ),
         .target(
             name: "NPKD",
             dependencies: [
-                "PKICore", "ICAOProfile", "Store", "LDS", .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKICore", "ICAOProfile", "Store", "LDS", "CLDAP", .product(name: "SwiftASN1", package: "swift-asn1"),
                 // GRDBSQLite: the SQLite C API itself, to bind a million CRL entries without boxing each value.
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -18,9 +18,13 @@
 #                     a PC/SC client nobody here wrote (pyscard, with PyCryptodome's DES): the personalization tests
 #                     read the chips back through it with BAC keys it derives itself
 #   python3-zeep      a SOAP client nobody here wrote: the SPOC tests build it from the WSDL epki serves
+#   libldap-dev       OpenLDAP's client library: `epki npkd publish` and `sync` speak LDAP through it
+#   slapd             OpenLDAP's server: the NPKD tests start a private one to publish to and sync from
+#                     (installs without questions under DEBIAN_FRONTEND=noninteractive, set below)
+#   ldap-utils        ldapsearch and ldapadd: LDAP clients nobody here wrote, to read a publication back
 set -euo pipefail
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep libldap-dev slapd ldap-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -26,6 +26,8 @@ public struct NPKDError: CodedError {
         public static let badRequest = Code(name: "badRequest")
         /// The store failed underneath.
         public static let storeFailure = Code(name: "storeFailure")
+        /// An LDAP directory refused or failed an operation of a publication or sync (bind, search, add, modify, delete).
+        public static let directoryFailure = Code(name: "directoryFailure")
         /// The service could not start (address in use, TLS files unreadable).
         public static let serviceFailure = Code(name: "serviceFailure")
     }

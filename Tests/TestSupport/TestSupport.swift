@@ -36,6 +36,7 @@ public enum TestSupport {
     public static let peerPackages: [String: String] = [
         "openssl": "openssl", "curl": "curl", "cvc-print": "openpace", "cvc-create": "openpace",
         "softhsm2-util": "softhsm2", "pkcs11-tool": "opensc", "opensc-tool": "opensc", "faketime": "faketime", "pcscd": "pcscd",
+        "slapd": "slapd", "ldapsearch": "ldap-utils", "ldapadd": "ldap-utils",
     ]
 
     /// The path of `program`: itself when it holds a slash, else the first executable of that name on `searchPath`
