@@ -24,7 +24,7 @@ struct NPKDOptions: ParsableArguments {
 struct NPKDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "npkd", abstract: "The national public key directory: import, trust, explain, serve border control, export.",
-        subcommands: [Import.self, List.self, Show.self, Explain.self, Trust.self, Serve.self, Export.self])
+        subcommands: [Import.self, List.self, Show.self, Explain.self, Trust.self, Serve.self, Export.self, Publish.self, Sync.self])
 
     static func readCertificate(_ path: String) throws -> Certificate {
         try IO.decode(path, what: "certificate") { bytes in try Certificate(bytes: bytes) }
