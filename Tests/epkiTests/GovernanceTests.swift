@@ -14,6 +14,12 @@ import TestSupport
     /// epki in one data directory: `ok` expects exit 0, `refused` a non-zero exit naming the reason.
     struct CLI {
         let home: URL
+        /// Added to the data directory's (e.g. SOFTHSM2_CONF for a private token).
+        var environment: [String: String] = [:]
+
+        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult {
+            try CommandLineTests.epki(arguments, in: home, environment: environment.merging(["EPKI_HOME": home.appendingPathComponent("data").path]) { $1 })
+        }
 
         func writeSecrets() throws {
             try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
@@ -22,13 +28,13 @@ import TestSupport
 
         @discardableResult
         func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let result = try GovernanceTests.epki(arguments, home: home)
+            let result = try run(arguments)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
             return result.stdout
         }
 
         func refused(_ arguments: [String], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let result = try GovernanceTests.epki(arguments, home: home)
+            let result = try run(arguments)
             #expect(result.status != 0 && result.stderr.contains(reason), "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
         }
     }
@@ -179,22 +185,36 @@ extension GovernanceTests {
              ["cvca", "list", "--domain", "UT", "--source", "foreign"], "XXCVCA00001"),
             ("spoc.register", ["spoc", "register", "--domain", "UT", "--country", "XX", "--url", "https://spoc.xx.example/spoc", "--root", "xx-root.pem"],
              "frank", "grace", ["spoc", "peers", "--domain", "UT"], "spoc.xx.example"),
+            ("npkd.trust", ["npkd", "trust", "xx-root.pem", "--domain", "UT", "--note", "received bilaterally"], "bob", "carol",
+             ["npkd", "list", "--domain", "UT"], "CSCA XX"),
         ]
         for (index, operation) in operations.enumerated() {
             let id = "\(index + 1)"
-            let arguments = operation.arguments + ["--passphrase-file", "pass"]
+            // The NPKD's commands hold no keys: they take no passphrase.
+            let secrets = operation.arguments[0] == "npkd" ? [] : ["--passphrase-file", "pass"]
+            let arguments = operation.arguments + secrets
             let proposed = try cli.ok(arguments + officer(operation.proposer))
             #expect(proposed.contains("proposal \(id): \(operation.name) by \(operation.proposer)"), "\(operation.name): \(proposed)")
-            let before = try GovernanceTests.epki(operation.check + ["--passphrase-file", "pass"], home: home)
+            let before = try GovernanceTests.epki(operation.check + secrets, home: home)
             #expect(!before.stdout.contains(operation.expect) || operation.name == "csca.rollover" && !before.stdout.contains("link"),
                     "\(operation.name) ran before its approval: \(before.output)")
             try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.proposer), "a second, distinct officer")
             try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role")
             try cli.ok(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver))
-            let after = try cli.ok(operation.check + ["--passphrase-file", "pass"])
+            let after = try cli.ok(operation.check + secrets)
             #expect(after.contains(operation.expect), "\(operation.name) after its approval: \(after)")
             try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver), "it runs once")
         }
+        // Revoking a CSCA-level certificate (here the link certificate of the rollover) needs two; a DS one officer.
+        let listed = try JSONSerialization.jsonObject(with: Data(try cli.ok(["csca", "list", "--domain", "UT", "--json"]).utf8)) as? [[String: Any]] ?? []
+        let link = try #require(listed.first { $0["kind"] as? String == "link" }?["serial"] as? String)
+        let next = "\(operations.count + 1)"
+        let proposed = try cli.ok(["csca", "revoke", "--domain", "UT", "--serial", link, "--passphrase-file", "pass"] + officer("bob"))
+        #expect(proposed.contains("proposal \(next): csca.revoke-ca by bob"), "\(proposed)")
+        try cli.refused(["proposal", "approve", next, "--domain", "UT", "--passphrase-file", "pass"] + officer("bob"), "a second, distinct officer")
+        try cli.ok(["proposal", "approve", next, "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"))
+        let revoked = try JSONSerialization.jsonObject(with: Data(try cli.ok(["csca", "list", "--domain", "UT", "--json"]).utf8)) as? [[String: Any]] ?? []
+        #expect(revoked.first { $0["serial"] as? String == link }?["revokedAt"] as? String != nil, "\(revoked)")
         try cli.ok(["audit", "verify", "--domain", "UT"])
     }
 }
