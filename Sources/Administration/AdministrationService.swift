@@ -243,10 +243,11 @@ public struct AdministrationService: Sendable {
         }
         let approved = try mapped(domain, officer.fingerprint) { try Governance.approve(store: store, domain: domain, id: proposal.id, proof: proof, now: clock.now()) }
         guard approved.state == .executing else { return Self.json(Self.summary(approved)) }
-        _ = try Governance.authorize(store: store, domain: domain, operation: approved.operation, parameters: approved.parameters, proof: nil,
-                                     approved: approved.id, now: clock.now())
+        let decision = try Governance.authorize(store: store, domain: domain, operation: approved.operation, parameters: approved.parameters, proof: nil,
+                                                approved: approved.id, now: clock.now())
+        guard case .authorized(let approver) = decision else { throw AdministrationError(.conflict, "proposal \(approved.id) is not approved to run") }
         do {
-            var response = try perform(approved, domain: domain)
+            var response = try AuditTrail.$requestActor.withValue("officer:\(approver.name)") { try perform(approved, domain: domain) }
             try Governance.finish(store: store, domain: domain, id: approved.id, succeeded: true, detail: "ran through the administration API", now: clock.now())
             response.headers[Self.proposalHeader] = "\(approved.id)"
             return response
@@ -283,7 +284,9 @@ public struct AdministrationService: Sendable {
         let domain = try Self.domain(context)
         let fingerprint = try await context.clientKeyFingerprint()
         guard let officer = try Governance.officer(store: store, domain: domain, fingerprint: fingerprint) else {
-            throw AdministrationError(.unauthenticated, "the client certificate's key is no officer's of '\(domain)'")
+            let reason = "the client key \(fingerprint.prefix(16))… is no officer's of '\(domain)'"
+            try Governance.recordRefusal(store: store, domain: domain, operation: "api \(request.method.rawValue) \(request.uri.path)", reason: reason)
+            throw AdministrationError(.unauthenticated, reason)
         }
         return (domain, officer)
     }
@@ -304,10 +307,11 @@ public struct AdministrationService: Sendable {
         let policy = try Governance.policy(store: store, domain: domain, operation: operation)
         guard policy.dualControl, let officer = try Governance.officer(store: store, domain: domain, fingerprint: fingerprint),
               officer.holds(policy.operation.role) else {
-            _ = try mapped(domain, fingerprint) {
+            let officer = try mapped(domain, fingerprint) {
                 try Governance.authorize(store: store, domain: domain, operation: operation, parameters: parameters, authenticatedKey: fingerprint, now: clock.now())
             }
-            return try perform(domain)
+            // The operation's own audit entries name the officer, as the CLI's do.
+            return try AuditTrail.$requestActor.withValue("officer:\(officer.name)") { try perform(domain) }
         }
         guard let proof = try Self.signedStatement(request, fingerprint: fingerprint) else {
             let statement = try Governance.statement(domain: domain, operation: operation, parameters: parameters, act: "propose", time: clock.now())
@@ -323,7 +327,9 @@ public struct AdministrationService: Sendable {
             var response = Self.json(Self.summary(proposal), status: .accepted)
             response.headers[Self.proposalHeader] = "\(proposal.id)"
             return response
-        case .authorized, .ungoverned:
+        case .authorized(let officer):
+            return try AuditTrail.$requestActor.withValue("officer:\(officer.name)") { try perform(domain) }
+        case .ungoverned:
             return try perform(domain)
         }
     }

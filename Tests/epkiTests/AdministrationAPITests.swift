@@ -110,6 +110,8 @@ import TestSupport
                 if status >= 400 { #expect((answer["error"] as? [String: Any])?["status"] as? Int == status, "\(answer)") }
             }
         }
+        // The issuance's own audit entry names the officer the client certificate belongs to.
+        #expect(try cli.ok(["audit", "show", "--domain", "UT"]).contains("officer:dave ds.issue"))
         // Revocation: only the CA administrator; the serial from the DS just issued through the API.
         let list = try cli.ok(["csca", "list", "--domain", "UT", "--json"])
         let records = try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]] ?? []
@@ -138,6 +140,23 @@ import TestSupport
         let after = try cli.ok(["audit", "show", "--domain", "UT"]).split(separator: "\n").filter { !$0.contains("governance.") && !$0.contains(".refused") }.count
         let certificatesAfter = (try JSONSerialization.jsonObject(with: Data(try cli.ok(["csca", "list", "--domain", "UT", "--json"]).utf8)) as? [[String: Any]] ?? []).count
         #expect(after == before && certificatesAfter == certificatesBefore, "bad input wrote nothing: \(before) → \(after) entries, \(certificatesBefore) → \(certificatesAfter) certificates")
+        // Another authority on the same installation: its officer reaches into UT, and UT's into it — each refused
+        // (401) and audited in the domain reached for.
+        try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "xb-admin.pem", "--public-out", "xb-admin.pub", "--passphrase-file", "opass"])
+        try cli.ok(["officer", "init", "--domain", "XB", "--name", "xb-admin", "--public-key", "xb-admin.pub"])
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "xavier.key", "-out", "xavier.crt",
+                     "-subj", "/CN=xavier", "-days", "30"])
+        try cli.ok(["officer", "add", "--domain", "XB", "--name", "xavier", "--role", "ca-admin,auditor", "--public-key", "xavier.crt",
+                    "--officer", "xb-admin.pem", "--officer-passphrase-file", "opass"])
+        let utRefusals = try cli.ok(["audit", "show", "--domain", "UT"]).split(separator: "\n").filter { $0.contains("governance.refused") }.count
+        for (method, path, body) in [("GET", "\(base)/status", nil), ("GET", "\(base)/proposals", nil), ("GET", "\(base)/audit?from=1", nil),
+                                     ("POST", "\(base)/crls", ""), ("POST", "\(base)/revocations", "{\"serial\":\"\(dsSerial)\"}")] as [(String, String, String?)] {
+            #expect(try call("xavier", method, path, body: body).0 == 401, "xavier \(method) \(path)")
+        }
+        #expect(try call("bob", "GET", "/v1/domains/XB/status").0 == 401)
+        let utAfter = try cli.ok(["audit", "show", "--domain", "UT"]).split(separator: "\n").filter { $0.contains("governance.refused") }.count
+        #expect(utAfter == utRefusals + 5, "\(utRefusals) → \(utAfter)")
+        #expect(try cli.ok(["audit", "show", "--domain", "XB"]).contains("governance.refused api GET /v1/domains/XB/status"))
         let openAPI = try TestSupport.run("curl", ["-s", "--cacert", "server.crt", "--cert", "bob.crt", "--key", "bob.key", "https://127.0.0.1:\(port)/openapi.json"],
                                           currentDirectory: home)
         #expect(openAPI.stdout.contains("\"openapi\":\"3.0.3\""), "\(openAPI.output)")

@@ -389,6 +389,13 @@ public enum Governance {
         return (signature, time)
     }
 
+    /// Audits a refusal decided outside `authorize` (a read route of the API reached by a key that is no officer of
+    /// the domain); nothing is written for a domain that does not exist.
+    public static func recordRefusal(store: EPKIStore, domain: String, operation: String, reason: String) throws {
+        guard try store.read({ db in try EPKIStore.domain(db, name: domain) != nil }) else { return }
+        _ = try refuse(store, domain, operation, nil, reason)
+    }
+
     static func refuse(_ store: EPKIStore, _ domain: String, _ operation: String, _ officer: Officer?, _ reason: String) throws -> StoreError {
         try store.write { db in
             try AuditTrail.append(db, domain: domain, action: "governance.refused", subject: operation,
