@@ -170,8 +170,10 @@ extension OfficerCommand {
 
         func run() throws {
             let opened = try store.open(create: false)
-            if let operation {
-                // Refused before it becomes a proposal (and checked again when it runs).
+            if let operation, let fingerprint = try officer.credential()?.fingerprint,
+               try opened.read({ db in try Governance.officers(db, domain: store.domain) }).contains(where: { $0.fingerprint == fingerprint }) {
+                // Refused before it becomes a proposal (and checked again when it runs); only the domain's officers
+                // learn why.
                 try Governance.checkPolicy(store: opened, domain: store.domain, operation: operation, dualControl: !singleControl, approvals: approvals ?? 0)
             }
             try Governed.run(store, "governance.policy", officer, create: false, when: operation != nil) {

@@ -12,10 +12,16 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: hsm.directory) }
         let cli = GovernanceTests.CLI(home: hsm.directory, environment: hsm.environment)
         try cli.writeSecrets()
-        func officer(_ name: String) -> [String] { ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"] }
-        for name in ["alice", "bob", "carol", "erin", "frank", "gina", "audrey"] {
+        func officer(_ name: String) -> [String] {
+            name == "frank" ? ["--officer", "pkcs11:token=CSCA-UT;object=officer-frank", "--officer-pin-file", hsm.pinFile.path]
+                            : ["--officer", "\(name).pem", "--officer-passphrase-file", "opass"]
+        }
+        for name in ["alice", "bob", "carol", "erin", "gina", "audrey"] {
             try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--out", "\(name).pem", "--public-out", "\(name).pub", "--passphrase-file", "opass"])
         }
+        // frank's officer key lives in the token: his credential is a PKCS#11 URI and the token's PIN.
+        let frankKey = "pkcs11:token=CSCA-UT;object=officer-frank"
+        try cli.ok(["key", "generate", "--algorithm", "ec:P-256", "--pkcs11", frankKey, "--pin-file", hsm.pinFile.path, "--public-out", "frank.pub"])
         try cli.ok(["officer", "init", "--domain", "UT", "--name", "alice", "--public-key", "alice.pub"])
         for (name, role) in [("bob", "ca-admin"), ("carol", "ca-admin"), ("erin", "key-custodian"), ("frank", "key-custodian"), ("gina", "key-custodian"),
                              ("audrey", "auditor")] {
