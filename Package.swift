@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SODService", targets: ["SODService"]),
         .library(name: "SPOC", targets: ["SPOC"]),
         .library(name: "ServiceWiring", targets: ["ServiceWiring"]),
+        .library(name: "Administration", targets: ["Administration"]),
         .executable(name: "epki", targets: ["epki"]),
     ],
     dependencies: [

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,npkdimport,card,sod,spoc] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,npkdimport,card,sod,spoc,admin] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
@@ -66,6 +66,7 @@ let package = Package(
                 .product(name: "Inspection", package: "epki"),
                 .product(name: "SPOC", package: "epki"),
                 .product(name: "ServiceWiring", package: "epki"),
+                .product(name: "Administration", package: "epki"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

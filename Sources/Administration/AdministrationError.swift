@@ -14,7 +14,11 @@ public struct AdministrationError: CodedError {
         public static let unauthenticated = Code(name: "unauthenticated", status: 401)
         /// The officer lacks the role, or the operation needs a second officer. 403.
         public static let forbidden = Code(name: "forbidden", status: 403)
+        /// A dual-control operation without the officer's signed statement: the answer carries the statement. 403.
+        public static let statementRequired = Code(name: "statementRequired", status: 403)
         public static let notFound = Code(name: "notFound", status: 404)
+        /// The request conflicts with the proposal's state (the last approval of a CLI proposal, a decided one). 409.
+        public static let conflict = Code(name: "conflict", status: 409)
         public static let tooLarge = Code(name: "tooLarge", status: 413)
         /// The CA refused the request (a PKCS#10 with a bad signature, another country). 422.
         public static let refused = Code(name: "refused", status: 422)
@@ -24,11 +28,14 @@ public struct AdministrationError: CodedError {
     public let code: Code
     public let reason: String
     public let field: String?
+    /// For a dual-control operation asked without a signature: the statement to sign, answered beside the error.
+    public let statement: String?
 
-    public init(_ code: Code, _ reason: String, field: String? = nil) {
+    public init(_ code: Code, _ reason: String, field: String? = nil, statement: String? = nil) {
         self.code = code
         self.reason = reason
         self.field = field
+        self.statement = statement
     }
 }
 

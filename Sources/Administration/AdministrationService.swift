@@ -16,18 +16,32 @@ import Store
 ///        ?documentTypes=P,ID
 /// POST /v1/domains/{domain}/revocations    {"serial": "hex"}                                                 ca-admin
 /// POST /v1/domains/{domain}/crls           issue the CRLs now                                                ca-admin
-/// GET  /v1/domains/{domain}/proposals      the proposals waiting for a second officer                        any officer
+/// GET  /v1/domains/{domain}/proposals      the proposals of dual-control operations                          any officer
+/// GET  /v1/domains/{domain}/proposals/{id} one proposal, its approvals, and the statement that approves it     any officer
+/// POST /v1/domains/{domain}/proposals/{id}/approvals   approve (signed statement); the last approval runs it  the role
+/// POST /v1/domains/{domain}/proposals/{id}/rejections  reject (signed statement)                              the role
 /// GET  /v1/domains/{domain}/audit?from=&to=  audit entries                                                   auditor
 /// GET  /openapi.json
 /// ```
 /// The client certificate names the officer by its key: its SubjectPublicKeyInfo must be an enrolled officer's
 /// of the domain (the handshake proved the key). Each operation goes through the same `Governance` checks as the
 /// CLI and the same CA methods; errors are `{"error": {"code", "message", "field"?, "status"}}`.
+///
+/// An operation the domain's policy puts under dual control (revoking a CSCA or link certificate, by default) is
+/// proposed with the officer's signature, as on the CLI: asked without one, the answer is 403 `statementRequired`
+/// with the statement to sign (`"statement"`); the client signs those exact bytes with the officer's key
+/// (`openssl dgst -sha256 -sign officer.key`) and sends the same request again with `Epki-Officer-Statement-Time`
+/// (the statement's `time:`) and `Epki-Officer-Signature` (base64). The answer is 202 with the proposal. Approvals
+/// go the same way; the last one runs the proposed request, body and all, once.
 public struct AdministrationService: Sendable {
     public let store: EPKIStore
     public let keys: any KeyProvider
     public let clock: any PKIClock
     public static let maximumBody = 64 * 1024
+    // Constant, valid header names (HTTP tokens).
+    static let proposalHeader = HTTPFields.Element.Name("Epki-Proposal")!
+    static let statementTimeHeader = HTTPFields.Element.Name("Epki-Officer-Statement-Time")!
+    static let signatureHeader = HTTPFields.Element.Name("Epki-Officer-Signature")!
 
     public init(store: EPKIStore, keys: any KeyProvider, clock: any PKIClock = SystemClock()) {
         self.store = store
@@ -44,6 +58,9 @@ public struct AdministrationService: Sendable {
         router.post("/v1/domains/:domain/revocations") { request, context in try await revoke(request, context) }
         router.post("/v1/domains/:domain/crls") { request, context in try await issueCRLs(request, context) }
         router.get("/v1/domains/:domain/proposals") { request, context in try await proposals(request, context) }
+        router.get("/v1/domains/:domain/proposals/:id") { request, context in try await proposal(request, context) }
+        router.post("/v1/domains/:domain/proposals/:id/approvals") { request, context in try await decide(request, context, approve: true) }
+        router.post("/v1/domains/:domain/proposals/:id/rejections") { request, context in try await decide(request, context, approve: false) }
         router.get("/v1/domains/:domain/audit") { request, context in try await audit(request, context) }
         return router
     }
@@ -87,13 +104,18 @@ public struct AdministrationService: Sendable {
 
     func issueDocumentSigner(_ request: Request, _ context: AdministrationContext) async throws -> Response {
         let body = try await Self.body(request)
-        let (domain, _) = try await authorize(request, context, "csca.issue-ds", body: body)
+        return try await governed(request, context, "csca.issue-ds", body: body) { domain in
+            try performIssueDocumentSigner(domain: domain, query: request.uri.query ?? "", body: body)
+        }
+    }
+
+    func performIssueDocumentSigner(domain: String, query: String, body: [UInt8]) throws -> Response {
         guard !body.isEmpty else { throw AdministrationError(.badRequest, "the body must be a PKCS#10 request (DER or PEM)", field: "body") }
         let csr: CertificationRequest
         do { csr = try CertificationRequest(bytes: body) } catch {
             throw AdministrationError(.badRequest, "the body is not a PKCS#10 request: \((error as? any OperatorFacingError)?.reason ?? "\(error)")", field: "body")
         }
-        let types = request.uri.queryParameters.get("documentTypes").map { $0.split(separator: ",").map(String.init) }
+        let types = Self.queryValue(query, "documentTypes").map { $0.split(separator: ",").map(String.init) }
         let ca = try CountrySigningCA(store: store, domain: domain, keys: keys, clock: clock)
         do {
             let issued = try ca.issueDocumentSigner(subject: nil, key: .request(csr), documentTypes: types)
@@ -107,11 +129,25 @@ public struct AdministrationService: Sendable {
 
     func revoke(_ request: Request, _ context: AdministrationContext) async throws -> Response {
         let body = try await Self.body(request)
-        let (domain, _) = try await authorize(request, context, "csca.revoke", body: body)
-        let fields = try Self.jsonObject(body, allowed: ["serial"])
-        guard let serial = fields["serial"] as? String, !serial.isEmpty, serial.allSatisfy(\.isHexDigit) else {
+        let (domain, _) = try await officer(request, context)
+        // Which operation this is depends on what the serial names: a CSCA or link certificate is the CA's own.
+        let serial = (try? Self.revocationSerial(body)) ?? ""
+        let kind = (try? CountrySigningCA(store: store, domain: domain, keys: keys, clock: clock).certificates())?
+            .first { $0.certificate.serialNumberHex.caseInsensitiveCompare(serial) == .orderedSame }?.kind
+        let operation = kind == "csca" || kind == "link" ? "csca.revoke-ca" : "csca.revoke"
+        return try await governed(request, context, operation, body: body) { domain in try performRevoke(domain: domain, body: body) }
+    }
+
+    static func revocationSerial(_ body: [UInt8]) throws -> String {
+        let fields = try jsonObject(body, allowed: ["serial"])
+        guard let serial = fields["serial"] as? String, !serial.isEmpty, serial.count <= 64, serial.allSatisfy(\.isHexDigit) else {
             throw AdministrationError(.badRequest, "serial must be the certificate's serial number in hex", field: "serial")
         }
+        return serial
+    }
+
+    func performRevoke(domain: String, body: [UInt8]) throws -> Response {
+        let serial = try Self.revocationSerial(body)
         do {
             try CountrySigningCA(store: store, domain: domain, keys: keys, clock: clock).revoke(serial: serial)
         } catch let error as CSCAError {
@@ -122,22 +158,116 @@ public struct AdministrationService: Sendable {
 
     func issueCRLs(_ request: Request, _ context: AdministrationContext) async throws -> Response {
         let body = try await Self.body(request)
-        let (domain, _) = try await authorize(request, context, "csca.crl", body: body)
+        return try await governed(request, context, "csca.crl", body: body) { domain in try performIssueCRLs(domain: domain) }
+    }
+
+    func performIssueCRLs(domain: String) throws -> Response {
         let crls = try CountrySigningCA(store: store, domain: domain, keys: keys, clock: clock).issueCRLs()
         return Self.json(["crls": crls.map { ["issuer": $0.issuer.description, "number": $0.crlNumber.map { "\($0)" } ?? "",
                                                "nextUpdate": $0.nextUpdate.map { Time.iso8601($0.date) } ?? "", "der": Data($0.derEncoded).base64EncodedString()] }])
     }
 
+    /// Runs an approved API proposal: the request as it was proposed, body and all.
+    func perform(_ proposal: Proposal, domain: String) throws -> Response {
+        let parameters = proposal.parameters
+        guard parameters.count == 5, parameters[0] == "api" else {
+            throw AdministrationError(.conflict, "proposal \(proposal.id) was proposed with the CLI; `epki proposal approve \(proposal.id)` runs it")
+        }
+        let body = proposal.payload ?? []
+        guard try HashAlgorithm.sha256.hash(body).hexString == parameters[4] else {
+            throw AdministrationError(.conflict, "proposal \(proposal.id)'s request body is not the one proposed")
+        }
+        switch proposal.operation {
+        case "csca.issue-ds": return try performIssueDocumentSigner(domain: domain, query: parameters[3], body: body)
+        case "csca.revoke", "csca.revoke-ca": return try performRevoke(domain: domain, body: body)
+        case "csca.crl": return try performIssueCRLs(domain: domain)
+        default: throw AdministrationError(.conflict, "\(proposal.operation) is not an operation of this API")
+        }
+    }
+
     func proposals(_ request: Request, _ context: AdministrationContext) async throws -> Response {
         let (domain, _) = try await officer(request, context)
-        return Self.json(try Governance.proposals(store: store, domain: domain).map {
-            ["id": $0.id, "operation": $0.operation, "parameters": $0.parameters, "parametersHash": $0.parametersHash, "proposer": $0.proposer,
-             "state": $0.state.rawValue, "expiresAt": Time.iso8601($0.expiresAt)] as [String: Any]
-        })
+        return Self.json(try Governance.proposals(store: store, domain: domain).map(Self.summary))
+    }
+
+    static func summary(_ proposal: Proposal) -> [String: Any] {
+        ["id": proposal.id, "operation": proposal.operation, "parameters": proposal.parameters, "parametersHash": proposal.parametersHash,
+         "proposer": proposal.proposer, "state": proposal.state.rawValue, "expiresAt": Time.iso8601(proposal.expiresAt),
+         "approvalsRequired": proposal.approvalsRequired,
+         "approvals": proposal.approvals.map { ["officer": $0.officer, "time": Time.iso8601($0.time), "proof": $0.proof] }]
+    }
+
+    func proposal(_ request: Request, _ context: AdministrationContext) async throws -> Response {
+        let (domain, _) = try await officer(request, context)
+        let proposal = try Self.proposal(store, domain, context)
+        var object = Self.summary(proposal)
+        if proposal.state == .pending {
+            let statement = OfficerStatement(domain: domain, operation: proposal.operation, parametersHash: proposal.parametersHash,
+                                             act: "approve \(proposal.id)", time: clock.now())
+            object["approvalStatement"] = String(decoding: statement.bytes, as: UTF8.self)
+        }
+        return Self.json(object)
+    }
+
+    static func proposal(_ store: EPKIStore, _ domain: String, _ context: AdministrationContext) throws -> Proposal {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw AdministrationError(.badRequest, "the proposal id must be a positive number", field: "id")
+        }
+        guard let proposal = try Governance.proposals(store: store, domain: domain).first(where: { $0.id == id }) else {
+            throw AdministrationError(.notFound, "no proposal \(id) in '\(domain)'", field: "id")
+        }
+        return proposal
+    }
+
+    /// An approval or a rejection, proven by the officer's signed statement; the approval that completes the
+    /// quorum of an API proposal runs it and answers with its result.
+    func decide(_ request: Request, _ context: AdministrationContext, approve: Bool) async throws -> Response {
+        let body = try await Self.body(request)
+        guard body.isEmpty || (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] != nil && Self.jsonObjectIsEmpty(body) else {
+            throw AdministrationError(.badRequest, "this route takes no body: the signature goes in Epki-Officer-Signature", field: "body")
+        }
+        let (domain, officer) = try await officer(request, context)
+        let proposal = try Self.proposal(store, domain, context)
+        let act = "\(approve ? "approve" : "reject") \(proposal.id)"
+        guard let proof = try Self.signedStatement(request, fingerprint: officer.fingerprint) else {
+            let statement = OfficerStatement(domain: domain, operation: proposal.operation, parametersHash: proposal.parametersHash, act: act, time: clock.now())
+            throw AdministrationError(.statementRequired, "sign the statement with \(officer.name)'s key and send it again with Epki-Officer-Statement-Time and Epki-Officer-Signature",
+                                      statement: String(decoding: statement.bytes, as: UTF8.self))
+        }
+        guard approve else {
+            try mapped(domain, officer.fingerprint) { try Governance.reject(store: store, domain: domain, id: proposal.id, proof: proof, now: clock.now()) }
+            return Self.json(Self.summary(try Self.proposal(store, domain, context)))
+        }
+        if proposal.parameters.first != "api", proposal.state == .pending, proposal.approvals.count + 1 >= proposal.approvalsRequired {
+            throw AdministrationError(.conflict, "the last approval of proposal \(proposal.id), a CLI operation, is given with `epki proposal approve \(proposal.id)`, which runs it with its secrets")
+        }
+        let approved = try mapped(domain, officer.fingerprint) { try Governance.approve(store: store, domain: domain, id: proposal.id, proof: proof, now: clock.now()) }
+        guard approved.state == .executing else { return Self.json(Self.summary(approved)) }
+        let decision = try Governance.authorize(store: store, domain: domain, operation: approved.operation, parameters: approved.parameters, proof: nil,
+                                                approved: approved.id, now: clock.now())
+        guard case .authorized(let approver) = decision else { throw AdministrationError(.conflict, "proposal \(approved.id) is not approved to run") }
+        do {
+            var response = try AuditTrail.$requestActor.withValue("officer:\(approver.name)") { try perform(approved, domain: domain) }
+            try Governance.finish(store: store, domain: domain, id: approved.id, succeeded: true, detail: "ran through the administration API", now: clock.now())
+            response.headers[Self.proposalHeader] = "\(approved.id)"
+            return response
+        } catch {
+            try? Governance.finish(store: store, domain: domain, id: approved.id, succeeded: false, detail: "\((error as? any OperatorFacingError)?.reason ?? "\(error)")", now: clock.now())
+            throw error
+        }
+    }
+
+    static func jsonObjectIsEmpty(_ body: [UInt8]) -> Bool {
+        ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?.isEmpty == true
     }
 
     func audit(_ request: Request, _ context: AdministrationContext) async throws -> Response {
-        let (domain, _) = try await authorize(request, context, "audit.read", body: [])
+        let domain = try Self.domain(context)
+        let fingerprint = try await context.clientKeyFingerprint()
+        _ = try mapped(domain, fingerprint) {
+            try Governance.authorize(store: store, domain: domain, operation: "audit.read", parameters: try Self.parameters(request, body: []),
+                                     authenticatedKey: fingerprint, now: clock.now())
+        }
         func number(_ name: String) throws -> Int64? {
             guard let text = request.uri.queryParameters.get(name) else { return nil }
             guard let value = Int64(text), value >= 1 else { throw AdministrationError(.badRequest, "\(name) must be a positive entry number", field: name) }
@@ -154,24 +284,88 @@ public struct AdministrationService: Sendable {
         let domain = try Self.domain(context)
         let fingerprint = try await context.clientKeyFingerprint()
         guard let officer = try Governance.officer(store: store, domain: domain, fingerprint: fingerprint) else {
-            throw AdministrationError(.unauthenticated, "the client certificate's key is no officer's of '\(domain)'")
+            let reason = "the client key \(fingerprint.prefix(16))… is no officer's of '\(domain)'"
+            try Governance.recordRefusal(store: store, domain: domain, operation: "api \(request.method.rawValue) \(request.uri.path)", reason: reason)
+            throw AdministrationError(.unauthenticated, reason)
         }
         return (domain, officer)
     }
 
-    func authorize(_ request: Request, _ context: AdministrationContext, _ operation: String, body: [UInt8]) async throws -> (String, Officer) {
+    /// The canonical parameters of an API request, as officers sign them: method, path, query and the body's SHA-256.
+    static func parameters(_ request: Request, body: [UInt8]) throws -> [String] {
+        ["api", request.method.rawValue, request.uri.path, request.uri.query ?? "", try HashAlgorithm.sha256.hash(body).hexString]
+    }
+
+    /// Runs `operation` for the officer of the client certificate: at once when the domain's policy lets one officer
+    /// do it; as a proposal (202) when it needs more, given the officer's signed statement; when that is missing,
+    /// 403 `statementRequired` with the statement to sign.
+    func governed(_ request: Request, _ context: AdministrationContext, _ operation: String, body: [UInt8],
+                  perform: (String) throws -> Response) async throws -> Response {
         let domain = try Self.domain(context)
         let fingerprint = try await context.clientKeyFingerprint()
-        let parameters = ["api", request.method.rawValue, request.uri.path, request.uri.query ?? "", try HashAlgorithm.sha256.hash(body).hexString]
+        let parameters = try Self.parameters(request, body: body)
+        let policy = try Governance.policy(store: store, domain: domain, operation: operation)
+        guard policy.dualControl, let officer = try Governance.officer(store: store, domain: domain, fingerprint: fingerprint),
+              officer.holds(policy.operation.role) else {
+            let officer = try mapped(domain, fingerprint) {
+                try Governance.authorize(store: store, domain: domain, operation: operation, parameters: parameters, authenticatedKey: fingerprint, now: clock.now())
+            }
+            // The operation's own audit entries name the officer, as the CLI's do.
+            return try AuditTrail.$requestActor.withValue("officer:\(officer.name)") { try perform(domain) }
+        }
+        guard let proof = try Self.signedStatement(request, fingerprint: fingerprint) else {
+            let statement = try Governance.statement(domain: domain, operation: operation, parameters: parameters, act: "propose", time: clock.now())
+            throw AdministrationError(.statementRequired, "\(operation) needs \(policy.approvals) approval(s) besides \(officer.name)'s: sign the statement with "
+                                      + "\(officer.name)'s key and send the request again with Epki-Officer-Statement-Time and Epki-Officer-Signature",
+                                      statement: String(decoding: statement.bytes, as: UTF8.self))
+        }
+        let decision = try mapped(domain, fingerprint) {
+            try Governance.authorize(store: store, domain: domain, operation: operation, parameters: parameters, proof: proof, payload: body, now: clock.now())
+        }
+        switch decision {
+        case .proposed(let proposal):
+            var response = Self.json(Self.summary(proposal), status: .accepted)
+            response.headers[Self.proposalHeader] = "\(proposal.id)"
+            return response
+        case .authorized(let officer):
+            return try AuditTrail.$requestActor.withValue("officer:\(officer.name)") { try perform(domain) }
+        case .ungoverned:
+            return try perform(domain)
+        }
+    }
+
+    /// The officer's signed statement from the request's headers, if it sent one.
+    static func signedStatement(_ request: Request, fingerprint: String) throws -> OfficerProof? {
+        let timeField = request.headers[Self.statementTimeHeader]
+        let signatureField = request.headers[Self.signatureHeader]
+        guard timeField != nil || signatureField != nil else { return nil }
+        guard let timeField, let time = Time.parseISO8601(timeField) else {
+            throw AdministrationError(.badRequest, "Epki-Officer-Statement-Time must be the statement's time: line (ISO 8601, UTC)", field: "Epki-Officer-Statement-Time")
+        }
+        guard let signatureField, let signature = Data(base64Encoded: signatureField), !signature.isEmpty, signature.count <= 1_024 else {
+            throw AdministrationError(.badRequest, "Epki-Officer-Signature must be the base64 signature of the statement", field: "Epki-Officer-Signature")
+        }
+        return .signedStatement(keyFingerprint: fingerprint, time: time, signature: Array(signature))
+    }
+
+    /// Governance's refusals as HTTP answers: 403 for an officer of the domain, 401 for anyone else.
+    func mapped<T>(_ domain: String, _ fingerprint: String, _ body: () throws -> T) throws -> T {
         do {
-            return (domain, try Governance.authorize(store: store, domain: domain, operation: operation, parameters: parameters, authenticatedKey: fingerprint,
-                                                     now: clock.now()))
+            return try body()
         } catch let error as StoreError where error.code == .unauthorized {
             let known = try Governance.officer(store: store, domain: domain, fingerprint: fingerprint) != nil
             throw AdministrationError(known ? .forbidden : .unauthenticated, error.reason)
-        } catch let error as StoreError where error.code == .unknownDomain {
+        } catch let error as StoreError where error.code == .unknownDomain || error.code == .notFound {
             throw AdministrationError(.notFound, error.reason)
         }
+    }
+
+    static func queryValue(_ query: String, _ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.first.map(String.init) == name { return parts.count > 1 ? String(parts[1]).removingPercentEncoding : "" }
+        }
+        return nil
     }
 
     static func domain(_ context: AdministrationContext) throws -> String {
@@ -240,7 +434,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as AdministrationError {
-            return Self.response(status: error.code.status, code: error.code.name, message: error.reason, field: error.field)
+            return Self.response(status: error.code.status, code: error.code.name, message: error.reason, field: error.field, statement: error.statement)
         } catch let error as HTTPError {
             return Self.response(status: Int(error.status.code), code: error.status == .notFound ? "notFound" : "httpError",
                                  message: error.body ?? "\(request.method) \(request.uri.path): \(error.status.reasonPhrase)", field: nil)
@@ -251,9 +445,11 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func response(status: Int, code: String, message: String, field: String?) -> Response {
+    static func response(status: Int, code: String, message: String, field: String?, statement: String? = nil) -> Response {
         var inner: [String: Any] = ["code": code, "message": message, "status": status]
         if let field { inner["field"] = field }
-        return AdministrationService.json(["error": inner], status: HTTPResponse.Status(code: status))
+        var outer: [String: Any] = ["error": inner]
+        if let statement { outer["statement"] = statement }
+        return AdministrationService.json(outer, status: HTTPResponse.Status(code: status))
     }
 }

@@ -59,9 +59,14 @@ public enum AuditTrail {
                           details: details, previousHash: previous, hash: hash)
     }
 
-    /// The operating-system user running epki, recorded as the actor.
+    /// The officer a server's request acts for, set around that request's work: a server acts for many officers at
+    /// once, so the process-wide EPKI_ACTOR cannot name them.
+    @TaskLocal public static var requestActor: String?
+
+    /// Who is recorded as the actor: the request's officer, else EPKI_ACTOR (the CLI's officer), else the
+    /// operating-system user running epki.
     public static var defaultActor: String {
-        ProcessInfo.processInfo.environment["EPKI_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "uid:\(getuid())"
+        requestActor ?? ProcessInfo.processInfo.environment["EPKI_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "uid:\(getuid())"
     }
 
     public static func entries(_ db: Database, domain: String) throws -> [AuditEntry] {

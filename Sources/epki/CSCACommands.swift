@@ -324,7 +324,10 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Serial number in hex.") var serial: String
 
         func run() throws {
-            try Governed.run(options.store, "csca.revoke", options.officer) {
+            // A CSCA or link certificate ends every document under its key: that revocation needs a second officer.
+            let kind = (try? options.authority(create: false).certificates())?.first { $0.certificate.serialNumberHex.caseInsensitiveCompare(serial) == .orderedSame }?.kind
+            let operation = kind == "csca" || kind == "link" ? "csca.revoke-ca" : "csca.revoke"
+            try Governed.run(options.store, operation, options.officer) {
                 let ca = try options.authority()
                 try ca.revoke(serial: serial)
                 let status = try ca.status()

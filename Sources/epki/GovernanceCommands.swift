@@ -72,7 +72,7 @@ enum Governed {
 struct OfficerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "officer", abstract: "The officers of a domain and their roles (super-admin, ca-admin, ra-officer, auditor, key-custodian, spoc-operator).",
-        subcommands: [Init.self, Add.self, Remove.self, List.self])
+        subcommands: [Init.self, Add.self, Remove.self, List.self, Policy.self])
 
     static func publicKey(_ path: String) throws -> PublicKey {
         let bytes = try IO.read(path, what: "public key")
@@ -143,6 +143,64 @@ struct OfficerCommand: ParsableCommand {
     }
 }
 
+extension OfficerCommand {
+    /// The domain's dual-control rules: shown, or changed (itself a dual-control operation, `governance.policy`).
+    struct Policy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the domain's dual-control rules, or change one: --operation NAME --approvals M (M of the officers who may approve) or --single-control.",
+            discussion: """
+                epki officer policy --domain LU                                              every governed operation and its rule
+                epki officer policy --domain LU --operation csca.rollover --approvals 3 --officer bob.pem …
+                                                                                             a proposal; applies once approved
+                Key ceremonies (csca init|rollover, cvca init|link) and the policy itself always need a second officer.
+                """)
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var officer: OfficerOptions
+        @Option(help: "The governed operation, e.g. csca.rollover.") var operation: String?
+        @Option(help: "Approvals needed besides the proposer (M of N): 1 is four eyes.") var approvals: Int?
+        @Flag(name: .customLong("single-control"), help: "Let one officer with the role do it alone (refused for key ceremonies).") var singleControl = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (operation == nil) == (approvals == nil && !singleControl) else {
+                throw ValidationError("--operation goes with --approvals M or --single-control")
+            }
+            guard !(approvals != nil && singleControl) else { throw ValidationError("--approvals and --single-control exclude each other") }
+        }
+
+        func run() throws {
+            let opened = try store.open(create: false)
+            if let operation, let fingerprint = try officer.credential()?.fingerprint,
+               try opened.read({ db in try Governance.officers(db, domain: store.domain) }).contains(where: { $0.fingerprint == fingerprint }) {
+                // Refused before it becomes a proposal (and checked again when it runs); only the domain's officers
+                // learn why.
+                try Governance.checkPolicy(store: opened, domain: store.domain, operation: operation, dualControl: !singleControl, approvals: approvals ?? 0)
+            }
+            try Governed.run(store, "governance.policy", officer, create: false, when: operation != nil) {
+                if let operation {
+                    let actor = ProcessInfo.processInfo.environment["EPKI_ACTOR"] ?? "operator"
+                    let set = try Governance.setPolicy(store: opened, domain: store.domain, operation: operation, dualControl: !singleControl,
+                                                       approvals: approvals ?? 0, by: actor, now: Date())
+                    print("\(set.operation.name): \(set.dualControl ? "\(set.approvals) approval(s) besides the proposer" : "one officer with the role")")
+                    return
+                }
+                let policies = try Governance.policies(store: opened, domain: store.domain)
+                if json {
+                    try IO.printJSON(policies.map { ["operation": $0.operation.name, "role": $0.operation.role.rawValue, "dualControl": $0.dualControl,
+                                                     "approvals": $0.approvals, "ceremony": $0.operation.ceremony, "setBy": $0.setBy ?? "(default)"] as [String: Any] })
+                    return
+                }
+                for policy in policies {
+                    let approvers = policy.operation.role.rawValue + (policy.operation.ceremony ? " or key-custodian" : "")
+                    print("\(policy.operation.name)  \(policy.operation.role)  "
+                          + (policy.dualControl ? "\(policy.approvals) approval(s) by \(approvers)" : "single control")
+                          + (policy.isDefault ? "" : "  (set by \(policy.setBy ?? "?"))"))
+                }
+            }
+        }
+    }
+}
+
 struct ProposalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proposal", abstract: "Dual-control operations waiting for a second officer: list, approve (runs it, once), reject.",
@@ -178,6 +236,12 @@ struct ProposalCommand: ParsableCommand {
         func run() throws {
             let opened = try store.open(create: false)
             let proposal = try Governance.approve(store: opened, domain: store.domain, id: id, credential: officer.credential(), now: Date())
+            guard proposal.state == .executing else {
+                let given = proposal.approvals.count
+                print("proposal \(id): approval \(given) of \(proposal.approvalsRequired) recorded (\(proposal.approvals.map(\.officer).joined(separator: ", "))); "
+                      + "\(proposal.approvalsRequired - given) more needed before it runs")
+                return
+            }
             var arguments = proposal.parameters + ["--data-dir", opened.directory.path]
             if let file = passphrase.file { arguments += ["--passphrase-file", file] }
             if let variable = passphrase.environment { arguments += ["--passphrase-env", variable] }
@@ -187,7 +251,9 @@ struct ProposalCommand: ParsableCommand {
             Governed.approvedProposal = id
             Governed.approvedArguments = arguments
             do {
-                var command = try EPKI.parseAsRoot(arguments)
+                // The secrets given here go to the command if it takes them (an NPKD trust decision holds no key).
+                var command: any ParsableCommand
+                do { command = try EPKI.parseAsRoot(arguments) } catch { command = try EPKI.parseAsRoot(proposal.parameters + ["--data-dir", opened.directory.path]) }
                 try command.run()
                 try Governance.finish(store: opened, domain: store.domain, id: id, succeeded: true, detail: "ran", now: Date())
             } catch {

@@ -206,6 +206,7 @@ struct NPKDCommand: ParsableCommand {
                 epki npkd trust --remove --fingerprint HEX                             withdraw an anchor (--signer: a signer)
                 """)
         @OptionGroup var options: NPKDOptions
+        @OptionGroup var officer: OfficerOptions
         @Argument(help: "CSCA or link certificate file to confirm.") var file: String?
         @Option(help: "SHA-256 fingerprint of a held certificate.") var fingerprint: String?
         @Option(help: "A master list signer (or the CSCA that issued it) to trust.") var signer: String?
@@ -218,6 +219,14 @@ struct NPKDCommand: ParsableCommand {
         }
 
         func run() throws {
+            // A trust decision is the operator's word that a foreign key is a state's: under governance, two officers'.
+            var store = StoreOptions()
+            store.dataDirectory = options.dataDirectory
+            store.domain = options.domain
+            try Governed.run(store, "npkd.trust", officer) { try decide() }
+        }
+
+        func decide() throws {
             let pkd = try options.open()
             if let signer {
                 let certificate = try NPKDCommand.readCertificate(signer)

@@ -14,6 +14,12 @@ import TestSupport
     /// epki in one data directory: `ok` expects exit 0, `refused` a non-zero exit naming the reason.
     struct CLI {
         let home: URL
+        /// Added to the data directory's (e.g. SOFTHSM2_CONF for a private token).
+        var environment: [String: String] = [:]
+
+        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult {
+            try CommandLineTests.epki(arguments, in: home, environment: environment.merging(["EPKI_HOME": home.appendingPathComponent("data").path]) { $1 })
+        }
 
         func writeSecrets() throws {
             try TestSupport.write("ca passphrase\n", home.appendingPathComponent("pass"))
@@ -22,13 +28,13 @@ import TestSupport
 
         @discardableResult
         func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let result = try GovernanceTests.epki(arguments, home: home)
+            let result = try run(arguments)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
             return result.stdout
         }
 
         func refused(_ arguments: [String], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let result = try GovernanceTests.epki(arguments, home: home)
+            let result = try run(arguments)
             #expect(result.status != 0 && result.stderr.contains(reason), "\(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
         }
     }
@@ -130,12 +136,16 @@ extension GovernanceTests {
         try cli.refused(["csca", "issue-ds", "--domain", "XB", "--algorithm", "ec:P-256", "--passphrase-file", "pass"] + officer("ra-ut"), "is no officer's of 'XB'")
         try cli.refused(["officer", "add", "--domain", "XB", "--name", "intruder", "--role", "ca-admin", "--public-key", "ra-ut.pub"] + officer("admin-ut"),
                     "is no officer's of 'XB'")
+        // XB's rules and XB's national PKD (a trust decision) from UT2: refused.
+        try cli.refused(["officer", "policy", "--domain", "XB", "--operation", "csca.crl", "--approvals", "1"] + officer("admin-ut"), "is no officer's of 'XB'")
+        try cli.refused(["npkd", "trust", "--domain", "XB", "--fingerprint", String(repeating: "ab", count: 32)] + officer("ra-ut"), "is no officer's of 'XB'")
+        try cli.refused(["audit", "checkpoint", "--domain", "XB", "--passphrase-file", "pass"] + officer("admin-ut"), "is no officer's of 'XB'")
         // A proposal of XB cannot be approved as UT2's.
         let proposed = try cli.ok(["cvca", "init", "--domain", "XB", "--country", "XB"] + officer("ca-xb") + ["--passphrase-file", "pass"])
         #expect(proposed.contains("proposal"), "\(proposed)")
         try cli.refused(["proposal", "approve", "1", "--domain", "UT2", "--passphrase-file", "pass"] + officer("admin-ut"), "no proposal 1 in 'UT2'")
         let xbAudit = try cli.ok(["audit", "show", "--domain", "XB"])
-        #expect(xbAudit.split(separator: "\n").filter { $0.contains("governance.refused") }.count == 2, "\(xbAudit)")
+        #expect(xbAudit.split(separator: "\n").filter { $0.contains("governance.refused") }.count == 5, "\(xbAudit)")
 
         // XB's CSCA row pointed at UT's CSCA key: refused before any signature.
         try cli.ok(["csca", "init", "--domain", "XC", "--country", "XC", "--name", "CSCA XC", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/XC.crl",
@@ -149,8 +159,9 @@ extension GovernanceTests {
 }
 
 extension GovernanceTests {
-    /// Every dual-control operation the CLI governs, in turn: one officer alone only proposes; the proposer and an
-    /// officer without the role cannot approve; a second officer with the role runs it, once.
+    /// Every dual-control operation the CLI governs, in turn: one officer alone only proposes; an approval for
+    /// changed parameters does not apply; an expired proposal does not run; the proposer and an officer without the
+    /// role cannot approve; a second officer with the role runs it, once.
     @Test func everyDualControlOperation() throws {
         let home = try TestSupport.temporaryDirectory("epki-dual-control")
         defer { try? FileManager.default.removeItem(at: home) }
@@ -179,22 +190,65 @@ extension GovernanceTests {
              ["cvca", "list", "--domain", "UT", "--source", "foreign"], "XXCVCA00001"),
             ("spoc.register", ["spoc", "register", "--domain", "UT", "--country", "XX", "--url", "https://spoc.xx.example/spoc", "--root", "xx-root.pem"],
              "frank", "grace", ["spoc", "peers", "--domain", "UT"], "spoc.xx.example"),
+            ("npkd.trust", ["npkd", "trust", "xx-root.pem", "--domain", "UT", "--note", "received bilaterally"], "bob", "carol",
+             ["npkd", "list", "--domain", "UT"], "CSCA XX"),
+            ("governance.policy", ["officer", "policy", "--domain", "UT", "--operation", "csca.crl", "--approvals", "1"], "bob", "carol",
+             ["officer", "policy", "--domain", "UT"], "csca.crl  ca-admin  1 approval(s) by ca-admin"),
         ]
-        for (index, operation) in operations.enumerated() {
-            let id = "\(index + 1)"
-            let arguments = operation.arguments + ["--passphrase-file", "pass"]
+        let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+        var next = 1
+        for operation in operations {
+            // The NPKD's and the rules' commands hold no keys: they take no passphrase.
+            let secrets = ["npkd", "officer"].contains(operation.arguments[0]) ? [] : ["--passphrase-file", "pass"]
+            let arguments = operation.arguments + secrets
+            // Changed parameters and an expired proposal: neither runs.
+            try cli.ok(arguments + officer(operation.proposer))
+            try database.write { db in
+                try db.execute(sql: "UPDATE proposal SET parameters = json_insert(parameters, '$[#]', '--json') WHERE id = ?", arguments: [next])
+            }
+            try cli.refused(["proposal", "approve", "\(next)", "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver), "its parameters were changed")
+            try cli.ok(arguments + officer(operation.proposer))
+            try database.write { db in
+                try db.execute(sql: "UPDATE proposal SET expires_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970 - 1, next + 1])
+            }
+            try cli.refused(["proposal", "approve", "\(next + 1)", "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver), "expired")
+            let id = "\(next + 2)"
+            next += 3
             let proposed = try cli.ok(arguments + officer(operation.proposer))
             #expect(proposed.contains("proposal \(id): \(operation.name) by \(operation.proposer)"), "\(operation.name): \(proposed)")
-            let before = try GovernanceTests.epki(operation.check + ["--passphrase-file", "pass"], home: home)
+            let before = try GovernanceTests.epki(operation.check + secrets, home: home)
             #expect(!before.stdout.contains(operation.expect) || operation.name == "csca.rollover" && !before.stdout.contains("link"),
                     "\(operation.name) ran before its approval: \(before.output)")
             try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.proposer), "a second, distinct officer")
             try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role")
             try cli.ok(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver))
-            let after = try cli.ok(operation.check + ["--passphrase-file", "pass"])
+            let after = try cli.ok(operation.check + secrets)
             #expect(after.contains(operation.expect), "\(operation.name) after its approval: \(after)")
             try cli.refused(["proposal", "approve", id, "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver), "it runs once")
         }
+        // Revoking a CSCA-level certificate (here the link certificate of the rollover) needs two; a DS one officer.
+        let listed = try JSONSerialization.jsonObject(with: Data(try cli.ok(["csca", "list", "--domain", "UT", "--json"]).utf8)) as? [[String: Any]] ?? []
+        let link = try #require(listed.first { $0["kind"] as? String == "link" }?["serial"] as? String)
+        let revocation = ["csca", "revoke", "--domain", "UT", "--serial", link, "--passphrase-file", "pass"]
+        try cli.ok(revocation + officer("bob"))
+        try database.write { db in
+            try db.execute(sql: "UPDATE proposal SET parameters = json_insert(parameters, '$[#]', '--json') WHERE id = ?", arguments: [next])
+        }
+        try cli.refused(["proposal", "approve", "\(next)", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "its parameters were changed")
+        try cli.ok(revocation + officer("bob"))
+        try database.write { db in
+            try db.execute(sql: "UPDATE proposal SET expires_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970 - 1, next + 1])
+        }
+        try cli.refused(["proposal", "approve", "\(next + 1)", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "expired")
+        let last = "\(next + 2)"
+        let proposed = try cli.ok(revocation + officer("bob"))
+        #expect(proposed.contains("proposal \(last): csca.revoke-ca by bob"), "\(proposed)")
+        try cli.refused(["proposal", "approve", last, "--domain", "UT", "--passphrase-file", "pass"] + officer("bob"), "a second, distinct officer")
+        try cli.refused(["proposal", "approve", last, "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role")
+        try cli.ok(["proposal", "approve", last, "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"))
+        try cli.refused(["proposal", "approve", last, "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "it runs once")
+        let revoked = try JSONSerialization.jsonObject(with: Data(try cli.ok(["csca", "list", "--domain", "UT", "--json"]).utf8)) as? [[String: Any]] ?? []
+        #expect(revoked.first { $0["serial"] as? String == link }?["revokedAt"] as? String != nil, "\(revoked)")
         try cli.ok(["audit", "verify", "--domain", "UT"])
     }
 }

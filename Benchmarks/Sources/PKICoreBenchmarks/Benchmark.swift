@@ -29,6 +29,8 @@
 //   spoc    RequestCertificate round trips between two in-process SPOCs over mutual TLS on loopback, synchronous
 //           issuance by the server's CVCA, against raw CV certificate signing with the same key and `openssl speed`;
 //           the parts of a round trip, and the CVCA's cost as its store grows (SPOCBenchmarks.swift).
+//   admin   DS issuance through the administration API (mutual TLS, an RA officer's certificate, the governance
+//           check) on loopback, against the same issuance through the library in the same run (AdminBenchmarks.swift).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -49,7 +51,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc
+    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc, admin
 }
 
 struct Options {
@@ -96,7 +98,7 @@ struct Options {
                                  [--spoc-history LIST|none] [--keep]
 
           --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod,
-                                 sodhsm, perso, inspection, spoc; default: all thirteen, in that order
+                                 sodhsm, perso, inspection, spoc, admin; default: all fourteen, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -161,7 +163,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc, admin)")
                     }
                     return section
                 }
@@ -680,6 +682,7 @@ struct PKICoreBenchmarks {
                 case .perso: report = try PersoBenchmarks.run(options, sink: &sink)
                 case .inspection: report = try InspectionBenchmarks.run(options, sink: &sink)
                 case .spoc: report = try SPOCBenchmarks.run(options, sink: &sink)
+                case .admin: report = try AdminBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")

@@ -135,9 +135,25 @@ typedef struct {
     long status;
     double latencySum;
     double latencyMax;
+    long *histogram;      /* LATENCY_BUCKETS counts of LATENCY_BUCKET seconds each */
     double cpu;
     double totalCPU;
 } load_arg;
+
+enum { LATENCY_BUCKETS = 100000 };
+static const double LATENCY_BUCKET = 10e-6;
+
+/* The latency below which `fraction` of the answers fell, from the merged histogram (upper edge of the bucket). */
+static double latency_quantile(const long *histogram, long total, double fraction) {
+    if (total <= 0) return 0;
+    long rank = (long)(fraction * (double)total + 0.999999);
+    long seen = 0;
+    for (int i = 0; i < LATENCY_BUCKETS; i++) {
+        seen += histogram[i];
+        if (seen >= rank) return (i + 1) * LATENCY_BUCKET;
+    }
+    return LATENCY_BUCKETS * LATENCY_BUCKET;
+}
 
 static SSL *connect_tls(load_arg *a) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -235,6 +251,8 @@ static void *load_thread(void *p) {
             a->ok++;
             a->latencySum += latency;
             if (latency > a->latencyMax) a->latencyMax = latency;
+            long bucket = (long)(latency / LATENCY_BUCKET);
+            a->histogram[bucket < LATENCY_BUCKETS ? bucket : LATENCY_BUCKETS - 1]++;
         } else {
             a->failures++;
             if (a->status == 0) a->status = status;
@@ -269,9 +287,11 @@ raw_tls_result raw_https_load(const char *host, int port, const char *caFile, co
     window.end = window.start + seconds;
     pthread_t ids[RAW_TLS_MAX_THREADS];
     load_arg *args = calloc((size_t)connections, sizeof(load_arg));
+    long *histograms = calloc((size_t)connections * LATENCY_BUCKETS, sizeof(long));
+    long *merged = calloc(LATENCY_BUCKETS, sizeof(long));
     for (int i = 0; i < connections; i++) {
         args[i] = (load_arg){ .window = &window, .ctx = ctx, .host = host, .port = port, .request = request, .requestLength = requestLength,
-                              .expectStatus = expectStatus };
+                              .expectStatus = expectStatus, .histogram = histograms + (size_t)i * LATENCY_BUCKETS };
         pthread_create(&ids[i], NULL, load_thread, &args[i]);
     }
     for (int i = 0; i < connections; i++) {
@@ -283,7 +303,12 @@ raw_tls_result raw_https_load(const char *host, int port, const char *caFile, co
         result.latencySum += args[i].latencySum;
         if (args[i].latencyMax > result.latencyMax) result.latencyMax = args[i].latencyMax;
         if (!result.status && args[i].status) result.status = args[i].status;
+        for (int b = 0; b < LATENCY_BUCKETS; b++) merged[b] += args[i].histogram[b];
     }
+    result.latencyP50 = latency_quantile(merged, result.operations, 0.50);
+    result.latencyP99 = latency_quantile(merged, result.operations, 0.99);
+    free(merged);
+    free(histograms);
     free(args);
     SSL_CTX_free(ctx);
     result.seconds = seconds;

@@ -96,7 +96,7 @@ public struct CountrySigningCA: Sendable {
             try CSCARepository.insertCertificate(db, domain: domain, authorityID: id, kind: "csca", certificate: certificate,
                                                  keyReference: reference, now: now)
             try AuditTrail.append(db, domain: domain, action: "csca.init", subject: subject.description,
-                                  details: ["serial": certificate.serialNumberHex, "key": reference,
+                                  details: ["serial": certificate.serialNumberHex, "key": reference, "keySHA256": try certificate.publicKey.sha256Fingerprint,
                                             "notAfter": Time.iso8601(certificate.notAfter)], now: now)
         }
         return certificate
@@ -139,7 +139,7 @@ public struct CountrySigningCA: Sendable {
             try CSCARepository.insertCertificate(db, domain: domain, authorityID: old.id, kind: "link", certificate: link, keyReference: nil, now: now)
             try AuditTrail.append(db, domain: domain, action: "csca.rollover", subject: subject.description,
                                   details: ["serial": selfSigned.serialNumberHex, "linkSerial": link.serialNumberHex, "key": reference,
-                                            "previousSerial": old.certificate.serialNumberHex], now: now)
+                                            "keySHA256": try selfSigned.publicKey.sha256Fingerprint, "previousSerial": old.certificate.serialNumberHex], now: now)
             return link
         }
         return (selfSigned, link)

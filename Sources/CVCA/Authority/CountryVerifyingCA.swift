@@ -142,7 +142,7 @@ public struct CountryVerifyingCA: Sendable {
                                              algorithm: scheme.oid.description, now: now)
                 try CVCARepository.insertCertificate(db, domain: domain, source: "issued", issuer: "cvca", kind: "cvca", certificate: certificate, now: now)
                 try AuditTrail.append(db, domain: domain, action: "cvca.init", subject: chr.description, details: [
-                    "key": reference, "algorithm": scheme.description, "publicKey": certificate.publicKey.summary(),
+                    "key": reference, "keySHA256": try signer.publicKey.sha256Fingerprint, "algorithm": scheme.description, "publicKey": certificate.publicKey.summary(),
                     "chat": certificate.chat.description, "expiration": certificate.body.expirationDate.description,
                     "policy": try CVCARepository.policyJSON(policy),
                 ], now: now)
@@ -190,7 +190,8 @@ public struct CountryVerifyingCA: Sendable {
                 try CVCARepository.insertCertificate(db, domain: domain, source: "issued", issuer: "cvca", kind: "cvca", certificate: selfSigned, now: now)
                 try CVCARepository.insertCertificate(db, domain: domain, source: "issued", issuer: "cvca", kind: "link", certificate: link, now: now)
                 try AuditTrail.append(db, domain: domain, action: "cvca.link", subject: newCHR.description, details: [
-                    "previous": current.chr, "key": reference, "algorithm": scheme.description, "publicKey": selfSigned.publicKey.summary(),
+                    "previous": current.chr, "key": reference, "keySHA256": try signer.publicKey.sha256Fingerprint, "algorithm": scheme.description,
+                    "publicKey": selfSigned.publicKey.summary(),
                     "previousAlgorithm": current.certificate.publicKey.algorithm.description,
                     "expiration": expiration.description,
                 ], now: now)

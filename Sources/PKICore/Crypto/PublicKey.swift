@@ -85,6 +85,12 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
         get throws { try HashAlgorithm.sha1.hash(subjectPublicKeyInfo.subjectPublicKey.bytes) }
     }
 
+    /// SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex: how officers, audit keys and ceremony transcripts
+    /// name a key (`openssl pkey -pubin -outform DER | openssl dgst -sha256` gives the same).
+    public var sha256Fingerprint: String {
+        get throws { try HashAlgorithm.sha256.hash(derEncoded).hexString.lowercased() }
+    }
+
     /// The same key with its EC parameters written the requested way. RSA keys come back unchanged.
     public func encoded(ecParameters encoding: ECParameterEncoding) throws -> SubjectPublicKeyInfo {
         guard case .ec(let curve, _) = kind else { return subjectPublicKeyInfo }

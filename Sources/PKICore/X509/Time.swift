@@ -107,6 +107,14 @@ public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendabl
         c.appendDigits(yearDigits: 4, separators: ("-", "-", "T", ":", ":"), to: &out)
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Reads what `iso8601` writes (`YYYY-MM-DDTHH:MM:SSZ`, UTC); nil for anything else.
+    public static func parseISO8601(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        guard text.count == 20, text.hasSuffix("Z"), let date = formatter.date(from: text) else { return nil }
+        return date
+    }
 }
 
 /// Proleptic Gregorian date and time in UTC, converted without a Calendar (faster and locale-free).

@@ -14,11 +14,14 @@ import PKICore
 /// parameters: epki <arguments>
 /// parameters-sha256: <hex>
 /// proposed: <officer> <time> <key SHA-256> signature <base64>
-/// approved: <officer> <time> <key SHA-256> signature <base64>
+/// approvals-required: <M>
+/// approved: <officer> <time> <key SHA-256> signature <base64>      (one line per approval, M of them)
 /// state: executed
+/// key: <reference> token <PKCS#11 token label | software> spki-sha256 <hex>   (each key the run made)
 /// entry: <sequence> <time> <actor> <action> <subject> <details JSON> <hash>
 /// …
 /// audit-key: <SHA-256 of the audit key>
+/// made: <time>
 /// ```
 /// Signed like a checkpoint: `openssl dgst -sha256 -verify audit-key.pem -signature transcript.sig transcript.txt`.
 public enum CeremonyTranscript {
@@ -43,10 +46,19 @@ public enum CeremonyTranscript {
             "parameters: epki \(proposal.parameters.joined(separator: " "))", "parameters-sha256: \(proposal.parametersHash)",
             "proposed: \(proposal.proposer) \(Time.iso8601(proposal.proposedAt)) \(officers[proposal.proposer]?.fingerprint ?? "?") signature \(Data(proposal.proposerSignature).base64EncodedString())",
         ]
-        if let approver = proposal.approver, let decided = proposal.decidedAt {
+        lines.append("approvals-required: \(proposal.approvalsRequired)")
+        if proposal.approvals.isEmpty, let approver = proposal.approver, let decided = proposal.decidedAt {
+            // Approved before approvals had a table of their own.
             lines.append("approved: \(approver) \(Time.iso8601(decided)) \(officers[approver]?.fingerprint ?? "?") signature \(Data(proposal.approverSignature ?? []).base64EncodedString())")
         }
+        for approval in proposal.approvals {
+            lines.append("approved: \(approval.officer) \(Time.iso8601(approval.time)) \(officers[approval.officer]?.fingerprint ?? "?") signature \(Data(approval.signature).base64EncodedString())")
+        }
         lines.append("state: \(proposal.state)")
+        for entry in entries {
+            guard let reference = entry.details["key"], let fingerprint = entry.details["keySHA256"] else { continue }
+            lines.append("key: \(reference) token \(token(of: reference)) spki-sha256 \(fingerprint)")
+        }
         for entry in entries {
             lines.append("entry: \(entry.sequence) \(Time.iso8601(entry.time)) \(entry.actor) \(entry.action) \(entry.subject) \(AuditEntry.encodeDetails(entry.details)) \(entry.hash)")
         }
@@ -59,5 +71,14 @@ public enum CeremonyTranscript {
                                   details: ["sha256": try HashAlgorithm.sha256.hash(text).hexString.lowercased()], now: now)
         }
         return (text, signature)
+    }
+
+    /// The token a key reference names (`pkcs11:token=…;object=…`), or "software" for a key file.
+    static func token(of reference: String) -> String {
+        guard reference.hasPrefix("pkcs11:") else { return "software" }
+        for attribute in reference.dropFirst("pkcs11:".count).split(separator: ";") where attribute.hasPrefix("token=") {
+            return String(attribute.dropFirst("token=".count)).removingPercentEncoding ?? String(attribute.dropFirst("token=".count))
+        }
+        return "(unnamed token)"
     }
 }

@@ -14,7 +14,9 @@ import PKICore
 /// proposal   domain, operation, parameters and their hash, proposer and signature, expiry, state, approver and signature
 /// ```
 public enum Governance {
-    static let migrations: [EPKIStore.Migration] = [
+    static let migrations: [EPKIStore.Migration] = governanceMigrations + policyMigrations
+
+    static let governanceMigrations: [EPKIStore.Migration] = [
         .init("store-v3-governance") { db in
             try db.create(table: "officer") { t in
                 t.column("domain", .text).notNull().references("domain")
@@ -127,11 +129,19 @@ public enum Governance {
         case proposed(Proposal)
     }
 
-    /// Decides whether `credential` may run `operation` with `parameters` in `domain` now. A dual-control operation
-    /// becomes a proposal, unless `approved` names the proposal being run after its approval (then the parameters
-    /// must be the very ones approved). Refusals are audited and thrown.
+    /// Decides whether `credential` may run `operation` with `parameters` in `domain` now. A dual-control
+    /// operation becomes a proposal, unless `approved` names the proposal being run after its approval (then the
+    /// parameters must be the very ones approved). Refusals are audited and thrown.
     public static func authorize(store: EPKIStore, domain: String, operation name: String, parameters: [String], credential: OfficerCredential?,
                                  approved: Int64? = nil, now: Date) throws -> Decision {
+        try authorize(store: store, domain: domain, operation: name, parameters: parameters, proof: credential.map(OfficerProof.credential),
+                      approved: approved, now: now)
+    }
+
+    /// `authorize` for either kind of proof; `payload` is kept with a proposal (an API request's body, to run it
+    /// as proposed once approved).
+    public static func authorize(store: EPKIStore, domain: String, operation name: String, parameters: [String], proof: OfficerProof?,
+                                 approved: Int64? = nil, payload: [UInt8]? = nil, now: Date) throws -> Decision {
         guard let operation = GovernedOperation.named(name) else { throw StoreError(.notFound, "'\(name)' is not a governed operation") }
         let governed = try store.read { db in try EPKIStore.domain(db, name: domain) != nil && isGoverned(db, domain: domain) }
         guard governed else { return .ungoverned }
@@ -146,39 +156,54 @@ public enum Governance {
             }
             return .authorized(approver)
         }
-        let officer = try identify(store: store, domain: domain, operation: name, credential: credential)
+        let officer = try identify(store: store, domain: domain, operation: name, proof: proof)
         guard officer.holds(operation.role) else {
             throw try refuse(store, domain, name, officer, "\(officer.name) (\(officer.roles.map(\.rawValue).sorted().joined(separator: ", "))) does not hold the role \(operation.role)")
         }
-        let act = operation.dualControl ? "propose" : "run"
-        let statement = OfficerStatement(domain: domain, operation: name, parametersHash: hash, act: act, time: now)
-        let signature = try prove(officer, credential, statement)
-        guard operation.dualControl else {
+        let policy = try store.read { db in try self.policy(db, domain: domain, operation: operation) }
+        let act = policy.dualControl ? "propose" : "run"
+        let (signature, signedAt) = try prove(store, domain, name, officer, proof, act: act, parametersHash: hash, now: now)
+        guard policy.dualControl else {
             try store.write { db in
-                try AuditTrail.append(db, domain: domain, action: "governance.authorize", subject: name,
-                                      details: ["officer": officer.name, "parameters": hash, "signature": Data(signature).base64EncodedString()], now: now)
+                try AuditTrail.append(db, domain: domain, actor: "officer:\(officer.name)", action: "governance.authorize", subject: name,
+                                      details: ["officer": officer.name, "parameters": hash, "signature": Data(signature).base64EncodedString(),
+                                                "proof": proof?.kind ?? ""], now: now)
             }
             return .authorized(officer)
         }
         let parametersJSON = String(decoding: try JSONEncoder().encode(parameters), as: UTF8.self)
         let proposal = try store.write { db -> Proposal in
             try db.execute(sql: """
-                INSERT INTO proposal (domain, operation, parameters, parameters_hash, proposer, proposer_signature, proposed_at, expires_at, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')
-                """, arguments: [domain, name, parametersJSON, hash, officer.name, Data(signature), now.timeIntervalSince1970,
-                                 now.addingTimeInterval(proposalLifetime).timeIntervalSince1970])
+                INSERT INTO proposal (domain, operation, parameters, parameters_hash, proposer, proposer_signature, proposed_at, expires_at, state,
+                                      approvals_required, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [domain, name, parametersJSON, hash, officer.name, Data(signature), signedAt.timeIntervalSince1970,
+                                 now.addingTimeInterval(proposalLifetime).timeIntervalSince1970, policy.approvals, payload.map { Data($0) }])
             let id = db.lastInsertedRowID
-            try AuditTrail.append(db, domain: domain, action: "governance.propose", subject: name,
-                                  details: ["proposal": "\(id)", "officer": officer.name, "parameters": hash, "signature": Data(signature).base64EncodedString()], now: now)
+            try AuditTrail.append(db, domain: domain, actor: "officer:\(officer.name)", action: "governance.propose", subject: name,
+                                  details: ["proposal": "\(id)", "officer": officer.name, "parameters": hash, "approvalsRequired": "\(policy.approvals)",
+                                            "signature": Data(signature).base64EncodedString(), "proof": proof?.kind ?? ""], now: now)
             return try Self.proposal(db, domain: domain, id: id)
         }
         return .proposed(proposal)
     }
 
+    /// The statement an officer signs for `act` on `operation` with these parameters at `time` (what an API client
+    /// is given to sign).
+    public static func statement(domain: String, operation: String, parameters: [String], act: String, time: Date) throws -> OfficerStatement {
+        OfficerStatement(domain: domain, operation: operation, parametersHash: try OfficerStatement.hash(parameters: parameters), act: act, time: time)
+    }
+
+    /// The rule in force for one operation.
+    public static func policy(store: EPKIStore, domain: String, operation name: String) throws -> OperationPolicy {
+        guard let operation = GovernedOperation.named(name) else { throw StoreError(.notFound, "'\(name)' is not a governed operation") }
+        return try store.read { db in try policy(db, domain: domain, operation: operation) }
+    }
+
     /// Decides for an officer already authenticated by other means (the administration API's mutual TLS, where
     /// the handshake proved the key): identified by the SHA-256 of its public key, holding the role; a dual-control
-    /// operation is refused here (proposals carry the proposer's signature, which only the officer's key can make:
-    /// they are proposed with the CLI). Refusals are audited.
+    /// operation is refused here (a proposal carries the proposer's signature on its statement: the API proposes
+    /// with `authorize(…, proof: .signedStatement…)`). Refusals are audited.
     public static func authorize(store: EPKIStore, domain: String, operation name: String, parameters: [String], authenticatedKey fingerprint: String,
                                  now: Date) throws -> Officer {
         guard let operation = GovernedOperation.named(name) else { throw StoreError(.notFound, "'\(name)' is not a governed operation") }
@@ -195,8 +220,8 @@ public enum Governance {
         guard officer.holds(operation.role) else {
             throw try refuse(store, domain, name, officer, "\(officer.name) (\(officer.roles.map(\.rawValue).sorted().joined(separator: ", "))) does not hold the role \(operation.role)")
         }
-        guard !operation.dualControl else {
-            throw try refuse(store, domain, name, officer, "\(name) needs a second officer: propose it with the CLI (epki … --officer KEY)")
+        guard try !store.read({ db in try policy(db, domain: domain, operation: operation) }).dualControl else {
+            throw try refuse(store, domain, name, officer, "\(name) needs a second officer: propose it with a signed statement (Epki-Officer-Signature)")
         }
         try store.write { db in
             try AuditTrail.append(db, domain: domain, actor: "officer:\(officer.name)", action: "governance.authorize", subject: name,
@@ -213,13 +238,18 @@ public enum Governance {
         }
     }
 
-    /// A second officer approves a pending proposal: distinct from the proposer, holding the role (or key custodian
-    /// for a ceremony), before expiry, for the parameters the proposer signed. The proposal is then `executing`;
-    /// the caller runs it and calls `finish`.
+    /// An officer approves a pending proposal: distinct from the proposer and from the officers who approved it
+    /// already, holding the role (or key custodian for a ceremony), before expiry, for the parameters the proposer
+    /// signed. With the last approval the policy asks for (M of N) the proposal is `executing`: the caller runs it
+    /// and calls `finish`; before that it stays `pending`.
     public static func approve(store: EPKIStore, domain: String, id: Int64, credential: OfficerCredential?, now: Date) throws -> Proposal {
+        try approve(store: store, domain: domain, id: id, proof: credential.map(OfficerProof.credential), now: now)
+    }
+
+    public static func approve(store: EPKIStore, domain: String, id: Int64, proof: OfficerProof?, now: Date) throws -> Proposal {
         let proposal = try self.proposal(store: store, domain: domain, id: id)
         guard let operation = GovernedOperation.named(proposal.operation) else { throw StoreError(.notFound, "'\(proposal.operation)' is not a governed operation") }
-        let officer = try identify(store: store, domain: domain, operation: proposal.operation, credential: credential)
+        let officer = try identify(store: store, domain: domain, operation: proposal.operation, proof: proof)
         guard proposal.state == .pending else {
             throw try refuse(store, domain, proposal.operation, officer, "proposal \(id) is \(proposal.state), not pending; it runs once")
         }
@@ -228,6 +258,9 @@ public enum Governance {
         }
         guard officer.name != proposal.proposer else {
             throw try refuse(store, domain, proposal.operation, officer, "\(officer.name) proposed \(id); a second, distinct officer must approve it")
+        }
+        guard !proposal.approvals.contains(where: { $0.officer == officer.name }) else {
+            throw try refuse(store, domain, proposal.operation, officer, "\(officer.name) approved proposal \(id) already; the next approval must be another officer's")
         }
         guard officer.holds(operation.role) || (operation.ceremony && officer.holds(.keyCustodian)) else {
             throw try refuse(store, domain, proposal.operation, officer, "\(officer.name) does not hold the role \(operation.role)\(operation.ceremony ? " or key-custodian" : "") to approve \(proposal.operation)")
@@ -238,14 +271,19 @@ public enum Governance {
               (try? proposer.publicKey.isValidSignature(proposal.proposerSignature, for: proposed.bytes, algorithm: algorithm(for: proposer.publicKey))) == true else {
             throw try refuse(store, domain, proposal.operation, officer, "proposal \(id) no longer matches what \(proposal.proposer) signed: its parameters were changed")
         }
-        let signature = try prove(officer, credential, OfficerStatement(domain: domain, operation: proposal.operation, parametersHash: proposal.parametersHash,
-                                                                        act: "approve \(id)", time: now))
+        let (signature, signedAt) = try prove(store, domain, proposal.operation, officer, proof, act: "approve \(id)", parametersHash: proposal.parametersHash, now: now)
         return try store.write { db in
-            try db.execute(sql: "UPDATE proposal SET state = 'executing', approver = ?, approver_signature = ?, decided_at = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [officer.name, Data(signature), now.timeIntervalSince1970, id])
-            guard db.changesCount == 1 else { throw StoreError(.unauthorized, "proposal \(id) was decided meanwhile") }
-            try AuditTrail.append(db, domain: domain, action: "governance.approve", subject: proposal.operation,
+            try db.execute(sql: "INSERT INTO proposal_approval (proposal_id, officer, signature, approved_at, proof) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, officer.name, Data(signature), signedAt.timeIntervalSince1970, proof?.kind ?? ""])
+            let given = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM proposal_approval WHERE proposal_id = ?", arguments: [id]) ?? 0
+            if given >= proposal.approvalsRequired {
+                try db.execute(sql: "UPDATE proposal SET state = 'executing', approver = ?, approver_signature = ?, decided_at = ? WHERE id = ? AND state = 'pending'",
+                               arguments: [officer.name, Data(signature), now.timeIntervalSince1970, id])
+                guard db.changesCount == 1 else { throw StoreError(.unauthorized, "proposal \(id) was decided meanwhile") }
+            }
+            try AuditTrail.append(db, domain: domain, actor: "officer:\(officer.name)", action: "governance.approve", subject: proposal.operation,
                                   details: ["proposal": "\(id)", "officer": officer.name, "proposer": proposal.proposer, "parameters": proposal.parametersHash,
+                                            "approval": "\(given) of \(proposal.approvalsRequired)", "proof": proof?.kind ?? "",
                                             "signature": Data(signature).base64EncodedString()], now: now)
             return try Self.proposal(db, domain: domain, id: id)
         }
@@ -260,12 +298,16 @@ public enum Governance {
     }
 
     public static func reject(store: EPKIStore, domain: String, id: Int64, credential: OfficerCredential?, now: Date) throws {
+        try reject(store: store, domain: domain, id: id, proof: credential.map(OfficerProof.credential), now: now)
+    }
+
+    public static func reject(store: EPKIStore, domain: String, id: Int64, proof: OfficerProof?, now: Date) throws {
         let proposal = try self.proposal(store: store, domain: domain, id: id)
-        let officer = try identify(store: store, domain: domain, operation: proposal.operation, credential: credential)
+        let officer = try identify(store: store, domain: domain, operation: proposal.operation, proof: proof)
         guard let operation = GovernedOperation.named(proposal.operation), officer.holds(operation.role) || officer.name == proposal.proposer else {
             throw try refuse(store, domain, proposal.operation, officer, "\(officer.name) may not reject proposal \(id)")
         }
-        _ = try prove(officer, credential, OfficerStatement(domain: domain, operation: proposal.operation, parametersHash: proposal.parametersHash, act: "reject \(id)", time: now))
+        _ = try prove(store, domain, proposal.operation, officer, proof, act: "reject \(id)", parametersHash: proposal.parametersHash, now: now)
         try store.write { db in
             try db.execute(sql: "UPDATE proposal SET state = 'rejected', approver = ?, decided_at = ? WHERE id = ? AND state = 'pending'",
                            arguments: [officer.name, now.timeIntervalSince1970, id])
@@ -276,7 +318,7 @@ public enum Governance {
 
     public static func proposals(store: EPKIStore, domain: String) throws -> [Proposal] {
         try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM proposal WHERE domain = ? ORDER BY id", arguments: [domain]).map(proposal)
+            try Row.fetchAll(db, sql: "SELECT * FROM proposal WHERE domain = ? ORDER BY id", arguments: [domain]).map { try proposal(db, $0) }
         }
     }
 
@@ -288,10 +330,13 @@ public enum Governance {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM proposal WHERE domain = ? AND id = ?", arguments: [domain, id]) else {
             throw StoreError(.notFound, "no proposal \(id) in '\(domain)'")
         }
-        return try proposal(row)
+        return try proposal(db, row)
     }
 
-    static func proposal(_ row: Row) throws -> Proposal {
+    static func proposal(_ db: Database, _ row: Row) throws -> Proposal {
+        let approvals = try Row.fetchAll(db, sql: "SELECT * FROM proposal_approval WHERE proposal_id = ? ORDER BY approved_at, rowid", arguments: [row["id"] as Int64]).map {
+            ProposalApproval(officer: $0["officer"], signature: Array($0["signature"] as Data), time: Date(timeIntervalSince1970: $0["approved_at"]), proof: $0["proof"])
+        }
         let parameters = (try? JSONDecoder().decode([String].self, from: Data((row["parameters"] as String).utf8))) ?? []
         let decided: Double? = row["decided_at"]
         let approverSignature: Data? = row["approver_signature"]
@@ -299,31 +344,56 @@ public enum Governance {
                         proposer: row["proposer"], proposedAt: Date(timeIntervalSince1970: row["proposed_at"]),
                         proposerSignature: Array(row["proposer_signature"] as Data), expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
                         state: Proposal.State(rawValue: row["state"]) ?? .failed, approver: row["approver"], approverSignature: approverSignature.map(Array.init),
-                        decidedAt: decided.map(Date.init(timeIntervalSince1970:)))
+                        decidedAt: decided.map(Date.init(timeIntervalSince1970:)), approvalsRequired: row["approvals_required"], approvals: approvals,
+                        payload: (row["payload"] as Data?).map(Array.init))
     }
 
     // MARK: helpers
 
-    /// The enrolled officer whose key the credential holds.
-    static func identify(store: EPKIStore, domain: String, operation: String, credential: OfficerCredential?) throws -> Officer {
-        guard let credential else {
+    /// The enrolled officer whose key made the proof.
+    static func identify(store: EPKIStore, domain: String, operation: String, proof: OfficerProof?) throws -> Officer {
+        guard let proof else {
             throw try refuse(store, domain, operation, nil, "domain '\(domain)' is under governance: act as an officer (--officer KEY)")
         }
-        let fingerprint = try credential.fingerprint
+        let fingerprint = try proof.fingerprint
         guard let officer = try store.read({ db in try officers(db, domain: domain) }).first(where: { $0.fingerprint == fingerprint }) else {
             throw try refuse(store, domain, operation, nil, "the key \(fingerprint.prefix(16))… is no officer's of '\(domain)'")
         }
         return officer
     }
 
-    /// The officer's signature on the statement, checked against the enrolled key (the credential proves itself).
-    static func prove(_ officer: Officer, _ credential: OfficerCredential?, _ statement: OfficerStatement) throws -> [UInt8] {
-        guard let credential else { throw StoreError(.unauthorized, "no officer credential") }
-        let signature = try credential.sign(statement)
-        guard (try? officer.publicKey.isValidSignature(signature, for: statement.bytes, algorithm: algorithm(for: officer.publicKey))) == true else {
-            throw StoreError(.unauthorized, "\(officer.name)'s signature does not verify with the enrolled key")
+    /// The officer's signature on the statement of `act`, checked against the enrolled key (the credential proves
+    /// itself), and the statement's time: now for a credential, the signer's for a signed statement (refused when
+    /// further than `OfficerProof.tolerance` from now, so an old signature cannot be replayed later).
+    static func prove(_ store: EPKIStore, _ domain: String, _ operation: String, _ officer: Officer, _ proof: OfficerProof?, act: String,
+                      parametersHash: String, now: Date) throws -> ([UInt8], Date) {
+        let signature: [UInt8]
+        let time: Date
+        switch proof {
+        case nil:
+            throw StoreError(.unauthorized, "no officer credential")
+        case .credential(let credential)?:
+            time = now
+            signature = try credential.sign(OfficerStatement(domain: domain, operation: operation, parametersHash: parametersHash, act: act, time: now))
+        case .signedStatement(_, let signedAt, let given)?:
+            guard abs(signedAt.timeIntervalSince(now)) <= OfficerProof.tolerance else {
+                throw try refuse(store, domain, operation, officer, "\(officer.name)'s statement is dated \(Time.iso8601(signedAt)), more than \(Int(OfficerProof.tolerance)) s from now; sign a fresh one")
+            }
+            time = signedAt
+            signature = given
         }
-        return signature
+        let statement = OfficerStatement(domain: domain, operation: operation, parametersHash: parametersHash, act: act, time: time)
+        guard (try? officer.publicKey.isValidSignature(signature, for: statement.bytes, algorithm: algorithm(for: officer.publicKey))) == true else {
+            throw try refuse(store, domain, operation, officer, "\(officer.name)'s signature does not verify with the enrolled key over the statement of '\(act)'")
+        }
+        return (signature, time)
+    }
+
+    /// Audits a refusal decided outside `authorize` (a read route of the API reached by a key that is no officer of
+    /// the domain); nothing is written for a domain that does not exist.
+    public static func recordRefusal(store: EPKIStore, domain: String, operation: String, reason: String) throws {
+        guard try store.read({ db in try EPKIStore.domain(db, name: domain) != nil }) else { return }
+        _ = try refuse(store, domain, operation, nil, reason)
     }
 
     static func refuse(_ store: EPKIStore, _ domain: String, _ operation: String, _ officer: Officer?, _ reason: String) throws -> StoreError {

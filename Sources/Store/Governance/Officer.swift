@@ -66,7 +66,43 @@ public struct OfficerCredential: Sendable {
     }
 }
 
-/// A dual-control operation waiting for (or given) its second officer.
+/// How an officer proves an act. The CLI holds the officer's key (`credential`) and signs the statement as it acts;
+/// an API client, whose key the TLS handshake proved, sends the signature of a statement it was given
+/// (`signedStatement`), made with the same key at `time` (at most `OfficerProof.tolerance` from the server's clock).
+public enum OfficerProof: Sendable {
+    case credential(OfficerCredential)
+    case signedStatement(keyFingerprint: String, time: Date, signature: [UInt8])
+
+    /// How far a signed statement's time may be from the clock of the node that checks it.
+    public static let tolerance: TimeInterval = 300
+
+    public var fingerprint: String {
+        get throws {
+            switch self {
+            case .credential(let credential): return try credential.fingerprint
+            case .signedStatement(let fingerprint, _, _): return fingerprint
+            }
+        }
+    }
+
+    /// What the proof says for this audit entry.
+    var kind: String {
+        switch self {
+        case .credential: return "officer key"
+        case .signedStatement: return "signed statement over mutual TLS"
+        }
+    }
+}
+
+/// One officer's approval of a proposal: their signature on `approve <id>`.
+public struct ProposalApproval: Sendable, Hashable {
+    public let officer: String
+    public let signature: [UInt8]
+    public let time: Date
+    public let proof: String
+}
+
+/// A dual-control operation waiting for (or given) its approvals.
 public struct Proposal: Sendable, Hashable {
     public enum State: String, Sendable, Codable {
         case pending, executing, executed, rejected, failed
@@ -82,7 +118,13 @@ public struct Proposal: Sendable, Hashable {
     public let proposerSignature: [UInt8]
     public let expiresAt: Date
     public let state: State
+    /// The officer whose approval completed the quorum (or who rejected it), with that signature.
     public let approver: String?
     public let approverSignature: [UInt8]?
     public let decidedAt: Date?
+    /// How many approvals it needs (the domain's policy when it was proposed), and those given so far.
+    public let approvalsRequired: Int
+    public let approvals: [ProposalApproval]
+    /// The request body of an operation proposed through the administration API.
+    public let payload: [UInt8]?
 }

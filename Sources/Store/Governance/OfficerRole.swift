@@ -36,6 +36,8 @@ public struct GovernedOperation: Sendable, Hashable, CustomStringConvertible {
         .init(name: "csca.init", role: .caAdministrator, dualControl: true, ceremony: true),
         .init(name: "csca.rollover", role: .caAdministrator, dualControl: true, ceremony: true),
         .init(name: "csca.revoke", role: .caAdministrator, dualControl: false, ceremony: false),
+        // A CSCA or link certificate: revoking it ends every document signed under that key.
+        .init(name: "csca.revoke-ca", role: .caAdministrator, dualControl: true, ceremony: false),
         .init(name: "csca.crl", role: .caAdministrator, dualControl: false, ceremony: false),
         .init(name: "csca.masterlist", role: .caAdministrator, dualControl: false, ceremony: false),
         .init(name: "csca.issue-ds", role: .raOfficer, dualControl: false, ceremony: false),
@@ -46,6 +48,7 @@ public struct GovernedOperation: Sendable, Hashable, CustomStringConvertible {
         .init(name: "cvca.policy", role: .caAdministrator, dualControl: true, ceremony: false),
         .init(name: "cvca.register-foreign-cvca", role: .caAdministrator, dualControl: true, ceremony: false),
         .init(name: "cvca.sign-request", role: .raOfficer, dualControl: false, ceremony: false),
+        .init(name: "npkd.trust", role: .caAdministrator, dualControl: true, ceremony: false),
         .init(name: "spoc.register", role: .spocOperator, dualControl: true, ceremony: false),
         .init(name: "spoc.unregister", role: .spocOperator, dualControl: false, ceremony: false),
         .init(name: "spoc.setup", role: .spocOperator, dualControl: false, ceremony: false),
@@ -54,6 +57,7 @@ public struct GovernedOperation: Sendable, Hashable, CustomStringConvertible {
         .init(name: "audit.key", role: .auditor, dualControl: false, ceremony: false),
         .init(name: "audit.checkpoint", role: .auditor, dualControl: false, ceremony: false),
         .init(name: "audit.read", role: .auditor, dualControl: false, ceremony: false),
+        .init(name: "governance.policy", role: .caAdministrator, dualControl: true, ceremony: false),
     ]
 
     public static func named(_ name: String) -> GovernedOperation? { all.first { $0.name == name } }

@@ -22,6 +22,8 @@ typedef struct {
     double totalCPUSeconds; /* CPU time of the threads over their whole life (warm-up, connecting), summed */
     double latencySum;    /* seconds, over the answered requests */
     double latencyMax;
+    double latencyP50;    /* seconds, from a histogram of 10 µs buckets (the last one holds everything from 1 s) */
+    double latencyP99;
     long status;          /* the first other status seen, for the error text */
     char error[256];
 } raw_tls_result;
