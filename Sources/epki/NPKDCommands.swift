@@ -261,6 +261,9 @@ struct NPKDCommand: ParsableCommand {
         @Option(name: .customLong("tls-cert"), help: "Server certificate chain (PEM).") var tlsCertificate: String?
         @Option(name: .customLong("tls-key"), help: "Server private key (PEM, unencrypted P-256/P-384 or RSA).") var tlsKey: String?
         @Option(name: .customLong("client-ca"), help: "Require client certificates issued by these CAs (PEM bundle): mutual TLS.") var clientCA: String?
+        @Flag(name: .customLong("record-verifications"),
+              help: "Keep a verification history (time, verdict, issuing country, DS, failed checks; never the MRZ or images) for GET /v1/pa/statistics.")
+        var recordVerifications = false
 
         func validate() throws {
             guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -275,7 +278,7 @@ struct NPKDCommand: ParsableCommand {
             }
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let tls = try tlsCertificate.map { try TLSSettings(certificatePath: $0, keyPath: tlsKey ?? "", clientCAPath: clientCA) }
-            let service = BorderControlService(pkd: try options.open())
+            let service = BorderControlService(pkd: try options.open(), recordVerifications: recordVerifications)
             let scheme = tls == nil ? "http" : "https"
             let mutual = clientCA == nil ? "" : " (client certificates required)"
             try AsyncBridge.run {

@@ -15,6 +15,7 @@ import PKICore
 /// GET  /v1/ds/{ski}               DS certificates by subject key identifier
 /// GET  /v1/crl/{country}          CRLs held for a country; /v1/crl/{country}/{id} the DER of one
 /// GET  /v1/revocation?issuer=AKI&serial=HEX
+/// GET  /v1/pa/statistics          counts of the verification history by country and verdict (when it is on)
 /// GET  /health  /metrics  /openapi.json
 /// ```
 /// Reads go to the store through SQLite's WAL, so they are answered while an import (another process) writes.
@@ -23,19 +24,23 @@ public struct BorderControlService: Sendable {
     public let pkd: NationalPKD
     public let metrics: ServiceMetrics
     let verifier: VerifierHolder
+    /// Whether each passive authentication is kept in the verification history (off by default, for privacy).
+    public let recordsVerifications: Bool
 
     /// The route patterns, as the router and the OpenAPI document name them.
     public static let routes: [(method: String, path: String)] = [
         ("POST", "/v1/pa/verify"), ("GET", "/v1/csca"), ("GET", "/v1/ds/{ski}"), ("GET", "/v1/crl/{country}"),
-        ("GET", "/v1/crl/{country}/{id}"), ("GET", "/v1/revocation"), ("GET", "/health"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+        ("GET", "/v1/crl/{country}/{id}"), ("GET", "/v1/revocation"), ("GET", "/v1/pa/statistics"), ("GET", "/health"), ("GET", "/metrics"), ("GET", "/openapi.json"),
     ]
 
     /// Largest request body accepted (EF.SOD and data groups with a face image fit easily).
     public static let maximumBody = 4 * 1024 * 1024
 
-    public init(pkd: NationalPKD, metrics: ServiceMetrics = ServiceMetrics(), chainCacheLifetime: TimeInterval = 60) {
+    public init(pkd: NationalPKD, metrics: ServiceMetrics = ServiceMetrics(), chainCacheLifetime: TimeInterval = 60,
+                recordVerifications: Bool = false) {
         self.pkd = pkd
         self.metrics = metrics
+        self.recordsVerifications = recordVerifications
         self.verifier = VerifierHolder(trustSource: pkd.trustSource, clock: pkd.clock, lifetime: chainCacheLifetime)
     }
 
@@ -61,6 +66,7 @@ public struct BorderControlService: Sendable {
             try crl(country: context.parameters.get("country") ?? "", id: context.parameters.get("id") ?? "")
         }
         router.get("/v1/revocation") { request, _ in try revocation(request) }
+        router.get("/v1/pa/statistics") { _, _ in try statistics() }
         router.get("/health") { _, _ in try health() }
         router.get("/metrics") { _, _ in try metricsResponse() }
         router.get("/openapi.json") { _, _ in Self.response(Array(OpenAPIDocument.json.utf8), contentType: "application/json") }
@@ -118,7 +124,20 @@ public struct BorderControlService: Sendable {
         let input = try VerifyRequest(json: Array(buffer: body))
         let result = verifier.current().verify(sod: input.sod, dataGroups: input.dataGroups, efCOM: input.efCOM,
                                                documentSigner: input.documentSigner)
-        metrics.recordVerification(genuine: result.isGenuine)
+        let country = Self.issuingCountry(result.documentSigner)
+        metrics.recordVerification(genuine: result.isGenuine, country: country)
+        if recordsVerifications {
+            // Only what identifies the verdict and the signer: never the MRZ, a data group or an image.
+            let fingerprint = result.documentSigner.flatMap { try? HashAlgorithm.sha256.hash($0.derEncoded).hexString }
+            let record = VerificationRecord(verifiedAt: pkd.clock.now(), genuine: result.isGenuine, country: country,
+                                            documentSignerFingerprint: fingerprint, documentSignerSerial: result.documentSigner?.serialNumberHex,
+                                            failedChecks: result.failures.map(\.name))
+            do {
+                try pkd.recordVerification(record)
+            } catch {
+                metrics.recordHistoryFailure()
+            }
+        }
         return Self.response(result.jsonValue.encoded(), status: result.isGenuine ? .ok : .unprocessableContent)
     }
 
@@ -172,6 +191,21 @@ public struct BorderControlService: Sendable {
             throw NPKDError(.badRequest, "the query parameter serial (hex) is missing")
         }
         return try Self.json(try pkd.revocation(issuer: String(issuer), serial: String(serial)).summary)
+    }
+
+    /// Counts of the verification history by issuing country and verdict; 404 while the history is off.
+    func statistics() throws -> Response {
+        guard recordsVerifications else {
+            throw NPKDError(.notFound, "the verification history is off (epki npkd serve --record-verifications turns it on)")
+        }
+        return try Self.json(try pkd.verificationStatistics().jsonObject)
+    }
+
+    /// The DS issuer's country as two upper-case letters, XX when there is none: a label value, so it must stay bounded
+    /// whatever a request carries.
+    static func issuingCountry(_ documentSigner: Certificate?) -> String {
+        let code = (documentSigner?.issuer.countryName ?? "").uppercased()
+        return code.count == 2 && code.allSatisfy({ $0.isASCII && $0.isLetter }) ? code : "XX"
     }
 
     func health() throws -> Response {

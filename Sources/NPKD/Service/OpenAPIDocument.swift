@@ -94,6 +94,15 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/v1/pa/statistics": {
+          "get": {
+            "summary": "Counts of the verification history (serve --record-verifications) by the DS issuer's country and verdict; it holds no document data",
+            "responses": {
+              "200": {"description": "{\"total\": n, \"byCountry\": {\"NZ\": {\"genuine\": n, \"not_genuine\": n}}, \"first\": time, \"last\": time}", "content": {"application/json": {"schema": {"type": "object"}}}},
+              "404": {"description": "The verification history is off", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+          }
+        },
         "/v1/revocation": {
           "get": {
             "summary": "Whether a serial number is on the current CRL with this authority key identifier",

@@ -21,6 +21,9 @@ public final class ServiceMetrics: Sendable {
         var durationSum: [String: Double] = [:]
         var durationCount: [String: Int] = [:]
         var verifications: [String: Int] = [:]
+        /// Verdicts by the issuing country ("NZ|genuine"); the country is two letters or XX, so at most 677 series.
+        var verificationsByCountry: [String: Int] = [:]
+        var historyFailures = 0
     }
 
     private let state = Mutex(State())
@@ -36,9 +39,18 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
-    /// Passive authentication verdicts: genuine, not genuine.
-    func recordVerification(genuine: Bool) {
-        state.withLock { $0.verifications[genuine ? "genuine" : "not_genuine", default: 0] += 1 }
+    /// Passive authentication verdicts: genuine, not genuine; and by the issuing country of the Document Signer.
+    func recordVerification(genuine: Bool, country: String) {
+        state.withLock { state in
+            let verdict = genuine ? "genuine" : "not_genuine"
+            state.verifications[verdict, default: 0] += 1
+            state.verificationsByCountry["\(country)|\(verdict)", default: 0] += 1
+        }
+    }
+
+    /// A verification the history could not store (the answer was sent all the same).
+    func recordHistoryFailure() {
+        state.withLock { $0.historyFailures += 1 }
     }
 
     /// The exposition text; `gauges` are the store's counts, read at scrape time.
@@ -61,6 +73,16 @@ public final class ServiceMetrics: Sendable {
         for verdict in ["genuine", "not_genuine"] {
             lines.append("npkd_passive_authentications_total{verdict=\"\(verdict)\"} \(snapshot.verifications[verdict] ?? 0)")
         }
+        lines.append("# HELP npkd_passive_authentications_by_country_total Passive authentication verdicts by the DS issuer's country (XX: unknown).")
+        lines.append("# TYPE npkd_passive_authentications_by_country_total counter")
+        for (key, count) in snapshot.verificationsByCountry.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            lines.append("npkd_passive_authentications_by_country_total{country=\"\(Self.escape(parts[0]))\",verdict=\"\(parts[1])\"} \(count)")
+        }
+        lines.append("# HELP npkd_verification_history_failures_total Verifications the history could not store.")
+        lines.append("# TYPE npkd_verification_history_failures_total counter")
+        lines.append("npkd_verification_history_failures_total \(snapshot.historyFailures)")
         lines.append("# HELP npkd_uptime_seconds Seconds since the service started.")
         lines.append("# TYPE npkd_uptime_seconds gauge")
         lines.append("npkd_uptime_seconds \(Date().timeIntervalSince(started))")

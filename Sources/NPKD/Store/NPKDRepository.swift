@@ -20,6 +20,7 @@ import Store
 /// npkd_deviation           the deviations of each deviation list
 /// npkd_trusted_signer      master list signers the operator trusts (--trust-signer)
 /// npkd_pkd_version         the highest ICAO PKD LDIF pkdVersion imported per collection (001, 002, 003)
+/// npkd_verification        the verification history, when the service records it (VerificationRecord)
 /// ```
 /// A certificate or CRL that came from an ICAO PKD LDIF entry keeps the entry's normalised dn (`pkd_dn`), so that a
 /// delta's `delete` or `modify` of that entry finds it; a certificate whose entry a delta deleted keeps why
@@ -189,6 +190,23 @@ enum NPKDRepository {
             try db.alter(table: "npkd_certificate") { t in
                 t.drop(column: "der")
             }
+        },
+        .init("npkd-v3") { db in
+            // The verification history (`serve --record-verifications`, off by default): no document data, see
+            // VerificationRecord. Counted by country and verdict.
+            try db.execute(sql: """
+                CREATE TABLE npkd_verification (
+                    id INTEGER PRIMARY KEY,
+                    domain TEXT NOT NULL,
+                    verified_at REAL NOT NULL,
+                    verdict TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    ds_fingerprint TEXT,
+                    ds_serial TEXT,
+                    failed_checks TEXT NOT NULL
+                );
+                CREATE INDEX npkd_verification_country ON npkd_verification(domain, country, verdict);
+                """)
         },
     ]
 
