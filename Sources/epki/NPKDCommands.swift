@@ -296,10 +296,10 @@ struct NPKDCommand: ParsableCommand {
         @OptionGroup var options: NPKDOptions
         @OptionGroup var passphrase: PassphraseOptions
         @OptionGroup var pin: PINOptions
-        @Option(help: "pem, ldif or masterlist.") var format: String
+        @Option(help: "pem, ldif, masterlist, or bundles (a directory: one PEM per country, all.pem, all.ldif).") var format: String
         @Option(help: "cscas (CSCA and link certificates) or all (also DS certificates and current CRLs).") var content: String?
         @Option(name: .customLong("csca-domain"), help: "The CSCA domain whose Master List Signer signs (masterlist).") var cscaDomain: String = "default"
-        @Option(help: "Output file.") var out: String
+        @Option(help: "Output file (a directory for bundles).") var out: String
 
         func run() throws {
             let pkd = try options.open()
@@ -324,8 +324,16 @@ struct NPKDCommand: ParsableCommand {
                 try IO.write(try signed.contentInfoDER(), to: out)
                 print("master list of \(included) trusted CSCA/link certificate(s) signed by domain '\(cscaDomain)': \(out)")
                 for line in skipped { print("  left out: \(line)") }
+            case "bundles":
+                // A directory: XX.pem per country, all.pem and all.ldif.
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let files = try pkd.exportBundles()
+                for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+                    try IO.write(text, to: URL(fileURLWithPath: out).appendingPathComponent(name).path)
+                }
+                print("\(files.count - 2) country bundle(s), all.pem and all.ldif written to \(out)")
             default:
-                throw ValidationError("--format must be pem, ldif or masterlist")
+                throw ValidationError("--format must be pem, ldif, masterlist or bundles")
             }
         }
     }

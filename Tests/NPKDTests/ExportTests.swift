@@ -65,6 +65,50 @@ import TestSupport
         #expect(read.masterList.certificates == [ut.csca])
     }
 
+    /// Per-country bundles: each country's file holds its trusted CSCA, DSCs and current CRL and nothing of another
+    /// country or of what is not trusted; openssl (a reader nobody here wrote) reads each back.
+    @Test func perCountryBundles() throws {
+        let fixture = try NPKDFixture()
+        defer { fixture.cleanUp() }
+        let nz = try CountryPKI("NZ")
+        let ut = try CountryPKI("UT")
+        let zz = try CountryPKI("ZZ")
+        let nzSigners = try (1...2).map { try nz.documentSigner($0).certificate }
+        let utSigner = try ut.documentSigner().certificate
+        _ = try fixture.pkd.trust(nz.csca)
+        _ = try fixture.pkd.trust(ut.csca)
+        var pem = ""
+        for certificate in nzSigners + [utSigner, zz.csca, try zz.documentSigner().certificate] {
+            pem += PEM.encode(certificate.derEncoded, label: "CERTIFICATE")
+        }
+        _ = try fixture.importBytes(Array(pem.utf8), "certificates.pem")
+        // A DS is trusted once its CSCA's CRL is held and does not list it.
+        let nzCRL = try nz.crl(number: 1)
+        let utCRL = try ut.crl(number: 1)
+        _ = try fixture.importBytes(nzCRL.derEncoded, "nz.crl")
+        _ = try fixture.importBytes(utCRL.derEncoded, "ut.crl")
+
+        let files = try fixture.pkd.exportBundles()
+        #expect(Set(files.keys) == ["NZ.pem", "UT.pem", "all.pem", "all.ldif"])
+        let blocks = { (name: String) throws -> [(label: String, der: [UInt8])] in try PEM.decodeAll(Array((files[name] ?? "").utf8)) }
+        #expect(Set(try blocks("NZ.pem").filter { $0.label == "CERTIFICATE" }.map(\.der)) == Set([nz.csca.derEncoded] + nzSigners.map(\.derEncoded)))
+        #expect(try blocks("NZ.pem").filter { $0.label == "X509 CRL" }.map(\.der) == [nzCRL.derEncoded])
+        #expect(Set(try blocks("UT.pem").map(\.der)) == [ut.csca.derEncoded, utSigner.derEncoded, utCRL.derEncoded])
+        #expect(try blocks("all.pem").count == 7)
+
+        let directory = fixture.directory
+        for (name, count) in [("NZ.pem", 3), ("UT.pem", 2)] {
+            let path = directory.appendingPathComponent(name)
+            try TestSupport.write(files[name] ?? "", path)
+            try TestSupport.openssl(["crl2pkcs7", "-nocrl", "-certfile", path.path, "-outform", "PEM", "-out", path.path + ".p7"])
+            let listed = try TestSupport.openssl(["pkcs7", "-in", path.path + ".p7", "-print_certs", "-noout"])
+            #expect(listed.stdout.components(separatedBy: "subject=").count - 1 == count, "\(listed.stdout)")
+        }
+        let crlPath = directory.appendingPathComponent("NZ.pem")
+        let crl = try TestSupport.openssl(["crl", "-in", crlPath.path, "-noout", "-issuer"])
+        #expect(crl.stdout.contains("CSCA NZ"))
+    }
+
     /// Deviation lists: the CSCA module encodes; the NPKD decodes, verifies and stores the deviations.
     @Test func deviationListsAreDecodedAndStored() throws {
         let fixture = try NPKDFixture()

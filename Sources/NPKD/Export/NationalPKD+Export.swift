@@ -58,6 +58,45 @@ extension NationalPKD {
         return (try signer.signMasterList(certificates: certificates), certificates.count, skipped)
     }
 
+    /// Per-country bundles for inspection systems that load files: for each country, `XX.pem` with its trusted CSCA and
+    /// link certificates, its trusted Document Signers and the current CRL of each trusted CSCA key; and the whole
+    /// trusted set as `all.pem` and as ICAO-shaped `all.ldif`. File name → content, read in one snapshot.
+    public func exportBundles() throws -> [String: String] {
+        let usable = [TrustState.trusted.rawValue, TrustState.nonConformantAccepted.rawValue]
+        let (authorities, signers, crls) = try read { db -> ([NPKDRepository.CertificateRow], [NPKDRepository.CertificateRow], [(String, [UInt8])]) in
+            let authorities = try NPKDRepository.certificates(db, domain: domain, kinds: ["csca", "link"], states: usable)
+            let signers = try NPKDRepository.certificates(db, domain: domain, kinds: ["ds"], states: usable)
+            var crls: [(String, [UInt8])] = []
+            for key in Set(authorities.map(\.keyHash)).sorted() {
+                if let crl = try NPKDRepository.currentCRL(db, domain: domain, issuerKeyHash: key), let der = try NPKDRepository.crlDER(db, id: crl.id) {
+                    crls.append((crl.country.uppercased(), der))
+                }
+            }
+            return (authorities, signers, crls)
+        }
+        var files: [String: String] = [:]
+        var all = ""
+        for row in authorities + signers {
+            let block = PEM.encode(row.der, label: "CERTIFICATE")
+            files["\(Self.bundleCountry(row.country)).pem", default: ""] += block
+            all += block
+        }
+        for (country, der) in crls {
+            let block = PEM.encode(der, label: "X509 CRL")
+            files["\(Self.bundleCountry(country)).pem", default: ""] += block
+            all += block
+        }
+        files["all.pem"] = all
+        files["all.ldif"] = try exportLDIF(.all)
+        return files
+    }
+
+    /// A file name's country: two letters, else XX (a name from a certificate must not reach the file system as it is).
+    static func bundleCountry(_ country: String) -> String {
+        let upper = country.uppercased()
+        return upper.count == 2 && upper.allSatisfy({ $0.isASCII && $0.isLetter }) ? upper : "XX"
+    }
+
     private func trustedCertificates(_ content: ExportContent) throws -> [NPKDCertificate] {
         let usable: [TrustState] = [.trusted, .nonConformantAccepted]
         let authorities = try certificates(kinds: ["csca", "link"], states: usable)
