@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,npkdimport,card,sod,spoc,admin] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,npkdimport,npkdsync,card,sod,spoc,admin] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],

@@ -17,6 +17,8 @@
 //           1,000,000-entry CRL, each imported by a child process (time, CPU, peak memory), against d2i_X509 +
 //           X509_verify and d2i_X509_CRL + X509_CRL_verify over the same objects (NPKDImportBenchmarks.swift,
 //           Sources/RawX509).
+//   npkdsync  Publication of that collection into a private slapd and a sync back from it into a fresh store (a child
+//           process: time, CPU, peak memory), against the LDAP transfer alone through ldapsearch (NPKDSyncBenchmarks.swift).
 //   sod     The SOD signing service on loopback with mutual TLS and concurrent clients, against an EVP_DigestSign loop
 //           with the same key on all cores (SODServiceBenchmarks.swift, Sources/RawTLS).
 //   perso   The personalization line through a private pcscd with vpcd: documents per minute per reader on one and two
@@ -51,7 +53,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc, admin
+    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card, sod, sodhsm, perso, inspection, spoc, admin
 }
 
 struct Options {
@@ -97,8 +99,8 @@ struct Options {
                                  [--sod-keys LIST] [--sod-recheck LIST] [--sodhsm-keys LIST] [--spoc-in-flight LIST]
                                  [--spoc-history LIST|none] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod,
-                                 sodhsm, perso, inspection, spoc, admin; default: all fourteen, in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card,
+                                 sod, sodhsm, perso, inspection, spoc, admin; default: all fifteen, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -163,7 +165,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc, admin)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card, sod, sodhsm, perso, inspection, spoc, admin)")
                     }
                     return section
                 }
@@ -643,6 +645,11 @@ struct PKICoreBenchmarks {
                 try NPKDBenchmarks.childImport(file: arguments[2], directory: arguments[3])
                 return
             }
+            // The npkdsync section's child process: syncs a data directory from a directory server and reports on it.
+            if arguments.count == 6, arguments[0] == "--only", arguments[1] == "npkd-ldap-sync" {
+                try NPKDSyncBenchmarks.childSync(url: arguments[2], base: arguments[3], passwordFile: arguments[4], directory: arguments[5])
+                return
+            }
             if arguments.count >= 3, arguments[0] == "--profile", let seconds = Double(arguments[2]) {
                 let options = try Options(arguments: Array(arguments.dropFirst(3)))
                 if arguments[1] == "spoc" {
@@ -676,6 +683,7 @@ struct PKICoreBenchmarks {
                 case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
                 case .npkdimport: report = try NPKDImportBenchmarks.run(options, sink: &sink)
+                case .npkdsync: report = try NPKDSyncBenchmarks.run(options, sink: &sink)
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
                 case .sodhsm: report = try SODHSMBenchmarks.run(options, sink: &sink)

@@ -8,12 +8,12 @@ import PKICore
 /// again: a second sync of an unchanged directory adds nothing.
 extension NationalPKD {
     /// The attributes that carry PKD objects (as `PKDDirectoryEntry` reads them), and the ones kept beside them.
-    static let syncAttributes = [
+    public static let syncAttributes = [
         "userCertificate;binary", "cACertificate;binary", "certificateRevocationList;binary", "authorityRevocationList;binary",
         "pkdMasterListContent", "pkdDeviationListContent", "pkdVersion", "pkdConformanceCode", "pkdConformanceText",
         "pkdConformancePolicy", "objectClass", "cn", "sn",
     ]
-    static let syncFilter = "(|(userCertificate=*)(cACertificate=*)(certificateRevocationList=*)(authorityRevocationList=*)"
+    public static let syncFilter = "(|(userCertificate=*)(cACertificate=*)(certificateRevocationList=*)(authorityRevocationList=*)"
         + "(pkdMasterListContent=*)(pkdDeviationListContent=*))"
 
     /// Reads the directory under `target.base` and imports what it holds; returns the import's summary and the number
