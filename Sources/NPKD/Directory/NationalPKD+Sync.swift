@@ -21,31 +21,56 @@ extension NationalPKD {
     public func sync(from target: DirectoryTarget, options: ImportOptions = ImportOptions()) throws -> (summary: ImportSummary, entries: Int) {
         let connection = try LDAPConnection(url: target.url, bindDN: target.bindDN, password: target.password)
         defer { connection.close() }
-        var text = "version: 1\n"
+        // The LDIF is written as bytes, not a String: 30,000 certificates make 50 MB of it, built once and read once.
+        var ldif: [UInt8] = Array("version: 1\n".utf8)
         var entries = 0
         try connection.search(base: target.base, filter: Self.syncFilter, attributes: Self.syncAttributes, missingBaseIsEmpty: false) { entry in
-            text += Self.ldif(entry)
+            if entries == 0 { ldif.reserveCapacity(1 << 20) }
+            Self.appendLDIF(entry, to: &ldif)
             entries += 1
         }
         connection.close()
         guard entries > 0 else {
             throw NPKDError(.notFound, "no certificate, CRL or list under '\(target.base)' at \(target.url)")
         }
-        let summary = try importBytes(Array(text.utf8), source: "\(target.url)/\(target.base)", options: options)
+        let summary = try importBytes(ldif, source: "\(target.url)/\(target.base)", options: options)
         return (summary, entries)
     }
 
-    /// One entry as an LDIF content record: binary values base64 (`name:: `), text values as `LDIFWriter` writes them.
-    static func ldif(_ entry: LDAPEntry) -> String {
-        var record = "\n" + LDIFWriter.line("dn", entry.dn)
+    static let binaryAttributes: Set<String> = ["usercertificate", "cacertificate", "certificaterevocationlist", "authorityrevocationlist",
+                                                "pkdmasterlistcontent", "pkddeviationlistcontent"]
+
+    /// One entry as an LDIF content record: binary values base64 (`name:: `, folded at 76 columns), text values as
+    /// `LDIFWriter` writes them.
+    static func appendLDIF(_ entry: LDAPEntry, to ldif: inout [UInt8]) {
+        ldif.append(0x0A)
+        ldif.append(contentsOf: LDIFWriter.line("dn", entry.dn).utf8)
         for (name, values) in entry.attributes.sorted(by: { $0.key < $1.key }) {
-            let binary = ["usercertificate", "cacertificate", "certificaterevocationlist", "authorityrevocationlist", "pkdmasterlistcontent",
-                          "pkddeviationlistcontent"].contains(LDAPEntry.baseName(name))
+            let binary = binaryAttributes.contains(LDAPEntry.baseName(name))
             for value in values {
-                record += binary ? LDIFWriter.fold("\(name):: \(Data(value).base64EncodedString())")
-                                 : LDIFWriter.line(name, String(decoding: value, as: UTF8.self))
+                if binary {
+                    appendFolded(Array("\(name):: ".utf8), Data(value).base64EncodedData(), to: &ldif)
+                } else {
+                    ldif.append(contentsOf: LDIFWriter.line(name, String(decoding: value, as: UTF8.self)).utf8)
+                }
             }
         }
-        return record
+    }
+
+    /// `prefix` + `body` as one logical line, folded as RFC 2849 §2 allows: 76 octets, then continuation lines of a
+    /// space and 75 octets.
+    static func appendFolded(_ prefix: [UInt8], _ body: Data, to ldif: inout [UInt8]) {
+        var column = prefix.count
+        ldif.append(contentsOf: prefix)
+        for byte in body {
+            if column == 76 {
+                ldif.append(0x0A)
+                ldif.append(0x20)
+                column = 1
+            }
+            ldif.append(byte)
+            column += 1
+        }
+        ldif.append(0x0A)
     }
 }
