@@ -10,16 +10,7 @@ import TestSupport
         let directory = try TestSupport.temporaryDirectory("epki-sod-contract")
         defer { try? FileManager.default.removeItem(at: directory) }
         let environment = ["EPKI_HOME": directory.appendingPathComponent("data").path]
-        let (csca, _, ds, dsSigner) = try SODServiceFixture.countryPKI(around: Date())
-        try TestSupport.write(csca.pemEncoded, directory.appendingPathComponent("csca.pem"))
-        try TestSupport.write(ds.pemEncoded, directory.appendingPathComponent("ds.pem"))
-        try TestSupport.write("sod contract passphrase\n", directory.appendingPathComponent("pass"))
-        try TestSupport.write(try dsSigner.key.encryptedPKCS8(passphrase: Passphrase("sod contract passphrase")), directory.appendingPathComponent("ds.key"))
-        try SODServiceFixture.tlsServer(in: directory)
-        try TestSupport.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "line-1.key",
-                                 "-out", "line-1.csr", "-subj", "/CN=line-1"], in: directory)
-        try TestSupport.openssl(["x509", "-req", "-in", "line-1.csr", "-CA", "tls-ca.pem", "-CAkey", "tls-ca.key", "-CAcreateserial",
-                                 "-out", "line-1.pem", "-days", "2"], in: directory)
+        try SODCommandLineTests.operatorFiles(lines: ["line-1"], in: directory)
         let added = try TestSupport.run(try TestSupport.epkiExecutable(), ["sod", "line", "add", "--name", "line-1", "--cert", "line-1.pem"],
                                         environment: environment, currentDirectory: directory)
         #expect(added.status == 0, "\(added.output)")
