@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "NPKD",
             dependencies: [
-                "PKICore", "ICAOProfile", "Store", "LDS", "CLDAP", .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKICore", "ICAOProfile", "Store", "LDS", "CLDAP", "HTTPRoutes", .product(name: "SwiftASN1", package: "swift-asn1"),
                 // GRDBSQLite: the SQLite C API itself, to bind a million CRL entries without boxing each value.
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -167,7 +167,7 @@ let package = Package(
         .target(
             name: "SODService",
             dependencies: [
-                "PKICore", "LDS", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKICore", "LDS", "Store", "HTTPRoutes", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -195,10 +195,16 @@ let package = Package(
         ),
         // The administration API: an entry point beside the CLI, wiring the CSCA, the SPOC's queue and the store's
         // governance behind mutual TLS with officers' certificates.
+        // What every HTTP service of the suite answers alike: 405 with Allow for a path served under other methods.
+        .target(
+            name: "HTTPRoutes",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Administration",
             dependencies: [
-                "CSCA", "SPOC", "Store", "PKICore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                "CSCA", "SPOC", "Store", "PKICore", "HTTPRoutes", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings

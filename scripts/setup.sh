@@ -22,27 +22,44 @@
 #   slapd             OpenLDAP's server: the NPKD tests start a private one to publish to and sync from
 #                     (installs without questions under DEBIAN_FRONTEND=noninteractive, set below)
 #   ldap-utils        ldapsearch and ldapadd: LDAP clients nobody here wrote, to read a publication back
+#   python3-venv      a private Python environment for the one PyPI package below
+# and from PyPI, into .build/peers/schemathesis (not the system's Python):
+#   schemathesis      the contract tester: checks each HTTP API against the OpenAPI document it serves
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep libldap-dev slapd ldap-utils)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep python3-venv libldap-dev slapd ldap-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+install_debian() {
+    if [ "$(id -u)" -eq 0 ]; then
+        as_root=()
+    elif command -v sudo >/dev/null 2>&1; then
+        as_root=(sudo)
+    else
+        echo "setup: missing packages ${missing[*]}; run this script as root or install them" >&2
+        exit 1
+    fi
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${as_root[@]}" apt-get update -qq
+    # --no-upgrade: installing test peers must not upgrade OpenSSL under the build.
+    "${as_root[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"
+}
+if [ ${#missing[@]} -gt 0 ]; then
+    install_debian
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-    as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-else
-    echo "setup: missing packages ${missing[*]}; run this script as root or install them" >&2
-    exit 1
+# schemathesis, pinned, in its own virtual environment under .build (Debian's Python, not whatever python3 is first
+# on PATH), made again only when the pinned version is not there.
+schemathesis_version=4.32.5
+venv=.build/peers/schemathesis
+if ! "$venv/bin/st" --version 2>/dev/null | grep -q "version $schemathesis_version\$"; then
+    echo "setup: installing schemathesis $schemathesis_version into $venv"
+    rm -rf "$venv"
+    mkdir -p .build/peers
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-# --no-upgrade: installing test peers must not upgrade OpenSSL under the build.
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"

@@ -1,5 +1,6 @@
 import CSCA
 import Foundation
+import HTTPRoutes
 import Hummingbird
 import HummingbirdTLS
 import NIOCore
@@ -49,9 +50,18 @@ public struct AdministrationService: Sendable {
         self.clock = clock
     }
 
+    /// The routes, as the router and the OpenAPI document name them.
+    public static let routes: [(method: String, path: String)] = [
+        ("GET", "/openapi.json"), ("GET", "/v1/domains/{domain}/status"), ("POST", "/v1/domains/{domain}/ds"), ("POST", "/v1/domains/{domain}/revocations"),
+        ("POST", "/v1/domains/{domain}/crls"), ("GET", "/v1/domains/{domain}/proposals"), ("GET", "/v1/domains/{domain}/proposals/{id}"),
+        ("POST", "/v1/domains/{domain}/proposals/{id}/approvals"), ("POST", "/v1/domains/{domain}/proposals/{id}/rejections"),
+        ("GET", "/v1/domains/{domain}/audit"),
+    ]
+
     public func router() -> Router<AdministrationContext> {
         let router = Router(context: AdministrationContext.self)
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: Self.routes))
         router.get("/openapi.json") { _, _ in Self.json(Self.openAPI) }
         router.get("/v1/domains/:domain/status") { request, context in try await status(request, context) }
         router.post("/v1/domains/:domain/ds") { request, context in try await issueDocumentSigner(request, context) }
@@ -163,7 +173,7 @@ public struct AdministrationService: Sendable {
 
     func performIssueCRLs(domain: String) throws -> Response {
         let crls = try CountrySigningCA(store: store, domain: domain, keys: keys, clock: clock).issueCRLs()
-        return Self.json(["crls": crls.map { ["issuer": $0.issuer.description, "number": $0.crlNumber.map { "\($0)" } ?? "",
+        return Self.json(["crls": crls.map { ["issuer": $0.issuer.description, "number": $0.crlNumber.map { $0.value.map(String.init) ?? $0.bytes.hexString } ?? "",
                                                "nextUpdate": $0.nextUpdate.map { Time.iso8601($0.date) } ?? "", "der": Data($0.derEncoded).base64EncodedString()] }])
     }
 
@@ -304,6 +314,8 @@ public struct AdministrationService: Sendable {
         let domain = try Self.domain(context)
         let fingerprint = try await context.clientKeyFingerprint()
         let parameters = try Self.parameters(request, body: body)
+        // Statement headers are read (and a malformed one refused) whether or not this operation needs them.
+        let givenProof = try Self.signedStatement(request, fingerprint: fingerprint)
         let policy = try Governance.policy(store: store, domain: domain, operation: operation)
         guard policy.dualControl, let officer = try Governance.officer(store: store, domain: domain, fingerprint: fingerprint),
               officer.holds(policy.operation.role) else {
@@ -313,7 +325,7 @@ public struct AdministrationService: Sendable {
             // The operation's own audit entries name the officer, as the CLI's do.
             return try AuditTrail.$requestActor.withValue("officer:\(officer.name)") { try perform(domain) }
         }
-        guard let proof = try Self.signedStatement(request, fingerprint: fingerprint) else {
+        guard let proof = givenProof else {
             let statement = try Governance.statement(domain: domain, operation: operation, parameters: parameters, act: "propose", time: clock.now())
             throw AdministrationError(.statementRequired, "\(operation) needs \(policy.approvals) approval(s) besides \(officer.name)'s: sign the statement with "
                                       + "\(officer.name)'s key and send the request again with Epki-Officer-Statement-Time and Epki-Officer-Signature",
@@ -338,14 +350,22 @@ public struct AdministrationService: Sendable {
     static func signedStatement(_ request: Request, fingerprint: String) throws -> OfficerProof? {
         let timeField = request.headers[Self.statementTimeHeader]
         let signatureField = request.headers[Self.signatureHeader]
-        guard timeField != nil || signatureField != nil else { return nil }
-        guard let timeField, let time = Time.parseISO8601(timeField) else {
-            throw AdministrationError(.badRequest, "Epki-Officer-Statement-Time must be the statement's time: line (ISO 8601, UTC)", field: "Epki-Officer-Statement-Time")
+        // A malformed value is refused; a proof needs both headers, and one alone is no proof (a dual-control
+        // operation then answers with the statement to sign).
+        let time = try timeField.map { field -> Date in
+            guard let time = Time.parseISO8601(field) else {
+                throw AdministrationError(.badRequest, "Epki-Officer-Statement-Time must be the statement's time: line (RFC 3339, UTC)", field: "Epki-Officer-Statement-Time")
+            }
+            return time
         }
-        guard let signatureField, let signature = Data(base64Encoded: signatureField), !signature.isEmpty, signature.count <= 1_024 else {
-            throw AdministrationError(.badRequest, "Epki-Officer-Signature must be the base64 signature of the statement", field: "Epki-Officer-Signature")
+        let signature = try signatureField.map { field -> [UInt8] in
+            guard let signature = Data(base64Encoded: field), !signature.isEmpty, signature.count <= 1_024 else {
+                throw AdministrationError(.badRequest, "Epki-Officer-Signature must be the base64 signature of the statement", field: "Epki-Officer-Signature")
+            }
+            return Array(signature)
         }
-        return .signedStatement(keyFingerprint: fingerprint, time: time, signature: Array(signature))
+        guard let time, let signature else { return nil }
+        return .signedStatement(keyFingerprint: fingerprint, time: time, signature: signature)
     }
 
     /// Governance's refusals as HTTP answers: 403 for an officer of the domain, 401 for anyone else.

@@ -2,13 +2,13 @@ extension AdministrationService {
     /// The OpenAPI 3.0 document served at `/openapi.json`.
     static var openAPI: [String: Any] {
         let error: [String: Any] = ["description": "error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
-        let domain: [String: Any] = ["name": "domain", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"]]
-        let id: [String: Any] = ["name": "id", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1]]
+        let domain: [String: Any] = ["name": "domain", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"]]
+        let id: [String: Any] = ["name": "id", "in": "path", "required": true, "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]]
         // The officer's signed statement, for operations under dual control (see the service's documentation).
         let statementHeaders: [[String: Any]] = [
             ["name": "Epki-Officer-Statement-Time", "in": "header", "schema": ["type": "string", "format": "date-time"],
              "description": "The time: line of the statement signed (from the 403 statementRequired answer)."],
-            ["name": "Epki-Officer-Signature", "in": "header", "schema": ["type": "string", "format": "byte"],
+            ["name": "Epki-Officer-Signature", "in": "header", "schema": ["type": "string", "format": "byte", "minLength": 4, "maxLength": 1_368],
              "description": "Base64 signature of the statement with the officer's key (ECDSA or RSA PKCS#1 v1.5, SHA-256)."],
         ]
         func operation(_ summary: String, _ role: String, body: [String: Any]? = nil, query: [[String: Any]] = [], ok: String = "200",
@@ -29,7 +29,11 @@ extension AdministrationService {
             "paths": [
                 "/v1/domains/{domain}/status": ["get": operation("The CSCA's state, CRL due date, certificates expiring, pending proposals and SPOC requests", "any officer")],
                 "/v1/domains/{domain}/ds": ["post": operation("Issue a Document Signer certificate from a PKCS#10 request", "ra-officer",
-                                                              body: ["required": true, "content": ["application/pkcs10": ["schema": ["type": "string", "format": "binary"]]]],
+                                                              body: ["required": true, "content": [
+                                                                  // DER or PEM; the media type is not what the service goes by.
+                                                                  "application/pkcs10": ["schema": ["type": "string", "format": "binary"]],
+                                                                  "application/octet-stream": ["schema": ["type": "string", "format": "binary"]],
+                                                              ]],
                                                               query: [["name": "documentTypes", "in": "query", "schema": ["type": "string"]]], ok: "201",
                                                               governed: true)],
                 "/v1/domains/{domain}/revocations": ["post": operation("Revoke a certificate the domain issued", "ca-admin",
@@ -46,7 +50,8 @@ extension AdministrationService {
                 "/v1/domains/{domain}/proposals/{id}/rejections": ["post": operation("Reject a proposal with a signed statement", "the operation's role",
                                                                                      governed: true, path: [id])],
                 "/v1/domains/{domain}/audit": ["get": operation("Audit entries", "auditor", query: [
-                    ["name": "from", "in": "query", "schema": ["type": "integer", "minimum": 1]], ["name": "to", "in": "query", "schema": ["type": "integer", "minimum": 1]],
+                    ["name": "from", "in": "query", "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]],
+                    ["name": "to", "in": "query", "schema": ["type": "integer", "format": "int64", "minimum": 1, "maximum": Int64.max]],
                 ])],
             ],
             "components": ["schemas": ["Error": ["type": "object", "properties": [

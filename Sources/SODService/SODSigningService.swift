@@ -1,4 +1,5 @@
 import Foundation
+import HTTPRoutes
 import Hummingbird
 import HummingbirdTLS
 import NIOCore
@@ -59,6 +60,7 @@ public struct SODSigningService: Sendable {
     public func router() -> Router<LineRequestContext> {
         let router = Router(context: LineRequestContext.self)
         router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
+        router.add(middleware: MethodNotAllowedMiddleware(routes: Self.routes))
         router.post("/v1/sod/sign") { request, context in try await sign(request, context: context) }
         router.get("/health") { _, _ in try health() }
         router.get("/metrics") { _, _ in

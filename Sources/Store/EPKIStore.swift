@@ -55,6 +55,12 @@ public final class EPKIStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
+            // SQLite opens the database for writing even to read (the write-ahead log): say why that failed when
+            // the reason is the directory's, not the database's.
+            if access(directory.path, W_OK) != 0 {
+                throw StoreError(.cannotOpen, "cannot open the data directory \(directory.path): it is not writable "
+                    + "(\(String(cString: strerror(errno))); a file system mounted read-only or without space, or other owners); \(error)")
+            }
             throw StoreError(.cannotOpen, "cannot open the data directory \(directory.path): \(error)")
         }
     }

@@ -19,20 +19,7 @@ import TestSupport
             #expect(result.status == status, "epki \(arguments.joined(separator: " ")): \(result.output)")
             return result
         }
-        // The country's CSCA and DS, valid around now; the DS key encrypted, its passphrase in a file.
-        let (csca, _, ds, dsSigner) = try SODServiceFixture.countryPKI(around: Date())
-        try TestSupport.write(csca.pemEncoded, directory.appendingPathComponent("csca.pem"))
-        try TestSupport.write(ds.pemEncoded, directory.appendingPathComponent("ds.pem"))
-        try TestSupport.write("sod service test passphrase\n", directory.appendingPathComponent("pass"))
-        try TestSupport.write(try dsSigner.key.encryptedPKCS8(passphrase: Passphrase("sod service test passphrase")), directory.appendingPathComponent("ds.key"))
-        // TLS: the service's certificate and two lines' certificates from a test CA, P-256, valid around now.
-        try SODServiceFixture.tlsServer(in: directory)
-        for line in ["line-1", "line-2"] {
-            try TestSupport.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(line).key",
-                                     "-out", "\(line).csr", "-subj", "/CN=\(line)"], in: directory)
-            try TestSupport.openssl(["x509", "-req", "-in", "\(line).csr", "-CA", "tls-ca.pem", "-CAkey", "tls-ca.key", "-CAcreateserial",
-                                     "-out", "\(line).pem", "-days", "2"], in: directory)
-        }
+        let ds = try Self.operatorFiles(lines: ["line-1", "line-2"], in: directory)
 
         try epki(["sod", "line", "add", "--name", "line-1", "--cert", "line-1.pem", "--quota", "100/day"])
         let refused = try epki(["sod", "line", "add", "--name", "line-1", "--cert", "line-2.pem"], status: 1)
@@ -137,6 +124,26 @@ import TestSupport
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
         #expect(entries.compactMap { $0["action"] as? String } == ["sod.line-add", "sod.sign"], "\(audit.stdout)")
         try epki(["audit", "verify", "--domain", "sod"])
+    }
+
+    /// What an operator holds to serve: the country's CSCA and DS valid around now (`csca.pem`, `ds.pem`), the DS key
+    /// encrypted (`ds.key`) with its passphrase in `pass`, the service's TLS certificate and the lines' certificates
+    /// from a test CA (`<line>.pem`, `<line>.key`), P-256, valid around now. Returns the DS certificate.
+    @discardableResult
+    static func operatorFiles(lines: [String], in directory: URL) throws -> Certificate {
+        let (csca, _, ds, dsSigner) = try SODServiceFixture.countryPKI(around: Date())
+        try TestSupport.write(csca.pemEncoded, directory.appendingPathComponent("csca.pem"))
+        try TestSupport.write(ds.pemEncoded, directory.appendingPathComponent("ds.pem"))
+        try TestSupport.write("sod service test passphrase\n", directory.appendingPathComponent("pass"))
+        try TestSupport.write(try dsSigner.key.encryptedPKCS8(passphrase: Passphrase("sod service test passphrase")), directory.appendingPathComponent("ds.key"))
+        try SODServiceFixture.tlsServer(in: directory)
+        for line in lines {
+            try TestSupport.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(line).key",
+                                     "-out", "\(line).csr", "-subj", "/CN=\(line)"], in: directory)
+            try TestSupport.openssl(["x509", "-req", "-in", "\(line).csr", "-CA", "tls-ca.pem", "-CAkey", "tls-ca.key", "-CAcreateserial",
+                                     "-out", "\(line).pem", "-days", "2"], in: directory)
+        }
+        return ds
     }
 
     /// `epki sod serve --listen 127.0.0.1:0 --tls-cert server.pem --tls-key server.key` plus `arguments`, in its own

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPRoutes
 import Hummingbird
 import HummingbirdTLS
 import LDS
@@ -58,6 +59,7 @@ public struct BorderControlService: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
+        router.add(middleware: MethodNotAllowedMiddleware(routes: Self.routes))
         router.post("/v1/pa/verify") { request, _ in try await verify(request) }
         router.get("/v1/csca") { request, _ in try csca(request) }
         router.get("/v1/ds/{ski}") { _, context in try documentSigners(context.parameters.get("ski") ?? "") }

@@ -30,7 +30,10 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func status(_ code: NPKDError.Code) -> HTTPResponse.Status {
         switch code {
-        case .badRequest, .malformedLDIF, .malformedObject, .unknownFormat, .signatureInvalid: return .badRequest
+        case .badRequest, .malformedLDIF, .unknownFormat: return .badRequest
+        // Well-formed JSON carrying an object that is not what it says (a documentSigner that is no certificate):
+        // unprocessable, as a SOD that does not verify is.
+        case .malformedObject, .signatureInvalid: return .unprocessableContent
         case .notFound: return .notFound
         case .staleDelta: return .conflict
         default: return .internalServerError

@@ -44,7 +44,7 @@ enum OpenAPIDocument {
             },
             "responses": {
               "200": {"description": "The document is genuine", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PassiveAuthenticationReport"}}}},
-              "422": {"description": "The document is not genuine; the report says which check failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PassiveAuthenticationReport"}}}},
+              "422": {"description": "The document is not genuine (the report says which check failed), or the documentSigner given is no certificate (an error)", "content": {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/PassiveAuthenticationReport"}, {"$ref": "#/components/schemas/Error"}]}}}},
               "400": {"description": "The request is not JSON of the expected shape, or a value is not base64", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
           }
@@ -62,7 +62,7 @@ enum OpenAPIDocument {
         "/v1/ds/{ski}": {
           "get": {
             "summary": "Document Signer certificates with this subject key identifier",
-            "parameters": [{"name": "ski", "in": "path", "required": true, "description": "Subject key identifier, hex", "schema": {"type": "string", "pattern": "^[0-9A-Fa-f]+$"}}],
+            "parameters": [{"name": "ski", "in": "path", "required": true, "description": "Subject key identifier, hex (whole octets)", "schema": {"type": "string", "pattern": "^([0-9A-Fa-f]{2})+$", "maxLength": 128}}],
             "responses": {
               "200": {"description": "Certificates", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}}}}},
               "400": {"description": "Not hex", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -85,7 +85,7 @@ enum OpenAPIDocument {
             "summary": "The DER of one CRL held (current or unverified)",
             "parameters": [
               {"name": "country", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"}},
-              {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}
+              {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 9223372036854775807}}
             ],
             "responses": {
               "200": {"description": "The CRL", "content": {"application/pkix-crl": {"schema": {"type": "string", "format": "binary"}}}},
@@ -107,8 +107,8 @@ enum OpenAPIDocument {
           "get": {
             "summary": "Whether a serial number is on the current CRL with this authority key identifier",
             "parameters": [
-              {"name": "issuer", "in": "query", "required": true, "description": "Authority key identifier of the CRL (the CSCA's subject key identifier), hex", "schema": {"type": "string"}},
-              {"name": "serial", "in": "query", "required": true, "description": "Certificate serial number, hex", "schema": {"type": "string"}}
+              {"name": "issuer", "in": "query", "required": true, "description": "Authority key identifier of the CRL (the CSCA's subject key identifier), hex (whole octets)", "schema": {"type": "string", "pattern": "^([0-9A-Fa-f]{2})+$", "maxLength": 128}},
+              {"name": "serial", "in": "query", "required": true, "description": "Certificate serial number, hex (whole octets)", "schema": {"type": "string", "pattern": "^([0-9A-Fa-f]{2})+$", "maxLength": 64}}
             ],
             "responses": {
               "200": {"description": "good, revoked or unknown", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Revocation"}}}},
@@ -130,10 +130,12 @@ enum OpenAPIDocument {
           "VerifyRequest": {
             "type": "object", "required": ["sod", "dataGroups"],
             "properties": {
-              "sod": {"type": "string", "format": "byte", "description": "EF.SOD as read from the chip, base64"},
-              "dataGroups": {"type": "object", "additionalProperties": {"type": "string", "format": "byte"}, "description": "Data group number (\"1\" or \"DG1\") to its bytes as read, base64"},
-              "efCOM": {"type": "string", "format": "byte"},
-              "documentSigner": {"type": "string", "format": "byte", "description": "DS certificate (DER, base64) for SODs that do not embed it"}
+              "sod": {"type": "string", "format": "byte", "minLength": 4, "description": "EF.SOD as read from the chip, base64 (not empty)"},
+              "dataGroups": {"type": "object", "additionalProperties": false,
+                "description": "Data group number (1 to 16) to its bytes as read, base64. \"DG1\" … \"DG16\" are read as the numbers too, each data group named once.",
+                "properties": {"1": {"type": "string", "format": "byte", "minLength": 4}, "2": {"type": "string", "format": "byte", "minLength": 4}, "3": {"type": "string", "format": "byte", "minLength": 4}, "4": {"type": "string", "format": "byte", "minLength": 4}, "5": {"type": "string", "format": "byte", "minLength": 4}, "6": {"type": "string", "format": "byte", "minLength": 4}, "7": {"type": "string", "format": "byte", "minLength": 4}, "8": {"type": "string", "format": "byte", "minLength": 4}, "9": {"type": "string", "format": "byte", "minLength": 4}, "10": {"type": "string", "format": "byte", "minLength": 4}, "11": {"type": "string", "format": "byte", "minLength": 4}, "12": {"type": "string", "format": "byte", "minLength": 4}, "13": {"type": "string", "format": "byte", "minLength": 4}, "14": {"type": "string", "format": "byte", "minLength": 4}, "15": {"type": "string", "format": "byte", "minLength": 4}, "16": {"type": "string", "format": "byte", "minLength": 4}}},
+              "efCOM": {"type": "string", "format": "byte", "minLength": 4},
+              "documentSigner": {"type": "string", "format": "byte", "minLength": 4, "description": "DS certificate (DER, base64) for SODs that do not embed it"}
             }
           },
           "Check": {

@@ -47,7 +47,7 @@ struct VerifyRequest {
             do {
                 documentSigner = try Certificate(bytes: Self.base64(value, "documentSigner"))
             } catch let error as PKIError {
-                throw NPKDError(.badRequest, "documentSigner is not a certificate: \(error.reason)")
+                throw NPKDError(.malformedObject, "documentSigner is not a certificate: \(error.reason)")
             }
         } else {
             documentSigner = nil

@@ -8,6 +8,9 @@
 ///            indefinite, accepted: its end is found by the parser) | content
 /// ```
 public enum OuterSequence {
+    /// More levels than any certificate, CRL or CMS structure has (a SOD nests about a dozen).
+    public static let maximumIndefiniteDepth = 32
+
     /// Throws `PKIError.malformedEncoding` naming `what` when `bytes` cannot start a complete SEQUENCE.
     public static func check(_ bytes: [UInt8], what: String) throws {
         guard let first = bytes.first else { throw PKIError.malformed(what, "the input is empty") }
@@ -18,7 +21,20 @@ public enum OuterSequence {
         let lengthOctet = bytes[1]
         var headerLength = 2
         var length = 0
-        if lengthOctet == 0x80 { return }
+        if lengthOctet == 0x80 {
+            // BER lets constructed values of indefinite length open one inside the other; the parser stops at its
+            // depth limit with an error that names neither the input nor the place, so count them here.
+            var depth = 0
+            var offset = 0
+            while offset + 1 < bytes.count, bytes[offset] & 0x20 != 0, bytes[offset + 1] == 0x80 {
+                depth += 1
+                offset += 2
+                guard depth <= maximumIndefiniteDepth else {
+                    throw PKIError.malformed(what, "nested too deep: more than \(maximumIndefiniteDepth) constructed values of indefinite length open one inside the other from offset 0 (level \(depth) opens at offset \(offset - 2))")
+                }
+            }
+            return
+        }
         if lengthOctet < 0x80 {
             length = Int(lengthOctet)
         } else {
@@ -45,6 +61,9 @@ public enum OuterSequence {
     static func describeStart(of bytes: [UInt8]) -> String {
         let head = bytes.prefix(24)
         let isText = head.allSatisfy { (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            return "the input is UTF-16 text (byte order mark \(bytes[0] == 0xFF ? "FF FE" : "FE FF"); PEM must be ASCII)"
+        }
         guard isText else { return "the input starts with byte 0x\(String(bytes[0], radix: 16, uppercase: true))" }
         let line = String(decoding: head.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
         return "the input is text (\"\(line)\(bytes.count > line.utf8.count ? "…" : "")\")"

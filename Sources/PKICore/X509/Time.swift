@@ -108,12 +108,15 @@ public enum Time: DERParseable, BERParseable, DERSerializable, Hashable, Sendabl
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Reads what `iso8601` writes (`YYYY-MM-DDTHH:MM:SSZ`, UTC); nil for anything else.
+    /// Reads an RFC 3339 date-time (what `iso8601` writes, `YYYY-MM-DDTHH:MM:SSZ`, or with fractional seconds or an
+    /// offset); nil for anything else.
     public static func parseISO8601(_ text: String) -> Date? {
+        guard text.count <= 40 else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        guard text.count == 20, text.hasSuffix("Z"), let date = formatter.date(from: text) else { return nil }
-        return date
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 }
 
