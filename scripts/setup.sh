@@ -61,5 +61,10 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "version $schemathesis_versi
     rm -rf "$venv"
     mkdir -p .build/peers
     /usr/bin/python3 -m venv "$venv"
+    # The venv's pip trusts its own copy of the CA list; trust the system's (where a site installs its CAs, the
+    # Debian way) unless the caller or pip's configuration names another.
+    if [ -z "${PIP_CERT:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ] && ! "$venv/bin/pip" config list 2>/dev/null | grep -q '\.cert='; then
+        export PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+    fi
     "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
