@@ -139,7 +139,8 @@ let package = Package(
             name: "NPKD",
             dependencies: [
                 "PKICore", "ICAOProfile", "Store", "LDS", .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                // GRDBSQLite: the SQLite C API itself, to bind a million CRL entries without boxing each value.
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -185,11 +186,21 @@ let package = Package(
             dependencies: ["SPOC", "CVCA", "CVC", "PKICore", "Store"],
             swiftSettings: swiftSettings
         ),
+        // The administration API: an entry point beside the CLI, wiring the CSCA, the SPOC's queue and the store's
+        // governance behind mutual TLS with officers' certificates.
+        .target(
+            name: "Administration",
+            dependencies: [
+                "CSCA", "SPOC", "Store", "PKICore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "epki",
             dependencies: [
                 "PKICore", "PKCS11", "Store", "LDS", "ICAOProfile", "CSCA", "CVC", "CVCA", "NPKD", "SmartCard", "ChipAccess", "VirtualChip", "Inspection",
-                "Personalization", "SODService", "SPOC", "ServiceWiring", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Personalization", "SODService", "SPOC", "ServiceWiring", "Administration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // A separate package so that `swift build` at the root never compiles the benchmarks.
-// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card,sod] [--seconds N] ...
+// Run from this directory:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,npkdimport,card,sod,spoc] [--seconds N] ...
 let package = Package(
     name: "epki-benchmarks",
     platforms: [.macOS(.v13)],
@@ -11,6 +11,11 @@ let package = Package(
         // The same pin as the root package. Used only to bulk-insert the revoked certificates of the CRL benchmark
         // into the CSCA's store within one transaction.
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        // The same pins as the root package. The spoc section builds its SPOC TLS certificates (EKU object
+        // identifiers) and its own mutual-TLS client for the bare connection it times beside the SPOC's round trips.
+        .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The reference side of the PKCS#11 benchmark: C_SignInit + C_Sign through p11-kit, one session per thread.
@@ -31,10 +36,17 @@ let package = Package(
             name: "RawTLS",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("pthread")]
         ),
+        // The reference side of the NPKD import benchmark: d2i_X509 + X509_verify over the same DS certificates, and
+        // d2i_X509_CRL + X509_CRL_verify over the same CRL.
+        .target(
+            name: "RawX509",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .executableTarget(
             name: "PKICoreBenchmarks",
             dependencies: [
                 "RawPKCS11",
+                "RawX509",
                 "RawTLS",
                 "RawPCSC",
                 .product(name: "PKICore", package: "epki"),
@@ -52,7 +64,12 @@ let package = Package(
                 .product(name: "SODService", package: "epki"),
                 .product(name: "Personalization", package: "epki"),
                 .product(name: "Inspection", package: "epki"),
+                .product(name: "SPOC", package: "epki"),
+                .product(name: "ServiceWiring", package: "epki"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

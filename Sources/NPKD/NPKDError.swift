@@ -17,6 +17,9 @@ public struct NPKDError: CodedError {
         public static let malformedObject = Code(name: "malformedObject")
         /// A signed list whose signature, content type or digest does not verify: nothing of it is stored.
         public static let signatureInvalid = Code(name: "signatureInvalid")
+        /// An ICAO PKD delta whose pkdVersion is not newer than the version already applied for its collection: refused
+        /// whole, nothing of it stored.
+        public static let staleDelta = Code(name: "staleDelta")
         /// The object asked for is not in the store.
         public static let notFound = Code(name: "notFound")
         /// A request or option that cannot be served (bad base64, bad country code, unknown format).

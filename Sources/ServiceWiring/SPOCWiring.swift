@@ -42,15 +42,16 @@ public struct SPOCWiring: NationalCertificateAuthority, SPOCDocumentVerifier {
 
     /// The DV certificate first, then the CVCA certificates of its path by effective date (Doc 9303-12 §8.2).
     private func answer(_ certificate: CVCertificate) throws -> [[UInt8]] {
-        let cvcas = try cvca.certificates(source: .issued).filter { $0.kind == .cvca || $0.kind == .link }.map(\.certificate)
+        let cvcas = try (cvca.certificates(source: .issued, kind: .cvca) + cvca.certificates(source: .issued, kind: .link)).map(\.certificate)
         let path = try CVCertificatePool(cvcas + [certificate]).path(to: certificate)
         let ca = path.certificates.filter { $0 != certificate }.sorted { $0.body.effectiveDate < $1.body.effectiveDate }
         return try [certificate.encoded] + ca.map { try $0.encoded }
     }
 
     private func previouslyIssued(_ request: CVCertificateRequest) throws -> CVCertificate? {
-        try cvca.certificates(source: .issued).first {
-            $0.kind == .documentVerifier && $0.certificate.chr == request.chr && $0.certificate.publicKey.isSameKey(as: request.publicKey)
+        let holder = String(request.chr.dropLast(5))
+        return try cvca.certificates(source: .issued, kind: .documentVerifier, holder: holder).first {
+            $0.certificate.chr == request.chr && $0.certificate.publicKey.isSameKey(as: request.publicKey)
         }?.certificate
     }
 
@@ -60,7 +61,8 @@ public struct SPOCWiring: NationalCertificateAuthority, SPOCDocumentVerifier {
 
     public func caCertificates() throws -> [[UInt8]] {
         let today = try CVDate(Date())
-        return try cvca.certificates(source: .issued).filter { ($0.kind == .cvca || $0.kind == .link) && $0.certificate.body.expirationDate >= today }
+        return try (cvca.certificates(source: .issued, kind: .cvca) + cvca.certificates(source: .issued, kind: .link))
+            .filter { $0.certificate.body.expirationDate >= today }
             .map(\.certificate).sorted { ($0.body.effectiveDate, $0.isSelfSigned ? 0 : 1) < ($1.body.effectiveDate, $1.isSelfSigned ? 0 : 1) }
             .map { try $0.encoded }
     }

@@ -48,7 +48,7 @@ public final class EPKIStore: Sendable {
             }
             pool = try DatabasePool(path: directory.appendingPathComponent("epki.sqlite").path, configuration: configuration)
             var migrator = DatabaseMigrator()
-            for migration in Self.coreMigrations + migrations {
+            for migration in Self.coreMigrations + AuditCheckpoints.migrations + Governance.migrations + migrations {
                 migrator.registerMigration(migration.name, migrate: migration.apply)
             }
             try migrator.migrate(pool)

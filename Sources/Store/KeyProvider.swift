@@ -11,6 +11,9 @@ public protocol KeyProvider: Sendable {
     func generate(_ specification: KeySpecification, name: String, domain: String) throws -> (reference: String, signer: any Signer)
     /// A signer for a key created earlier.
     func signer(for reference: String) throws -> any Signer
+    /// A signer for a key of `domain`: a provider that knows where a domain's keys live refuses another domain's
+    /// (one installation serves several authorities, and none may sign with another's key).
+    func signer(for reference: String, domain: String) throws -> any Signer
     /// Removes a key that was generated for an operation that then failed (software keys only; an HSM key is
     /// left to the token's administrator).
     func discard(_ reference: String)
@@ -18,6 +21,10 @@ public protocol KeyProvider: Sendable {
 
 extension KeyProvider {
     public func discard(_ reference: String) {}
+
+    public func signer(for reference: String, domain: String) throws -> any Signer {
+        try signer(for: reference)
+    }
 }
 
 /// Software keys as encrypted PKCS#8 files under `<data-dir>/keys/<domain>/`.
@@ -70,6 +77,20 @@ public struct SoftwareKeyProvider: KeyProvider {
         let signer = SoftwareSigner(key: try PrivateKey(encoded: Array(data), passphrase: passphrase))
         cache[reference] = signer
         return signer
+    }
+
+    /// Software keys of a domain live under `keys/<domain>/`: a reference into another domain's folder is refused.
+    public func signer(for reference: String, domain: String) throws -> any Signer {
+        try Self.checkScope(reference, domain: domain)
+        return try signer(for: reference)
+    }
+
+    static func checkScope(_ reference: String, domain: String) throws {
+        guard reference.hasPrefix("file:keys/") else { return }
+        let owner = reference.dropFirst("file:keys/".count).split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        guard owner == domain else {
+            throw StoreError(.keyUnavailable, "key \(reference) belongs to domain '\(owner)'; domain '\(domain)' may not use it")
+        }
     }
 
     /// The private key itself, decrypted into memory: for the one consumer that cannot sign through a `Signer`,

@@ -11,6 +11,10 @@ public struct StoreError: CodedError {
         public static let auditChainBroken = Code(name: "auditChainBroken")
         public static let databaseError = Code(name: "databaseError")
         public static let keyUnavailable = Code(name: "keyUnavailable")
+        /// What the operation needs (an audit key, an entry) is not in the store.
+        public static let notFound = Code(name: "notFound")
+        /// Governance refused the operation: no officer, the wrong role, a proposal that does not apply.
+        public static let unauthorized = Code(name: "unauthorized")
     }
 
     public let code: Code

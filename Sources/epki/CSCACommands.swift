@@ -55,6 +55,11 @@ struct CLIKeyProvider: KeyProvider {
         return try software.signer(for: reference)
     }
 
+    func signer(for reference: String, domain: String) throws -> any Signer {
+        if PKCS11URI.isPKCS11URI(reference) { return try signer(for: reference) }
+        return try software.signer(for: reference, domain: domain)
+    }
+
     func discard(_ reference: String) {
         software.discard(reference)
     }
@@ -62,6 +67,7 @@ struct CLIKeyProvider: KeyProvider {
 
 struct CAOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
+    @OptionGroup var officer: OfficerOptions
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var pin: PINOptions
 
@@ -108,19 +114,21 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the certificate (PEM) here.") var out: String?
 
         func run() throws {
-            var attributes: [(ASN1ObjectIdentifier, String)] = [(.NameAttributes.countryName, country)]
-            if let organization { attributes.append((.NameAttributes.organizationName, organization)) }
-            attributes.append((.NameAttributes.commonName, name))
-            var policy = CSCAPolicy()
-            policy.crlDistributionPoints = crlURLs
-            policy.cscaKeyUsageYears = keyUsageYears
-            let ca = try options.authority(hsm: key)
-            let certificate = try ca.initialize(subject: DistinguishedName(attributes: attributes),
-                                                key: KeySpecification(algorithm), policy: policy,
-                                                signatureAlgorithm: try signatureAlgorithm.map(parseAlgorithm))
-            try CSCACommand.write(certificate, to: out)
-            if options.json { try IO.printJSON(certificate.summary); return }
-            print("CSCA of domain '\(ca.domain)': \(certificate.subject), serial \(certificate.serialNumberHex), valid to \(Time.iso8601(certificate.notAfter))")
+            try Governed.run(options.store, "csca.init", options.officer) {
+                var attributes: [(ASN1ObjectIdentifier, String)] = [(.NameAttributes.countryName, country)]
+                if let organization { attributes.append((.NameAttributes.organizationName, organization)) }
+                attributes.append((.NameAttributes.commonName, name))
+                var policy = CSCAPolicy()
+                policy.crlDistributionPoints = crlURLs
+                policy.cscaKeyUsageYears = keyUsageYears
+                let ca = try options.authority(hsm: key)
+                let certificate = try ca.initialize(subject: DistinguishedName(attributes: attributes),
+                                                    key: KeySpecification(algorithm), policy: policy,
+                                                    signatureAlgorithm: try signatureAlgorithm.map(parseAlgorithm))
+                try CSCACommand.write(certificate, to: out)
+                if options.json { try IO.printJSON(certificate.summary); return }
+                print("CSCA of domain '\(ca.domain)': \(certificate.subject), serial \(certificate.serialNumberHex), valid to \(Time.iso8601(certificate.notAfter))")
+            }
         }
     }
 
@@ -134,21 +142,23 @@ struct CSCACommand: ParsableCommand {
         @Option(name: .customLong("link-out"), help: "Write the link certificate here.") var linkOut: String?
 
         func run() throws {
-            let ca = try options.authority(hsm: key)
-            var subject: DistinguishedName?
-            if let name {
-                let current = try ca.activeAuthority().certificate.subject
-                subject = DistinguishedName(current.rdns.map { rdn in
-                    RelativeDistinguishedName(rdn.attributes.map { attribute in
-                        attribute.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: attribute.type, string: name)) ?? attribute) : attribute
+            try Governed.run(options.store, "csca.rollover", options.officer) {
+                let ca = try options.authority(hsm: key)
+                var subject: DistinguishedName?
+                if let name {
+                    let current = try ca.activeAuthority().certificate.subject
+                    subject = DistinguishedName(current.rdns.map { rdn in
+                        RelativeDistinguishedName(rdn.attributes.map { attribute in
+                            attribute.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: attribute.type, string: name)) ?? attribute) : attribute
+                        })
                     })
-                })
+                }
+                let (selfSigned, link) = try ca.rollover(newSubject: subject, key: KeySpecification(algorithm))
+                try CSCACommand.write(selfSigned, to: out)
+                try CSCACommand.write(link, to: linkOut)
+                if options.json { try IO.printJSON(["csca": selfSigned.summary, "link": link.summary]); return }
+                print("new CSCA \(selfSigned.subject) serial \(selfSigned.serialNumberHex); link certificate serial \(link.serialNumberHex)")
             }
-            let (selfSigned, link) = try ca.rollover(newSubject: subject, key: KeySpecification(algorithm))
-            try CSCACommand.write(selfSigned, to: out)
-            try CSCACommand.write(link, to: linkOut)
-            if options.json { try IO.printJSON(["csca": selfSigned.summary, "link": link.summary]); return }
-            print("new CSCA \(selfSigned.subject) serial \(selfSigned.serialNumberHex); link certificate serial \(link.serialNumberHex)")
         }
     }
 
@@ -170,37 +180,39 @@ struct CSCACommand: ParsableCommand {
         }
 
         func run() throws {
-            let ca = try options.authority(hsm: key)
-            let types = documentTypes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            if count > 1, let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
-            var results: [[String: Any]] = []
-            for index in 1...count {
-                let source: CountrySigningCA.SubjectKey
-                var name = try subject.map(DistinguishedName.init(parsing:))
-                if let csr {
-                    source = .request(try IO.decode(csr, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) })
-                } else {
-                    source = .generate(try KeySpecification(algorithm ?? "", explicitParameters: false))
-                    if name == nil {
-                        let authority = try ca.activeAuthority().certificate.subject
-                        name = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.countryName ?? ""),
-                                                                  (.NameAttributes.commonName, "Document Signer \(index)")])
-                    } else if count > 1, let base = name {
-                        name = DistinguishedName(base.rdns.map { rdn in
-                            RelativeDistinguishedName(rdn.attributes.map { a in
-                                a.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: a.type, string: "\(a.stringValue ?? "") \(index)")) ?? a) : a
+            try Governed.run(options.store, "csca.issue-ds", options.officer) {
+                let ca = try options.authority(hsm: key)
+                let types = documentTypes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                if count > 1, let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+                var results: [[String: Any]] = []
+                for index in 1...count {
+                    let source: CountrySigningCA.SubjectKey
+                    var name = try subject.map(DistinguishedName.init(parsing:))
+                    if let csr {
+                        source = .request(try IO.decode(csr, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) })
+                    } else {
+                        source = .generate(try KeySpecification(algorithm ?? "", explicitParameters: false))
+                        if name == nil {
+                            let authority = try ca.activeAuthority().certificate.subject
+                            name = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.countryName ?? ""),
+                                                                      (.NameAttributes.commonName, "Document Signer \(index)")])
+                        } else if count > 1, let base = name {
+                            name = DistinguishedName(base.rdns.map { rdn in
+                                RelativeDistinguishedName(rdn.attributes.map { a in
+                                    a.type == .NameAttributes.commonName ? ((try? AttributeTypeAndValue(type: a.type, string: "\(a.stringValue ?? "") \(index)")) ?? a) : a
+                                })
                             })
-                        })
+                        }
                     }
+                    let issued = try ca.issueDocumentSigner(subject: name, key: source, documentTypes: types)
+                    if let out { try IO.write(issued.certificate.pemEncoded, to: count > 1 ? "\(out)/ds-\(issued.certificate.serialNumberHex).pem" : out) }
+                    var summary = issued.certificate.summary
+                    summary["key"] = issued.keyReference ?? "(the requester's)"
+                    results.append(summary)
+                    if !options.json { print("issued DS \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)" + (issued.keyReference.map { " key \($0)" } ?? "")) }
                 }
-                let issued = try ca.issueDocumentSigner(subject: name, key: source, documentTypes: types)
-                if let out { try IO.write(issued.certificate.pemEncoded, to: count > 1 ? "\(out)/ds-\(issued.certificate.serialNumberHex).pem" : out) }
-                var summary = issued.certificate.summary
-                summary["key"] = issued.keyReference ?? "(the requester's)"
-                results.append(summary)
-                if !options.json { print("issued DS \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)" + (issued.keyReference.map { " key \($0)" } ?? "")) }
+                if options.json { try IO.printJSON(results) }
             }
-            if options.json { try IO.printJSON(results) }
         }
     }
 
@@ -216,19 +228,21 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the certificate (PEM) here.") var out: String?
 
         func run() throws {
-            guard let kind = ICAOCertificateIssuer.ListSignerType(rawValue: type) else {
-                throw ValidationError("--type must be mls or dls")
+            try Governed.run(options.store, "csca.issue-signer", options.officer) {
+                guard let kind = ICAOCertificateIssuer.ListSignerType(rawValue: type) else {
+                    throw ValidationError("--type must be mls or dls")
+                }
+                let ca = try options.authority(hsm: key)
+                let country = try ca.activeAuthority().certificate.subject.countryName ?? ""
+                let name = try subject.map(DistinguishedName.init(parsing:)) ?? DistinguishedName(attributes: [
+                    (.NameAttributes.countryName, country), (.NameAttributes.commonName, kind == .masterList ? "Master List Signer" : "Deviation List Signer")])
+                let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
+                    ?? .generate(KeySpecification(algorithm))
+                let issued = try ca.issueListSigner(kind, subject: name, key: source)
+                try CSCACommand.write(issued.certificate, to: out)
+                if options.json { try IO.printJSON(issued.certificate.summary); return }
+                print("issued \(kind == .masterList ? "MLS" : "DLS") \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)")
             }
-            let ca = try options.authority(hsm: key)
-            let country = try ca.activeAuthority().certificate.subject.countryName ?? ""
-            let name = try subject.map(DistinguishedName.init(parsing:)) ?? DistinguishedName(attributes: [
-                (.NameAttributes.countryName, country), (.NameAttributes.commonName, kind == .masterList ? "Master List Signer" : "Deviation List Signer")])
-            let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
-                ?? .generate(KeySpecification(algorithm))
-            let issued = try ca.issueListSigner(kind, subject: name, key: source)
-            try CSCACommand.write(issued.certificate, to: out)
-            if options.json { try IO.printJSON(issued.certificate.summary); return }
-            print("issued \(kind == .masterList ? "MLS" : "DLS") \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex)")
         }
     }
 
@@ -272,33 +286,35 @@ struct CSCACommand: ParsableCommand {
         }
 
         func run() throws {
-            guard let role = SPOCTLSRole(rawValue: role), let family = SPOCEKUFamily(rawValue: family) else { return }
-            let ca = try options.authority(hsm: key)
-            let authority = try ca.activeAuthority().certificate
-            var subject: DistinguishedName?
-            if let cn {
-                subject = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.subject.countryName ?? ""),
-                                                             (.NameAttributes.commonName, cn)])
+            try Governed.run(options.store, "csca.issue-spoc-tls", options.officer) {
+                guard let role = SPOCTLSRole(rawValue: role), let family = SPOCEKUFamily(rawValue: family) else { return }
+                let ca = try options.authority(hsm: key)
+                let authority = try ca.activeAuthority().certificate
+                var subject: DistinguishedName?
+                if let cn {
+                    subject = try DistinguishedName(attributes: [(.NameAttributes.countryName, authority.subject.countryName ?? ""),
+                                                                 (.NameAttributes.commonName, cn)])
+                }
+                let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
+                    ?? .generate(Self.keySpecification(keyType))
+                let issued = try ca.issueSPOCTLSCertificate(role: role, family: family, subject: subject, dnsNames: dnsNames,
+                                                            validityMonths: months, key: source)
+                try CSCACommand.write(issued.certificate, to: out)
+                for problem in SPOCTLSProfile.issuerProblems(authority) {
+                    FileHandle.standardError.write(Data("epki: note: \(problem); TLS peers may not accept this certificate's chain\n".utf8))
+                }
+                if options.json {
+                    var summary = issued.certificate.summary
+                    summary["kind"] = "spoc-\(role.rawValue)"
+                    summary["family"] = family.rawValue
+                    summary["dnsNames"] = dnsNames
+                    summary["key"] = issued.keyReference ?? "(the requester's)"
+                    try IO.printJSON(summary)
+                    return
+                }
+                print("issued SPOC TLS \(role) certificate (\(family.rawValue) EKU) \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex), valid to \(Time.iso8601(issued.certificate.notAfter))"
+                      + (issued.keyReference.map { "; key \($0)" } ?? ""))
             }
-            let source: CountrySigningCA.SubjectKey = try csr.map { .request(try IO.decode($0, what: "PKCS#10 request") { bytes in try CertificationRequest(bytes: bytes) }) }
-                ?? .generate(Self.keySpecification(keyType))
-            let issued = try ca.issueSPOCTLSCertificate(role: role, family: family, subject: subject, dnsNames: dnsNames,
-                                                        validityMonths: months, key: source)
-            try CSCACommand.write(issued.certificate, to: out)
-            for problem in SPOCTLSProfile.issuerProblems(authority) {
-                FileHandle.standardError.write(Data("epki: note: \(problem); TLS peers may not accept this certificate's chain\n".utf8))
-            }
-            if options.json {
-                var summary = issued.certificate.summary
-                summary["kind"] = "spoc-\(role.rawValue)"
-                summary["family"] = family.rawValue
-                summary["dnsNames"] = dnsNames
-                summary["key"] = issued.keyReference ?? "(the requester's)"
-                try IO.printJSON(summary)
-                return
-            }
-            print("issued SPOC TLS \(role) certificate (\(family.rawValue) EKU) \(issued.certificate.subject) serial \(issued.certificate.serialNumberHex), valid to \(Time.iso8601(issued.certificate.notAfter))"
-                  + (issued.keyReference.map { "; key \($0)" } ?? ""))
         }
     }
 
@@ -308,10 +324,12 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Serial number in hex.") var serial: String
 
         func run() throws {
-            let ca = try options.authority()
-            try ca.revoke(serial: serial)
-            let status = try ca.status()
-            print("revoked \(serial.uppercased()); next CRL due \(Time.iso8601(status.nextCRLDue))")
+            try Governed.run(options.store, "csca.revoke", options.officer) {
+                let ca = try options.authority()
+                try ca.revoke(serial: serial)
+                let status = try ca.status()
+                print("revoked \(serial.uppercased()); next CRL due \(Time.iso8601(status.nextCRLDue))")
+            }
         }
     }
 
@@ -321,14 +339,16 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the active CSCA's CRL (DER) here.") var out: String?
 
         func run() throws {
-            let crls = try options.authority().issueCRLs()
-            if let out, let last = crls.last { try IO.write(last.derEncoded, to: out) }
-            let summaries: [[String: Any]] = try crls.map {
-                ["number": $0.crlNumber?.value ?? 0, "issuer": $0.issuer.description, "entries": try $0.entryCount(),
-                 "thisUpdate": $0.thisUpdate.description, "nextUpdate": $0.nextUpdate?.description ?? ""]
+            try Governed.run(options.store, "csca.crl", options.officer) {
+                let crls = try options.authority().issueCRLs()
+                if let out, let last = crls.last { try IO.write(last.derEncoded, to: out) }
+                let summaries: [[String: Any]] = try crls.map {
+                    ["number": $0.crlNumber?.value ?? 0, "issuer": $0.issuer.description, "entries": try $0.entryCount(),
+                     "thisUpdate": $0.thisUpdate.description, "nextUpdate": $0.nextUpdate?.description ?? ""]
+                }
+                if options.json { try IO.printJSON(summaries); return }
+                for s in summaries { print("CRL \(s["number"] ?? "") of \(s["issuer"] ?? ""): \(s["entries"] ?? 0) entries, next update \(s["nextUpdate"] ?? "")") }
             }
-            if options.json { try IO.printJSON(summaries); return }
-            for s in summaries { print("CRL \(s["number"] ?? "") of \(s["issuer"] ?? ""): \(s["entries"] ?? 0) entries, next update \(s["nextUpdate"] ?? "")") }
         }
     }
 
@@ -340,13 +360,15 @@ struct CSCACommand: ParsableCommand {
         @Option(help: "Write the signed master list (DER) here.") var out: String
 
         func run() throws {
-            let ca = try options.authority()
-            let certificates = csca.isEmpty
-                ? try ca.certificates().filter { $0.kind == "csca" || $0.kind == "link" }.map(\.certificate)
-                : try csca.map { try IO.decode($0, what: "certificate") { bytes in try Certificate(bytes: bytes) } }
-            let signed = try ca.signMasterList(certificates: certificates)
-            try IO.write(signed.contentInfoDER(), to: out)
-            print("master list of \(certificates.count) certificate(s) signed: \(out)")
+            try Governed.run(options.store, "csca.masterlist", options.officer) {
+                let ca = try options.authority()
+                let certificates = csca.isEmpty
+                    ? try ca.certificates().filter { $0.kind == "csca" || $0.kind == "link" }.map(\.certificate)
+                    : try csca.map { try IO.decode($0, what: "certificate") { bytes in try Certificate(bytes: bytes) } }
+                let signed = try ca.signMasterList(certificates: certificates)
+                try IO.write(signed.contentInfoDER(), to: out)
+                print("master list of \(certificates.count) certificate(s) signed: \(out)")
+            }
         }
     }
 
@@ -453,50 +475,6 @@ struct CSCACommand: ParsableCommand {
 func parseAlgorithm(_ name: String) throws -> SignatureAlgorithm {
     guard let algorithm = SignatureAlgorithm(name: name) else { throw PKIError(.unsupportedAlgorithm, "unknown signature algorithm '\(name)'") }
     return algorithm
-}
-
-struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [VerifyChain.self, Show.self])
-
-    struct VerifyChain: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Prove each domain's hash chain intact; exit 1 naming the first broken entry.")
-        @OptionGroup var store: StoreOptions
-        @Flag(name: .customLong("all-domains"), help: "Check every domain.") var allDomains = false
-
-        func run() throws {
-            let opened = try store.open(create: false)
-            let domains = allDomains ? try opened.domains().map(\.name) : [store.domain]
-            var broken = 0
-            for domain in domains {
-                let result = try opened.verifyAudit(domain: domain)
-                if let first = result.firstBroken {
-                    broken += 1
-                    print("domain \(domain): BROKEN at entry \(first.sequence): \(first.reason)")
-                } else {
-                    print("domain \(domain): \(result.entries) entries, chain intact")
-                }
-            }
-            if broken > 0 { throw CLIFailure(message: "the audit trail of \(broken) domain(s) is broken") }
-        }
-    }
-
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a domain's audit entries.")
-        @OptionGroup var store: StoreOptions
-        @Flag(help: "Print JSON.") var json = false
-
-        func run() throws {
-            let entries = try store.open(create: false).auditEntries(domain: store.domain)
-            if json {
-                try IO.printJSON(entries.map { ["sequence": $0.sequence, "time": Time.iso8601($0.time), "actor": $0.actor, "action": $0.action,
-                                                "subject": $0.subject, "details": $0.details, "hash": $0.hash] as [String: Any] })
-                return
-            }
-            for entry in entries {
-                print("\(entry.sequence) \(Time.iso8601(entry.time)) \(entry.actor) \(entry.action) \(entry.subject) \(entry.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
-            }
-        }
-    }
 }
 
 struct Lint: ParsableCommand {

@@ -10,6 +10,7 @@ import Store
 /// What every `epki cvca` and `epki dvca` command takes.
 struct CVCAOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
+    @OptionGroup var officer: OfficerOptions
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var pin: PINOptions
 
@@ -149,15 +150,17 @@ struct CVCACommand: ParsableCommand {
         @Option(help: "Write the certificate (binary CV certificate) here.") var out: String?
 
         func run() throws {
-            var policy = CVCAPolicy()
-            policy.cvcaValidity = try ValidityPeriod(parsing: validity)
-            let ca = try options.cvca(hsm: key)
-            let certificate = try ca.initialize(
-                country: country, mnemonic: mnemonic, key: KeySpecification(algorithm), algorithm: signatureAlgorithm.map(CVCLI.algorithm),
-                rights: CVCACLI.rights(rights), policy: policy)
-            if let out { try IO.write(certificate.encoded, to: out) }
-            if options.json { try IO.printJSON(CVCACLI.summary(certificate)); return }
-            print("CVCA of domain '\(ca.domain)': \(CVCACLI.line(certificate)), \(certificate.publicKey.summary())")
+            try Governed.run(options.store, "cvca.init", options.officer) {
+                var policy = CVCAPolicy()
+                policy.cvcaValidity = try ValidityPeriod(parsing: validity)
+                let ca = try options.cvca(hsm: key)
+                let certificate = try ca.initialize(
+                    country: country, mnemonic: mnemonic, key: KeySpecification(algorithm), algorithm: signatureAlgorithm.map(CVCLI.algorithm),
+                    rights: CVCACLI.rights(rights), policy: policy)
+                if let out { try IO.write(certificate.encoded, to: out) }
+                if options.json { try IO.printJSON(CVCACLI.summary(certificate)); return }
+                print("CVCA of domain '\(ca.domain)': \(CVCACLI.line(certificate)), \(certificate.publicKey.summary())")
+            }
         }
     }
 
@@ -172,18 +175,20 @@ struct CVCACommand: ParsableCommand {
         @Option(name: .customLong("link-out"), help: "Write the link certificate here.") var linkOut: String?
 
         func run() throws {
-            let ca = try options.cvca(hsm: key)
-            let (selfSigned, link) = try ca.link(key: algorithm.map { try KeySpecification($0) }, algorithm: signatureAlgorithm.map(CVCLI.algorithm))
-            if let out { try IO.write(selfSigned.encoded, to: out) }
-            if let linkOut { try IO.write(link.encoded, to: linkOut) }
-            // Every registered SPOC learns of the new key (Doc 9303-12 §8.2: new_cert_available_notification).
-            let spoc = try SinglePointOfContact(store: ca.store, domain: ca.domain)
-            if !(try spoc.peers().isEmpty) {
-                let announced = try spoc.announce(certificates: [try link.encoded, try selfSigned.encoded])
-                print("announced to the SPOCs of \(announced.map(\.country).joined(separator: ", "))")
+            try Governed.run(options.store, "cvca.link", options.officer) {
+                let ca = try options.cvca(hsm: key)
+                let (selfSigned, link) = try ca.link(key: algorithm.map { try KeySpecification($0) }, algorithm: signatureAlgorithm.map(CVCLI.algorithm))
+                if let out { try IO.write(selfSigned.encoded, to: out) }
+                if let linkOut { try IO.write(link.encoded, to: linkOut) }
+                // Every registered SPOC learns of the new key (Doc 9303-12 §8.2: new_cert_available_notification).
+                let spoc = try SinglePointOfContact(store: ca.store, domain: ca.domain)
+                if !(try spoc.peers().isEmpty) {
+                    let announced = try spoc.announce(certificates: [try link.encoded, try selfSigned.encoded])
+                    print("announced to the SPOCs of \(announced.map(\.country).joined(separator: ", "))")
+                }
+                if options.json { try IO.printJSON(["cvca": CVCACLI.summary(selfSigned), "link": CVCACLI.summary(link)]); return }
+                print("new CVCA key \(selfSigned.chr), \(selfSigned.publicKey.summary()); link certificate \(link.car) → \(link.chr)")
             }
-            if options.json { try IO.printJSON(["cvca": CVCACLI.summary(selfSigned), "link": CVCACLI.summary(link)]); return }
-            print("new CVCA key \(selfSigned.chr), \(selfSigned.publicKey.summary()); link certificate \(link.car) → \(link.chr)")
         }
     }
 
@@ -197,12 +202,14 @@ struct CVCACommand: ParsableCommand {
         @Option(help: "Write the certificate here.") var out: String?
 
         func run() throws {
-            let bytes = try IO.read(request, what: "request")
-            let ca = try options.cvca()
-            let requested = try rights.map(CVCACLI.rights)
-            let issuance = try CVCACLI.issuing(json: options.json) { try ca.signRequest(bytes, rights: requested) }
-            if let out { try IO.write(issuance.certificate.encoded, to: out) }
-            try CVCACLI.printIssuance(issuance, json: options.json)
+            try Governed.run(options.store, "cvca.sign-request", options.officer) {
+                let bytes = try IO.read(request, what: "request")
+                let ca = try options.cvca()
+                let requested = try rights.map(CVCACLI.rights)
+                let issuance = try CVCACLI.issuing(json: options.json) { try ca.signRequest(bytes, rights: requested) }
+                if let out { try IO.write(issuance.certificate.encoded, to: out) }
+                try CVCACLI.printIssuance(issuance, json: options.json)
+            }
         }
     }
 
@@ -214,18 +221,20 @@ struct CVCACommand: ParsableCommand {
         @Argument(help: "CV certificates, in order: the self-signed one before its link certificates.") var files: [String]
 
         func run() throws {
-            let ca = try options.cvca()
-            var results: [[String: Any]] = []
-            for file in files {
-                let registration = try ca.registerForeignCVCA(CVCACLI.readCertificate(file))
-                var object = CVCACLI.summary(registration.certificate)
-                object["registered"] = registration.isNew
-                results.append(object)
-                if !options.json {
-                    print("\(registration.isNew ? "registered" : "already registered"): \(CVCACLI.line(registration.certificate))")
+            try Governed.run(options.store, "cvca.register-foreign-cvca", options.officer) {
+                let ca = try options.cvca()
+                var results: [[String: Any]] = []
+                for file in files {
+                    let registration = try ca.registerForeignCVCA(CVCACLI.readCertificate(file))
+                    var object = CVCACLI.summary(registration.certificate)
+                    object["registered"] = registration.isNew
+                    results.append(object)
+                    if !options.json {
+                        print("\(registration.isNew ? "registered" : "already registered"): \(CVCACLI.line(registration.certificate))")
+                    }
                 }
+                if options.json { try IO.printJSON(results) }
             }
-            if options.json { try IO.printJSON(results) }
         }
     }
 
@@ -270,22 +279,24 @@ struct CVCACommand: ParsableCommand {
         @Option(name: .customLong("terminal-rights"), help: "Default inspection-system rights.") var terminalRights: String?
 
         func run() throws {
-            let ca = try options.cvca()
-            var policy = try ca.policy()
             let changes = [cvcaValidity, dvValidity, terminalValidity, dvRights, terminalRights].contains { $0 != nil }
-            if let cvcaValidity { policy.cvcaValidity = try ValidityPeriod(parsing: cvcaValidity) }
-            if let dvValidity { policy.documentVerifierValidity = try ValidityPeriod(parsing: dvValidity) }
-            if let terminalValidity { policy.terminalValidity = try ValidityPeriod(parsing: terminalValidity) }
-            if let dvRights { policy.documentVerifierRights = try CVCACLI.rights(dvRights).hexString }
-            if let terminalRights { policy.terminalRights = try CVCACLI.rights(terminalRights).hexString }
-            if changes { try ca.setPolicy(policy) }
-            let object: [String: Any] = [
-                "cvcaValidity": policy.cvcaValidity.description, "documentVerifierValidity": policy.documentVerifierValidity.description,
-                "terminalValidity": policy.terminalValidity.description, "documentVerifierRights": policy.documentVerifierRights,
-                "terminalRights": policy.terminalRights,
-            ]
-            if options.json { try IO.printJSON(object); return }
-            for (name, value) in object.sorted(by: { $0.key < $1.key }) { print("\(name): \(value)") }
+            try Governed.run(options.store, "cvca.policy", options.officer, when: changes) {
+                let ca = try options.cvca()
+                var policy = try ca.policy()
+                if let cvcaValidity { policy.cvcaValidity = try ValidityPeriod(parsing: cvcaValidity) }
+                if let dvValidity { policy.documentVerifierValidity = try ValidityPeriod(parsing: dvValidity) }
+                if let terminalValidity { policy.terminalValidity = try ValidityPeriod(parsing: terminalValidity) }
+                if let dvRights { policy.documentVerifierRights = try CVCACLI.rights(dvRights).hexString }
+                if let terminalRights { policy.terminalRights = try CVCACLI.rights(terminalRights).hexString }
+                if changes { try ca.setPolicy(policy) }
+                let object: [String: Any] = [
+                    "cvcaValidity": policy.cvcaValidity.description, "documentVerifierValidity": policy.documentVerifierValidity.description,
+                    "terminalValidity": policy.terminalValidity.description, "documentVerifierRights": policy.documentVerifierRights,
+                    "terminalRights": policy.terminalRights,
+                ]
+                if options.json { try IO.printJSON(object); return }
+                for (name, value) in object.sorted(by: { $0.key < $1.key }) { print("\(name): \(value)") }
+            }
         }
     }
 }

@@ -33,7 +33,12 @@ struct NPKDCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import master lists, ICAO PKD LDIF (001/002/003, complete or delta), CRLs, certificates and deviation lists.",
-            discussion: "The format is told from the content. Each file is one transaction: a file that fails leaves nothing behind.")
+            discussion: """
+                The format is told from the content. Each file is one transaction: a file that fails leaves nothing behind.
+                An ICAO PKD delta (changetype add, modify, delete) is applied as the PKD says: a deleted DSC is withdrawn (kept, no \
+                longer trusted), a deleted or replaced CRL applies to nothing. A delta not newer than the pkdVersion already applied \
+                for its collection is refused; one that skips versions is applied and the gap reported.
+                """)
         @OptionGroup var options: NPKDOptions
         @Argument(help: "Files to import.") var files: [String]
         @Option(name: .customLong("trust-signer"), help: "Trust this master list signer (or the CSCA that issued it) from now on (repeatable).")
@@ -372,5 +377,13 @@ enum AsyncBridge {
         }
         done.wait()
         if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// The same, for work that returns a value.
+    static func value<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Mutex<T?>(nil)
+        try run { let value = try await body(); result.withLock { $0 = value } }
+        guard let value = result.withLock({ $0 }) else { throw CLIFailure(message: "error: the operation ended without a result") }
+        return value
     }
 }

@@ -6,7 +6,6 @@ import PKICore
 import SPOC
 import ServiceWiring
 import Store
-import Synchronization
 
 /// `epki spoc`: the single point of contact between countries (ICAO Doc 9303-12 §8, CSN 36 9791).
 struct SPOCCommand: ParsableCommand {
@@ -24,6 +23,7 @@ struct SPOCCommand: ParsableCommand {
 
 struct SPOCOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
+    @OptionGroup var officer: OfficerOptions
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var pin: PINOptions
     @Flag(help: "Print JSON.") var json = false
@@ -68,14 +68,16 @@ extension SPOCCommand {
         @Option(name: .customLong("client-key"), help: "Key reference of the client certificate's key.") var clientKey: String
 
         func run() throws {
-            let spoc = try options.spoc()
-            let server = try IO.decode(serverCertificate, what: "certificate") { try Certificate(bytes: $0) }
-            let client = try IO.decode(clientCertificate, what: "certificate") { try Certificate(bytes: $0) }
-            try spoc.setIdentity(SPOCIdentity(country: country, url: url, serverCertificate: server.derEncoded, serverKey: serverKey,
-                                              clientCertificate: client.derEncoded, clientKey: clientKey))
-            // The keys must open now, not when the first peer calls.
-            _ = try options.material(spoc)
-            print("SPOC of \(country) at \(url): server \(server.subject), client \(client.subject)")
+            try Governed.run(options.store, "spoc.setup", options.officer) {
+                let spoc = try options.spoc()
+                let server = try IO.decode(serverCertificate, what: "certificate") { try Certificate(bytes: $0) }
+                let client = try IO.decode(clientCertificate, what: "certificate") { try Certificate(bytes: $0) }
+                try spoc.setIdentity(SPOCIdentity(country: country, url: url, serverCertificate: server.derEncoded, serverKey: serverKey,
+                                                  clientCertificate: client.derEncoded, clientKey: clientKey))
+                // The keys must open now, not when the first peer calls.
+                _ = try options.material(spoc)
+                print("SPOC of \(country) at \(url): server \(server.subject), client \(client.subject)")
+            }
         }
     }
 
@@ -92,22 +94,24 @@ extension SPOCCommand {
         @Option(help: "Its DVs' requests: sync (answered at once) or async (queued for an operator).") var mode: String = "async"
 
         func run() throws {
-            guard let ns = SPOCNamespace(rawValue: namespace) else { throw ValidationError("--namespace must be icao or csn") }
-            guard let family = SPOCEKUFamily(rawValue: eku) else { throw ValidationError("--eku must be icao or csn") }
-            guard let policy = SPOCMode(rawValue: mode) else { throw ValidationError("--mode must be sync or async") }
-            let rootCertificate = try IO.decode(root, what: "certificate") { try Certificate(bytes: $0) }
-            let intermediates = try intermediate.map { path in try IO.decode(path, what: "certificate") { try Certificate(bytes: $0) }.derEncoded }
-            let spoc = try options.spoc()
-            let peer = ForeignSPOC(country: country, url: url, root: rootCertificate.derEncoded, intermediates: intermediates, namespace: ns,
-                                   ekuFamily: family, mode: policy, registeredAt: spoc.clock.now())
-            if let fingerprint {
-                let given = fingerprint.lowercased().filter { $0.isHexDigit }
-                guard given == peer.rootFingerprint else {
-                    throw CLIFailure(message: "error: the root's SHA-256 is \(peer.rootFingerprint), not the registered \(given)")
+            try Governed.run(options.store, "spoc.register", options.officer) {
+                guard let ns = SPOCNamespace(rawValue: namespace) else { throw ValidationError("--namespace must be icao or csn") }
+                guard let family = SPOCEKUFamily(rawValue: eku) else { throw ValidationError("--eku must be icao or csn") }
+                guard let policy = SPOCMode(rawValue: mode) else { throw ValidationError("--mode must be sync or async") }
+                let rootCertificate = try IO.decode(root, what: "certificate") { try Certificate(bytes: $0) }
+                let intermediates = try intermediate.map { path in try IO.decode(path, what: "certificate") { try Certificate(bytes: $0) }.derEncoded }
+                let spoc = try options.spoc()
+                let peer = ForeignSPOC(country: country, url: url, root: rootCertificate.derEncoded, intermediates: intermediates, namespace: ns,
+                                       ekuFamily: family, mode: policy, registeredAt: spoc.clock.now())
+                if let fingerprint {
+                    let given = fingerprint.lowercased().filter { $0.isHexDigit }
+                    guard given == peer.rootFingerprint else {
+                        throw CLIFailure(message: "error: the root's SHA-256 is \(peer.rootFingerprint), not the registered \(given)")
+                    }
                 }
+                try spoc.register(peer)
+                print("registered \(country) at \(url): root \(rootCertificate.subject) (SHA-256 \(peer.rootFingerprint)), \(ns) namespace, \(family) EKU, \(policy)")
             }
-            try spoc.register(peer)
-            print("registered \(country) at \(url): root \(rootCertificate.subject) (SHA-256 \(peer.rootFingerprint)), \(ns) namespace, \(family) EKU, \(policy)")
         }
     }
 
@@ -116,8 +120,10 @@ extension SPOCCommand {
         @OptionGroup var options: SPOCOptions
         @Argument(help: "Its country code.") var country: String
         func run() throws {
-            try options.spoc().remove(country: country)
-            print("removed \(country)")
+            try Governed.run(options.store, "spoc.unregister", options.officer) {
+                try options.spoc().remove(country: country)
+                print("removed \(country)")
+            }
         }
     }
 
@@ -182,12 +188,7 @@ extension SPOCCommand {
             }()
             let made = try wiring.dvca.request(to: target, initial: initial, authenticateWithNationalCVCA: true)
             let bytes = try made.request.encoded
-            let outcome = Mutex<(String, SPOCResponse, String?)?>(nil)
-            try AsyncBridge.run {
-                let result = try await client.requestCertificate(bytes, to: to, documentVerifier: wiring)
-                outcome.withLock { $0 = result }
-            }
-            guard let (messageID, response, note) = outcome.withLock({ $0 }) else { return }
+            let (messageID, response, note) = try AsyncBridge.value { try await client.requestCertificate(bytes, to: to, documentVerifier: wiring) }
             if options.json {
                 try IO.printJSON(["messageID": messageID, "chr": made.request.chr, "result": response.result.rawValue, "note": note ?? ""])
             } else {
@@ -222,12 +223,14 @@ extension SPOCCommand {
             @OptionGroup var options: SPOCOptions
             @Argument(help: "The queue entry.") var id: Int64
             func run() throws {
-                let (opened, keys) = try options.open()
-                let spoc = try SinglePointOfContact(store: opened, domain: options.store.domain)
-                let entry = try spoc.approve(id, authority: SPOCWiring(store: opened, domain: options.store.domain, keys: keys))
-                print("\(id): \(entry.statusInfo), \(entry.certificates.count) certificate(s) in outbox entry \(entry.id) for \(entry.country)")
-                if !entry.statusInfo.isSuccess { throw ExitCode(1) }
-            }
+            try Governed.run(options.store, "spoc.queue.approve", options.officer) {
+                    let (opened, keys) = try options.open()
+                    let spoc = try SinglePointOfContact(store: opened, domain: options.store.domain)
+                    let entry = try spoc.approve(id, authority: SPOCWiring(store: opened, domain: options.store.domain, keys: keys))
+                    print("\(id): \(entry.statusInfo), \(entry.certificates.count) certificate(s) in outbox entry \(entry.id) for \(entry.country)")
+                    if !entry.statusInfo.isSuccess { throw ExitCode(1) }
+                }
+        }
         }
 
         struct Refuse: ParsableCommand {
@@ -236,9 +239,11 @@ extension SPOCCommand {
             @Argument(help: "The queue entry.") var id: Int64
             @Option(help: "Why, for the audit trail.") var reason: String
             func run() throws {
-                let entry = try options.spoc().refuse(id, reason: reason)
-                print("\(id): refused; outbox entry \(entry.id) for \(entry.country)")
-            }
+            try Governed.run(options.store, "spoc.queue.refuse", options.officer) {
+                    let entry = try options.spoc().refuse(id, reason: reason)
+                    print("\(id): refused; outbox entry \(entry.id) for \(entry.country)")
+                }
+        }
         }
     }
 
@@ -247,12 +252,7 @@ extension SPOCCommand {
         @OptionGroup var options: SPOCOptions
         func run() throws {
             let (client, _) = try options.client()
-            let deliveries = Mutex<[SPOCClient.Delivery]>([])
-            try AsyncBridge.run {
-                let done = try await client.deliverDue()
-                deliveries.withLock { $0 = done }
-            }
-            for delivery in deliveries.withLock({ $0 }) {
+            for delivery in try AsyncBridge.value({ try await client.deliverDue() }) {
                 print("\(delivery.entry.id) → \(delivery.entry.country): \(delivery.result?.rawValue ?? "not delivered: \(delivery.error ?? "")")")
             }
         }
@@ -287,13 +287,9 @@ extension SPOCCommand {
                 throw ValidationError("give --body or --body-file")
             }()
             let (client, _) = try options.client()
-            let results = Mutex<[(country: String, result: Result<SPOCResultCode, SPOCError>)]>([])
-            try AsyncBridge.run {
-                let sent = try await client.sendMessage(subject: subject, body: text, to: to.lowercased() == "all" ? nil : to)
-                results.withLock { $0 = sent }
-            }
+            let results = try AsyncBridge.value { try await client.sendMessage(subject: subject, body: text, to: to.lowercased() == "all" ? nil : to) }
             var failed = false
-            for (country, result) in results.withLock({ $0 }) {
+            for (country, result) in results {
                 switch result {
                 case .success(let code): print("\(country): \(code)"); failed = failed || !code.isSuccess
                 case .failure(let error): print("\(country): not delivered: \(error.reason)"); failed = true
@@ -336,12 +332,7 @@ extension SPOCCommand {
         @Option(name: .customLong("out-dir"), help: "Write each certificate here as <CHR>.cvcert.") var outDirectory: String?
         func run() throws {
             let (client, _) = try options.client()
-            let answer = Mutex<SPOCResponse?>(nil)
-            try AsyncBridge.run {
-                let response = try await client.getCACertificates(from: from)
-                answer.withLock { $0 = response }
-            }
-            guard let response = answer.withLock({ $0 }) else { return }
+            let response = try AsyncBridge.value { try await client.getCACertificates(from: from) }
             print("\(from): \(response.result), \(response.certificates.count) certificate(s)")
             for bytes in response.certificates {
                 let certificate = try CVCertificate(encoded: bytes)

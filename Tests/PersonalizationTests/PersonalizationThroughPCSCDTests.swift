@@ -230,10 +230,11 @@ struct PersonalizationThroughPCSCDTests {
             #expect(ended.state == .failed && ended.failedStep == "interrupted" && ended.void, "\(ended)")
         }
         #expect(second.stdout.contains("personalized before; skipped"), "\(second.output)")
-        // Each verified document has its report; every reader took part.
+        // Each verified document has its report; the readers worked side by side (how many documents each made
+        // depends on the machine's load: a slow worker may find the other readers have taken every card).
         let names = try FileManager.default.contentsOfDirectory(atPath: reports.path)
         for attempt in verified { #expect(names.contains("\(attempt.documentNumber)-\(attempt.attempt).json")) }
-        #expect(Set(verified.map(\.reader)).count == 4, "\(verified.map(\.reader))")
+        #expect(Set(verified.map(\.reader)).count >= 2, "\(verified.map(\.reader))")
         #expect(try files.journal().store.verifyAudit(domain: "utopia").isIntact)
     }
 

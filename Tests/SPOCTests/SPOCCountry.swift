@@ -15,7 +15,7 @@ final class SPOCCountry: @unchecked Sendable {
     var server: Subprocess?
     var serverOutput: URL { directory.appendingPathComponent("serve.out") }
 
-    var url: String { "https://localhost:\(port)/spoc" }
+    var url: String { "https://127.0.0.1:\(port)/spoc" }
 
     init(_ code: String, in base: URL, crlDirectory: URL, crlPort: Int) throws {
         self.code = code
@@ -140,5 +140,31 @@ final class CRLServer: @unchecked Sendable {
     func stop() {
         process.signal(SIGTERM)
         _ = process.wait()
+    }
+}
+
+/// CZ and SK with their SPOC CAs' CRL server, in a temporary directory: the start of every two-country test.
+final class SPOCWorld: @unchecked Sendable {
+    let base: URL
+    let crls: URL
+    let crlServer: CRLServer
+    let cz: SPOCCountry
+    let sk: SPOCCountry
+
+    init(_ label: String) throws {
+        base = try TestSupport.temporaryDirectory(label)
+        crls = base.appendingPathComponent("crl")
+        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
+        crlServer = try CRLServer(directory: crls)
+        cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+    }
+
+    /// Stops both SPOCs and the CRL server and removes the directory (kept when EPKI_KEEP_TEST_FILES is set).
+    func close() {
+        cz.stop()
+        sk.stop()
+        crlServer.stop()
+        if ProcessInfo.processInfo.environment["EPKI_KEEP_TEST_FILES"] == nil { try? FileManager.default.removeItem(at: base) }
     }
 }

@@ -10,19 +10,13 @@ import TestSupport
 @Suite(.serialized) struct SPOCForeignCallerTests {
     /// CZ serving, SK registered with it (sync), and SK's client credentials in the clear for the outside tools.
     final class Setup: @unchecked Sendable {
-        let base: URL
-        let crlServer: CRLServer
-        let cz: SPOCCountry
-        let sk: SPOCCountry
-        let crls: URL
+        let world: SPOCWorld
+        var base: URL { world.base }
+        var cz: SPOCCountry { world.cz }
+        var sk: SPOCCountry { world.sk }
 
         init(_ label: String) throws {
-            base = try TestSupport.temporaryDirectory(label)
-            crls = base.appendingPathComponent("crl")
-            try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
-            crlServer = try CRLServer(directory: crls)
-            cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
-            sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+            world = try SPOCWorld(label)
             try cz.register(sk, mode: "sync")
             try sk.ok(["cvca", "register-foreign-cvca", cz.directory.appendingPathComponent("cvca.cvcert").path])
         }
@@ -43,9 +37,7 @@ import TestSupport
         }
 
         func stop() {
-            cz.stop()
-            crlServer.stop()
-            if ProcessInfo.processInfo.environment["EPKI_KEEP_TEST_FILES"] == nil { try? FileManager.default.removeItem(at: base) }
+            world.close()
         }
     }
 

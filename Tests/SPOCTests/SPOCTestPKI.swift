@@ -1,5 +1,6 @@
 import Foundation
 import PKICore
+import SPOC
 import SwiftASN1
 import TestSupport
 
@@ -34,9 +35,9 @@ struct SPOCTestPKI {
     }
 
     /// A SPOC TLS certificate: `purposes` as given (default: the role's ICAO EKU plus id-kp-*Auth), subject C
-    /// `subjectCountry` (default: the PKI's), dNSName localhost for a server.
+    /// `subjectCountry` (default: the PKI's), dNSName localhost and iPAddress 127.0.0.1 for a server.
     func issue(server: Bool, purposes: [ASN1ObjectIdentifier]? = nil, subjectCountry: String? = nil, notBefore: Date = Date().addingTimeInterval(-86_400),
-               months: Double = 12, withCDP: Bool = true) throws -> (certificate: Certificate, key: PrivateKey) {
+               months: Double = 12, withCDP: Bool = true, ipAddress: Bool = true) throws -> (certificate: Certificate, key: PrivateKey) {
         let key = try PrivateKey.generate(.ec(.p256, parameters: .namedCurve))
         let subject = try DistinguishedName(attributes: [(.NameAttributes.countryName, subjectCountry ?? country),
                                                          (.NameAttributes.commonName, server ? "SPOC TLS server" : "SPOC TLS client")])
@@ -44,7 +45,11 @@ struct SPOCTestPKI {
         try extensions.append(KeyUsage.digitalSignature, critical: true)
         try extensions.append(ExtendedKeyUsage(purposes ?? (server ? [Self.icaoServer, Self.serverAuth] : [Self.icaoClient, Self.clientAuth])), critical: false)
         try extensions.append(AuthorityKeyIdentifier(keyIdentifier: try rootSigner.publicKey.keyIdentifier), critical: false)
-        if server { try extensions.append(SubjectAlternativeName([.dnsName("localhost")]), critical: false) }
+        // Reached by name or by address: the tests' SPOCs listen on 127.0.0.1, which needs no resolver.
+        if server {
+            let address = ipAddress ? try IPAddress.generalName("127.0.0.1") : nil
+            try extensions.append(SubjectAlternativeName([.dnsName("localhost")] + (address.map { [$0] } ?? [])), critical: false)
+        }
         if withCDP { try extensions.append(CRLDistributionPoints(uris: [crlURL]), critical: false) }
         let public_ = SoftwareSigner(key: key).publicKey
         let certificate = try CertificateBuilder(issuer: root.subject, subject: subject, notBefore: notBefore,

@@ -9,19 +9,13 @@ import TestSupport
 /// an inspection-system certificate that OpenPACE's cvc-print verifies up to SK's CVCA.
 @Suite(.serialized) struct SPOCTwoCountriesTests {
     @Test func aDVCertificateCrossesTheBorderSyncThenAsyncThroughAKill() throws {
-        let base = try TestSupport.temporaryDirectory("epki-spoc-two")
-        defer { try? FileManager.default.removeItem(at: base) }
-        let crls = base.appendingPathComponent("crl")
-        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
-        let crlServer = try CRLServer(directory: crls)
-        defer { crlServer.stop() }
-        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
-        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let world = try SPOCWorld("epki-spoc-two")
+        defer { world.close() }
+        let (cz, sk) = (world.cz, world.sk)
         try cz.register(sk, mode: "sync")
         try sk.register(cz, mode: "sync")
         try cz.start()
         try sk.start()
-        defer { cz.stop(); sk.stop() }
 
         // Synchronous: the answer carries the DV certificate, and CZ's DVCA imports it under SK's CVCA.
         let first = try cz.json(["spoc", "request", "--to", "SK"]) as? [String: Any] ?? [:]
@@ -91,18 +85,12 @@ extension SPOCTwoCountriesTests {
     /// foreign server's certificate — a root that is not the registered one, and a host its certificate does not
     /// name, each stop the call before a message is sent.
     @Test func ourClientChecksTheForeignServer() throws {
-        let base = try TestSupport.temporaryDirectory("epki-spoc-client")
-        defer { try? FileManager.default.removeItem(at: base) }
-        let crls = base.appendingPathComponent("crl")
-        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
-        let crlServer = try CRLServer(directory: crls)
-        defer { crlServer.stop() }
-        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
-        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let world = try SPOCWorld("epki-spoc-client")
+        defer { world.close() }
+        let (cz, sk) = (world.cz, world.sk)
         try cz.register(sk, mode: "sync", namespace: "csn")
         try sk.register(cz, mode: "sync")
         try sk.start()
-        defer { sk.stop() }
 
         let sent = try cz.ok(["spoc", "message", "--to", "all", "--subject", "Reactivation of SPOC service", "--body", "Back after maintenance."])
         #expect(sent.contains("SK: ok"), "\(sent)")
@@ -119,11 +107,11 @@ extension SPOCTwoCountriesTests {
         let refused = try cz.run(["spoc", "get-ca", "--from", "SK"])
         #expect(refused.status != 0 && refused.stderr.contains("does not chain to the SPOC root registered for SK"), "\(refused.output)")
 
-        // The registered root again, but reached as 127.0.0.1, a name its certificate does not carry.
-        try cz.ok(["spoc", "register", "--country", "SK", "--url", "https://127.0.0.1:\(sk.port)/spoc", "--root",
+        // The registered root again, but reached as spoc.localhost (the loopback, RFC 6761), a name its certificate does not carry.
+        try cz.ok(["spoc", "register", "--country", "SK", "--url", "https://spoc.localhost:\(sk.port)/spoc", "--root",
                    sk.directory.appendingPathComponent("root.pem").path, "--mode", "sync"])
         let wrongHost = try cz.run(["spoc", "get-ca", "--from", "SK"])
-        #expect(wrongHost.status != 0 && wrongHost.stderr.contains("not the SPOC's host 127.0.0.1"), "\(wrongHost.output)")
+        #expect(wrongHost.status != 0 && wrongHost.stderr.contains("not the SPOC's host spoc.localhost"), "\(wrongHost.output)")
         let log = try cz.log().filter { $0["direction"] as? String == "out" && $0["result"] as? String == "not delivered" }
         #expect(log.count == 2, "\(log)")
         let skLog = try sk.log().filter { $0["operation"] as? String == "GetCACertificates" }

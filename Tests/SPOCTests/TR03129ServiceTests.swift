@@ -10,14 +10,9 @@ import TestSupport
 /// (a TLS endpoint written with Python's standard library).
 @Suite(.serialized) struct TR03129ServiceTests {
     @Test func aDVOperatorApartFromTheCVCA() throws {
-        let base = try TestSupport.temporaryDirectory("epki-tr03129")
-        defer { try? FileManager.default.removeItem(at: base) }
-        let crls = base.appendingPathComponent("crl")
-        try FileManager.default.createDirectory(at: crls, withIntermediateDirectories: true)
-        let crlServer = try CRLServer(directory: crls)
-        defer { crlServer.stop() }
-        let cz = try SPOCCountry("CZ", in: base, crlDirectory: crls, crlPort: crlServer.port)
-        let sk = try SPOCCountry("SK", in: base, crlDirectory: crls, crlPort: crlServer.port)
+        let world = try SPOCWorld("epki-tr03129")
+        defer { world.close() }
+        let (base, cz, sk) = (world.base, world.cz, world.sk)
         try cz.register(sk, mode: "sync")
         try sk.register(cz, mode: "sync")
 
@@ -53,11 +48,10 @@ import TestSupport
                    cz.directory.appendingPathComponent("root.pem").path, "--callback", "https://localhost:\(callbackPort)/dv"])
         try cz.start()
         try sk.start()
-        defer { cz.stop(); sk.stop() }
 
         func zeep(_ arguments: [String], key: String = "client", sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
             let script = TestSupport.packageRoot.appendingPathComponent("Tests/SPOCTests/Peers/zeep_tr03129.py").path
-            let result = try TestSupport.run("/usr/bin/python3", [script, "https://localhost:\(cz.port)/tr03129/cvca?wsdl",
+            let result = try TestSupport.run("/usr/bin/python3", [script, "https://127.0.0.1:\(cz.port)/tr03129/cvca?wsdl",
                                                                   cz.directory.appendingPathComponent("root.pem").path,
                                                                   dv.appendingPathComponent("\(key).pem").path, dv.appendingPathComponent("\(key).key").path] + arguments,
                                              currentDirectory: dv)

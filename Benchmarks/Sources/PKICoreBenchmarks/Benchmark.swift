@@ -1,6 +1,6 @@
 // PKICoreBenchmarks: what epki's signing paths cost next to the raw primitive underneath.
 //
-// Seven sections, each runnable alone with `--only`:
+// Sections, each runnable alone with `--only`:
 //   core    PKICore signing, verification, DS certificate, CMS and CRL building, against `openssl speed`
 //           (CoreBenchmarks below).
 //   pkcs11  PKCS11Signer.sign on a private SoftHSM2 token, against a raw C_SignInit + C_Sign loop in C on the
@@ -13,6 +13,10 @@
 //           (CVCBenchmarks.swift).
 //   npkd    NationalPKD: the ICAO master list import, a 1,000,000-entry CRL's import (time, peak memory, lookups from
 //           another connection meanwhile) and POST /v1/pa/verify throughput under wrk on loopback (NPKDBenchmarks.swift).
+//   npkdimport  The NPKD's import at national scale: a generated collection shaped like ICAO PKD collection 001 and a
+//           1,000,000-entry CRL, each imported by a child process (time, CPU, peak memory), against d2i_X509 +
+//           X509_verify and d2i_X509_CRL + X509_CRL_verify over the same objects (NPKDImportBenchmarks.swift,
+//           Sources/RawX509).
 //   sod     The SOD signing service on loopback with mutual TLS and concurrent clients, against an EVP_DigestSign loop
 //           with the same key on all cores (SODServiceBenchmarks.swift, Sources/RawTLS).
 //   perso   The personalization line through a private pcscd with vpcd: documents per minute per reader on one and two
@@ -22,6 +26,9 @@
 //           spent in the card's round trips (InspectionBenchmarks.swift).
 //   sodhsm  SODBatchSigner with a PKCS11Signer on the private SoftHSM2 token, against a raw C_SignInit + C_Sign loop on
 //           the same key in the same run (SODHSMBenchmarks.swift, Sources/RawPKCS11).
+//   spoc    RequestCertificate round trips between two in-process SPOCs over mutual TLS on loopback, synchronous
+//           issuance by the server's CVCA, against raw CV certificate signing with the same key and `openssl speed`;
+//           the parts of a round trip, and the CVCA's cost as its store grows (SPOCBenchmarks.swift).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -32,7 +39,7 @@
 // per-round ratios and their spread. Both sides always use the same clock: CPU time (the default for `core`,
 // robust on a shared machine) or wall-clock time; see BENCHMARKS.md, "Method".
 //
-// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card] [--seconds N] [--rounds R]
+// Run from Benchmarks/:  swift run -c release PKICoreBenchmarks [--only core,pkcs11,csca,lds,cvc,npkd,card,spoc] [--seconds N] [--rounds R]
 
 import Foundation
 import NPKD
@@ -42,7 +49,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso, inspection
+    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc
 }
 
 struct Options {
@@ -72,6 +79,10 @@ struct Options {
     var sodKeys = ["p256", "brainpoolp256r1"]
     var sodRecheck = [false, true]
     var sodHSMKeys = ["p256", "brainpoolp256r1"]
+    /// The spoc section's numbers of RequestCertificate calls in flight (one client task each).
+    var spocInFlight = [1, 8]
+    /// The spoc section's store sizes (DV certificates issued by the server's CVCA) for the growth table; empty: none.
+    var spocHistory = [3_000, 10_000]
 
     /// Whole seconds per round (`openssl speed -seconds` takes an integer).
     var roundSeconds: Int { max(1, seconds / rounds) }
@@ -81,10 +92,11 @@ struct Options {
                                  [--clock cpu|wall] [--module PATH] [--softhsm2-util PATH] [--pkcs11-keys LIST]
                                  [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
                                  [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST]
-                                 [--sod-keys LIST] [--sod-recheck LIST] [--sodhsm-keys LIST] [--keep]
+                                 [--sod-keys LIST] [--sod-recheck LIST] [--sodhsm-keys LIST] [--spoc-in-flight LIST]
+                                 [--spoc-history LIST|none] [--keep]
 
-          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso,
-                                 inspection; default: all eleven, in that order
+          --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod,
+                                 sodhsm, perso, inspection, spoc; default: all thirteen, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -99,7 +111,7 @@ struct Options {
           --softhsm2-util PATH   makes the pkcs11 section's private token; default: softhsm2-util from PATH
           --pkcs11-keys LIST     the pkcs11 section's keys: p256, brainpoolp256r1, rsa3072; default: all three
           --dg2-bytes N          size of the face image (JPEG) inside DG2 in the lds section; default 15000
-          --npkd-crl-entries N   entries of the npkd section's big CRL; default 1000000
+          --npkd-crl-entries N   entries of the big CRL of the npkd and npkdimport sections; default 1000000
           --card-chunks LIST     card section: READ BINARY sizes (Le), comma-separated; default 223,4000 (short and
                                  extended length)
           --card-reads N         card section: whole-passport reads per round and kind; default 3
@@ -114,10 +126,14 @@ struct Options {
           --sod-keys LIST        sod section: the DS keys, p256 and/or brainpoolp256r1; default both
           --sod-recheck LIST     sod and sodhsm sections: the re-check after signing, off and/or on; default off,on
           --sodhsm-keys LIST     sodhsm section: the token keys, p256 and/or brainpoolp256r1; default both
+          --spoc-in-flight LIST  spoc section: RequestCertificate calls in flight (client tasks), comma-separated; default 1,8
+          --spoc-history LIST    spoc section: DV certificates issued by the server's CVCA to grow its store to, for the
+                                 table of its cost by store size (rows added), comma-separated, or none; default 3000,10000
           --keep                 keep the temporary token, data and pcscd directories (their paths are printed)
 
         For profilers (`perf record`), one operation in a loop and nothing else:
         PKICoreBenchmarks --profile sod-sign|sod-sign-hashes|pa  SECONDS   (ECDSA P-256, DG2 of --dg2-bytes)
+        PKICoreBenchmarks --profile spoc SECONDS [--spoc-in-flight N]     (the spoc section's round trips only)
         """
 
     init(arguments: [String]) throws {
@@ -145,7 +161,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, card, sod, sodhsm, perso, inspection)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, card, sod, sodhsm, perso, inspection, spoc)")
                     }
                     return section
                 }
@@ -211,6 +227,23 @@ struct Options {
                     }
                 }
                 guard !sodRecheck.isEmpty else { throw UsageError("--sod-recheck needs off, on or both") }
+            case "--spoc-in-flight":
+                let text = try value(argument)
+                spocInFlight = try text.split(separator: ",").map { item in
+                    guard let n = Int(item.trimmingCharacters(in: .whitespaces)), (1...64).contains(n) else {
+                        throw UsageError("--spoc-in-flight: '\(item)' is not a number of calls between 1 and 64")
+                    }
+                    return n
+                }
+                guard !spocInFlight.isEmpty else { throw UsageError("--spoc-in-flight needs at least one number") }
+            case "--spoc-history":
+                let text = try value(argument)
+                spocHistory = text.lowercased() == "none" ? [] : try text.split(separator: ",").map { item in
+                    guard let n = Int(item.trimmingCharacters(in: .whitespaces)), (1...99_000).contains(n) else {
+                        throw UsageError("--spoc-history: '\(item)' is not a number of DV certificates between 1 and 99000")
+                    }
+                    return n
+                }.sorted()
             case "--keep": keep = true
             case "--help", "-h": print(Self.usage); exit(0)
             default: throw UsageError("unknown argument '\(argument)'")
@@ -610,6 +643,10 @@ struct PKICoreBenchmarks {
             }
             if arguments.count >= 3, arguments[0] == "--profile", let seconds = Double(arguments[2]) {
                 let options = try Options(arguments: Array(arguments.dropFirst(3)))
+                if arguments[1] == "spoc" {
+                    try SPOCBenchmarks.profileLoop(seconds: seconds, inFlight: options.spocInFlight.first ?? 1)
+                    return
+                }
                 try LDSBenchmarks.profileLoop(arguments[1], seconds: seconds, imageBytes: options.dg2ImageBytes)
                 return
             }
@@ -636,11 +673,13 @@ struct PKICoreBenchmarks {
                 case .lds: report = try LDSBenchmarks.run(options, sink: &sink)
                 case .cvc: report = try CVCBenchmarks.run(options, sink: &sink)
                 case .npkd: report = try NPKDBenchmarks.run(options, sink: &sink)
+                case .npkdimport: report = try NPKDImportBenchmarks.run(options, sink: &sink)
                 case .card: report = try CardBenchmarks.run(options, sink: &sink)
                 case .sod: report = try SODServiceBenchmarks.run(options, sink: &sink)
                 case .sodhsm: report = try SODHSMBenchmarks.run(options, sink: &sink)
                 case .perso: report = try PersoBenchmarks.run(options, sink: &sink)
                 case .inspection: report = try InspectionBenchmarks.run(options, sink: &sink)
+                case .spoc: report = try SPOCBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")

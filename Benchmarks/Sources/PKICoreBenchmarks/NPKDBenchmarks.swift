@@ -106,20 +106,42 @@ enum NPKDBenchmarks {
 
     // MARK: Child: the big CRL import
 
-    /// `--only npkd-crl-import FILE DATADIR`: imports FILE into the NPKD in DATADIR and prints one RESULT line.
+    /// `--only npkd-crl-import FILE DATADIR`: imports FILE into the NPKD in DATADIR and prints one RESULT line: wall and
+    /// CPU seconds of `importFile`, resident memory before it (VmRSS) and at its peak (VmHWM, which starts afresh at
+    /// exec), ru_maxrss (which Linux carries over from the parent across posix_spawn, so it can only be an upper
+    /// bound), and what was imported.
     static func childImport(file: String, directory: String) throws {
         let pkd = try openPKD(URL(fileURLWithPath: directory))
         let baseline = maxRSSKilobytes()
+        let baselineRSS = procStatusKilobytes("VmRSS")
         let progressReports = Slots<Int>(1)
         let start = Date()
+        let cpuStart = processCPUSeconds()
         let clock = ContinuousClock.now
         let summary = try pkd.importFile(atPath: file, options: ImportOptions(progress: { report in
             if report.phase == "CRL entries" { progressReports.set(0, (progressReports.all[0] ?? 0) + 1) }
         }))
         let elapsed = durationSeconds(ContinuousClock.now - clock)
+        let cpu = processCPUSeconds() - cpuStart
         let end = Date()
-        print("RESULT seconds=\(elapsed) start=\(start.timeIntervalSince1970) end=\(end.timeIntervalSince1970) "
-              + "baselineKB=\(baseline) maxrssKB=\(maxRSSKilobytes()) entries=\(summary.crlEntries) progress=\(progressReports.all[0] ?? 0)")
+        print("RESULT seconds=\(elapsed) cpu=\(cpu) start=\(start.timeIntervalSince1970) end=\(end.timeIntervalSince1970) "
+              + "baselineKB=\(baseline) maxrssKB=\(maxRSSKilobytes()) baselineRssKB=\(baselineRSS) hwmKB=\(procStatusKilobytes("VmHWM")) "
+              + "entries=\(summary.crlEntries) certificates=\(summary.certificatesAddedTotal) crls=\(summary.crlsAdded) "
+              + "records=\(summary.ldifRecords) progress=\(progressReports.all[0] ?? 0)")
+    }
+
+    /// A field of /proc/self/status in kilobytes (VmRSS, VmHWM); 0 when it cannot be read.
+    static func procStatusKilobytes(_ field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? 0
+    }
+
+    /// User + system CPU time of this process.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     // MARK: Run

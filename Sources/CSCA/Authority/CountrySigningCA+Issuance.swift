@@ -137,7 +137,7 @@ extension CountrySigningCA {
             guard subject.commonName != nil else { throw CSCAError(.requestRefused, "the subject needs a commonName (CN=)") }
             try check(authority, policy)
 
-            let signer = try keys.signer(for: authority.keyReference)
+            let signer = try keys.signer(for: authority.keyReference, domain: domain)
             let issuer = try ICAOCertificateIssuer(signer: signer, cscaCertificate: authority.certificate,
                                                    crlDistributionPoints: policy.crlDistributionPoints)
             var generated: String?

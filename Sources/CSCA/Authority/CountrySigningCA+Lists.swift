@@ -14,7 +14,7 @@ extension CountrySigningCA {
         guard let record = candidates.last, let reference = record.keyReference else {
             throw CSCAError(.notFound, "domain '\(domain)' has no valid \(kind == "mls" ? "Master List Signer" : "Deviation List Signer") with a key epki holds; run `epki csca issue-signer --type \(kind)`")
         }
-        return (record.certificate, try keys.signer(for: reference))
+        return (record.certificate, try keys.signer(for: reference, domain: domain))
     }
 
     /// Signs a CSCA master list (Doc 9303-12 §9): CMS with eContentType 2.23.136.1.1.2, signingTime, the MLS

@@ -40,7 +40,7 @@ extension CountrySigningCA {
         guard !authorities.isEmpty else { throw CSCAError(.notInitialized, "domain '\(domain)' has no valid CSCA to sign a CRL") }
         var issued: [CertificateRevocationList] = []
         for (row, certificate) in authorities {
-            let signer = try keys.signer(for: row.keyReference)
+            let signer = try keys.signer(for: row.keyReference, domain: domain)
             let issuer = try ICAOCertificateIssuer(signer: signer, cscaCertificate: certificate)
             let crl = try store.write { db -> CertificateRevocationList in
                 let number = (try CSCARepository.lastCRL(db, domain: domain)?.number ?? 0) + 1

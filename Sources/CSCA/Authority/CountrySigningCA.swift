@@ -112,7 +112,7 @@ public struct CountrySigningCA: Sendable {
         guard subject.countryName == old.certificate.subject.countryName else {
             throw CSCAError(.policyViolation, "a rollover keeps the country (\(old.certificate.subject.countryName ?? "?"))")
         }
-        let oldSigner = try keys.signer(for: old.keyReference)
+        let oldSigner = try keys.signer(for: old.keyReference, domain: domain)
         let (reference, signer) = try keys.generate(key, name: "csca-\((subject.countryName ?? "xx").lowercased())", domain: domain)
         let now = clock.now()
         let encoding: ECParameterEncoding = policy.explicitECParameters ? .explicit : .namedCurve

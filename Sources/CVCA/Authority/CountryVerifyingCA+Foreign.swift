@@ -102,7 +102,7 @@ extension CountryVerifyingCA {
         guard (try? request.isInnerSignatureValid()) == true || (try? request.isInnerSignatureValid(inheriting: inherited)) == true else {
             throw CVCAError(.refused(.failureInnerSignature), "\(request.chr): the inner signature does not verify with the key the request carries")
         }
-        let authenticated = try request.authenticated(by: keys.signer(for: state.current.keyReference), certificate: state.current.certificate)
+        let authenticated = try request.authenticated(by: keys.signer(for: state.current.keyReference, domain: domain), certificate: state.current.certificate)
         let now = clock.now()
         try store.write { db in
             try AuditTrail.append(db, domain: domain, action: "cvca.countersign", subject: request.chr, details: [

@@ -161,7 +161,7 @@ public struct CountryVerifyingCA: Sendable {
     public func link(key specification: KeySpecification? = nil, algorithm: TerminalAuthenticationAlgorithm? = nil) throws -> (selfSigned: CVCertificate, link: CVCertificate) {
         let (state, policy) = try store.read { db -> (State, CVCAPolicy) in (try self.state(db), try CVCARepository.policy(db, domain: domain)) }
         let current = state.current
-        let previousSigner = try keys.signer(for: current.keyReference)
+        let previousSigner = try keys.signer(for: current.keyReference, domain: domain)
         let newCHR = try CVRequestIntake.reference(current.chr).successor()
         let sameKind = try current.certificate.publicKey.keySpecification()
         let specification = specification ?? sameKind
@@ -219,11 +219,12 @@ public struct CountryVerifyingCA: Sendable {
         try EFCVCA(references: trustPoints().map(\.chr))
     }
 
-    /// Every CV certificate the domain holds (optionally of one source), oldest first.
-    public func certificates(source: CVCertificateRecord.Source? = nil) throws -> [CVCertificateRecord] {
+    /// Every CV certificate the domain holds (optionally of one source, one kind, one holder), oldest first.
+    public func certificates(source: CVCertificateRecord.Source? = nil, kind: CVCertificateRecord.Kind? = nil,
+                             holder: String? = nil) throws -> [CVCertificateRecord] {
         try store.read { db in
             _ = try EPKIStore.requireDomain(db, name: domain)
-            return try Self.records(db, domain: domain, source: source)
+            return try Self.records(db, domain: domain, source: source, kind: kind, holder: holder)
         }
     }
 
@@ -232,8 +233,9 @@ public struct CountryVerifyingCA: Sendable {
         try store.read { db in try Self.requestRecords(db, domain: domain, receiver: "cvca") }
     }
 
-    static func records(_ db: Database, domain: String, source: CVCertificateRecord.Source?) throws -> [CVCertificateRecord] {
-        try CVCARepository.certificates(db, domain: domain, source: source?.rawValue).map {
+    static func records(_ db: Database, domain: String, source: CVCertificateRecord.Source?, kind: CVCertificateRecord.Kind? = nil,
+                        holder: String? = nil) throws -> [CVCertificateRecord] {
+        try CVCARepository.certificates(db, domain: domain, source: source?.rawValue, kind: kind?.rawValue, holder: holder).map {
             CVCertificateRecord(source: CVCertificateRecord.Source(rawValue: $0.source) ?? .issued, issuer: $0.issuer,
                                 kind: CVCertificateRecord.Kind(rawValue: $0.kind) ?? .documentVerifier,
                                 certificate: try CVCertificate(encoded: $0.der), recordedAt: $0.recordedAt)

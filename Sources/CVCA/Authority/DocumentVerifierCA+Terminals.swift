@@ -50,7 +50,7 @@ extension DocumentVerifierCA {
             }
             let granted = try CVRequestIntake.grant(rights, within: chainRights)
             let expiration = min(try policy.terminalValidity.expiration(from: today), dv.body.expirationDate)
-            let signer = try keys.signer(for: row.keyReference)
+            let signer = try keys.signer(for: row.keyReference, domain: domain)
             let inherited = try pool.domainParameters(for: dv)
             let now = clock.now()
             let certificate = try store.write { db -> CVCertificate in

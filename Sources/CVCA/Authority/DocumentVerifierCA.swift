@@ -132,7 +132,7 @@ public struct DocumentVerifierCA: Sendable {
             let scheme = try algorithm ?? (target.publicKey.isEC == signer.publicKey.isEC ? target.publicKey.algorithm : .default(for: signer))
             var request = try CVCertificateRequest.create(chr: chr, car: CVRequestIntake.reference(targetCHR), signer: signer, algorithm: scheme)
             if let authenticator {
-                request = try request.authenticated(by: keys.signer(for: authenticator.reference), certificate: authenticator.certificate)
+                request = try request.authenticated(by: keys.signer(for: authenticator.reference, domain: domain), certificate: authenticator.certificate)
             }
             let encoded = try request.encoded
             let now = clock.now()

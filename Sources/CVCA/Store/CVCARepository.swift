@@ -166,9 +166,14 @@ enum CVCARepository {
     }
 
     /// Certificates of a source (and kind), oldest first.
-    static func certificates(_ db: Database, domain: String, source: String? = nil, kind: String? = nil) throws -> [CertificateRow] {
+    static func certificates(_ db: Database, domain: String, source: String? = nil, kind: String? = nil, holder: String? = nil) throws -> [CertificateRow] {
         var sql = "SELECT * FROM cvca_certificate WHERE domain = ?"
         var arguments: StatementArguments = [domain]
+        if let holder {
+            // A holder's CHRs: its country code and mnemonic, then five characters of sequence number.
+            sql += " AND substr(chr, 1, ?) = ? AND length(chr) = ?"
+            arguments += [holder.count, holder, holder.count + 5]
+        }
         if let source {
             sql += " AND source = ?"
             arguments += [source]
@@ -194,8 +199,11 @@ enum CVCARepository {
     /// The CHRs the issuer certified for one holder (country code and mnemonic), for sequence-number checks.
     static func certifiedCHRs(_ db: Database, domain: String, issuer: String, holderPrefix: String) throws -> [String] {
         try String.fetchAll(
-            db, sql: "SELECT chr FROM cvca_certificate WHERE domain = ? AND source = 'issued' AND issuer = ? AND kind IN ('dv', 'terminal')",
-            arguments: [domain, issuer]).filter { $0.count == holderPrefix.count + 5 && $0.hasPrefix(holderPrefix) }
+            db, sql: """
+                SELECT chr FROM cvca_certificate WHERE domain = ? AND source = 'issued' AND issuer = ? AND kind IN ('dv', 'terminal')
+                AND substr(chr, 1, ?) = ? AND length(chr) = ?
+                """,
+            arguments: [domain, issuer, holderPrefix.count, holderPrefix, holderPrefix.count + 5])
     }
 
     static func certificateExists(_ db: Database, domain: String, source: String, der: [UInt8]) throws -> Bool {

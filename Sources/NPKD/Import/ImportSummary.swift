@@ -24,6 +24,10 @@ public struct ImportSummary: Sendable, Codable, CustomStringConvertible {
     public var ldifRecords = 0
     public var pkdVersions: [String: Int] = [:]
     public var isDelta = false
+    /// Delta files: certificates and CRLs whose PKD entry was deleted (or replaced), and the pkdVersions a delta skipped.
+    public var certificatesWithdrawn = 0
+    public var crlsWithdrawn = 0
+    public var pkdVersionGaps: [String] = []
     /// Things worth telling the operator that did not stop the import.
     public var notes: [String] = []
 
@@ -44,6 +48,9 @@ public struct ImportSummary: Sendable, Codable, CustomStringConvertible {
         if crlsAdded > 0 { parts.append("\(crlsAdded) CRL(s) with \(crlEntries) entries") }
         if crlsUnverified > 0 { parts.append("\(crlsUnverified) CRL(s) from an unknown signer, not applied") }
         if anchorsAdded > 0 { parts.append("\(anchorsAdded) new trust anchor(s)") }
+        if certificatesWithdrawn > 0 { parts.append("\(certificatesWithdrawn) certificate(s) withdrawn by the PKD") }
+        if crlsWithdrawn > 0 { parts.append("\(crlsWithdrawn) CRL(s) withdrawn by the PKD") }
+        if !pkdVersionGaps.isEmpty { parts.append("pkdVersion gap: " + pkdVersionGaps.joined(separator: "; ")) }
         if nonConformant > 0 { parts.append("\(nonConformant) non-conformant") }
         if ldifRecords > 0 {
             let versions = pkdVersions.sorted { $0.key < $1.key }.map { "\($0.key) v\($0.value)" }.joined(separator: ", ")

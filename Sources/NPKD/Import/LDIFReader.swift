@@ -123,14 +123,14 @@ public struct LDIFReader {
                 throw NPKDError(error.code, error.reason.replacingOccurrences(of: "line \(line):", with: "line \(line), entry \(recordCount + 1) (\(shown)):"))
             }
             let (type, options, value, wasBase64) = parsed
-            if type.caseInsensitiveCompare("version") == .orderedSame, dn == nil, values.isEmpty {
+            if type.equalsIgnoringASCIICase("version"), dn == nil, values.isEmpty {
                 guard let number = Int(String(decoding: value, as: UTF8.self).trimmingCharacters(in: .whitespaces)) else {
                     throw NPKDError(.malformedLDIF, "line \(line): version '\(String(decoding: value, as: UTF8.self))' is not a number")
                 }
                 version = number
                 continue
             }
-            if type.caseInsensitiveCompare("dn") == .orderedSame {
+            if type.equalsIgnoringASCIICase("dn") {
                 guard dn == nil else { throw NPKDError(.malformedLDIF, "line \(line): a second dn: line without a blank line before it") }
                 guard let text = String(bytes: value, encoding: .utf8) else {
                     throw NPKDError(.malformedLDIF, "line \(line): the dn is not UTF-8")
@@ -142,7 +142,7 @@ public struct LDIFReader {
             guard dn != nil else {
                 throw NPKDError(.malformedLDIF, "line \(line): '\(type)' before any dn: line (every record starts with dn:)")
             }
-            if type.caseInsensitiveCompare("changetype") == .orderedSame {
+            if type.equalsIgnoringASCIICase("changetype") {
                 changeType = String(decoding: value, as: UTF8.self).lowercased()
             }
             values.append(LDIFRecord.Value(type: type, options: options, bytes: value, wasBase64: wasBase64, line: line))
@@ -161,25 +161,87 @@ public struct LDIFReader {
             let shown = String(decoding: bytes.prefix(40), as: UTF8.self)
             throw NPKDError(.malformedLDIF, "line \(line): '\(shown)' is not 'attribute: value' (no colon)")
         }
-        let description = String(decoding: bytes[..<colon], as: UTF8.self)
-        var parts = description.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
-        let type = parts.removeFirst()
-        guard !type.isEmpty, type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
-            throw NPKDError(.malformedLDIF, "line \(line): '\(description)' is not an attribute description")
+        // AttributeDescription = AttributeType *(";" option): letters, digits, '-' and '.' (an OID), checked as bytes.
+        let semicolon = bytes[..<colon].firstIndex(of: UInt8(ascii: ";")) ?? colon
+        let typeBytes = bytes[..<semicolon]
+        guard !typeBytes.isEmpty, typeBytes.allSatisfy(Self.isTypeCharacter) else {
+            throw NPKDError(.malformedLDIF, "line \(line): '\(String(decoding: bytes[..<colon], as: UTF8.self))' is not an attribute description")
         }
+        let type = String(decoding: typeBytes, as: UTF8.self)
+        let options = semicolon == colon ? [] : String(decoding: bytes[(semicolon + 1)..<colon], as: UTF8.self)
+            .split(separator: ";", omittingEmptySubsequences: false).map { $0.lowercased() }
         var rest = bytes[(colon + 1)...]
         switch rest.first {
         case UInt8(ascii: ":"):
             rest = rest.dropFirst().drop(while: { $0 == 0x20 })
-            let text = String(decoding: rest, as: UTF8.self)
-            guard let data = Data(base64Encoded: text) else {
+            guard let decoded = Base64.decode(rest) else {
+                let description = String(decoding: bytes[..<colon], as: UTF8.self)
                 throw NPKDError(.malformedLDIF, "line \(line): the base64 value of \(description) is not valid base64 (\(rest.count) characters; cut off?)")
             }
-            return (type, parts.map { $0.lowercased() }, Array(data), true)
+            return (type, options, decoded, true)
         case UInt8(ascii: "<"):
+            let description = String(decoding: bytes[..<colon], as: UTF8.self)
             throw NPKDError(.malformedLDIF, "line \(line): \(description) refers to a URL; the NPKD imports values held in the file only")
         default:
-            return (type, parts.map { $0.lowercased() }, Array(rest.drop(while: { $0 == 0x20 })), false)
+            return (type, options, Array(rest.drop(while: { $0 == 0x20 })), false)
+        }
+    }
+
+    private static func isTypeCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."): true
+        default: false
+        }
+    }
+}
+
+/// Base64 (RFC 4648 §4) as LDIF writes it: groups of four characters, '=' padding at the end only, nothing else.
+/// Decoded straight from the line's bytes: a collection is 30,000 certificates of a kilobyte each.
+enum Base64 {
+    private static let table: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, character) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            table[Int(character)] = UInt8(index)
+        }
+        return table
+    }()
+
+    /// The decoded bytes; nil when the text is not base64 (a stray character, a length that is not a multiple of four,
+    /// padding inside).
+    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        guard text.count % 4 == 0 else { return nil }
+        guard !text.isEmpty else { return [] }
+        var padding = 0
+        if text.last == UInt8(ascii: "=") { padding += 1 }
+        if text.count >= 2, text[text.endIndex - 2] == UInt8(ascii: "=") { padding += 1 }
+        var output = [UInt8]()
+        output.reserveCapacity(text.count / 4 * 3)
+        return table.withUnsafeBufferPointer { table -> [UInt8]? in
+            var index = text.startIndex
+            let end = text.endIndex
+            while index < end {
+                let isLast = index + 4 == end
+                let a = table[Int(text[index])], b = table[Int(text[index + 1])]
+                let c3 = text[index + 2], c4 = text[index + 3]
+                if isLast && padding > 0 {
+                    guard (a | b) & 0xC0 == 0 else { return nil }
+                    output.append(a << 2 | b >> 4)
+                    if padding == 1 {
+                        let c = table[Int(c3)]
+                        guard c & 0xC0 == 0 else { return nil }
+                        output.append(b << 4 | c >> 2)
+                    }
+                    return output
+                }
+                let c = table[Int(c3)], d = table[Int(c4)]
+                guard (a | b | c | d) & 0xC0 == 0 else { return nil }
+                output.append(a << 2 | b >> 4)
+                output.append(b << 4 | c >> 2)
+                output.append(c << 6 | d)
+                index += 4
+            }
+            return output
         }
     }
 }

@@ -34,11 +34,11 @@ public struct LDIFRecord: Sendable {
 
     /// The values of an attribute type, matched case-insensitively and whatever its options.
     public func values(_ type: String) -> [Value] {
-        values.filter { $0.type.caseInsensitiveCompare(type) == .orderedSame }
+        values.filter { $0.type.equalsIgnoringASCIICase(type) }
     }
 
     public func first(_ type: String) -> Value? {
-        values.first { $0.type.caseInsensitiveCompare(type) == .orderedSame }
+        values.first { $0.type.equalsIgnoringASCIICase(type) }
     }
 
     /// `changetype` of a change record; nil for a plain content record (which adds).
@@ -48,5 +48,24 @@ public struct LDIFRecord: Sendable {
     public var location: String {
         let shown = dn.count > 120 ? String(dn.prefix(117)) + "..." : dn
         return "line \(line), entry \(index) (\(shown))"
+    }
+}
+
+extension StringProtocol {
+    /// Equality ignoring the case of ASCII letters: LDIF attribute types, change types and RDN types are ASCII
+    /// (RFC 2849, RFC 4512), and Foundation's `caseInsensitiveCompare` cost more than the rest of a record.
+    func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
+        var mine = utf8.makeIterator()
+        var theirs = other.utf8.makeIterator()
+        while true {
+            switch (mine.next(), theirs.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a == b { continue }
+                let folded = a | 0x20
+                guard folded == b | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+            default: return false
+            }
+        }
     }
 }

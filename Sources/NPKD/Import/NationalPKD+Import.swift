@@ -28,11 +28,30 @@ extension NationalPKD {
             } catch {
                 throw NPKDError(.notFound, "cannot read '\(path)': \(error)")
             }
-            let delta = source.lowercased().contains("delta")
-            return try importLDIF(LDIFReader(fileHandle: handle), source: source, deltaByName: delta, options: options)
+            return try importLDIF(LDIFReader(fileHandle: handle), source: source, options: options)
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw NPKDError(.notFound, "cannot read '\(path)'") }
-        return try importBytes(Array(data), source: source, options: options)
+        // A CRL or list is read whole, once: the bytes straight into one array, not through Data and a copy.
+        let bytes: [UInt8]
+        do {
+            try handle.seek(toOffset: 0)
+            bytes = try Self.readAll(handle)
+        } catch {
+            throw NPKDError(.notFound, "cannot read '\(path)': \(error)")
+        }
+        return try importBytes(bytes, source: source, options: options)
+    }
+
+    /// The rest of a file, in one array sized from the file's length.
+    static func readAll(_ handle: FileHandle) throws -> [UInt8] {
+        let start = try handle.offset()
+        let end = try handle.seekToEnd()
+        try handle.seek(toOffset: start)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(end - start))
+        while let chunk = try handle.read(upToCount: LDIFReader.chunkSize), !chunk.isEmpty {
+            bytes.append(contentsOf: chunk)
+        }
+        return bytes
     }
 
     /// Imports bytes received from elsewhere (a file already read, an upload).
@@ -44,7 +63,7 @@ extension NationalPKD {
             throw error.located(source)
         }
         if format == .ldif {
-            return try importLDIF(LDIFReader(bytes: bytes), source: source, deltaByName: source.lowercased().contains("delta"), options: options)
+            return try importLDIF(LDIFReader(bytes: bytes), source: source, options: options)
         }
         return try transaction(source: source, format: format, options: options) { db, context in
             context.summary.sha256 = try ObjectIdentity.fingerprint(bytes)
@@ -59,29 +78,136 @@ extension NationalPKD {
         }
     }
 
-    func importLDIF(_ reader: LDIFReader, source: String, deltaByName: Bool, options: ImportOptions) throws -> ImportSummary {
-        var reader = reader
+    /// An ICAO PKD LDIF file: a complete collection or a delta. Deltas are checked against the pkdVersion held for their
+    /// collection: one that is not newer is refused whole, one that skips versions is applied and the gap reported.
+    func importLDIF(_ reader: LDIFReader, source: String, options: ImportOptions) throws -> ImportSummary {
+        let named = PKDFileName(source)
         return try transaction(source: source, format: .ldif, options: options) { db, context in
-            context.summary.isDelta = deltaByName
-            var versions: [String: Int] = [:]
-            while let record = try reader.next() {
-                context.summary.ldifRecords += 1
-                do {
-                    try storeLDIFRecord(db, record, versions: &versions, context: &context)
-                } catch let error as NPKDError {
-                    throw error.reason.hasPrefix("line ") ? error : error.located(record.location)
-                } catch {
-                    throw NPKDError(.malformedObject, "\(record.location): \(error)")
+            // A collection is 30,000 certificates and their indexes in one transaction: a page cache that holds the
+            // indexes being filled saves writing pages out to the WAL and reading them back (restored afterwards).
+            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
+            let held = Dictionary(try NPKDRepository.pkdVersions(db, domain: domain).map { ($0.collection, $0.version) }) { $1 }
+            context.summary.isDelta = named?.isDelta ?? source.lowercased().contains("delta")
+            if let named, named.isDelta, let version = held[named.collection], named.version <= version {
+                throw Self.staleDelta(collection: named.collection, version: named.version, held: version)
+            }
+            var versions = PKDVersionRange()
+            // Records are read and prepared ahead on other threads, and stored here, in file order.
+            let pipeline = LDIFPipeline(reader: reader, issuers: try context.issuers.snapshot(db), pkd: self)
+            pipeline.start()
+            defer { pipeline.stop() }
+            reading: while true {
+                switch pipeline.next() {
+                case .end:
+                    break reading
+                case .failure(let error):
+                    throw error
+                case .records(let batch):
+                    for prepared in batch {
+                        context.summary.ldifRecords += 1
+                        let record = prepared.record
+                        do {
+                            try storeLDIFRecord(db, prepared, versions: &versions, context: &context)
+                        } catch let error as NPKDError {
+                            throw error.reason.hasPrefix("line ") ? error : error.located(record.location)
+                        } catch {
+                            throw NPKDError(.malformedObject, "\(record.location): \(error)")
+                        }
+                        context.progress("LDIF records", context.summary.ldifRecords, nil)
+                    }
                 }
-                context.progress("LDIF records", context.summary.ldifRecords, nil)
             }
             guard context.summary.ldifRecords > 0 else { throw NPKDError(.malformedLDIF, "no LDIF record in the file") }
-            for (collection, version) in versions {
+            if let named {
+                versions.note(collection: named.collection, version: named.version)
+            }
+            try checkSequence(versions: versions, held: held, context: &context)
+            for (collection, version) in versions.highest {
                 try NPKDRepository.recordPKDVersion(db, domain: domain, collection: collection, version: version,
                                                     complete: !context.summary.isDelta, now: context.now)
             }
-            context.summary.pkdVersions = versions
+            context.summary.pkdVersions = versions.highest
+            try relist(db, versions: versions, held: held, context: &context)
         }
+    }
+
+    /// An ICAO PKD file name: `icaopkd-001-delta-009410.ldif`, `icaopkd-002-complete-000325.ldif`.
+    struct PKDFileName {
+        let collection: String
+        let isDelta: Bool
+        let version: Int
+
+        init?(_ name: String) {
+            let parts = name.lowercased().split(separator: "-")
+            guard parts.count >= 4, parts[0].hasSuffix("icaopkd"), let kindIndex = parts.firstIndex(where: { $0 == "delta" || $0 == "complete" }),
+                  kindIndex >= 2, kindIndex + 1 < parts.count else { return nil }
+            let collection = String(parts[kindIndex - 1])
+            let digits = parts[kindIndex + 1].prefix(while: \.isNumber)
+            guard ["001", "002", "003"].contains(collection), !digits.isEmpty, let version = Int(digits) else { return nil }
+            self.collection = collection
+            self.isDelta = parts[kindIndex] == "delta"
+            self.version = version
+        }
+    }
+
+    /// The pkdVersions an LDIF file carries, per collection.
+    struct PKDVersionRange {
+        var lowest: [String: Int] = [:]
+        var highest: [String: Int] = [:]
+
+        mutating func note(collection: String, version: Int) {
+            lowest[collection] = min(lowest[collection] ?? version, version)
+            highest[collection] = max(highest[collection] ?? version, version)
+        }
+    }
+
+    static func staleDelta(collection: String, version: Int, held: Int) -> NPKDError {
+        NPKDError(.staleDelta, "delta of collection \(collection) at pkdVersion \(version) is not newer than version \(held) already applied; "
+                  + "nothing of it imported")
+    }
+
+    /// A delta not newer than what is held is refused (the transaction rolls back); one that starts beyond the next version
+    /// is applied, and the versions it skips are reported.
+    func checkSequence(versions: PKDVersionRange, held: [String: Int], context: inout ImportContext) throws {
+        guard context.summary.isDelta else {
+            for (collection, version) in versions.highest.sorted(by: { $0.key < $1.key }) {
+                if let current = held[collection], version < current {
+                    context.summary.notes.append("complete collection \(collection) at pkdVersion \(version) is older than version \(current) already applied: "
+                                                 + "its objects were merged, nothing it lists was taken back from a withdrawal")
+                }
+            }
+            return
+        }
+        for (collection, highest) in versions.highest.sorted(by: { $0.key < $1.key }) {
+            let lowest = versions.lowest[collection] ?? highest
+            guard let current = held[collection] else {
+                let gap = "collection \(collection): no version held before this delta (\(lowest)–\(highest)); import the complete collection first"
+                context.summary.pkdVersionGaps.append(gap)
+                context.summary.notes.append("pkdVersion gap: " + gap)
+                continue
+            }
+            if highest <= current { throw Self.staleDelta(collection: collection, version: highest, held: current) }
+            if lowest > current + 1 {
+                let missing = lowest == current + 2 ? "\(current + 1)" : "\(current + 1)–\(lowest - 1)"
+                let gap = "collection \(collection): version \(current) held, this delta starts at \(lowest); \(missing) missing"
+                context.summary.pkdVersionGaps.append(gap)
+                context.summary.notes.append("pkdVersion gap: " + gap)
+            }
+        }
+    }
+
+    /// Certificates a delta had withdrawn that this file lists again: listed again unless the file is a complete
+    /// collection older than what was applied.
+    func relist(_ db: Database, versions: PKDVersionRange, held: [String: Int], context: inout ImportContext) throws {
+        guard !context.relisted.isEmpty else { return }
+        let older = !context.summary.isDelta && versions.highest.contains { collection, version in held[collection].map { version < $0 } ?? false }
+        guard !older else { return }
+        for id in context.relisted {
+            try NPKDRepository.setPKDEntry(db, id: id, dn: nil, withdrawn: nil)
+        }
+        context.summary.notes.append("\(context.relisted.count) certificate(s) withdrawn by an earlier delta are listed by the PKD again")
     }
 
     // MARK: - The transaction
@@ -92,6 +218,19 @@ extension NationalPKD {
         let now: Date
         let options: ImportOptions
         var lastProgress = Date.distantPast
+        /// The domain's CA certificates, indexed for this transaction.
+        let issuers: IssuerIndex
+        /// The normalised dn of the ICAO PKD LDIF entry being imported; nil outside LDIF.
+        var pkdEntry: String?
+        /// Withdrawn certificates this file lists again (see `relist`).
+        var relisted: [Int64] = []
+
+        init(summary: ImportSummary, now: Date, options: ImportOptions, domain: String) {
+            self.summary = summary
+            self.now = now
+            self.options = options
+            self.issuers = IssuerIndex(domain: domain)
+        }
 
         /// Reports progress at most ten times a second (and always at the end of a phase).
         mutating func progress(_ phase: String, _ completed: Int, _ total: Int?, force: Bool = false) {
@@ -109,14 +248,14 @@ extension NationalPKD {
         do {
             return try store.write { db in
                 try EPKIStore.ensureDomain(db, name: domain, description: "national public key directory", now: now)
-                var context = ImportContext(summary: ImportSummary(source: source, format: format), now: now, options: options)
+                var context = ImportContext(summary: ImportSummary(source: source, format: format), now: now, options: options, domain: domain)
                 for signer in options.trustSigners { try addTrustedSigner(db, signer, now: now) }
                 try body(db, &context)
                 try applyUnverifiedCRLs(db, context: &context)
                 try TrustEvaluation(domain: domain, now: now).refresh(db)
                 var summary = context.summary
                 if summary.certificatesAddedTotal == 0 && summary.crlsAdded == 0 && summary.masterLists == 0 && summary.deviationLists == 0
-                    && summary.duplicatesMerged == 0 {
+                    && summary.duplicatesMerged == 0 && summary.certificatesWithdrawn == 0 && summary.crlsWithdrawn == 0 {
                     summary.notes.append("nothing to import")
                 }
                 var details: [String: String] = [
@@ -129,6 +268,9 @@ extension NationalPKD {
                 if summary.masterLists > 0 { details["masterLists"] = String(summary.masterLists) }
                 if summary.deviationLists > 0 { details["deviationLists"] = String(summary.deviationLists) }
                 if summary.crlsUnverified > 0 { details["crlsUnverified"] = String(summary.crlsUnverified) }
+                if summary.certificatesWithdrawn > 0 { details["certificatesWithdrawn"] = String(summary.certificatesWithdrawn) }
+                if summary.crlsWithdrawn > 0 { details["crlsWithdrawn"] = String(summary.crlsWithdrawn) }
+                if !summary.pkdVersionGaps.isEmpty { details["pkdVersionGaps"] = summary.pkdVersionGaps.joined(separator: "; ") }
                 if summary.ldifRecords > 0 {
                     details["ldifRecords"] = String(summary.ldifRecords)
                     details["delta"] = String(summary.isDelta)
@@ -195,19 +337,42 @@ extension NationalPKD {
         }
     }
 
-    func storeLDIFRecord(_ db: Database, _ record: LDIFRecord, versions: inout [String: Int], context: inout ImportContext) throws {
-        if let change = record.changeType, change != "add" {
-            context.summary.isDelta = true
-            // The NPKD keeps what it received: a PKD deletion does not erase a certificate border control may still meet.
-            if change == "delete" { context.summary.notes.append("\(record.location): PKD deletion recorded, nothing erased") }
-            return
+    /// One LDIF record: a content record or `changetype: add` stores its object; `delete` withdraws what the entry
+    /// brought; `modify` applies its replace, add and delete operations on the object attribute.
+    func storeLDIFRecord(_ db: Database, _ prepared: LDIFPipeline.Prepared, versions: inout PKDVersionRange, context: inout ImportContext) throws {
+        let record = prepared.record
+        let change = record.changeType
+        if change != nil { context.summary.isDelta = true }
+        let entry = try prepared.entry.get()
+        if let version = entry.pkdVersion { versions.note(collection: entry.collection, version: version) }
+        context.pkdEntry = entry.normalizedDN
+        defer { context.pkdEntry = nil }
+        switch change {
+        case nil, "add":
+            if let certificate = prepared.certificate, case .certificate(_, let line) = entry.content {
+                let ready: PreparedCertificate
+                do {
+                    ready = try certificate.get()
+                } catch let error as NPKDError {
+                    throw NPKDError(error.code, "line \(line), entry \(record.index) (\(record.dn.prefix(120))): \(error.reason)")
+                }
+                try storeCertificate(db, prepared: ready, pkdConformance: entry.conformanceNote, context: &context)
+                return
+            }
+            try storeEntryContent(db, entry.content, entry: entry, context: &context)
+        case "delete":
+            try withdrawEntry(db, entry, keeping: [], context: &context)
+        case "modify":
+            try modifyEntry(db, entry, context: &context)
+        default:
+            throw NPKDError(.malformedLDIF, "\(record.location): changetype '\(change ?? "")' is not applied by the NPKD (add, modify and delete are)")
         }
-        if record.changeType == "add" { context.summary.isDelta = true }
-        let entry = try PKDDirectoryEntry(record)
-        if let version = entry.pkdVersion {
-            versions[entry.collection] = max(versions[entry.collection] ?? 0, version)
-        }
-        switch entry.content {
+    }
+
+    /// Stores the object of an entry (or of a modification), naming the line of its value when it cannot be read.
+    func storeEntryContent(_ db: Database, _ content: PKDDirectoryEntry.Content, entry: PKDDirectoryEntry, context: inout ImportContext) throws {
+        let record = entry.record
+        switch content {
         case .none:
             return
         case .certificate(let der, let line):
@@ -233,7 +398,116 @@ extension NationalPKD {
         }
     }
 
+    /// `changetype: modify`: `replace` of the object attribute withdraws what the entry held and stores the new value;
+    /// `add` stores; `delete` withdraws the values named, or everything the entry held when none is named. Operations on
+    /// other attributes (pkdVersion, conformance texts) change nothing the NPKD holds.
+    func modifyEntry(_ db: Database, _ entry: PKDDirectoryEntry, context: inout ImportContext) throws {
+        for modification in try entry.modifications() {
+            let values = try modification.values.map { try PKDDirectoryEntry.content(of: [$0], location: entry.record.location) }
+                .filter { if case .none = $0 { return false } else { return true } }
+            guard PKDDirectoryEntry.isObjectAttribute(modification.attribute) else { continue }
+            let fingerprints = try Set(values.compactMap { $0.bytes }.map { try ObjectIdentity.fingerprint($0) })
+            switch modification.operation {
+            case "replace":
+                try withdrawEntry(db, entry, keeping: fingerprints, context: &context)
+                for value in values { try storeEntryContent(db, value, entry: entry, context: &context) }
+            case "add":
+                for value in values { try storeEntryContent(db, value, entry: entry, context: &context) }
+            default:  // delete
+                if values.isEmpty {
+                    try withdrawEntry(db, entry, keeping: [], context: &context)
+                } else {
+                    try withdrawEntry(db, entry, only: fingerprints, context: &context)
+                }
+            }
+        }
+    }
+
+    /// Withdraws what an entry brought: its certificates are no longer trusted (their rows, sources and findings stay),
+    /// its CRLs apply to nothing. `keeping`: objects the same operation brings again; `only`: just these objects.
+    func withdrawEntry(_ db: Database, _ entry: PKDDirectoryEntry, keeping: Set<String> = [], only: Set<String>? = nil,
+                       context: inout ImportContext) throws {
+        let source = context.summary.source
+        switch entry.organization {
+        case "ml", "dl":
+            context.summary.notes.append("\(entry.record.location): the PKD removed a \(entry.organization == "ml" ? "master" : "deviation") list; "
+                                         + "recorded, not applied (trust in CSCAs stays the operator's decision)")
+            return
+        case "crl":
+            var withdrawn = 0
+            for crl in try NPKDRepository.crls(db, domain: domain, country: entry.country ?? "")
+            where crl.status == "current" || crl.status == "unverified" {
+                guard entry.holds(crl: crl), !keeping.contains(crl.fingerprint), only.map({ $0.contains(crl.fingerprint) }) ?? true else { continue }
+                try NPKDRepository.withdrawCRL(db, id: crl.id)
+                withdrawn += 1
+            }
+            context.summary.crlsWithdrawn += withdrawn
+            if withdrawn == 0, keeping.isEmpty { context.summary.notes.append("\(entry.record.location): no CRL held for this entry; nothing withdrawn") }
+        default:
+            guard entry.serialNumber != nil || entry.record.dn.lowercased().hasPrefix("cn=") else { return }  // a container
+            var withdrawn = 0
+            for row in try NPKDRepository.certificates(db, domain: domain, country: entry.country ?? "", serialHex: entry.serialNumber ?? "")
+            where row.withdrawn == nil || context.relisted.contains(row.id) {
+                guard entry.holds(certificate: row), !keeping.contains(row.fingerprint), only.map({ $0.contains(row.fingerprint) }) ?? true else { continue }
+                try NPKDRepository.setPKDEntry(db, id: row.id, dn: entry.normalizedDN,
+                                               withdrawn: "the ICAO PKD deleted its entry (\(source), \(Time.iso8601(context.now)))")
+                context.relisted.removeAll { $0 == row.id }
+                withdrawn += 1
+            }
+            context.summary.certificatesWithdrawn += withdrawn
+            if withdrawn == 0, keeping.isEmpty {
+                context.summary.notes.append("\(entry.record.location): no certificate held for this entry; nothing withdrawn")
+            }
+        }
+    }
+
     // MARK: Certificates
+
+    /// A certificate with what storing it needs worked out: everything that depends on the certificate alone, and for a
+    /// Document Signer (or list signer) the CA certificate whose key verifies it, among the candidates given.
+    struct PreparedCertificate: Sendable {
+        let certificate: Certificate
+        let kind: ProfileLinter.CertificateKind
+        /// Its columns; the source, issuer, conformance note and PKD entry are filled in when it is stored.
+        let row: NPKDRepository.NewCertificate
+        /// The candidates tried and the one whose key verifies the signature; nil when not checked ahead.
+        let issuerCheck: (candidates: [Int64], issuer: Int64?)?
+
+        var fingerprint: String { row.fingerprint }
+        var isAuthority: Bool { kind == .csca || kind == .link }
+    }
+
+    /// Lints the certificate, derives its keys, and with `issuers` checks its signature (a CA's is checked once it is
+    /// stored, since it may be its own issuer).
+    func prepareCertificate(_ certificate: Certificate, fingerprint: String? = nil, kindHint: ProfileLinter.CertificateKind?,
+                            issuers: IssuerSet) throws -> PreparedCertificate {
+        try prepareCertificate(certificate, fingerprint: fingerprint, kindHint: kindHint) { aki, issuerKey, isValid in
+            let check = issuers.verifying(aki: aki, issuerKey: issuerKey, isValid)
+            return (check.candidates, check.issuer?.id)
+        }
+    }
+
+    func prepareCertificate(
+        _ certificate: Certificate, fingerprint: String? = nil, kindHint: ProfileLinter.CertificateKind?,
+        check: ((String?, String, (PublicKey) -> Bool) throws -> (candidates: [Int64], issuer: Int64?))? = nil
+    ) throws -> PreparedCertificate {
+        let kind = kindHint ?? ProfileLinter.kind(of: certificate)
+        let findings = ProfileLinter.lint(certificate, as: kind).map {
+            FindingRecord(severity: $0.severity.rawValue, rule: $0.rule, message: $0.message)
+        }
+        let issuerKey = ObjectIdentity.nameKey(certificate.issuer)
+        var issuerCheck: (candidates: [Int64], issuer: Int64?)?
+        if kind != .csca, kind != .link, let check {
+            issuerCheck = try check(certificate.authorityKeyIdentifier?.hexString, issuerKey) { key in
+                (try? certificate.isSignatureValid(issuerKey: key)) == true
+            }
+        }
+        let row = NPKDRepository.NewCertificate(
+            fingerprint: try fingerprint ?? ObjectIdentity.fingerprint(certificate.encoded), kind: kind.rawValue, certificate: certificate,
+            subjectKey: ObjectIdentity.nameKey(certificate.subject), issuerKey: issuerKey, keyHash: try ObjectIdentity.keyHash(certificate),
+            findings: FindingRecord.encode(findings), errors: findings.filter { $0.severity == "error" }.count)
+        return PreparedCertificate(certificate: certificate, kind: kind, row: row, issuerCheck: issuerCheck)
+    }
 
     /// Stores a certificate once (a duplicate only gains a source), lints it, and finds which stored CA's key verifies
     /// its signature. A new CA certificate is also matched against certificates and CRLs that arrived before it.
@@ -241,50 +515,88 @@ extension NationalPKD {
     func storeCertificate(_ db: Database, _ certificate: Certificate, kindHint: ProfileLinter.CertificateKind?, listID: Int64?,
                           pkdConformance: String? = nil, context: inout ImportContext) throws -> Int64 {
         let fingerprint = try ObjectIdentity.fingerprint(certificate.encoded)
-        let source = context.summary.source
-        if let existing = try NPKDRepository.certificate(db, domain: domain, fingerprint: fingerprint) {
-            context.summary.duplicatesMerged += 1
-            try NPKDRepository.addSource(db, certificateID: existing.id, source: source, listID: listID, now: context.now)
-            if let hint = kindHint, hint == .csca || hint == .link, existing.kind != "csca" && existing.kind != "link" {
-                try NPKDRepository.updateKind(db, id: existing.id, kind: hint.rawValue)
-            }
-            if let pkdConformance, existing.pkdConformance == nil {
-                try NPKDRepository.setPKDConformance(db, id: existing.id, text: pkdConformance)
-            }
-            return existing.id
+        if let existing = try NPKDRepository.heldCertificate(db, domain: domain, fingerprint: fingerprint) {
+            return try mergeDuplicate(db, existing, certificate, kindHint: kindHint, listID: listID, pkdConformance: pkdConformance, context: &context)
         }
-        let kind = kindHint ?? ProfileLinter.kind(of: certificate)
-        let findings = ProfileLinter.lint(certificate, as: kind).map {
-            FindingRecord(severity: $0.severity.rawValue, rule: $0.rule, message: $0.message)
+        let prepared = try prepareCertificate(certificate, fingerprint: fingerprint, kindHint: kindHint)
+        guard let id = try insertCertificate(db, prepared, listID: listID, pkdConformance: pkdConformance, context: &context) else {
+            throw NPKDError(.storeFailure, "certificate \(fingerprint) was not held a moment ago, yet could not be inserted")
         }
-        let errors = findings.filter { $0.severity == "error" }.count
-        let id = try NPKDRepository.insertCertificate(db, domain: domain, NPKDRepository.NewCertificate(
-            fingerprint: fingerprint, kind: kind.rawValue, country: ObjectIdentity.country(subject: certificate.subject, issuer: certificate.issuer),
-            certificate: certificate, subjectKey: ObjectIdentity.nameKey(certificate.subject),
-            issuerKey: ObjectIdentity.nameKey(certificate.issuer), keyHash: try ObjectIdentity.keyHash(certificate), source: source,
-            findings: FindingRecord.encode(findings), errors: errors, pkdConformance: pkdConformance), now: context.now)
-        try NPKDRepository.addSource(db, certificateID: id, source: source, listID: listID, now: context.now)
-        context.summary.certificatesAdded[kind.rawValue, default: 0] += 1
-        if errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }
-        try matchIssuer(db, id: id, certificate: certificate)
-        if kind == .csca || kind == .link {
+        return id
+    }
+
+    /// `storeCertificate` for a certificate prepared on another thread (an LDIF import): inserted unless its fingerprint
+    /// is held (one statement for a new certificate, the common case), else merged.
+    @discardableResult
+    func storeCertificate(_ db: Database, prepared: PreparedCertificate, pkdConformance: String?, context: inout ImportContext) throws -> Int64 {
+        if let id = try insertCertificate(db, prepared, listID: nil, pkdConformance: pkdConformance, context: &context) { return id }
+        guard let existing = try NPKDRepository.heldCertificate(db, domain: domain, fingerprint: prepared.fingerprint) else {
+            throw NPKDError(.storeFailure, "certificate \(prepared.fingerprint) was neither inserted nor found")
+        }
+        return try mergeDuplicate(db, existing, prepared.certificate, kindHint: nil, listID: nil, pkdConformance: pkdConformance,
+                                  context: &context)
+    }
+
+    /// A certificate received again: one more source; a CA kind a list gives it, ICAO's conformance note, the PKD entry.
+    private func mergeDuplicate(_ db: Database, _ existing: NPKDRepository.HeldCertificate, _ certificate: Certificate,
+                                kindHint: ProfileLinter.CertificateKind?, listID: Int64?, pkdConformance: String?,
+                                context: inout ImportContext) throws -> Int64 {
+        context.summary.duplicatesMerged += 1
+        try NPKDRepository.addSource(db, certificateID: existing.id, source: context.summary.source, listID: listID, now: context.now)
+        if let hint = kindHint, hint == .csca || hint == .link, existing.kind != "csca" && existing.kind != "link" {
+            try NPKDRepository.updateKind(db, id: existing.id, kind: hint.rawValue)
+            try context.issuers.add(db, id: existing.id, ski: existing.ski, subjectKey: existing.subjectKey, keyHash: existing.keyHash,
+                                    der: certificate.derEncoded)
+        }
+        if let pkdConformance, existing.pkdConformance == nil {
+            try NPKDRepository.setPKDConformance(db, id: existing.id, text: pkdConformance)
+        }
+        if let entry = context.pkdEntry {
+            if existing.withdrawn != nil {
+                context.relisted.append(existing.id)
+            } else if existing.pkdDN == nil {
+                try NPKDRepository.setPKDEntry(db, id: existing.id, dn: entry, withdrawn: nil)
+            }
+        }
+        return existing.id
+    }
+
+    /// Inserts a certificate not held yet, matched to the CA whose key verifies it: by the check made ahead when the
+    /// candidates are still the same, else now. Nil, and nothing changed, when its fingerprint is held.
+    private func insertCertificate(_ db: Database, _ prepared: PreparedCertificate, listID: Int64?, pkdConformance: String?,
+                                   context: inout ImportContext) throws -> Int64? {
+        let certificate = prepared.certificate
+        var row = prepared.row
+        if !prepared.isAuthority {
+            if let check = prepared.issuerCheck, check.candidates == (try context.issuers.candidateIDs(db, aki: row.aki, issuerKey: row.issuerKey)) {
+                row.signatureIssuerID = check.issuer
+            } else {
+                row.signatureIssuerID = try signatureIssuer(db, certificate, issuerKey: row.issuerKey, context: context)
+            }
+        }
+        row.source = context.summary.source
+        row.pkdConformance = pkdConformance
+        row.pkdDN = context.pkdEntry
+        guard let id = try NPKDRepository.insertCertificate(db, domain: domain, row, now: context.now) else { return nil }
+        try NPKDRepository.addSource(db, certificateID: id, source: context.summary.source, listID: listID, now: context.now)
+        context.summary.certificatesAdded[row.kind, default: 0] += 1
+        if row.errors > 0 || pkdConformance != nil { context.summary.nonConformant += 1 }
+        if prepared.isAuthority {
+            try context.issuers.add(db, id: id, ski: row.ski, subjectKey: row.subjectKey, keyHash: row.keyHash, der: certificate.derEncoded)
+            if let issuer = try signatureIssuer(db, certificate, issuerKey: row.issuerKey, context: context) {
+                try NPKDRepository.setSignatureIssuer(db, id: id, issuerID: issuer)
+            }
             try matchIssued(db, caID: id, ca: certificate)
         }
         return id
     }
 
-    /// Records which stored CA's key verifies the certificate's signature (the certificate's own key for a self-signed CSCA).
-    func matchIssuer(_ db: Database, id: Int64, certificate: Certificate) throws {
-        let candidates = try NPKDRepository.caCandidates(db, domain: domain, aki: certificate.authorityKeyIdentifier?.hexString,
-                                                         issuerKey: ObjectIdentity.nameKey(certificate.issuer))
-        var triedKeys = Set<String>()
-        for candidate in candidates where triedKeys.insert(candidate.keyHash).inserted {
-            guard let issuer = try? Certificate(bytes: candidate.der), let key = try? issuer.publicKey else { continue }
-            if (try? certificate.isSignatureValid(issuerKey: key)) == true {
-                try NPKDRepository.setSignatureIssuer(db, id: id, issuerID: candidate.id)
-                return
-            }
-        }
+    /// The stored CA certificate whose key verifies the certificate's signature (the certificate's own key for a
+    /// self-signed CSCA): candidates by key identifier, then by name, one try per distinct key.
+    func signatureIssuer(_ db: Database, _ certificate: Certificate, issuerKey: String, context: ImportContext) throws -> Int64? {
+        try context.issuers.verifying(db, aki: certificate.authorityKeyIdentifier?.hexString, issuerKey: issuerKey) { key in
+            (try? certificate.isSignatureValid(issuerKey: key)) == true
+        }?.id
     }
 
     /// A new CA certificate may verify certificates that arrived before it (DS certificates before their CSCA).
@@ -306,11 +618,12 @@ extension NationalPKD {
     /// in batches (streamed from the DER, never all in memory) and older CRLs of the same key are superseded.
     func storeCRL(_ db: Database, _ crl: CertificateRevocationList, pkdConformance: String?, context: inout ImportContext) throws {
         let fingerprint = try ObjectIdentity.fingerprint(crl.encoded)
-        if try NPKDRepository.crlExists(db, domain: domain, fingerprint: fingerprint) != nil {
+        if let held = try NPKDRepository.crlExists(db, domain: domain, fingerprint: fingerprint) {
             context.summary.duplicatesMerged += 1
+            if let entry = context.pkdEntry { try NPKDRepository.setCRLPKDEntry(db, id: held, dn: entry) }
             return
         }
-        let issuer = try crlIssuer(db, crl)
+        let issuer = try crlIssuer(db, crl, context: context)
         var status = issuer == nil ? "unverified" : "current"
         if let issuer, let current = try NPKDRepository.currentCRL(db, domain: domain, issuerKeyHash: issuer.keyHash),
            Self.isNewer(current: current, than: crl) {
@@ -326,8 +639,8 @@ extension NationalPKD {
         let id = try NPKDRepository.insertCRL(db, domain: domain, NPKDRepository.NewCRL(
             fingerprint: fingerprint, country: ObjectIdentity.country(subject: crl.issuer), crl: crl,
             issuerKey: ObjectIdentity.nameKey(crl.issuer), issuerKeyHash: issuer?.keyHash, issuerCertificateID: issuer?.id, status: status,
-            source: context.summary.source, findings: FindingRecord.encode(findings), errors: errors, keepDER: status != "superseded"),
-            now: context.now)
+            source: context.summary.source, findings: FindingRecord.encode(findings), errors: errors, keepDER: status != "superseded",
+            pkdDN: context.pkdEntry), now: context.now)
         context.summary.crlsAdded += 1
         switch status {
         case "current":
@@ -352,50 +665,41 @@ extension NationalPKD {
     }
 
     /// The stored CA certificate whose key verifies the CRL's signature.
-    func crlIssuer(_ db: Database, _ crl: CertificateRevocationList) throws -> (id: Int64, keyHash: String)? {
-        let candidates = try NPKDRepository.caCandidates(db, domain: domain, aki: crl.authorityKeyIdentifier?.hexString,
-                                                         issuerKey: ObjectIdentity.nameKey(crl.issuer))
-        var triedKeys = Set<String>()
-        for candidate in candidates where triedKeys.insert(candidate.keyHash).inserted {
-            guard let issuer = try? Certificate(bytes: candidate.der), let key = try? issuer.publicKey else { continue }
-            if (try? crl.isSignatureValid(issuerKey: key)) == true { return (candidate.id, candidate.keyHash) }
-        }
-        return nil
+    func crlIssuer(_ db: Database, _ crl: CertificateRevocationList, context: ImportContext) throws -> (id: Int64, keyHash: String)? {
+        try context.issuers.verifying(db, aki: crl.authorityKeyIdentifier?.hexString, issuerKey: ObjectIdentity.nameKey(crl.issuer)) { key in
+            (try? crl.isSignatureValid(issuerKey: key)) == true
+        }.map { ($0.id, $0.keyHash) }
     }
 
-    /// Writes the entries in multi-row batches inside the import's transaction, reporting progress per batch.
+    /// Indexes the entries inside the import's transaction: read into a packed buffer (entries with extensions are
+    /// linted on the way), sorted in the index's order, then written in multi-row batches. Progress counts each entry
+    /// half when it is read and half when it is written, so the bar moves evenly through both.
     func indexEntries(_ db: Database, crlID: Int64, crl: CertificateRevocationList, context: inout ImportContext) throws -> Int {
         let total = try crl.entryCount()
-        let batchSize = context.options.crlBatchSize
-        var batch: [(serial: [UInt8], revokedAt: Double)] = []
-        batch.reserveCapacity(batchSize)
-        var iterator = crl.entries()
-        var seen = 0
-        var inserted = 0
+        var entries = CRLEntryBuffer(capacity: total)
         var entryFindings: [FindingRecord] = []
-        // A bigger page cache for the writer while it fills the index; readers (the service) are not blocked (WAL).
-        let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-        if total > 10_000 { try db.execute(sql: "PRAGMA cache_size = -65536") }
-        defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
         context.progress("CRL entries", 0, total, force: true)
-        while let entry = try iterator.next() {
-            if entry.extensions != nil {
+        var read = 0
+        var reported = context
+        try crl.forEachEntryKey { key, entry in
+            if let entry, entry.extensions != nil {
                 for finding in ProfileLinter.lint(entry: entry) where !entryFindings.contains(where: { $0.rule == finding.rule }) {
                     entryFindings.append(FindingRecord(severity: finding.severity.rawValue, rule: finding.rule, message: finding.message))
                 }
             }
-            batch.append((RevocationKey.serial(entry.serialNumber), entry.revocationDate.date.timeIntervalSince1970))
-            seen += 1
-            if batch.count == batchSize {
-                inserted += try NPKDRepository.insertCRLEntries(db, crlID: crlID, batch: batch)
-                batch.removeAll(keepingCapacity: true)
-                context.progress("CRL entries", seen, total)
-            }
+            entries.append(serial: key.serialNumber, date: key.revocationDate)
+            read += 1
+            if read % 4096 == 0 { reported.progress("CRL entries", read / 2, total) }
         }
-        inserted += try NPKDRepository.insertCRLEntries(db, crlID: crlID, batch: batch)
-        context.progress("CRL entries", seen, total, force: true)
-        if inserted < seen {
-            context.summary.notes.append("CRL of \(crl.issuer): \(seen - inserted) serial number(s) listed twice")
+        // Written in order, the index grows at its end: the default page cache is enough, whatever the CRL's size.
+        let order = entries.sortedOrder()
+        let inserted = try NPKDRepository.insertCRLEntries(db, crlID: crlID, entries: entries, order: order, batchSize: context.options.crlBatchSize) {
+            reported.progress("CRL entries", (total - total / 2) + $0 / 2, total)
+        }
+        context.lastProgress = reported.lastProgress
+        context.progress("CRL entries", entries.count, total, force: true)
+        if inserted < entries.count {
+            context.summary.notes.append("CRL of \(crl.issuer): \(entries.count - inserted) serial number(s) listed twice")
         }
         try NPKDRepository.setCRLEntryCount(db, id: crlID, entries: inserted)
         if !entryFindings.isEmpty { try NPKDRepository.addCRLFindings(db, id: crlID, entryFindings) }
@@ -405,7 +709,7 @@ extension NationalPKD {
     /// CRLs that arrived before their CSCA: tried again once new CA certificates are in.
     func applyUnverifiedCRLs(_ db: Database, context: inout ImportContext) throws {
         for (id, der) in try NPKDRepository.unverifiedCRLs(db, domain: domain) {
-            guard let crl = try? CertificateRevocationList(bytes: der), let issuer = try crlIssuer(db, crl) else { continue }
+            guard let crl = try? CertificateRevocationList(bytes: der), let issuer = try crlIssuer(db, crl, context: context) else { continue }
             if let current = try NPKDRepository.currentCRL(db, domain: domain, issuerKeyHash: issuer.keyHash), Self.isNewer(current: current, than: crl) {
                 continue
             }

@@ -32,6 +32,7 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         switch code {
         case .badRequest, .malformedLDIF, .malformedObject, .unknownFormat, .signatureInvalid: return .badRequest
         case .notFound: return .notFound
+        case .staleDelta: return .conflict
         default: return .internalServerError
         }
     }

@@ -9,10 +9,12 @@ public struct FindingRecord: Sendable, Codable, Hashable, CustomStringConvertibl
     public var description: String { "[\(severity)] \(rule): \(message)" }
 
     static func decode(_ json: String) -> [FindingRecord] {
-        (try? JSONDecoder().decode([FindingRecord].self, from: Data(json.utf8))) ?? []
+        if json == "[]" { return [] }
+        return (try? JSONDecoder().decode([FindingRecord].self, from: Data(json.utf8))) ?? []
     }
 
     static func encode(_ findings: [FindingRecord]) -> String {
+        if findings.isEmpty { return "[]" }  // most certificates: no encoder for nothing
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(findings)) ?? Data("[]".utf8), as: UTF8.self)

@@ -8,8 +8,9 @@ public struct NPKDCRL: Sendable, Identifiable {
     public let country: String
     public let issuer: String
     public let authorityKeyIdentifier: String?
-    /// current (decides revocation for its CSCA's key), superseded (a newer one arrived), or unverified (its signer is
-    /// unknown or its signature does not verify: it applies to nothing).
+    /// current (decides revocation for its CSCA's key), superseded (a newer one arrived), unverified (its signer is
+    /// unknown or its signature does not verify: it applies to nothing), or withdrawn (an ICAO PKD delta deleted or
+    /// replaced its entry: it applies to nothing).
     public let status: String
     public let crlNumber: String?
     public let thisUpdate: Date

@@ -25,6 +25,8 @@ public struct NPKDCertificate: Sendable, Identifiable {
     public let anchor: String?
     public let state: TrustState
     public let stateReason: String
+    /// Why the ICAO PKD no longer lists it (a delta deleted its entry); nil while it does, or when it did not come from the PKD.
+    public let withdrawn: String?
 
     init(_ row: NPKDRepository.CertificateRow) {
         id = row.id
@@ -46,6 +48,7 @@ public struct NPKDCertificate: Sendable, Identifiable {
         anchor = row.anchor
         state = TrustState(rawValue: row.state) ?? .untrusted
         stateReason = row.stateReason
+        withdrawn = row.withdrawn
     }
 
     public var certificate: Certificate {
@@ -64,6 +67,7 @@ public struct NPKDCertificate: Sendable, Identifiable {
         object["authorityKeyIdentifier"] = authorityKeyIdentifier
         object["anchor"] = anchor
         object["pkdConformance"] = pkdConformance
+        object["withdrawn"] = withdrawn
         return object
     }
 }

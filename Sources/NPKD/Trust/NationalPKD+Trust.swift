@@ -29,7 +29,7 @@ extension NationalPKD {
     public func trust(_ certificate: Certificate, note: String = "") throws -> NPKDCertificate {
         try held(try decide { db, now in
             var context = ImportContext(summary: ImportSummary(source: "bilateral: \(certificate.subject)", format: .certificate), now: now,
-                                        options: ImportOptions())
+                                        options: ImportOptions(), domain: domain)
             let id = try storeCertificate(db, certificate, kindHint: nil, listID: nil, context: &context)
             try applyUnverifiedCRLs(db, context: &context)  // CRLs that arrived before their CSCA apply now
             return try confirm(db, id: id, note: note, now: now)
@@ -166,6 +166,7 @@ extension NationalPKD {
             if let held {
                 let sources = try NPKDRepository.sources(db, certificateID: held.id).map(\.source)
                 report.add(ExplainCheck.held, .passed, "held since \(Time.iso8601(held.importedAt)), received from \(Set(sources).sorted().joined(separator: ", ")); SHA-256 \(fingerprint)")
+                if let withdrawn = held.withdrawn { report.add(ExplainCheck.held, .failed, "withdrawn: \(withdrawn)") }
             } else {
                 report.add(ExplainCheck.held, .notChecked, "not held in domain '\(domain)'; judged against what the store holds")
             }
@@ -199,7 +200,9 @@ extension NationalPKD {
 
             let failed = report.checks.filter { $0.status == .failed }
             let state: TrustState
-            if failed.contains(where: { $0.name == ExplainCheck.revocation }) {
+            if held?.withdrawn != nil {
+                state = .untrusted
+            } else if failed.contains(where: { $0.name == ExplainCheck.revocation }) {
                 state = .revoked
             } else if now > certificate.notAfter {
                 state = .expired

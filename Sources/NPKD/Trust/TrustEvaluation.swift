@@ -14,6 +14,7 @@ import PKICore
 ///    held and does not list it; revoked when it does. MLS and DLS need the trusted key; a CRL is consulted if held.
 /// 5. Anything outside its validity period is expired; anything trusted with findings against Doc 9303-12 (or on
 ///    ICAO's non-conformant list) is non-conformant but accepted.
+/// 6. A certificate whose ICAO PKD entry a delta deleted is untrusted, whatever else holds: the PKD no longer lists it.
 struct TrustEvaluation {
     let domain: String
     let now: Date
@@ -74,6 +75,10 @@ struct TrustEvaluation {
 
         var outcomes: [Int64: Outcome] = [:]
         for row in rows {
+            if let withdrawn = row.withdrawn {
+                outcomes[row.id] = Outcome(state: .untrusted, reason: "withdrawn: \(withdrawn)")
+                continue
+            }
             if now > row.notAfter {
                 outcomes[row.id] = Outcome(state: .expired, reason: "expired on \(Time.iso8601(row.notAfter))")
                 continue

@@ -23,3 +23,23 @@ final class RecentByEncoding<Value: Sendable>: Sendable {
         return value
     }
 }
+
+/// Values computed recently from a hashable input (parsed parameters, not bytes), bounded like `RecentByEncoding`.
+final class RecentValues<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let entries = Mutex<[Key: Value]>([:])
+    private let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func value(_ key: Key, compute: () -> Value) -> Value {
+        if let hit = entries.withLock({ $0[key] }) { return hit }
+        let value = compute()
+        entries.withLock { entries in
+            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+            entries[key] = value
+        }
+        return value
+    }
+}

@@ -49,13 +49,15 @@ public struct SubjectPublicKeyInfo: DERImplicitlyTaggable, BERImplicitlyTaggable
         guard algorithm.algorithm == .PublicKeyAlgorithm.ecPublicKey, let parameters = algorithm.parameters else {
             return nil
         }
-        if let oid = try? ASN1ObjectIdentifier(berASN1Any: parameters) {
-            return .named(oid)
+        return ECDomain.cache.value(parameters) {
+            if let oid = try? ASN1ObjectIdentifier(berASN1Any: parameters) {
+                return .named(oid)
+            }
+            if let explicit = try? ECDomainParameters(berASN1Any: parameters) {
+                return .explicit(explicit)
+            }
+            return .unreadable
         }
-        if let explicit = try? ECDomainParameters(berASN1Any: parameters) {
-            return .explicit(explicit)
-        }
-        return .unreadable
     }
 }
 
@@ -64,6 +66,10 @@ public enum ECDomain: Hashable, Sendable {
     case named(ASN1ObjectIdentifier)
     case explicit(ECDomainParameters)
     case unreadable
+
+    /// The domains read recently, by their parameters: a country's Document Signers repeat the same explicit
+    /// parameters (a few hundred bytes), and an ICAO collection brings 30,000 of them to one import.
+    static let cache = RecentValues<ASN1Any, ECDomain>(limit: 64)
 
     /// The curve, when epki knows it.
     public var curve: ECCurve? {

@@ -39,13 +39,9 @@ public struct SPOCPeerAuthenticator: Sendable {
         guard leaf.subject.countryName == country else {
             throw SPOCError(.unauthorized, "the \(role) certificate's subject country is \(leaf.subject.countryName ?? "missing"), but it speaks for \(country)")
         }
-        if role == .server, let host {
-            let names: [String] = ((try? leaf.extensions.value(SubjectAlternativeName.self)) ?? nil)?.names.compactMap {
-                if case .dnsName(let name) = $0 { return name.lowercased() } else { return nil }
-            } ?? []
-            guard names.contains(host.lowercased()) else {
-                throw SPOCError(.unauthorized, "the server certificate names \(names.isEmpty ? "no dNSName" : names.joined(separator: ", ")), not the SPOC's host \(host)")
-            }
+        if role == .server, let host, !Self.certificate(leaf, names: host) {
+            let names = Self.subjectAlternativeNames(leaf)
+            throw SPOCError(.unauthorized, "the server certificate names \(names.isEmpty ? "no dNSName or iPAddress" : names.joined(separator: ", ")), not the SPOC's host \(host)")
         }
         guard path.count >= 2 else { throw SPOCError(.unauthorized, "\(leaf.subject) is itself the registered root; SPOC TLS certificates are issued by it") }
         let uris = ((try? leaf.extensions.value(CRLDistributionPoints.self)) ?? nil)?.uris ?? []
@@ -55,6 +51,22 @@ public struct SPOCPeerAuthenticator: Sendable {
         let revoked = try await crls.revokedSerials(uri: uri, issuer: path[1], now: now)
         if revoked.contains(Array(leaf.serialNumber)) {
             throw SPOCError(.unauthorized, "\(leaf.subject) (serial \(leaf.serialNumberHex)) is revoked (CRL \(uri))")
+        }
+    }
+
+    /// Whether the certificate's SAN names `host`: a dNSName for a name, an iPAddress for an address literal.
+    static func certificate(_ certificate: Certificate, names host: String) -> Bool {
+        let names = ((try? certificate.extensions.value(SubjectAlternativeName.self)) ?? nil)?.names ?? []
+        if let address = IPAddress.bytes(host) {
+            return names.contains { IPAddress.bytes(of: $0) == address }
+        }
+        return names.contains { if case .dnsName(let name) = $0 { return name.lowercased() == host.lowercased() } else { return false } }
+    }
+
+    static func subjectAlternativeNames(_ certificate: Certificate) -> [String] {
+        (((try? certificate.extensions.value(SubjectAlternativeName.self)) ?? nil)?.names ?? []).compactMap { name in
+            if case .dnsName(let text) = name { return text }
+            return IPAddress.bytes(of: name).map { "IP " + IPAddress.text($0) }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import HummingbirdTLS
 import NIOCore
 import NIOPosix
@@ -68,23 +69,32 @@ public struct SPOCServer: Sendable {
         }
     }
 
-    /// Serves until cancelled, with the outbox task beside it.
+    /// Serves until cancelled, with the outbox pushed from a thread of its own beside it.
+    ///
+    /// The outbox waits with a plain sleep on its own thread, not with `Task.sleep`: Dispatch timers are deadlines on
+    /// the wall clock's timerfd, which a wall clock moved by an operator (or by libfaketime in the tests) can leave
+    /// unfired, and a SPOC that stops delivering answers must not depend on that.
     public func run(host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try application(host: host, port: port, onServerRunning: onServerRunning)
-        let client = self.client
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            if let interval = outboxInterval {
-                group.addTask {
-                    while !Task.isCancelled {
+        let stopped = NIOLockedValueBox(false)
+        if let interval = outboxInterval {
+            let client = self.client
+            let thread = Thread {
+                while !stopped.withLockedValue({ $0 }) {
+                    let round = DispatchSemaphore(value: 0)
+                    Task {
                         _ = try? await client.deliverDue()
-                        try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                        round.signal()
                     }
+                    round.wait()
+                    Thread.sleep(forTimeInterval: interval)
                 }
             }
-            try await group.next()
-            group.cancelAll()
+            thread.name = "epki-spoc-outbox"
+            thread.start()
         }
+        defer { stopped.withLockedValue { $0 = true } }
+        try await app.runService()
     }
 
     // MARK: - Handlers

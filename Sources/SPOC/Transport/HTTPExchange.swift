@@ -78,7 +78,10 @@ public enum HTTPExchange {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
+            // "localhost" and names under it are the loopback address (RFC 6761 §6.3), whatever the resolver knows.
+            let lowered = host.lowercased()
+            let address = lowered == "localhost" || lowered.hasSuffix(".localhost") ? "127.0.0.1" : host
+            channel = try await bootstrap.connect(host: address, port: port).get()
         } catch {
             promise.fail(error)
             throw SPOCError(.deliveryFailed, "cannot connect to \(host):\(port): \(error)")
