@@ -6,14 +6,15 @@ and check after every kill that nothing was lost, reused or half written.
                                     [--crl-entries N] [--seed S] [--keep]
 
 Operations (each in a data directory of its own, under one CSCA "LU"):
-  ds          `csca issue-ds --algorithm ec:P-256 --count 8 --out DIR`: a DS issuance loop
+  ds          `csca issue-ds --algorithm ec:P-256 --count 30 --out DIR`: a DS issuance loop
   crl         `csca crl --out FILE` with revoked certificates in the store
   ml-import   `npkd import` of ICAO's master list (Vectors/csca-trust-store, 786 KB)
   crl-import  `npkd import` of a CRL of --crl-entries entries (default 1,000,000) signed by the CSCA
   sod         `sod serve` under concurrent POST /v1/sod/sign from four client threads (the batch signer)
 
-A run is first timed without a kill (the shortest of three); each kill then falls uniformly in [5 %, 100 %] of that time (a run that ended
-first is counted as "finished", not as a kill). After every kill, before the operation is started again:
+A run is first timed without a kill (the shortest of three); each kill then falls uniformly in [5 %, 100 %] of that
+time ([50 %, 100 %] for `csca crl`, which writes at its end; 0.05-1.5 s after `sod serve` listens). A run that ended
+first is counted as "finished", not as a kill. After every kill, before the operation is started again:
   - `epki audit verify --all-domains` exits 0 (the hash chain holds);
   - no serial number twice: the store's certificates per domain, and every serial the caller was ever told;
   - every certificate, CRL number or SOD the caller was told about (printed on stdout, line-buffered, or written to
@@ -237,6 +238,9 @@ def run_killed(process, delay):
 
 class Operation:
     name = ""
+    # Where in a warm run the kills fall, as fractions of its length. A run starts with ~0.3 s of process start and
+    # store opening that writes nothing; operations whose writes come at the end kill later.
+    window = (0.05, 1.0)
 
     def __init__(self, root, epki, args):
         self.ws = Workspace(root, epki, self.name)
@@ -260,6 +264,9 @@ class Operation:
         raise NotImplementedError
 
     def one(self, iteration, delay):
+        # Every run gets a number of its own (the calibration runs too): its log, its --out directory.
+        self.runs = getattr(self, "runs", 0) + 1
+        iteration = self.runs
         log = os.path.join(self.ws.dir, f"run-{iteration}.log")
         process = self.ws.start(self.arguments(iteration), log)
         killed = run_killed(process, delay) if delay is not None else (process.wait() or False)
@@ -290,7 +297,7 @@ class Operation:
         self.note("unkilled run (s)", round(duration, 2))
         iteration = 1
         while self.kills < kills:
-            self.one(iteration, rng.uniform(0.05, 1.0) * duration)
+            self.one(iteration, rng.uniform(*self.window) * duration)
             iteration += 1
             if iteration > kills * 4 + 20:
                 raise Failure(f"only {self.kills} kills in {iteration} runs: the runs end before the kills")
@@ -311,7 +318,7 @@ class DSIssuance(Operation):
 
     def arguments(self, iteration):
         self.out = os.path.join(self.ws.dir, f"out-{iteration}")
-        return ["csca", "issue-ds", "--domain", "LU", "--algorithm", "ec:P-256", "--count", "8", "--out", self.out,
+        return ["csca", "issue-ds", "--domain", "LU", "--algorithm", "ec:P-256", "--count", "30", "--out", self.out,
                 "--passphrase-file", self.ws.passphrase]
 
     def after(self, iteration, log, killed, status):
@@ -356,6 +363,7 @@ class DSIssuance(Operation):
 
 class CRLGeneration(Operation):
     name = "crl"
+    window = (0.5, 1.0)  # one transaction, at the end of the run
 
     def setup(self):
         self.ws.init_csca()
