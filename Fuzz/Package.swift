@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "ChipAccess", package: "epki"),
                 .product(name: "VirtualChip", package: "epki"),
                 .product(name: "Inspection", package: "epki"),
+                .product(name: "Store", package: "epki"),
+                .product(name: "SODService", package: "epki"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

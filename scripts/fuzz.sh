@@ -12,8 +12,9 @@
 # Crashes, hangs (-timeout, 10 s per input), out-of-memory (-rss_limit_mb 2048, one malloc over 2 GB included) and
 # leaks go to Fuzz/.work/crashes/TARGET/. The exit status is non-zero when a harness found one.
 #
-# Environment: EPKI_FUZZ_ASAN=0 builds without AddressSanitizer (faster, finds traps only); EPKI_FUZZ_JOBS sets the
-# build's parallelism (default 2); EPKI_FUZZ_ARGS adds libFuzzer flags (e.g. "-max_len=8192").
+# Environment: EPKI_FUZZ_ASAN=0 builds without AddressSanitizer (faster, finds traps only); EPKI_FUZZ_CONFIG=debug
+# builds unoptimized (CI: it compiles much faster, and a short run needs no speed); EPKI_FUZZ_JOBS sets the build's
+# parallelism (default 2); EPKI_FUZZ_ARGS adds libFuzzer flags (e.g. "-max_len=8192").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -30,16 +31,22 @@ else
     flags=(-Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link)
     scratch=.build-fuzz
 fi
+config=${EPKI_FUZZ_CONFIG:-release}
+case $config in
+    release) ;;
+    debug) scratch=$scratch-debug ;;
+    *) echo "fuzz.sh: EPKI_FUZZ_CONFIG must be release or debug" >&2; exit 2 ;;
+esac
 flags+=(-Xswiftc -enable-testing --scratch-path "$scratch")
 
 build() {
-    echo "fuzz.sh: building Fuzz/ (release, ${flags[*]})" >&2
+    echo "fuzz.sh: building Fuzz/ ($config, ${flags[*]})" >&2
     local status=0
-    (cd Fuzz && swift build -c release "${flags[@]}" --product EPKIFuzz -j "${EPKI_FUZZ_JOBS:-2}") >"$work/build.log" 2>&1 || status=$?
+    (cd Fuzz && swift build -c "$config" "${flags[@]}" --product EPKIFuzz -j "${EPKI_FUZZ_JOBS:-2}") >"$work/build.log" 2>&1 || status=$?
     # Dependencies' notes about files they do not declare are noise here.
     grep -vE "^warning: '.*': found [0-9]+ file\(s\) which are unhandled|^ +/.*(CMakeLists.txt|\.md|\.docc)$|Cannot export local symbol '__asan" "$work/build.log" >&2 || true
     [ "$status" -eq 0 ] || { echo "fuzz.sh: the build failed (Fuzz/.work/build.log)" >&2; exit "$status"; }
-    binary=$(cd Fuzz && swift build -c release "${flags[@]}" --show-bin-path)/EPKIFuzz
+    binary=$(cd Fuzz && swift build -c "$config" "${flags[@]}" --show-bin-path)/EPKIFuzz
 }
 
 # Swift's crash reporter runs inside the crashed process and trips over AddressSanitizer; libFuzzer reports instead.
@@ -57,6 +64,7 @@ vectors_for() {
     case $1 in
         x509) echo Vectors/pymrtd/*.cer Vectors/icao-pkd-samples/*.cer ;;
         crl) echo Vectors/icao-pkd-samples/*.crl ;;
+        npkd-import) echo Vectors/icao-pkd-samples/*.crl Vectors/icao-pkd-samples/*.cer Vectors/pymrtd/*.cer ;;
         cms|ef-cardsecurity) echo Vectors/eac-worked-example/EF_CardSecurity.bin Vectors/eac-worked-example-dh/ef_cardsecurity.bin ;;
         sod) echo Vectors/pymrtd/EF_SOD_*.bin ;;
         lds-file) echo Vectors/pymrtd/DG*.bin Vectors/pymrtd/EF_SOD_*.bin Vectors/eac-worked-example/EF_CardAccess.bin ;;

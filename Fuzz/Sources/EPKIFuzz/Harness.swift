@@ -24,7 +24,7 @@ struct FuzzTarget: Sendable {
 /// Every harness, in the order `scripts/fuzz.sh all` runs them.
 enum Targets {
     static let all: [FuzzTarget] = PKICoreTargets.all + LDSTargets.all + TLVTargets.all + ICAOProfileTargets.all + NPKDTargets.all
-        + CVCTargets.all + SPOCTargets.all + ChipTargets.all
+        + CVCTargets.all + SPOCTargets.all + ChipTargets.all + SODServiceTargets.all
 
     static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
 }

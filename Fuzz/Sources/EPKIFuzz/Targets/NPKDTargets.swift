@@ -3,11 +3,12 @@ import ICAOProfile
 import LDS
 @testable import NPKD
 import PKICore
+import Store
 
 /// What the NPKD reads from outside: ICAO PKD LDIF downloads (and any file handed to `epki npkd import`), and the
 /// JSON body of `POST /v1/pa/verify` from inspection systems.
 enum NPKDTargets {
-    static let all: [FuzzTarget] = [ldif, paRequest]
+    static let all: [FuzzTarget] = [ldif, paRequest, npkdImport]
 
     static let ldif = FuzzTarget("ldif", "ICAO LDIF: ImportFormat.detect, LDIFReader record by record, PKDDirectoryEntry, each object parsed", seeds: {
         let pki = try SeedPKI()
@@ -89,5 +90,37 @@ enum NPKDTargets {
         guard let request = try? VerifyRequest(json: bytes) else { return }
         let result = verifier.verify(sod: request.sod, dataGroups: request.dataGroups, efCOM: request.efCOM, documentSigner: request.documentSigner)
         _ = result.report.checks.count
+    }
+
+    /// The store `npkd-import` writes to: a data directory of this process under the temporary directory, removed
+    /// when the process ends normally. One store for all inputs: what an input leaves (an accepted certificate, a
+    /// CRL) is there for the next, as in a directory that imports file after file.
+    nonisolated(unsafe) static var importDirectory: String?
+    nonisolated(unsafe) static let importPKD: NationalPKD? = {
+        let directory = NSTemporaryDirectory() + "epki-fuzz-npkd-\(getpid())"
+        guard let store = try? EPKIStore(directory: URL(fileURLWithPath: directory), migrations: NationalPKD.migrations),
+              let pkd = try? NationalPKD(store: store, clock: FixedClock(SeedPKI.now)) else { return nil }
+        importDirectory = directory
+        atexit {
+            if let directory = NPKDTargets.importDirectory { try? FileManager.default.removeItem(atPath: directory) }
+        }
+        // The fixture's CSCA is an anchor, so that inputs made from its CRL and certificates get past the signature
+        // checks into the entry and trust paths.
+        if let pki = Fixture.pki { _ = try? pkd.trust(pki.csca, note: "fuzz fixture") }
+        return pkd
+    }()
+
+    /// `epki npkd import` without the file: ImportFormat.detect, then the whole import of whatever it is (master
+    /// list, deviation list, LDIF with its pipeline, CRL through CRLEntryBuffer into the index, certificate) into a
+    /// real store, one transaction per input, small batches so that a CRL of a few entries crosses batch edges.
+    static let npkdImport = FuzzTarget("npkd-import", "NationalPKD.importBytes into a store: any file epki npkd import takes (CRL entries into the index, LDIF pipeline, lists)", seeds: {
+        let pki = try Fixture.pki ?? SeedPKI()
+        let ldif = try NPKDTargets.ldif.seeds()
+        return [("crl-3.crl", try pki.crl(entries: 3).derEncoded), ("crl-40.crl", try pki.crl(entries: 40).derEncoded),
+                ("ds.cer", pki.documentSigner.derEncoded), ("csca.cer", pki.csca.derEncoded), ("ml.ml", try pki.masterList()),
+                ("dl.bin", try pki.deviationList().signed)] + ldif
+    }) { bytes in
+        guard let pkd = importPKD else { return }
+        _ = try? pkd.importBytes(bytes, source: "fuzz", options: ImportOptions(crlBatchSize: 7))
     }
 }
