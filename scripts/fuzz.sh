@@ -14,11 +14,12 @@
 #
 # Environment: EPKI_FUZZ_ASAN=0 builds without AddressSanitizer (faster, finds traps only); EPKI_FUZZ_CONFIG=debug
 # builds unoptimized (CI: it compiles much faster, and a short run needs no speed); EPKI_FUZZ_JOBS sets the build's
-# parallelism (default 2); EPKI_FUZZ_ARGS adds libFuzzer flags (e.g. "-max_len=8192").
+# parallelism (default 2); EPKI_FUZZ_ARGS adds libFuzzer flags (e.g. "-max_len=8192"); EPKI_FUZZ_WORK puts corpus,
+# crashes and logs elsewhere than Fuzz/.work (CI: a fresh directory, the seeds only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-work=$root/Fuzz/.work
+work=${EPKI_FUZZ_WORK:-$root/Fuzz/.work}
 mkdir -p "$work"
 
 # SwiftPM's `--sanitize fuzzer --sanitize address` hands swiftc two -sanitize= options, and swiftc keeps the last one
@@ -155,7 +156,7 @@ case $command in
         total_start=$SECONDS
         printf '%-20s %8s %12s %8s %8s %8s  %s\n' target time executions cov ft corpus crashes
         for target in "${targets[@]}"; do run_target "$target" "$seconds"; done
-        echo "fuzz.sh: ${#targets[@]} harness(es) in $((SECONDS - total_start)) s; $failures with crashes (inputs in Fuzz/.work/crashes/, logs in Fuzz/.work/logs/)"
+        echo "fuzz.sh: ${#targets[@]} harness(es) in $((SECONDS - total_start)) s; $failures with crashes (inputs in ${work#"$root"/}/crashes/, logs in ${work#"$root"/}/logs/)"
         [ "$failures" -eq 0 ]
         ;;
 esac
