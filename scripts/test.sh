@@ -87,9 +87,10 @@ done
 
 # Robustness (issue 20, FUZZING.md): every libFuzzer harness of Fuzz/ for a few seconds from its seeds, then the
 # crash-injection harness with a few SIGKILLs per operation against the epki built above. The harnesses are a debug
-# build of their own package (-sanitize=fuzzer,address): it compiles in a fraction of the release build's time, and
-# seconds of fuzzing need no speed, only to replay the seeds and find what a regression brings back. Both together
-# add about 10 minutes on 2 cores, most of it the harnesses' build (measured in FUZZING.md). EPKI_CI_FUZZ_SECONDS
+# build of their own package (-sanitize=fuzzer,address): seconds of fuzzing need no optimizer, only to replay the
+# seeds and find what a regression brings back, and the optimizer is the slow part of a build. Both together
+# add about 4 minutes on 2 cores once that build exists; its first build took 14 minutes here on a loaded machine
+# (FUZZING.md, "CI": keep Fuzz/.build-fuzz-asan-debug in the CI cache). EPKI_CI_FUZZ_SECONDS
 # per harness (default 3); EPKI_CI_KILLS per operation (default 5) and EPKI_CI_CRL_ENTRIES for the big CRL's import
 # (default 200,000: the million-entry import alone takes ~3 min here, and runs in the long run of FUZZING.md);
 # EPKI_CI_ROBUSTNESS=0 leaves both out.
