@@ -84,6 +84,29 @@ for shift in +365d +1826d; do
     fi
     [ "$shift_status" -eq 0 ] || status=$shift_status
 done
+
+# Robustness (issue 20, FUZZING.md): every libFuzzer harness of Fuzz/ for a few seconds from its seeds, then the
+# crash-injection harness with a few SIGKILLs per operation against the epki built above. The harnesses are a debug
+# build of their own package (-sanitize=fuzzer,address): seconds of fuzzing need no optimizer, only to replay the
+# seeds and find what a regression brings back, and the optimizer is the slow part of a build. Both together
+# add about 4 minutes on 2 cores once that build exists; its first build took 14 minutes here on a loaded machine
+# (FUZZING.md, "CI": keep Fuzz/.build-fuzz-asan-debug in the CI cache). EPKI_CI_FUZZ_SECONDS
+# per harness (default 3); EPKI_CI_KILLS per operation (default 5) and EPKI_CI_CRL_ENTRIES for the big CRL's import
+# (default 200,000: the million-entry import alone takes ~3 min here, and runs in the long run of FUZZING.md);
+# EPKI_CI_ROBUSTNESS=0 leaves both out.
+if [ "${EPKI_CI_ROBUSTNESS:-1}" != 0 ]; then
+    robustness_log=$(mktemp)
+    robustness_start=$SECONDS
+    robustness_status=0
+    EPKI_FUZZ_CONFIG=debug bash scripts/fuzz.sh all "${EPKI_CI_FUZZ_SECONDS:-3}" 2>&1 | tee "$robustness_log" || robustness_status=$?
+    summary+=("fuzz (debug build, ${EPKI_CI_FUZZ_SECONDS:-3} s a harness): $(sed -nE 's/^fuzz.sh: (.*) \(inputs in.*/\1/p' "$robustness_log" | tail -n 1)")
+    fuzz_seconds=$((SECONDS - robustness_start))
+    python3 scripts/crash-inject.py --kills "${EPKI_CI_KILLS:-5}" --crl-entries "${EPKI_CI_CRL_ENTRIES:-200000}" 2>&1 | tee "$robustness_log" || robustness_status=$?
+    summary+=("crash injection (${EPKI_CI_KILLS:-5} kills an operation): $(grep -cE ' — ok$' "$robustness_log" || true) operation(s) ok, $(sed -nE 's/^crash-inject: ([0-9]+) operation.*failed/\1/p' "$robustness_log") failed")
+    summary+=("robustness steps: fuzzing ${fuzz_seconds} s, crash injection $((SECONDS - robustness_start - fuzz_seconds)) s")
+    rm -f "$robustness_log"
+    [ "$robustness_status" -eq 0 ] || status=$robustness_status
+fi
 printf '%s\n' "${summary[@]}"
 # One plain closing line, for the run of today: "N passed, N failed" (the exit status covers all three runs).
 if [ -n "${passed_today:-}" ]; then

@@ -9,11 +9,17 @@ import FoundationXML
 /// - a document type declaration of any kind (`<!DOCTYPE`): no DTD means no internal entity that could expand
 ///   (billion laughs) and no external entity that could reach a file or a URL. SOAP 1.1 §3 forbids a DTD in a
 ///   message anyway;
-/// - another encoding than UTF-8 (a UTF-16 byte order mark or NULs), so the scan above cannot be dodged;
+/// - another encoding than UTF-8 (a UTF-16 byte order mark or NULs), so the scan above cannot be dodged, and bytes
+///   that are not UTF-8 at all: FoundationXML force-unwraps every name libxml2 hands it as UTF-8, so one stray byte
+///   in an element name, an attribute name or a comment would stop the process (found by fuzzing, FUZZING.md);
+/// - a processing instruction other than the XML declaration at the start: SOAP 1.1 §3 and SOAP 1.2 Part 1 §5 forbid
+///   them, and FoundationXML reads one without data (`<?x?>`) through a null pointer, which stopped the process;
 /// - more than `maximumBytes`, nesting deeper than `maximumDepth`, more than `maximumElements` elements.
 ///
 /// The parser itself runs with external entities off and namespaces processed, so each element has its expanded
-/// name. A failure names what was refused and where (line and column when the parser knows them).
+/// name, and stops after eight errors (`TreeBuilder.maximumParserErrors`): Foundation parses in libxml2's recover
+/// mode and leaks a string for every error it reports, so a message made of errors would grow the process without
+/// bound. A failure names what was refused and where (line and column when the parser knows them).
 public struct SafeXMLReader: Sendable {
     public var maximumBytes: Int
     public var maximumDepth: Int
@@ -40,7 +46,7 @@ public struct SafeXMLReader: Sendable {
         if let refusal = delegate.refusal { throw refusal }
         guard parsed, let root = delegate.root else {
             let where_ = "line \(parser.lineNumber), column \(parser.columnNumber)"
-            let why = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "no root element"
+            let why = (delegate.firstError ?? parser.parserError).map { ($0 as NSError).localizedDescription } ?? "no root element"
             throw SPOCError(.malformedXML, "the XML is not well-formed at \(where_): \(why)")
         }
         return root
@@ -51,6 +57,10 @@ public struct SafeXMLReader: Sendable {
     static func refuseDeclarations(_ bytes: [UInt8]) throws {
         if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.contains(0) {
             throw SPOCError(.malformedXML, "the XML is not UTF-8 (a UTF-16/32 byte order mark or NUL bytes); SPOC messages are read as UTF-8 only")
+        }
+        func line(of position: Int) -> Int { bytes[..<position].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } }
+        if let offset = firstInvalidUTF8(bytes) {
+            throw SPOCError(.malformedXML, "line \(line(of: offset)): byte \(offset) (0x\(String(bytes[offset], radix: 16, uppercase: true))) is not UTF-8; SPOC messages are read as UTF-8 only")
         }
         var index = 0
         let count = bytes.count
@@ -64,7 +74,6 @@ public struct SafeXMLReader: Sendable {
             }
             return true
         }
-        func line(of position: Int) -> Int { bytes[..<position].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } }
         while index < count {
             guard bytes[index] == 0x3C else { index += 1; continue }  // '<'
             if matches("<!--", at: index) {
@@ -75,8 +84,30 @@ public struct SafeXMLReader: Sendable {
                 throw SPOCError(.malformedXML, "line \(line(of: index)): a document type declaration (<!DOCTYPE); SPOC messages carry no DTD, so no entity can be declared or expanded")
             } else if matches("<!ENTITY", at: index, caseInsensitive: true) {
                 throw SPOCError(.malformedXML, "line \(line(of: index)): an entity declaration (<!ENTITY) is refused")
+            } else if matches("<?", at: index) {
+                // Only the XML declaration, first in the document (after a UTF-8 byte order mark) and followed by white
+                // space: libxml2 reads anything else, `<?xml?>` included, as a processing instruction.
+                let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+                guard index == start, matches("<?xml", at: index), index + 5 < count, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[index + 5]) else {
+                    throw SPOCError(.malformedXML, "line \(line(of: index)): a processing instruction (<?); SOAP messages carry none (SOAP 1.1 §3, SOAP 1.2 Part 1 §5)")
+                }
+                index += 5
             } else {
                 index += 1
+            }
+        }
+    }
+
+    /// The offset of the first byte that does not begin a well-formed UTF-8 sequence; nil when all of it is UTF-8.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
             }
         }
     }
@@ -99,6 +130,9 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     var root: XMLElementNode?
     var elements = 0
     var refusal: SPOCError?
+    /// The first error libxml2 reported, and how many it reported.
+    var firstError: (any Error)?
+    var errors = 0
 
     init(maximumDepth: Int, maximumElements: Int) {
         self.maximumDepth = maximumDepth
@@ -151,6 +185,18 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         refuse(parser, "an external entity reference (\(name)) is refused")
         return nil
     }
+
+    /// libxml2 reports warnings this way too, so a few are let pass; past `maximumParserErrors` the parse stops
+    /// (each report leaks memory in FoundationXML, see `SafeXMLReader`).
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        errors += 1
+        if firstError == nil { firstError = parseError }
+        if errors >= Self.maximumParserErrors {
+            refuse(parser, "line \(parser.lineNumber): \(errors) XML errors, the first: \(((firstError ?? parseError) as NSError).localizedDescription)")
+        }
+    }
+
+    static let maximumParserErrors = 8
 
     private func refuse(_ parser: XMLParser, _ reason: String) {
         if refusal == nil { refusal = SPOCError(.malformedXML, reason) }

@@ -1,0 +1,2 @@
+// Declarations only: the definitions come from libFuzzer at link time.
+#include "CLibFuzzer.h"
