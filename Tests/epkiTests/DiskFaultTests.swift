@@ -2,14 +2,19 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Disk faults under a real file system (Linux tmpfs, in a private mount namespace of its own: root only): the data
+/// Disk faults under a real file system (Linux tmpfs under /run, in a private mount namespace of its own: root only): the data
 /// directory on a 1.2 MB tmpfs that an import fills, then grown; then remounted read-only between two issuances, then
 /// writable again. Each fault is a typed error naming it, the database passes SQLite's own integrity check (Python's
 /// sqlite3, not ours), the audit chains verify, and the work that failed succeeds once space or writing returns.
 @Suite(.serialized) struct DiskFaultTests {
     static let script = #"""
         set -u
-        D=$1; E=$2; ML=$3
+        E=$1; ML=$2
+        # Mounts made here must not reach the machine's namespace: / private, or (in a chroot, where / is no mount
+        # point) /run, under which the tmpfs goes.
+        mount --make-rprivate / 2>/dev/null || mount --make-rprivate /run || { echo "mount=failed"; exit 3; }
+        D=$(mktemp -d /run/epki-disk-faults.XXXXXX)
+        trap 'umount "$D" 2>/dev/null; rmdir "$D"' EXIT
         mount -t tmpfs -o size=1200k tmpfs "$D" || { echo "mount=failed"; exit 3; }
         export EPKI_HOME=$D/data
         integrity() { /usr/bin/python3 -c "import sqlite3,sys; print('$1=' + sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])" "$D/data/epki.sqlite"; }
@@ -36,9 +41,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: home) }
         try TestSupport.write("disk fault test passphrase\n", home.appendingPathComponent("pass"))
         try TestSupport.write(Self.script, home.appendingPathComponent("faults.sh"))
-        let mountPoint = home.appendingPathComponent("mnt")
-        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
-        let result = try TestSupport.run("unshare", ["-m", "--propagation", "private", "bash", "faults.sh", mountPoint.path, try TestSupport.epkiExecutable(),
+        let result = try TestSupport.run("unshare", ["-m", "--propagation", "unchanged", "bash", "faults.sh", try TestSupport.epkiExecutable(),
                                                      TestSupport.vectorPath("csca-trust-store/ICAO_MasterList_2025-07-23_allowlist.ml")],
                                          currentDirectory: home)
         var values: [String: String] = [:]
