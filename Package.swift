@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        // The shared store for several active nodes (issue 19): PostgreSQL's wire protocol.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         // Hummingbird's own; named because the NPKD service sets up its event loops itself.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -71,7 +73,10 @@ let package = Package(
         // The embedded store: SQLite through GRDB, one transaction per operation, the hash-chained audit trail.
         .target(
             name: "Store",
-            dependencies: ["PKICore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "PKICore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -121,7 +126,7 @@ let package = Package(
         // Services: none imports another; what two of them share lives in the layers above.
         .target(
             name: "CSCA",
-            dependencies: ["PKICore", "ICAOProfile", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "ICAOProfile", "Store", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // BSI TR-03110 card-verifiable certificates and requests: data the CVCA service and the chip's Terminal
@@ -133,7 +138,7 @@ let package = Package(
         ),
         .target(
             name: "CVCA",
-            dependencies: ["PKICore", "CVC", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["PKICore", "CVC", "Store", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // LDAP v3 through OpenLDAP's libldap: the NPKD publishes to and syncs from ICAO-PKD-shaped directories.
@@ -147,7 +152,7 @@ let package = Package(
             dependencies: [
                 "PKICore", "ICAOProfile", "Store", "LDS", "CLDAP", "HTTPRoutes", .product(name: "SwiftASN1", package: "swift-asn1"),
                 // GRDBSQLite: the SQLite C API itself, to bind a million CRL entries without boxing each value.
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -158,7 +163,7 @@ let package = Package(
         .target(
             name: "Personalization",
             dependencies: [
-                "PKICore", "Store", "LDS", "CVC", "SmartCard", "ChipAccess", .product(name: "GRDB", package: "GRDB.swift"),
+                "PKICore", "Store", "LDS", "CVC", "SmartCard", "ChipAccess",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
@@ -167,7 +172,7 @@ let package = Package(
         .target(
             name: "SODService",
             dependencies: [
-                "PKICore", "LDS", "Store", "HTTPRoutes", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKICore", "LDS", "Store", "HTTPRoutes", .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -179,7 +184,7 @@ let package = Package(
         .target(
             name: "SPOC",
             dependencies: [
-                "PKICore", "CVC", "Store", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                "PKICore", "CVC", "Store", .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -228,7 +233,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "PKICore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "PKICore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -251,7 +256,7 @@ let package = Package(
             dependencies: [
                 // CSCA too: the import tests read lists and CRLs that a real CSCA of this suite signed.
                 "NPKD", "ICAOProfile", "CSCA", "PKICore", "Store", "LDS", "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -278,26 +283,26 @@ let package = Package(
             name: "PersonalizationTests",
             // epki: `epki perso` is tested here through pcscd; Inspection and VirtualChip read the chips back.
             dependencies: ["Personalization", "Inspection", "VirtualChip", "ChipAccess", "SmartCard", "PKICore", "LDS", "CVC", "Store", "epki",
-                           "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "GRDB", package: "GRDB.swift")],
+                           "TestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SODServiceTests",
             // epki: `epki sod serve` and `epki sod line` are tested here, with curl and openssl as the line's peers.
-            dependencies: ["SODService", "LDS", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SODService", "LDS", "PKICore", "Store", "epki", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SPOCTests",
             // epki: two countries' `epki spoc serve` talk to each other; zeep is the SOAP client nobody here wrote.
-            dependencies: ["SPOC", "ServiceWiring", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SPOC", "ServiceWiring", "CVC", "CVCA", "CSCA", "PKICore", "Store", "epki", "TestSupport"],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "epkiTests",
-            // GRDB: a test injects a store fault into the data directory the CLI works on.
-            dependencies: ["PKICore", "TestSupport", "epki", .product(name: "GRDB", package: "GRDB.swift")],
+            // Store: a test injects a store fault into the data directory the CLI works on, whichever engine holds it.
+            dependencies: ["PKICore", "TestSupport", "epki", "Store"],
             swiftSettings: swiftSettings
         ),
     ]

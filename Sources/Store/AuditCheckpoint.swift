@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 
 /// A signed checkpoint of a domain's audit trail: the sequence number and hash of the chain's head, signed by the
@@ -122,7 +121,9 @@ public enum AuditCheckpoints {
                                          text: text, signature: signature)
         try store.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO audit_checkpoint (domain, sequence, hash, signed_at, key_fingerprint, text, signature) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_checkpoint (domain, sequence, hash, signed_at, key_fingerprint, text, signature) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (domain, sequence, key_fingerprint) DO UPDATE SET hash = excluded.hash, signed_at = excluded.signed_at,
+                    text = excluded.text, signature = excluded.signature
                 """, arguments: [domain, sequence, hash, now.timeIntervalSince1970, key.fingerprint, Data(text), Data(signature)])
             try AuditTrail.append(db, domain: domain, action: "audit.checkpoint", subject: "\(sequence)", details: ["hash": hash, "key": key.fingerprint], now: now)
         }

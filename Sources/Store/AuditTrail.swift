@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 
 /// The append-only audit trail, one hash chain per domain.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A tenant: the CAs of one country or organisation, with its own policies and its own thread of the audit
 /// trail. Every CA belongs to exactly one domain.

@@ -1,16 +1,39 @@
 import Foundation
 import GRDB
 
-/// The data directory: one SQLite database (WAL) for every domain, plus the encrypted software keys.
+/// The data directory and the database the store keeps its tables in.
 ///
 /// ```
-/// <data-dir>/epki.sqlite     domains, audit trail, and each module's tables
+/// <data-dir>/epki.sqlite     domains, audit trail, and each module's tables (the embedded default)
 /// <data-dir>/keys/<domain>/  encrypted PKCS#8 software keys
 /// ```
-/// Every logical operation is one `write` transaction: a crash leaves either all of it or none of it.
+/// With `EPKI_STORE=postgres://…` (or `--store`) the tables live in a shared PostgreSQL instead, where several
+/// nodes work at once; the key directory stays the node's. Every logical operation is one `write` transaction on
+/// either engine: a crash leaves either all of it or none of it.
 public final class EPKIStore: Sendable {
     public let directory: URL
-    let pool: DatabasePool
+    let engine: Engine
+
+    enum Engine: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresEngine)
+    }
+
+    /// Which engine holds the tables.
+    public var engineKind: Database.Engine {
+        switch engine {
+        case .sqlite: return .sqlite
+        case .postgres: return .postgres
+        }
+    }
+
+    /// Where the tables are, for messages: the SQLite file or the PostgreSQL URL without its password.
+    public var locationDescription: String {
+        switch engine {
+        case .sqlite: return directory.appendingPathComponent("epki.sqlite").path
+        case .postgres(let postgres): return postgres.location.description
+        }
+    }
 
     /// A module's schema change, applied once, in registration order.
     public struct Migration: Sendable {
@@ -30,11 +53,25 @@ public final class EPKIStore: Sendable {
         return URL(fileURLWithPath: "epki-data")
     }
 
-    /// Opens the store in `directory`. With `create: false` (commands that only read) a directory without a database
-    /// is refused and nothing is written: asking for a status must not leave an empty data directory behind.
-    public init(directory: URL, migrations: [Migration] = [], create: Bool = true) throws {
+    /// Opens the store in `directory`, its tables where `location` says (nil: `EPKI_STORE`, else the SQLite file in
+    /// the directory). With `create: false` (commands that only read) a store that was never set up is refused
+    /// and nothing is written: asking for a status must not leave an empty data directory behind.
+    public init(directory: URL, migrations: [Migration] = [], create: Bool = true, location: StoreLocation? = nil) throws {
         self.directory = directory
-        if !create, !FileManager.default.fileExists(atPath: directory.appendingPathComponent("epki.sqlite").path) {
+        let location = try location ?? StoreLocation.fromEnvironment(directory: directory)
+        let all = Self.coreMigrations + AuditCheckpoints.migrations + Governance.migrations + migrations
+        switch location {
+        case .sqlite(let path):
+            engine = .sqlite(try Self.openSQLite(directory: directory, path: path, migrations: all, create: create))
+        case .postgres(let postgresLocation, let testDirectorySchema):
+            engine = .postgres(try Self.openPostgres(directory: directory, location: postgresLocation, testDirectorySchema: testDirectorySchema,
+                                                     migrations: all, create: create))
+        }
+    }
+
+    private static func openSQLite(directory: URL, path: String?, migrations: [Migration], create: Bool) throws -> DatabasePool {
+        let file = path ?? directory.appendingPathComponent("epki.sqlite").path
+        if !create, !FileManager.default.fileExists(atPath: file) {
             throw StoreError(.cannotOpen, "no epki data directory at \(directory.path): nothing has been set up there yet "
                 + "(give --data-dir or EPKI_HOME, or create one with an init or import command)")
         }
@@ -46,12 +83,13 @@ public final class EPKIStore: Sendable {
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")  // an issued certificate survives a power cut
             }
-            pool = try DatabasePool(path: directory.appendingPathComponent("epki.sqlite").path, configuration: configuration)
+            let pool = try DatabasePool(path: file, configuration: configuration)
             var migrator = DatabaseMigrator()
-            for migration in Self.coreMigrations + AuditCheckpoints.migrations + Governance.migrations + migrations {
-                migrator.registerMigration(migration.name, migrate: migration.apply)
+            for migration in migrations {
+                migrator.registerMigration(migration.name) { db in try migration.apply(Database(.sqlite(db))) }
             }
             try migrator.migrate(pool)
+            return pool
         } catch let error as StoreError {
             throw error
         } catch {
@@ -65,13 +103,105 @@ public final class EPKIStore: Sendable {
         }
     }
 
-    /// One transaction: everything `body` writes is committed together, or rolled back when it throws.
-    public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try Self.typed { try pool.write(body) }
+    /// Opens the PostgreSQL store and brings its schema up to date. Migrations run under the writers' advisory
+    /// lock, so nodes started together apply each one once.
+    private static func openPostgres(directory: URL, location: PostgresLocation, testDirectorySchema: Bool, migrations: [Migration],
+                                     create: Bool) throws -> PostgresEngine {
+        var location = location
+        let marker = directory.appendingPathComponent("epki.postgres-schema")
+        var fresh = false
+        if testDirectorySchema {
+            // The test suite's mode: each data directory gets a schema of its own, made anew with the directory.
+            if let existing = try? String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+                location.schema = existing
+            } else {
+                guard create else {
+                    throw StoreError(.cannotOpen, "no epki data directory at \(directory.path): nothing has been set up there yet "
+                        + "(give --data-dir or EPKI_HOME, or create one with an init or import command)")
+                }
+                location.schema = "epki_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+                fresh = true
+            }
+        }
+        let engine = PostgresEngine(location: location)
+        let schema = location.schema
+        try engine.withSession { session in
+            try session.run("BEGIN", [])
+            do {
+                try session.run("SELECT pg_advisory_xact_lock(\(engine.writeLock))", [])
+                if let schema {
+                    try session.run("CREATE SCHEMA IF NOT EXISTS \(quoted(schema))", [])
+                    try session.run("SET LOCAL search_path TO \(quoted(schema))", [])
+                }
+                let exists = try session.query("SELECT to_regclass('epki_migration') IS NOT NULL AS present", []).first.map { $0["present"] as Bool } ?? false
+                if !exists {
+                    guard create else {
+                        throw StoreError(.cannotOpen, "no epki store in \(location): nothing has been set up there yet "
+                            + "(create one with an init or import command, or `epki store migrate`)")
+                    }
+                    try session.run("CREATE TABLE epki_migration (identifier TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)", [])
+                }
+                let applied = Set(try session.query("SELECT identifier FROM epki_migration", []).map { $0["identifier"] as String })
+                let db = Database(.postgres(session))
+                for migration in migrations where !applied.contains(migration.name) {
+                    try migration.apply(db)
+                    try session.run("INSERT INTO epki_migration (identifier, applied_at) VALUES ($1, $2)",
+                                    [.text(migration.name), .double(Date().timeIntervalSince1970)])
+                }
+                try session.run("COMMIT", [])
+            } catch {
+                try? session.run("ROLLBACK", [])
+                throw error
+            }
+        }
+        if fresh, let schema {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try Data((schema + "\n").utf8).write(to: marker)
+        }
+        return engine
     }
 
+    /// One transaction: everything `body` writes is committed together, or rolled back when it throws.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(let pool):
+            return try Self.typed { try pool.write { try body(Database(.sqlite($0))) } }
+        case .postgres(let postgres):
+            return try postgres.withSession { session in
+                try session.run("BEGIN", [])
+                do {
+                    try session.run("SELECT pg_advisory_xact_lock(\(postgres.writeLock))", [])
+                    let result = try body(Database(.postgres(session)))
+                    try session.run("COMMIT", [])
+                    return result
+                } catch {
+                    if !session.isBroken { try? session.run("ROLLBACK", []) }
+                    if session.isBroken { postgres.dropIdleConnections() }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Reads on one snapshot.
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try Self.typed { try pool.read(body) }
+        switch engine {
+        case .sqlite(let pool):
+            return try Self.typed { try pool.read { try body(Database(.sqlite($0))) } }
+        case .postgres(let postgres):
+            return try postgres.withSession { session in
+                try session.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+                do {
+                    let result = try body(Database(.postgres(session)))
+                    try session.run("COMMIT", [])
+                    return result
+                } catch {
+                    if !session.isBroken { try? session.run("ROLLBACK", []) }
+                    if session.isBroken { postgres.dropIdleConnections() }
+                    throw error
+                }
+            }
+        }
     }
 
     /// SQLite's own failures (a full disk, a locked or damaged file, a constraint) become `StoreError.databaseError`
@@ -89,7 +219,24 @@ public final class EPKIStore: Sendable {
     /// statement on one snapshot, and the transaction doubled the cost of the border service's revocation look-up.
     /// Anything that reads twice must use `read`, which isolates the reads from concurrent writes.
     public func readSingleStatement<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.unsafeRead(body)
+        switch engine {
+        case .sqlite(let pool):
+            return try Self.typed { try pool.unsafeRead { try body(Database(.sqlite($0))) } }
+        case .postgres(let postgres):
+            return try postgres.withSession { session in
+                do {
+                    return try body(Database(.postgres(session)))
+                } catch {
+                    if session.isBroken { postgres.dropIdleConnections() }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Closes the PostgreSQL connections at once (SQLite's close when the store goes).
+    public func close() {
+        if case .postgres(let postgres) = engine { postgres.close() }
     }
 
     /// Where a domain's software keys live.

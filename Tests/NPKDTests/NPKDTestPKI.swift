@@ -1,6 +1,5 @@
 import CSCA
 import Foundation
-import GRDB
 import ICAOProfile
 import NPKD
 import PKICore

@@ -1,6 +1,5 @@
 import CSCA
 import Foundation
-import GRDB
 import NPKD
 import PKICore
 import Store

@@ -42,10 +42,10 @@ import Testing
         #expect(history.allSatisfy { $0.documentSignerSerial == scenario.ds.certificate.serialNumberHex && $0.country == "UT" })
         #expect(history.first?.documentSignerFingerprint == (try HashAlgorithm.sha256.hash(scenario.ds.certificate.derEncoded).hexString))
         // What the table can hold at all: no column for the MRZ, a data group or an image.
-        let columns = try scenario.fixture.store.read { db in try db.columns(in: "npkd_verification").map(\.name) }
+        let columns = try scenario.fixture.store.read { db in try db.columnNames(in: "npkd_verification") }
         #expect(Set(columns) == ["id", "domain", "verified_at", "verdict", "country", "ds_fingerprint", "ds_serial", "failed_checks"])
         let stored = try scenario.fixture.store.read { db in
-            try String.fetchAll(db, sql: "SELECT verdict || country || IFNULL(ds_fingerprint, '') || IFNULL(ds_serial, '') || failed_checks FROM npkd_verification")
+            try String.fetchAll(db, sql: "SELECT verdict || country || COALESCE(ds_fingerprint, '') || COALESCE(ds_serial, '') || failed_checks FROM npkd_verification")
         }
         let groupText = scenario.dataGroups.values.map { Data($0).base64EncodedString() }
         #expect(!stored.contains { row in groupText.contains { row.contains($0) } })

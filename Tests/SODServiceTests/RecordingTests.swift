@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 @testable import SODService
 import Store

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 import Store
 import Testing
@@ -77,7 +76,9 @@ import TestSupport
             #expect(error.reason.contains("LU-passports"))
         }
         // The database is in WAL mode.
-        let mode = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
-        #expect(mode == "wal")
+        if store.engineKind == .sqlite {
+            let mode = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+        }
     }
 }

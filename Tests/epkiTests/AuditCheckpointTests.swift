@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import PKICore
 import Testing
 import TestSupport
@@ -29,8 +29,8 @@ import TestSupport
         return try TestSupport.run("/bin/sh", [home.appendingPathComponent("\(name)/VERIFY.sh").path], environment: ["PATH": "/usr/bin:/bin"])
     }
 
-    static func database(_ home: URL) throws -> DatabaseQueue {
-        try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+    static func database(_ home: URL) throws -> EPKIStore {
+        try EPKIStore(directory: home.appendingPathComponent("data"), create: false)
     }
 
     /// Rewrites entry `sequence`'s subject and recomputes every hash from there on, as the store computes them.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Testing
 import TestSupport
 
@@ -129,10 +129,11 @@ import TestSupport
 
         /// Every table's rows, in order: what "the store is unchanged" compares.
         func storeContents() throws -> [String: [String]] {
-            let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
-            return try database.read { db in
+            let store = try EPKIStore(directory: home.appendingPathComponent("data"), create: false)
+            defer { store.close() }
+            return try store.read { db in
                 var contents: [String: [String]] = [:]
-                for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'") {
+                for table in try db.tableNames() {
                     // Some tables have no rowid: every row, as text, sorted.
                     contents[table] = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map(\.description).sorted()
                 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Testing
 import TestSupport
 
@@ -62,11 +62,19 @@ import TestSupport
         let data = directory.appendingPathComponent("npkd")
         let created = try Self.epki(["npkd", "import", "csca.pem", "--data-dir", data.path], in: directory)
         #expect(created.status == 0, "\(created.output)")
-        let database = try DatabaseQueue(path: data.appendingPathComponent("epki.sqlite").path)
+        let database = try EPKIStore(directory: data, create: false)
         try database.write { db in
-            try db.execute(sql: "CREATE TRIGGER refuse_crls BEFORE INSERT ON npkd_crl BEGIN SELECT RAISE(ABORT, 'injected store fault'); END")
+            switch db.engine {
+            case .sqlite:
+                try db.execute(sql: "CREATE TRIGGER refuse_crls BEFORE INSERT ON npkd_crl BEGIN SELECT RAISE(ABORT, 'injected store fault'); END")
+            case .postgres:
+                try db.execute(sql: """
+                    CREATE FUNCTION refuse_crls() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected store fault'; END $$;
+                    CREATE TRIGGER refuse_crls BEFORE INSERT ON npkd_crl FOR EACH ROW EXECUTE FUNCTION refuse_crls();
+                    """)
+            }
         }
-        try database.close()
+        database.close()
 
         let result = try Self.epki(["npkd", "import", "ut.crl", "ds.pem", "--data-dir", data.path, "--json"], in: directory)
         #expect(result.status == 1, "\(result.output)")

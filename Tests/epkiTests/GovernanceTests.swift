@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Testing
 import TestSupport
 
@@ -70,7 +70,7 @@ import TestSupport
         try cli.refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("bob"), "a second, distinct officer must approve it")
         try cli.refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("dave"), "does not hold the role ca-admin or key-custodian")
         // The parameters changed after the proposal: the approval does not apply.
-        let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+        let database = try EPKIStore(directory: home.appendingPathComponent("data"), create: false)
         try database.write { db in try db.execute(sql: "UPDATE proposal SET parameters = replace(parameters, 'CSCA Utopia', 'CSCA Elsewhere') WHERE id = 1") }
         try cli.refused(["proposal", "approve", "1", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "its parameters were changed")
         // An expired proposal does not run.
@@ -150,7 +150,7 @@ extension GovernanceTests {
         // XB's CSCA row pointed at UT's CSCA key: refused before any signature.
         try cli.ok(["csca", "init", "--domain", "XC", "--country", "XC", "--name", "CSCA XC", "--algorithm", "ec:P-256", "--crl-url", "http://pkd.example/XC.crl",
                 "--passphrase-file", "pass"])
-        let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+        let database = try EPKIStore(directory: home.appendingPathComponent("data"), create: false)
         let utKey = try database.read { db in try String.fetchOne(db, sql: "SELECT key_reference FROM csca_authority WHERE domain = 'UT'") }
         try database.write { db in try db.execute(sql: "UPDATE csca_authority SET key_reference = ? WHERE domain = 'XC'", arguments: [utKey]) }
         try cli.refused(["csca", "crl", "--domain", "XC", "--passphrase-file", "pass", "--out", "xc.crl"], "belongs to domain 'UT'; domain 'XC' may not use it")
@@ -195,7 +195,7 @@ extension GovernanceTests {
             ("governance.policy", ["officer", "policy", "--domain", "UT", "--operation", "csca.crl", "--approvals", "1"], "bob", "carol",
              ["officer", "policy", "--domain", "UT"], "csca.crl  ca-admin  1 approval(s) by ca-admin"),
         ]
-        let database = try DatabaseQueue(path: home.appendingPathComponent("data/epki.sqlite").path)
+        let database = try EPKIStore(directory: home.appendingPathComponent("data"), create: false)
         var next = 1
         for operation in operations {
             // The NPKD's and the rules' commands hold no keys: they take no passphrase.

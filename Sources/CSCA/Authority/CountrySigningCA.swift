@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ICAOProfile
 import PKICore
 import Store

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 import Store
 
@@ -92,7 +91,7 @@ enum CSCARepository {
                 VALUES (?, ?, ?, ?, ?, 'active', ?)
                 """,
             arguments: [domain, subject, country, keyReference, serial, now.timeIntervalSince1970])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     static func setAuthoritySerial(_ db: Database, id: Int64, serial: String) throws {

@@ -1,6 +1,5 @@
 import CVC
 import Foundation
-import GRDB
 import PKICore
 import Store
 

@@ -1,6 +1,5 @@
 import CVC
 import Foundation
-import GRDB
 import PKICore
 import Store
 
@@ -171,7 +170,7 @@ enum CVCARepository {
         var arguments: StatementArguments = [domain]
         if let holder {
             // A holder's CHRs: its country code and mnemonic, then five characters of sequence number.
-            sql += " AND substr(chr, 1, ?) = ? AND length(chr) = ?"
+            sql += " AND substr(chr, 1, CAST(? AS INTEGER)) = ? AND length(chr) = ?"
             arguments += [holder.count, holder, holder.count + 5]
         }
         if let source {
@@ -201,7 +200,7 @@ enum CVCARepository {
         try String.fetchAll(
             db, sql: """
                 SELECT chr FROM cvca_certificate WHERE domain = ? AND source = 'issued' AND issuer = ? AND kind IN ('dv', 'terminal')
-                AND substr(chr, 1, ?) = ? AND length(chr) = ?
+                AND substr(chr, 1, CAST(? AS INTEGER)) = ? AND length(chr) = ?
                 """,
             arguments: [domain, issuer, holderPrefix.count, holderPrefix, holderPrefix.count + 5])
     }
@@ -232,7 +231,7 @@ enum CVCARepository {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [domain, receiver, chr, outerCAR, result.rawValue, detail, Data(der), now.timeIntervalSince1970])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     static func requests(_ db: Database, domain: String, receiver: String? = nil) throws -> [RequestRow] {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 import Store
 
@@ -113,7 +112,7 @@ extension NationalPKD {
                            tolerating: [LDAPConnection.alreadyExists])
     }
 
-    func storeWrite<T>(_ body: (GRDB.Database) throws -> T) throws -> T {
+    func storeWrite<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try store.write(body)
         } catch let error as NPKDError {

@@ -1,5 +1,5 @@
+import Store
 import Foundation
-import GRDB
 import PKICore
 
 /// What the directory should hold for what the NPKD trusts, entry by entry, in the ICAO PKD layout (see

@@ -1,6 +1,5 @@
 import ICAOProfile
 import Foundation
-import GRDB
 import PKICore
 import Store
 import SwiftASN1
@@ -85,9 +84,10 @@ extension NationalPKD {
         return try transaction(source: source, format: .ldif, options: options) { db, context in
             // A collection is 30,000 certificates and their indexes in one transaction: a page cache that holds the
             // indexes being filled saves writing pages out to the WAL and reading them back (restored afterwards).
-            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
+            // (SQLite only: PostgreSQL's shared buffers are the server's.)
+            let cacheSize = db.engine == .sqlite ? try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000 : nil
+            if cacheSize != nil { try db.execute(sql: "PRAGMA cache_size = -65536") }
+            defer { if let cacheSize { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") } }
             let held = Dictionary(try NPKDRepository.pkdVersions(db, domain: domain).map { ($0.collection, $0.version) }) { $1 }
             context.summary.isDelta = named?.isDelta ?? source.lowercased().contains("delta")
             if let named, named.isDelta, let version = held[named.collection], named.version <= version {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GRDBSQLite
 import PKICore
 import Store
@@ -402,7 +401,7 @@ enum NPKDRepository {
             new.pkdConformance, new.signatureIssuerID, new.pkdDN,
         ])
         guard db.changesCount > 0 else { return nil }
-        let id = db.lastInsertedRowID
+        let id = try db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO npkd_certificate_der (certificate_id, der) VALUES (?, ?)").execute(arguments: [id, new.der])
         return id
     }
@@ -592,7 +591,7 @@ enum NPKDRepository {
                         number?.value.flatMap { Int64(exactly: $0) }, crl.thisUpdate.date.timeIntervalSince1970,
                         crl.nextUpdate?.date.timeIntervalSince1970, new.status, new.source, now.timeIntervalSince1970, new.findings,
                         new.errors, new.pkdDN])
-        let id = db.lastInsertedRowID
+        let id = try db.lastInsertedRowID
         if new.keepDER { try insertCRLBytes(db, id: id, der: crl.encoded) }
         return id
     }
@@ -614,20 +613,22 @@ enum NPKDRepository {
     /// Duplicates (the same serial twice in one CRL) are ignored; the count returned is of the rows inserted.
     static func insertCRLEntries(_ db: Database, crlID: Int64, entries: CRLEntryBuffer, order: [UInt32], batchSize: Int,
                                  afterBatch: (Int) -> Void) throws -> Int {
-        guard let connection = db.sqliteConnection else { throw DatabaseError(message: "the store's connection is closed") }
+        guard let connection = db.sqliteConnection else {
+            return try insertCRLEntriesPortably(db, crlID: crlID, entries: entries, order: order, batchSize: batchSize, afterBatch: afterBatch)
+        }
         func prepare(_ rows: Int) throws -> OpaquePointer {
             let sql = "INSERT OR IGNORE INTO npkd_crl_entry (crl_id, serial, revoked_at) VALUES "
                 + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ",")
             var statement: OpaquePointer?
             let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
             guard code == SQLITE_OK, let statement else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+                throw sqliteFailure(connection, code)
             }
             return statement
         }
         func check(_ code: CInt, _ expected: CInt = SQLITE_OK) throws {
             guard code == expected else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+                throw sqliteFailure(connection, code)
             }
         }
         var full: OpaquePointer?
@@ -669,13 +670,16 @@ enum NPKDRepository {
     /// written into it in 1 MiB pieces through incremental BLOB I/O, straight from the array the CRL was read into.
     /// No copy of a 35 MB CRL in Swift or inside SQLite.
     static func insertCRLBytes(_ db: Database, id: Int64, der: [UInt8]) throws {
-        guard let connection = db.sqliteConnection else { throw DatabaseError(message: "the store's connection is closed") }
+        guard let connection = db.sqliteConnection else {
+            try db.execute(sql: "INSERT INTO npkd_crl_der (crl_id, der) VALUES (?, ?)", arguments: [id, Data(der)])
+            return
+        }
         try db.execute(sql: "INSERT INTO npkd_crl_der (crl_id, der) VALUES (?, zeroblob(?))", arguments: [id, der.count])
         var blob: OpaquePointer?
         var code = sqlite3_blob_open(connection, "main", "npkd_crl_der", "der", id, 1, &blob)
         defer { sqlite3_blob_close(blob) }
         guard code == SQLITE_OK, let blob else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+            throw sqliteFailure(connection, code)
         }
         code = der.withUnsafeBytes { bytes -> CInt in
             guard let base = bytes.baseAddress else { return SQLITE_OK }
@@ -689,8 +693,39 @@ enum NPKDRepository {
             return SQLITE_OK
         }
         guard code == SQLITE_OK else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+            throw sqliteFailure(connection, code)
         }
+    }
+
+    /// The entries through the store's own statements, on an engine without SQLite's C API (PostgreSQL): multi-row
+    /// INSERTs of `batchSize` rows (three bound values each, within PostgreSQL's 65,535).
+    static func insertCRLEntriesPortably(_ db: Database, crlID: Int64, entries: CRLEntryBuffer, order: [UInt32], batchSize: Int,
+                                         afterBatch: (Int) -> Void) throws -> Int {
+        let rowsPerStatement = min(batchSize, 20_000)
+        var inserted = 0
+        var position = 0
+        while position < order.count {
+            let rows = min(rowsPerStatement, order.count - position)
+            var arguments = StatementArguments(values: [])
+            arguments.values.reserveCapacity(rows * 3)
+            for row in 0..<rows {
+                let index = Int(order[position + row])
+                let range = entries.range(index)
+                arguments.values.append(.integer(crlID))
+                arguments.values.append(.blob(Data(entries.serials[range])))
+                arguments.values.append(.double(entries.dates[index]))
+            }
+            try db.execute(sql: "INSERT INTO npkd_crl_entry (crl_id, serial, revoked_at) VALUES "
+                + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ",") + " ON CONFLICT DO NOTHING", arguments: arguments)
+            inserted += db.changesCount
+            position += rows
+            afterBatch(position)
+        }
+        return inserted
+    }
+
+    static func sqliteFailure(_ connection: OpaquePointer, _ code: CInt) -> StoreError {
+        StoreError(.databaseError, "the store failed: \(String(cString: sqlite3_errmsg(connection))) (SQLite \(code))")
     }
 
     /// The current CRL of a key: the one with the highest number, then the latest thisUpdate.
@@ -867,7 +902,7 @@ enum NPKDRepository {
             arguments: [domain, new.kind, new.fingerprint, new.country, new.signerSubject, new.signerFingerprint,
                         new.signingTime?.timeIntervalSince1970, new.source, now.timeIntervalSince1970, new.report, new.findings, new.errors,
                         new.state, new.stateReason, new.certificates, Data(new.der)])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     static func setListState(_ db: Database, id: Int64, state: String, reason: String) throws {
@@ -909,7 +944,7 @@ enum NPKDRepository {
     }
 
     static func addTrustedSigner(_ db: Database, domain: String, fingerprint: String, subject: String, der: [UInt8], now: Date) throws -> Bool {
-        try db.execute(sql: "INSERT OR IGNORE INTO npkd_trusted_signer (domain, fingerprint, subject, der, added_at) VALUES (?, ?, ?, ?, ?)",
+        try db.execute(sql: "INSERT INTO npkd_trusted_signer (domain, fingerprint, subject, der, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                        arguments: [domain, fingerprint, subject, Data(der), now.timeIntervalSince1970])
         return db.changesCount > 0
     }
@@ -927,7 +962,7 @@ enum NPKDRepository {
         try db.execute(
             sql: """
                 INSERT INTO npkd_pkd_version (domain, collection, version, complete, imported_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(domain, collection) DO UPDATE SET version = MAX(version, excluded.version), complete = excluded.complete,
+                ON CONFLICT(domain, collection) DO UPDATE SET version = CASE WHEN excluded.version > npkd_pkd_version.version THEN excluded.version ELSE npkd_pkd_version.version END, complete = excluded.complete,
                     imported_at = excluded.imported_at
                 """,
             arguments: [domain, collection, version, complete, now.timeIntervalSince1970])

@@ -1,5 +1,5 @@
+import Store
 import Foundation
-import GRDB
 import PKICore
 
 /// The verification history: one row per passive authentication the service answered, when the operator turned it on.

@@ -1,5 +1,5 @@
+import Store
 import Foundation
-import GRDB
 import PKICore
 
 /// PKICore's `TrustSource` over the NPKD store: passive authentication asks it which trusted CSCAs may have issued a

@@ -1,6 +1,5 @@
 import ICAOProfile
 import Foundation
-import GRDB
 import PKICore
 import Store
 

@@ -1,5 +1,5 @@
+import Store
 import Foundation
-import GRDB
 import PKICore
 
 /// Decides the trust state of everything held, from facts recorded at import (which stored CA key verified each

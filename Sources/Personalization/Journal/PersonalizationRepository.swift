@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Store
 
 /// The personalization tables, and the only place that knows their SQL.
@@ -85,7 +84,7 @@ enum PersonalizationRepository {
                 VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?)
                 """,
             arguments: [domain, documentNumber, attempt, reader, worker, orderDigest, now.timeIntervalSince1970, now.timeIntervalSince1970])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     static func update(_ db: Database, id: Int64, state: PersonalizationState, sodDigest: String? = nil, keyDigests: [String: String]? = nil,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 import Store
 
@@ -196,7 +195,7 @@ enum SPOCRepository {
 
     /// Records a request's messageID; false when the same caller sent the same operation with it before.
     static func recordInbound(_ db: Database, domain: String, country: String, operation: SPOCOperation, messageID: String, now: Date) throws -> Bool {
-        try db.execute(sql: "INSERT OR IGNORE INTO spoc_inbound (domain, country, operation, message_id, received_at) VALUES (?, ?, ?, ?, ?)",
+        try db.execute(sql: "INSERT INTO spoc_inbound (domain, country, operation, message_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                        arguments: [domain, country, operation.rawValue, messageID, now.timeIntervalSince1970])
         return db.changesCount > 0
     }
@@ -213,7 +212,7 @@ enum SPOCRepository {
     static func enqueue(_ db: Database, domain: String, country: String, messageID: String, chr: String?, request: [UInt8], now: Date) throws -> Int64 {
         try db.execute(sql: "INSERT INTO spoc_queue (domain, country, message_id, chr, request, state, received_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)",
                        arguments: [domain, country, messageID, chr, Data(request), now.timeIntervalSince1970])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     static func queue(_ db: Database, domain: String, state: SPOCQueueEntry.State? = nil) throws -> [SPOCQueueEntry] {
@@ -256,7 +255,7 @@ enum SPOCRepository {
             VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             """, arguments: [domain, country, messageID, statusInfo.rawValue, Data(certificates.flatMap { $0 }), now.timeIntervalSince1970,
                              now.timeIntervalSince1970, target.rawValue])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     static func outbox(_ db: Database, domain: String) throws -> [SPOCOutboxEntry] {

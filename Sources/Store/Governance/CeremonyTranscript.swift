@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 
 /// The transcript of a key ceremony (or any dual-control operation) for the auditors: who proposed and who

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 
 /// Officers, roles and four-eyes approval for a domain, on the store.
@@ -179,7 +178,7 @@ public enum Governance {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                 """, arguments: [domain, name, parametersJSON, hash, officer.name, Data(signature), signedAt.timeIntervalSince1970,
                                  now.addingTimeInterval(proposalLifetime).timeIntervalSince1970, policy.approvals, payload.map { Data($0) }])
-            let id = db.lastInsertedRowID
+            let id = try db.lastInsertedRowID
             try AuditTrail.append(db, domain: domain, actor: "officer:\(officer.name)", action: "governance.propose", subject: name,
                                   details: ["proposal": "\(id)", "officer": officer.name, "parameters": hash, "approvalsRequired": "\(policy.approvals)",
                                             "signature": Data(signature).base64EncodedString(), "proof": proof?.kind ?? ""], now: now)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PKICore
 
 /// A domain's rule for one governed operation: whether it needs a second officer, and how many approvals
