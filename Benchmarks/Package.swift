@@ -10,7 +10,6 @@ let package = Package(
         .package(name: "epki", path: ".."),
         // The same pin as the root package. Used only to bulk-insert the revoked certificates of the CRL benchmark
         // into the CSCA's store within one transaction.
-        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         // The same pins as the root package. The spoc section builds its SPOC TLS certificates (EKU object
         // identifiers) and its own mutual-TLS client for the bare connection it times beside the SPOC's round trips.
         .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
@@ -67,7 +66,6 @@ let package = Package(
                 .product(name: "SPOC", package: "epki"),
                 .product(name: "ServiceWiring", package: "epki"),
                 .product(name: "Administration", package: "epki"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

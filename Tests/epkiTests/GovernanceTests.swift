@@ -204,7 +204,7 @@ extension GovernanceTests {
             // Changed parameters and an expired proposal: neither runs.
             try cli.ok(arguments + officer(operation.proposer))
             try database.write { db in
-                try db.execute(sql: "UPDATE proposal SET parameters = json_insert(parameters, '$[#]', '--json') WHERE id = ?", arguments: [next])
+                try GovernanceTests.appendParameter(db, proposal: next, "--json")
             }
             try cli.refused(["proposal", "approve", "\(next)", "--domain", "UT", "--passphrase-file", "pass"] + officer(operation.approver), "its parameters were changed")
             try cli.ok(arguments + officer(operation.proposer))
@@ -232,7 +232,7 @@ extension GovernanceTests {
         let revocation = ["csca", "revoke", "--domain", "UT", "--serial", link, "--passphrase-file", "pass"]
         try cli.ok(revocation + officer("bob"))
         try database.write { db in
-            try db.execute(sql: "UPDATE proposal SET parameters = json_insert(parameters, '$[#]', '--json') WHERE id = ?", arguments: [next])
+            try GovernanceTests.appendParameter(db, proposal: next, "--json")
         }
         try cli.refused(["proposal", "approve", "\(next)", "--domain", "UT", "--passphrase-file", "pass"] + officer("carol"), "its parameters were changed")
         try cli.ok(revocation + officer("bob"))
@@ -251,4 +251,14 @@ extension GovernanceTests {
         #expect(revoked.first { $0["serial"] as? String == link }?["revokedAt"] as? String != nil, "\(revoked)")
         try cli.ok(["audit", "verify", "--domain", "UT"])
     }
+
+    /// Changes a stored proposal behind governance's back: one more argument in its parameters (a JSON array).
+    static func appendParameter(_ db: Database, proposal: Int, _ argument: String) throws {
+        let text = try String.fetchOne(db, sql: "SELECT parameters FROM proposal WHERE id = ?", arguments: [proposal]) ?? "[]"
+        var parameters = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] ?? []
+        parameters.append(argument)
+        let changed = String(decoding: try JSONSerialization.data(withJSONObject: parameters), as: UTF8.self)
+        try db.execute(sql: "UPDATE proposal SET parameters = ? WHERE id = ?", arguments: [changed, proposal])
+    }
 }
+

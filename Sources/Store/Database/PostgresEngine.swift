@@ -114,7 +114,7 @@ final class PostgresEngine: @unchecked Sendable {
             let connection: PostgresConnection
             do {
                 connection = try PostgresConnection.connect(on: Self.eventLoops.next(), configuration: configuration, id: id,
-                                                            logger: Self.logger).wait()
+                                                            logger: Self.logger).blockingResult()
             } catch {
                 failures.append("\(host.name):\(host.port): \(PostgresSession.describe(error))")
                 continue
@@ -155,7 +155,7 @@ final class PostgresSession {
     }
 
     func close() {
-        _ = try? connection.close().wait()
+        _ = try? connection.close().blockingResult()
     }
 
     /// `?` placeholders become `$1`, `$2`…, outside quoted text; the result is remembered per connection.
@@ -197,13 +197,13 @@ final class PostgresSession {
 
     /// Runs translated SQL, keeping the number of rows it changed.
     func run(_ sql: String, _ arguments: [DatabaseValue]) throws {
-        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).wait() }
+        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).blockingResult() }
         lastChanges = result.metadata.rows ?? 0
     }
 
     /// Runs translated SQL and returns its rows.
     func query(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
-        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).wait() }
+        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).blockingResult() }
         lastChanges = result.metadata.rows ?? 0
         guard let first = result.rows.first else { return [] }
         let columns = RowColumns(first.map(\.columnName))
@@ -348,5 +348,38 @@ enum PostgresDialect {
             text = text.replacingOccurrences(of: pattern, with: replacement, options: [.regularExpression, .caseInsensitive])
         }
         return text
+    }
+}
+
+extension EventLoopFuture {
+    /// The future's value, the calling thread blocked until it arrives. Not NIO's `wait()`: the HTTP services call the
+    /// store from their own event loops (as they call SQLite), which `wait()` refuses; the future here completes on
+    /// the engine's own event loops, never the caller's, so blocking cannot hold up the loop it waits for.
+    func blockingResult() throws -> Value {
+        let box = ResultBox<Value>()
+        whenComplete { result in box.set(result) }
+        return try box.wait()
+    }
+}
+
+/// One result handed from an event loop to a waiting thread.
+private final class ResultBox<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<Value, any Error>?
+
+    func set(_ result: Result<Value, any Error>) {
+        condition.lock()
+        self.result = result
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() throws -> Value {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let result { return try result.get() }
+            condition.wait()
+        }
     }
 }
