@@ -16,6 +16,13 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $EPKI_HOME, else ./epki-data).")
     var dataDirectory: String?
 
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Where the tables are: postgres://USER@HOST:PORT[,HOST:PORT]/DATABASE, shared by several nodes, or sqlite:FILE (default: $EPKI_STORE, else <data-dir>/epki.sqlite).",
+        discussion: "A PostgreSQL password goes in $EPKI_STORE or a passfile= file, never on the command line."))
+    var store: String?
+
+    var storeLocation: StoreLocation? { get throws { try store.map(StoreLocation.init) } }
+
     @Option(help: "The domain (tenant) to act in.")
     var domain: String = "default"
 
@@ -25,7 +32,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the data directory; `create: false` for commands that only read, which refuse a missing one.
     func open(create: Bool = true) throws -> EPKIStore {
-        try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: Self.migrations, create: create)
+        try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: Self.migrations, create: create, location: storeLocation)
     }
 }
 

@@ -14,7 +14,7 @@ struct EPKI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epki",
         abstract: "The open ePassport and eID PKI suite: CSCA, CVCA/DVCA, NPKD and SPOC.",
-        subcommands: [Demo.self, CSCACommand.self, CVCACommand.self, DVCACommand.self, NPKDCommand.self, AuditCommand.self, Lint.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self, LDSCommand.self, SODCommand.self, PACommand.self, CVCCommand.self, CardCommand.self, ChipCommand.self, InspectCommand.self, PersoCommand.self, SPOCCommand.self, OfficerCommand.self, ProposalCommand.self, AdminCommand.self]
+        subcommands: [Demo.self, CSCACommand.self, CVCACommand.self, DVCACommand.self, NPKDCommand.self, AuditCommand.self, Lint.self, HSMCommand.self, KeyCommand.self, Sign.self, Verify.self, CertCommand.self, CRLCommand.self, CMSCommand.self, LDSCommand.self, SODCommand.self, PACommand.self, CVCCommand.self, CardCommand.self, ChipCommand.self, InspectCommand.self, PersoCommand.self, SPOCCommand.self, OfficerCommand.self, ProposalCommand.self, AdminCommand.self, StoreCommand.self]
     )
 
     /// Runs a command and turns every error into one line on stderr and exit status 1 (2 for usage errors,

@@ -11,12 +11,20 @@ struct NPKDOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $EPKI_HOME, else ./epki-data).")
     var dataDirectory: String?
 
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Where the tables are: postgres://USER@HOST:PORT[,HOST:PORT]/DATABASE, shared by several nodes, or sqlite:FILE (default: $EPKI_STORE, else <data-dir>/epki.sqlite).",
+        discussion: "A PostgreSQL password goes in $EPKI_STORE or a passfile= file, never on the command line."))
+    var store: String?
+
+    var storeLocation: StoreLocation? { get throws { try store.map(StoreLocation.init) } }
+
     @Option(help: "The NPKD's domain (tenant).")
     var domain: String = NationalPKD.defaultDomain
 
     /// Opens the NPKD; `create: false` for commands that only read, which refuse a missing data directory.
     func open(create: Bool = true) throws -> NationalPKD {
-        let store = try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: StoreOptions.migrations, create: create)
+        let store = try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: StoreOptions.migrations, create: create,
+                                  location: storeLocation)
         return try NationalPKD(store: store, domain: domain)
     }
 }

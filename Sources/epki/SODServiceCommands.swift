@@ -12,12 +12,19 @@ struct SODServiceOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $EPKI_HOME, else ./epki-data).")
     var dataDirectory: String?
 
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Where the tables are: postgres://USER@HOST:PORT[,HOST:PORT]/DATABASE, shared by several nodes, or sqlite:FILE (default: $EPKI_STORE, else <data-dir>/epki.sqlite).",
+        discussion: "A PostgreSQL password goes in $EPKI_STORE or a passfile= file, never on the command line."))
+    var store: String?
+
+    var storeLocation: StoreLocation? { get throws { try store.map(StoreLocation.init) } }
+
     @Option(help: "The service's domain (tenant): its lines, quotas and audit trail.")
     var domain: String = SigningLines.defaultDomain
 
     func lines(create: Bool = true) throws -> SigningLines {
         let store = try EPKIStore(directory: EPKIStore.defaultDirectory(dataDirectory), migrations: StoreOptions.migrations,
-                                  create: create)
+                                  create: create, location: storeLocation)
         return SigningLines(store: store, domain: domain)
     }
 }

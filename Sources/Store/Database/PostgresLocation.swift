@@ -118,13 +118,19 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 location.connectTimeout = seconds
             case "application_name":
                 location.applicationName = value
+            case "passfile":
+                // The password from a file of its own (its first line), so that it is in neither argv nor the URL.
+                guard let text = try? String(contentsOfFile: value, encoding: .utf8) else {
+                    throw invalid("the passfile '\(value)' cannot be read")
+                }
+                location.password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             case "sslmode":
                 // Loopback and private networks only for now: the connection is not encrypted.
                 guard value == "disable" || value == "prefer" || value == "allow" else {
                     throw invalid("sslmode '\(value)' is not supported yet (TLS to PostgreSQL is not implemented; use disable on a private network)")
                 }
             default:
-                throw invalid("the parameter '\(key)' is not one epki knows (target_session_attrs, schema, connect_timeout, application_name, sslmode)")
+                throw invalid("the parameter '\(key)' is not one epki knows (target_session_attrs, schema, connect_timeout, application_name, passfile, sslmode)")
             }
         }
         self = location
