@@ -23,12 +23,15 @@
 #                     (installs without questions under DEBIAN_FRONTEND=noninteractive, set below)
 #   ldap-utils        ldapsearch and ldapadd: LDAP clients nobody here wrote, to read a publication back
 #   python3-venv      a private Python environment for the one PyPI package below
+#   postgresql        PostgreSQL 15's server (initdb, pg_ctl, postgres, pg_basebackup and pgbench in
+#                     /usr/lib/postgresql/15/bin): the tests start private clusters, a primary with a standby too
+#   postgresql-client psql, the SQL client nobody here wrote, through which the tests check what epki stored
 # and from PyPI, into .build/peers/schemathesis (not the system's Python):
 #   schemathesis      the contract tester: checks each HTTP API against the OpenAPI document it serves
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep python3-venv libldap-dev slapd ldap-utils)
+packages=(libssl-dev libsqlite3-dev libpcsclite-dev libp11-kit-dev pkg-config openssl softhsm2 openpace curl faketime pcscd vsmartcard-vpcd opensc python3-pyscard python3-pycryptodome python3-zeep python3-venv libldap-dev slapd ldap-utils postgresql postgresql-client)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -45,6 +48,14 @@ install_debian() {
     echo "setup: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     "${as_root[@]}" apt-get update -qq
+    # Debian's postgresql-15 makes a cluster "15/main" on its first install and starts it on port 5432 (its
+    # postinst runs pg_createcluster, then invoke-rc.d). The tests start clusters of their own and need none of
+    # the machine's, so when the server is about to be installed, postgresql-common (which holds that choice)
+    # goes first and is told not to: create_main_cluster = false in /etc/postgresql-common/createcluster.conf.
+    if [[ " ${missing[*]} " == *" postgresql "* ]] && ! dpkg-query -W -f='${Status}' postgresql-15 2>/dev/null | grep -q "install ok installed"; then
+        "${as_root[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade postgresql-common
+        "${as_root[@]}" pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster false
+    fi
     # --no-upgrade: installing test peers must not upgrade OpenSSL under the build.
     "${as_root[@]}" apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"
 }
