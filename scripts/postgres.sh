@@ -84,7 +84,7 @@ fsync = on
 synchronous_commit = on
 full_page_writes = on
 # the whole suite runs its tests in parallel, each store with a pool of its own
-max_connections = 300
+max_connections = 500
 shared_buffers = 128MB
 logging_collector = off
 EOF

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite (unit, real vectors, interop with openssl, OpenPACE, SoftHSM2, curl), then
-# runs it again under libfaketime a year and five years ahead: no test may depend on today's date.
+# Sets up and runs the whole test suite (unit, real vectors, interop with openssl, OpenPACE, SoftHSM2, curl), runs
+# it again with every store on a private PostgreSQL, then under libfaketime a year and five years ahead: no test may
+# depend on today's date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -67,6 +68,17 @@ status=0
 # The build comes first, outside the time limit of the runs (a fresh machine takes several minutes for it).
 swift build --build-tests
 run_suite "today" 900 swift test --skip-build || status=$?
+# The same suite on the shared store (issue 19): a private PostgreSQL 15 for the run, under which each data
+# directory a test opens gets a schema of its own (EPKI_TEST_POSTGRES, Sources/Store/Database/StoreLocation.swift).
+pg_dir=$(mktemp -d)
+trap 'bash scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; rm -f "$log"' EXIT
+if pg_url=$(bash scripts/postgres.sh start "$pg_dir"); then
+    run_suite "PostgreSQL" 900 env EPKI_TEST_POSTGRES="$pg_url" swift test --skip-build || status=$?
+    bash scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true
+else
+    summary+=("PostgreSQL: the private server did not start (see above)")
+    status=1
+fi
 # The same build with the clock moved on; a failure here is a test that holds only around today.
 # Only the wall clock moves (dates are all the suite is about; the monotonic clocks stay real). libfaketime 0.9.10
 # also rewrites absolute timerfd deadlines as wall-clock times, so a Dispatch timer (Task.sleep) never fires under
