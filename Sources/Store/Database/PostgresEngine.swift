@@ -197,13 +197,13 @@ final class PostgresSession {
 
     /// Runs translated SQL, keeping the number of rows it changed.
     func run(_ sql: String, _ arguments: [DatabaseValue]) throws {
-        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).blockingResult() }
+        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).blockingResult(closing: connection.closeFuture) }
         lastChanges = result.metadata.rows ?? 0
     }
 
     /// Runs translated SQL and returns its rows.
     func query(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
-        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).blockingResult() }
+        let result = try guarded(sql) { try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: PostgresEngine.logger).blockingResult(closing: connection.closeFuture) }
         lastChanges = result.metadata.rows ?? 0
         guard let first = result.rows.first else { return [] }
         let columns = RowColumns(first.map(\.columnName))
@@ -230,6 +230,7 @@ final class PostgresSession {
             let statement = sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
             throw StoreError(.databaseError, "the store failed: \(Self.describe(error)) in: \(statement.prefix(160))")
         } catch let error as StoreError {
+            if connection.isClosed { isBroken = true }
             throw error
         } catch {
             isBroken = true
@@ -355,9 +356,14 @@ extension EventLoopFuture {
     /// The future's value, the calling thread blocked until it arrives. Not NIO's `wait()`: the HTTP services call the
     /// store from their own event loops (as they call SQLite), which `wait()` refuses; the future here completes on
     /// the engine's own event loops, never the caller's, so blocking cannot hold up the loop it waits for.
-    func blockingResult() throws -> Value {
+    ///
+    /// With `closing` (the connection's close future): a query whose connection is gone fails a second after it went,
+    /// whether or not PostgresNIO completes its promise. Seen when the primary was killed mid-query: the socket was
+    /// gone, the promise never completed, and a writer waited for ever.
+    func blockingResult(closing: EventLoopFuture<Void>? = nil) throws -> Value {
         let box = ResultBox<Value>()
         whenComplete { result in box.set(result) }
+        closing?.whenComplete { _ in box.connectionClosed() }
         return try box.wait()
     }
 }
@@ -366,11 +372,19 @@ extension EventLoopFuture {
 private final class ResultBox<Value>: @unchecked Sendable {
     private let condition = NSCondition()
     private var result: Result<Value, any Error>?
+    private var closedAt: Date?
 
     func set(_ result: Result<Value, any Error>) {
         condition.lock()
         self.result = result
-        condition.signal()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func connectionClosed() {
+        condition.lock()
+        closedAt = Date()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -379,7 +393,14 @@ private final class ResultBox<Value>: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if let result { return try result.get() }
-            condition.wait()
+            if let closedAt {
+                if Date().timeIntervalSince(closedAt) >= 1 {
+                    throw StoreError(.databaseError, "the store failed: the connection to PostgreSQL was lost during the statement")
+                }
+                _ = condition.wait(until: Date().addingTimeInterval(0.1))
+            } else {
+                condition.wait()
+            }
         }
     }
 }
