@@ -289,6 +289,40 @@ public final class PrivatePostgres: @unchecked Sendable {
         return environment
     }
 
+    /// Turns TLS on with this certificate and key (PEM files), and, with `only`, accepts TCP connections over TLS
+    /// only (`hostssl` lines; the unix socket stays for psql): a client that connects at all then spoke TLS.
+    public func enableTLS(certificate: URL, key: URL, only: Bool = true) throws {
+        for (source, name) in [(certificate, "server.crt"), (key, "server.key")] {
+            let target = dataDirectory.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: source, to: target)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target.path)
+            if let user = Self.serverUser { chown(target.path, user.uid, user.gid) }
+        }
+        if only {
+            let hba = dataDirectory.appendingPathComponent("pg_hba.conf")
+            try Data("""
+                local all all trust
+                hostssl all all 127.0.0.1/32 trust
+                hostssl replication all 127.0.0.1/32 trust
+
+                """.utf8).write(to: hba)
+            if let user = Self.serverUser { chown(hba.path, user.uid, user.gid) }
+        }
+        try psql("""
+            ALTER SYSTEM SET ssl = on;
+            ALTER SYSTEM SET ssl_cert_file = 'server.crt';
+            ALTER SYSTEM SET ssl_key_file = 'server.key';
+            SELECT pg_reload_conf();
+            """)
+        // The reload is asynchronous: wait until the server says TLS is on.
+        let deadline = Date().addingTimeInterval(10)
+        while try psql("SHOW ssl").trimmingCharacters(in: .whitespacesAndNewlines) != "on" {
+            guard Date() < deadline else { throw TestFailure("PostgreSQL did not turn TLS on: \(logTail())") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     /// The user the server programs run as: `nobody` when the test runs as root (initdb and postgres refuse root),
     /// else the test's own user (nil).
     static let serverUser: (uid: uid_t, gid: gid_t)? = {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// The shared store: connections to a PostgreSQL server, used synchronously, one thread at a time each.
@@ -103,12 +104,36 @@ final class PostgresEngine: @unchecked Sendable {
         for session in sessions { session.close() }
     }
 
+    /// libpq's sslmode in NIOSSL's terms: `require` encrypts without checking whom it talks to (as libpq's does),
+    /// `verify-full` checks the chain against sslrootcert and the host name against the certificate.
+    private func tlsConfiguration() throws -> PostgresConnection.Configuration.TLS {
+        switch location.tls {
+        case .disable:
+            return .disable
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return .require(try NIOSSLContext(configuration: configuration))
+        case .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .fullVerification
+            do {
+                let roots = try NIOSSLCertificate.fromPEMFile(location.rootCertificatePath ?? "")
+                configuration.trustRoots = .certificates(roots)
+                return .require(try NIOSSLContext(configuration: configuration))
+            } catch {
+                throw StoreError(.cannotOpen, "cannot read sslrootcert '\(location.rootCertificatePath ?? "")' for the store \(location): \(error)")
+            }
+        }
+    }
+
     /// Connects to the first host that answers and, unless any server will do, accepts writes.
     private func connect(id: Int) throws -> PostgresSession {
         var failures: [String] = []
+        let tls = try tlsConfiguration()
         for host in location.hosts {
             var configuration = PostgresConnection.Configuration(host: host.name, port: host.port, username: location.user,
-                                                                 password: location.password, database: location.database, tls: .disable)
+                                                                 password: location.password, database: location.database, tls: tls)
             configuration.options.connectTimeout = .seconds(Int64(location.connectTimeout))
             configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
             let connection: PostgresConnection

@@ -5,9 +5,11 @@ import Foundation
 /// ```
 /// postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]…]/DATABASE[?target_session_attrs=read-write|any]
 ///     [&schema=NAME][&connect_timeout=SECONDS][&application_name=NAME]
+///     [&sslmode=disable|require|verify-full][&sslrootcert=FILE][&passfile=FILE]
 /// ```
-/// Several hosts are tried in order, as libpq does; with `read-write` (the default) a server in recovery (a standby)
-/// is passed over, so that after a failover the nodes find the promoted standby by themselves.
+/// Several hosts are tried in order, as libpq does; with `read-write` (the default) a server whose
+/// `transaction_read_only` is on (a standby in recovery) is passed over, so that after a failover the nodes find the
+/// promoted standby by themselves.
 public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public struct Host: Sendable, Hashable {
         public var name: String
@@ -22,6 +24,16 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var requiresWritable: Bool
     public var connectTimeout: Int
     public var applicationName: String
+    /// TLS to the server, as libpq's sslmode: `disable`, `require` (encrypted, the server unverified) or
+    /// `verify-full` (its certificate chains to `sslrootcert` and names the host).
+    public var tls: TLSMode = .disable
+    public var rootCertificatePath: String?
+
+    public enum TLSMode: String, Sendable, Hashable {
+        case disable
+        case require
+        case verifyFull = "verify-full"
+    }
 
     /// The URL without its password, for messages and logs.
     public var description: String {
@@ -125,13 +137,20 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 }
                 location.password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             case "sslmode":
-                // Loopback and private networks only for now: the connection is not encrypted.
-                guard value == "disable" || value == "prefer" || value == "allow" else {
-                    throw invalid("sslmode '\(value)' is not supported yet (TLS to PostgreSQL is not implemented; use disable on a private network)")
+                switch value {
+                case "disable": location.tls = .disable
+                case "require": location.tls = .require
+                case "verify-full", "verify-ca": location.tls = .verifyFull
+                default: throw invalid("sslmode '\(value)' is not disable, require or verify-full (epki does not fall back to plain text)")
                 }
+            case "sslrootcert":
+                location.rootCertificatePath = value
             default:
-                throw invalid("the parameter '\(key)' is not one epki knows (target_session_attrs, schema, connect_timeout, application_name, passfile, sslmode)")
+                throw invalid("the parameter '\(key)' is not one epki knows (target_session_attrs, schema, connect_timeout, application_name, passfile, sslmode, sslrootcert)")
             }
+        }
+        if location.tls == .verifyFull, location.rootCertificatePath == nil {
+            throw invalid("sslmode=verify-full needs sslrootcert=FILE, the CA certificate the server's chains to")
         }
         self = location
     }
