@@ -167,19 +167,7 @@ public final class EPKIStore: Sendable {
         case .sqlite(let pool):
             return try Self.typed { try pool.write { try body(Database(.sqlite($0))) } }
         case .postgres(let postgres):
-            return try postgres.withSession { session in
-                try session.run("BEGIN", [])
-                do {
-                    try session.run("SELECT pg_advisory_xact_lock(\(postgres.writeLock))", [])
-                    let result = try body(Database(.postgres(session)))
-                    try session.run("COMMIT", [])
-                    return result
-                } catch {
-                    if !session.isBroken { try? session.run("ROLLBACK", []) }
-                    if session.isBroken { postgres.dropIdleConnections() }
-                    throw error
-                }
-            }
+            return try postgres.transaction(begin: ["BEGIN", "SELECT pg_advisory_xact_lock(\(postgres.writeLock))"], body)
         }
     }
 
@@ -189,18 +177,7 @@ public final class EPKIStore: Sendable {
         case .sqlite(let pool):
             return try Self.typed { try pool.read { try body(Database(.sqlite($0))) } }
         case .postgres(let postgres):
-            return try postgres.withSession { session in
-                try session.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
-                do {
-                    let result = try body(Database(.postgres(session)))
-                    try session.run("COMMIT", [])
-                    return result
-                } catch {
-                    if !session.isBroken { try? session.run("ROLLBACK", []) }
-                    if session.isBroken { postgres.dropIdleConnections() }
-                    throw error
-                }
-            }
+            return try postgres.transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], body)
         }
     }
 

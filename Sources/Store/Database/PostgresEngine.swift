@@ -95,6 +95,26 @@ final class PostgresEngine: @unchecked Sendable {
         }
     }
 
+    /// One transaction on a pooled connection: `begin`'s statements, `body`, COMMIT; ROLLBACK when anything throws.
+    /// A connection that broke on the way is dropped with every idle one (a failover takes them all).
+    func transaction<T>(begin: [String], _ body: (Database) throws -> T) throws -> T {
+        try withSession { session in
+            do {
+                for statement in begin { try session.run(statement, []) }
+                let result = try body(Database(.postgres(session)))
+                try session.run("COMMIT", [])
+                return result
+            } catch {
+                if session.isBroken {
+                    dropIdleConnections()
+                } else {
+                    try? session.run("ROLLBACK", [])
+                }
+                throw error
+            }
+        }
+    }
+
     /// Drops every idle connection: after a failover they point at a server that is gone or read-only.
     func dropIdleConnections() {
         lock.lock()
