@@ -334,6 +334,28 @@ enum StoreBenchmarks {
         return (total - idle, total)
     }
 
+    /// CPU seconds (user + system) of one process, from /proc/PID/stat; with `children`, also those of its reaped children.
+    static func processCPU(_ pid: Int32, children: Bool = false) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After "(comm)": state is field 3 of stat(5), so utime (14) is fields[11], stime [12], cutime [13], cstime [14].
+        guard fields.count > 14 else { return 0 }
+        let indices = children ? [11, 12, 13, 14] : [11, 12]
+        return indices.compactMap { Double(fields[$0]) }.reduce(0, +) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// CPU seconds of the whole PostgreSQL server: every `postgres` process, and the backends the postmaster reaped.
+    static func serverCPU() -> Double {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var total = 0.0
+        for entry in entries {
+            guard let pid = Int32(entry), let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  text.contains("(postgres)") else { continue }
+            total += processCPU(pid, children: true)
+        }
+        return total
+    }
+
     /// The wait sampler: pg_stat_activity of the nodes' backends every 10 ms for `seconds`, counted by state.
     static let samplerFunction = """
         CREATE OR REPLACE FUNCTION epki_bench_waits(samples int) RETURNS TABLE(what text, n bigint) LANGUAGE plpgsql AS $$
@@ -369,6 +391,7 @@ enum StoreBenchmarks {
         var machineBusy: Double
         var waits: String
         var issued: Int
+        var serverCPUPerIssuance: Double
     }
 
     /// N issuing nodes at once on one store; the sum of their rates over the same window.
@@ -381,6 +404,7 @@ enum StoreBenchmarks {
         }
         let sampler = try cluster.map { try $0.psqlInBackground("SELECT * FROM epki_bench_waits(\(Int(seconds * 80)))", database: database) }
         let before = machineJiffies()
+        let serverBefore = serverCPU()
         for child in children { child.send("GO") }
         var rate = 0.0, cpu = 0.0, issued = 0
         for child in children {
@@ -391,9 +415,10 @@ enum StoreBenchmarks {
             issued += Int(f["issued"] ?? 0)
         }
         let after = machineJiffies()
+        let serverAfter = serverCPU()
         let waits = sampler.map { describeWaits($0()) } ?? "—"
         return IssueRun(rate: rate, cpuPerIssuance: cpu / Double(max(issued, 1)), machineBusy: (after.busy - before.busy) / max(after.total - before.total, 1),
-                        waits: waits, issued: issued)
+                        waits: waits, issued: issued, serverCPUPerIssuance: cluster == nil ? .nan : (serverAfter - serverBefore) / Double(max(issued, 1)))
     }
 
     // MARK: - The section
@@ -533,6 +558,8 @@ enum StoreBenchmarks {
         var paRates: [String: [Double]] = [:]
         var paBusy: [String: [Double]] = [:]
         var paWaits: [String: String] = [:]
+        var paNodeCPU: [String: [Double]] = [:]
+        var paServerCPU: [String: [Double]] = [:]
         var paLatency: [String: String] = [:]
         var verify: [Double] = []
         var paStatements: (Double, [(String, Double)])?
@@ -586,6 +613,8 @@ enum StoreBenchmarks {
                 let connections = 16 / item.nodes
                 let sampler = item.postgres ? try cluster.psqlInBackground("SELECT * FROM epki_bench_waits(\(Int(seconds * 80)))", database: "npkd") : nil
                 let before = machineJiffies()
+                let nodeBefore = nodes.map { processCPU($0.process.processIdentifier) }.reduce(0, +)
+                let serverBefore = item.postgres ? serverCPU() : 0
                 let loads = try urls.map { url -> Process in
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -607,6 +636,10 @@ enum StoreBenchmarks {
                     latencies.append("\(parsed.p50) / \(parsed.p99)")
                 }
                 let after = machineJiffies()
+                let nodeAfter = nodes.map { processCPU($0.process.processIdentifier) }.reduce(0, +)
+                let serverAfter = item.postgres ? serverCPU() : 0
+                paNodeCPU[item.name, default: []].append((nodeAfter - nodeBefore) / Double(max(requests, 1)))
+                paServerCPU[item.name, default: []].append(item.postgres ? (serverAfter - serverBefore) / Double(max(requests, 1)) : .nan)
                 if let sampler { paWaits[item.name] = describeWaits(sampler()) }
                 if countStatements {
                     paStatements = try statements(database: "npkd")
@@ -649,18 +682,18 @@ enum StoreBenchmarks {
             "",
             table(rows, unit: "ops/s", reference: "OpenSSL"),
             "",
-            "| Case | Best round | Ratio to pgbench (best of before/after) | Node CPU per operation | Machine CPU busy | PostgreSQL backends of the nodes, sampled every 10 ms |",
-            "|---|---:|---:|---:|---:|---|",
+            "| Case | Best round | Ratio to pgbench (best of before/after) | Node CPU per operation | PostgreSQL server CPU per operation | Machine CPU busy | PostgreSQL backends of the nodes, sampled every 10 ms |",
+            "|---|---:|---:|---:|---:|---:|---|",
         ]
         for item in issueCases {
             let runs = issueRuns[item.name]!
             let best = runs.max { $0.rate < $1.rate }!
-            lines.append("| DS issuance, \(item.name) | \(format(best.rate))/s | \(String(format: "%.4f", best.rate / bestTPCB)) of TPC-B-like | \(String(format: "%.2f ms", best.cpuPerIssuance * 1e3)) | \(percent(best.machineBusy)) | \(item.postgres ? best.waits : "—") |")
+            lines.append("| DS issuance, \(item.name) | \(format(best.rate))/s | \(String(format: "%.4f", best.rate / bestTPCB)) of TPC-B-like | \(String(format: "%.2f ms", best.cpuPerIssuance * 1e3)) | \(item.postgres ? String(format: "%.2f ms", best.serverCPUPerIssuance * 1e3) : "—") | \(percent(best.machineBusy)) | \(item.postgres ? best.waits : "—") |")
         }
         for item in paCases {
             let rates = paRates[item.name]!
             let index = rates.indices.max { rates[$0] < rates[$1] }!
-            lines.append("| PA verify, \(item.name) (p50 / p99 \(paLatency[item.name] ?? "—")) | \(format(rates[index]))/s | \(String(format: "%.3f", rates[index] / bestSelect)) of select-only | — | \(percent(paBusy[item.name]![index])) | \(item.postgres ? (paWaits[item.name] ?? "—") : "—") |")
+            lines.append("| PA verify, \(item.name) (p50 / p99 \(paLatency[item.name] ?? "—")) | \(format(rates[index]))/s | \(String(format: "%.3f", rates[index] / bestSelect)) of select-only | \(String(format: "%.3f ms", paNodeCPU[item.name]![index] * 1e3)) | \(item.postgres ? String(format: "%.3f ms", paServerCPU[item.name]![index] * 1e3) : "—") | \(percent(paBusy[item.name]![index])) | \(item.postgres ? (paWaits[item.name] ?? "—") : "—") |")
         }
         lines += [
             "",
