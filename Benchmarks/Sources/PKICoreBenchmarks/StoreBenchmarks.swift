@@ -366,8 +366,12 @@ enum StoreBenchmarks {
             INSERT INTO epki_bench_sample
               SELECT CASE WHEN state = 'active' AND wait_event IS NULL THEN 'running'
                           WHEN state = 'active' THEN wait_event_type || ':' || wait_event
+                          WHEN state = 'idle in transaction' AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)
+                            THEN 'idle in the write transaction (lock held)'
                           ELSE state END
-              FROM pg_stat_activity WHERE application_name LIKE 'epki-node%';
+              FROM pg_stat_activity a WHERE application_name LIKE 'epki-node%';
+            INSERT INTO epki_bench_sample SELECT '#lock' FROM pg_locks WHERE locktype = 'advisory' AND granted LIMIT 1;
+            INSERT INTO epki_bench_sample VALUES ('#samples');
             PERFORM pg_sleep(0.01);
           END LOOP;
           RETURN QUERY SELECT s.what, count(*) FROM epki_bench_sample s GROUP BY s.what ORDER BY 2 DESC;
@@ -380,9 +384,13 @@ enum StoreBenchmarks {
             let parts = line.split(separator: "\t")
             if parts.count == 2, let n = Double(parts[1]) { counts.append((String(parts[0]), n)) }
         }
+        let samples = counts.first { $0.0 == "#samples" }?.1 ?? 0
+        let held = counts.first { $0.0 == "#lock" }?.1 ?? 0
+        counts = counts.filter { !$0.0.hasPrefix("#") }
         let total = counts.map(\.1).reduce(0, +)
-        guard total > 0 else { return "no samples" }
+        guard total > 0, samples > 0 else { return "no samples" }
         return counts.map { "\($0.0) \(String(format: "%.0f", 100 * $0.1 / total)) %" }.joined(separator: ", ")
+            + String(format: "; the write lock held in %.0f %% of %.0f samples", 100 * held / samples, samples)
     }
 
     struct IssueRun {
@@ -682,18 +690,18 @@ enum StoreBenchmarks {
             "",
             table(rows, unit: "ops/s", reference: "OpenSSL"),
             "",
-            "| Case | Best round | Ratio to pgbench (best of before/after) | Node CPU per operation | PostgreSQL server CPU per operation | Machine CPU busy | PostgreSQL backends of the nodes, sampled every 10 ms |",
-            "|---|---:|---:|---:|---:|---:|---|",
+            "| Case | Best round | Per-round rates | Ratio to pgbench (best of before/after) | Node CPU per operation | PostgreSQL server CPU per operation | Machine CPU busy | PostgreSQL backends of the nodes, sampled every 10 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for item in issueCases {
             let runs = issueRuns[item.name]!
             let best = runs.max { $0.rate < $1.rate }!
-            lines.append("| DS issuance, \(item.name) | \(format(best.rate))/s | \(String(format: "%.4f", best.rate / bestTPCB)) of TPC-B-like | \(String(format: "%.2f ms", best.cpuPerIssuance * 1e3)) | \(item.postgres ? String(format: "%.2f ms", best.serverCPUPerIssuance * 1e3) : "—") | \(percent(best.machineBusy)) | \(item.postgres ? best.waits : "—") |")
+            lines.append("| DS issuance, \(item.name) | \(format(best.rate))/s | \(runs.map { format($0.rate) }.joined(separator: ", ")) | \(String(format: "%.4f", best.rate / bestTPCB)) of TPC-B-like | \(String(format: "%.2f ms", best.cpuPerIssuance * 1e3)) | \(item.postgres ? String(format: "%.2f ms", best.serverCPUPerIssuance * 1e3) : "—") | \(percent(best.machineBusy)) | \(item.postgres ? best.waits : "—") |")
         }
         for item in paCases {
             let rates = paRates[item.name]!
             let index = rates.indices.max { rates[$0] < rates[$1] }!
-            lines.append("| PA verify, \(item.name) (p50 / p99 \(paLatency[item.name] ?? "—")) | \(format(rates[index]))/s | \(String(format: "%.3f", rates[index] / bestSelect)) of select-only | \(String(format: "%.3f ms", paNodeCPU[item.name]![index] * 1e3)) | \(item.postgres ? String(format: "%.3f ms", paServerCPU[item.name]![index] * 1e3) : "—") | \(percent(paBusy[item.name]![index])) | \(item.postgres ? (paWaits[item.name] ?? "—") : "—") |")
+            lines.append("| PA verify, \(item.name) (p50 / p99 \(paLatency[item.name] ?? "—")) | \(format(rates[index]))/s | \(rates.map(format).joined(separator: ", ")) | \(String(format: "%.3f", rates[index] / bestSelect)) of select-only | \(String(format: "%.3f ms", paNodeCPU[item.name]![index] * 1e3)) | \(item.postgres ? String(format: "%.3f ms", paServerCPU[item.name]![index] * 1e3) : "—") | \(percent(paBusy[item.name]![index])) | \(item.postgres ? (paWaits[item.name] ?? "—") : "—") |")
         }
         lines += [
             "",
