@@ -33,6 +33,9 @@
 //           the parts of a round trip, and the CVCA's cost as its store grows (SPOCBenchmarks.swift).
 //   admin   DS issuance through the administration API (mutual TLS, an RA officer's certificate, the governance
 //           check) on loopback, against the same issuance through the library in the same run (AdminBenchmarks.swift).
+//   store   SQLite against PostgreSQL (a private cluster started for the run): DS issuance and POST /v1/pa/verify by one
+//           node and by two nodes (child processes) on one PostgreSQL, against openssl speed and pgbench on the same
+//           server (StoreBenchmarks.swift).
 //   card    The virtual eMRTD chip through a private pcscd with vpcd: APDU round trips of epki's terminal (plain and
 //           under secure messaging) against a raw SCardTransmit loop in C over the same APDU bytes, and whole-passport
 //           reads with BAC and with PACE + CA + TA, short against extended length (CardBenchmarks.swift, Sources/RawPCSC).
@@ -53,7 +56,7 @@ import SODService
 // MARK: - Options
 
 enum Section: String, CaseIterable {
-    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card, sod, sodhsm, perso, inspection, spoc, admin
+    case core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card, sod, sodhsm, perso, inspection, spoc, admin, store
 }
 
 struct Options {
@@ -100,7 +103,7 @@ struct Options {
                                  [--spoc-history LIST|none] [--keep]
 
           --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card,
-                                 sod, sodhsm, perso, inspection, spoc, admin; default: all fifteen, in that order
+                                 sod, sodhsm, perso, inspection, spoc, admin, store; default: all sixteen, in that order
           --seconds N            measuring time per item and per side; default 5
           --rounds R             split it into R alternating reference/epki rounds of max(1, N/R) s; default 5
           --crl-entries N        entries in the benchmark CRLs (core: built in memory; csca: revoked certificates
@@ -165,7 +168,7 @@ struct Options {
                 let list = try value(argument)
                 sections = try list.split(separator: ",").map { name in
                     guard let section = Section(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card, sod, sodhsm, perso, inspection, spoc, admin)")
+                        throw UsageError("--only: unknown section '\(name)' (core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card, sod, sodhsm, perso, inspection, spoc, admin, store)")
                     }
                     return section
                 }
@@ -650,6 +653,16 @@ struct PKICoreBenchmarks {
                 try NPKDSyncBenchmarks.childSync(url: arguments[2], base: arguments[3], passwordFile: arguments[4], directory: arguments[5])
                 return
             }
+            // The store section's nodes: DS issuance, or the border control service, on a given store.
+            if arguments.count == 5, arguments[0] == "--only", arguments[1] == "store-issue-node", let seconds = Double(arguments[4]) {
+                try StoreBenchmarks.childIssue(store: arguments[2], directory: arguments[3], seconds: seconds)
+                return
+            }
+            if arguments.count == 4, arguments[0] == "--only", arguments[1] == "store-pa-node" {
+                _ = BorderControlService.runConcurrencyOnEventLoops()  // as `epki npkd serve` runs
+                try StoreBenchmarks.childPA(store: arguments[2], directory: arguments[3])
+                return
+            }
             if arguments.count >= 3, arguments[0] == "--profile", let seconds = Double(arguments[2]) {
                 let options = try Options(arguments: Array(arguments.dropFirst(3)))
                 if arguments[1] == "spoc" {
@@ -691,6 +704,7 @@ struct PKICoreBenchmarks {
                 case .inspection: report = try InspectionBenchmarks.run(options, sink: &sink)
                 case .spoc: report = try SPOCBenchmarks.run(options, sink: &sink)
                 case .admin: report = try AdminBenchmarks.run(options, sink: &sink)
+                case .store: report = try StoreBenchmarks.run(options, sink: &sink)
                 }
                 print(report)
                 print("")

@@ -285,7 +285,7 @@ enum CSCABenchmarks {
         let scanOnly = try median {
             try store.read { db in
                 var n = 0
-                let cursor = try Row.fetchCursor(db, sql: query, arguments: [domain, authority.id])
+                let cursor = try Store.Row.fetchCursor(db, sql: query, arguments: [domain, authority.id])
                 while let row = try cursor.next() {
                     let serial: String = row["serial"]
                     let date: Double = row["revoked_at"]
@@ -298,7 +298,7 @@ enum CSCABenchmarks {
         let scanAndEntries = try median {
             entries = try store.read { db in
                 var list: [RevokedCertificate] = []
-                let cursor = try Row.fetchCursor(db, sql: query, arguments: [domain, authority.id])
+                let cursor = try Store.Row.fetchCursor(db, sql: query, arguments: [domain, authority.id])
                 while let row = try cursor.next() {
                     let serial: String = row["serial"]
                     guard let bytes = [UInt8](hex: serial) else { continue }

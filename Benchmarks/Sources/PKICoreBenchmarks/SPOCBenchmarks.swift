@@ -680,7 +680,7 @@ enum SPOCBenchmarks {
         // certificates, then every DV certificate it issued, each decoded and added to a CVCertificatePool.
         func issuedDVCertificates() throws -> [CVCertificate] {
             try store.read { db in
-                try Row.fetchAll(db, sql: "SELECT der FROM cvca_certificate WHERE domain = ? AND source = 'issued' AND kind = 'dv' ORDER BY id",
+                try Store.Row.fetchAll(db, sql: "SELECT der FROM cvca_certificate WHERE domain = ? AND source = 'issued' AND kind = 'dv' ORDER BY id",
                                       arguments: [domain]).map { row in
                     let der: Data = row["der"]
                     return try CVCertificate(encoded: Array(der))
