@@ -230,6 +230,7 @@ struct NPKDCommand: ParsableCommand {
             // A trust decision is the operator's word that a foreign key is a state's: under governance, two officers'.
             var store = StoreOptions()
             store.dataDirectory = options.dataDirectory
+            store.store = options.store
             store.domain = options.domain
             try Governed.run(store, "npkd.trust", officer) { try decide() }
         }

@@ -151,16 +151,25 @@ extension CountrySigningCA {
             }
             do {
                 let now = clock.now()
-                return try store.write { db -> Issued in
-                    let certificate = try build(issuer, subject, publicKey, policy, try freshSerial(db))
+                for _ in 0..<8 {
+                    // Signed and linted before the transaction: on a shared store the transaction holds the writers'
+                    // lock that every node waits for, and the signature is the slow part of an issuance. The serial
+                    // is random; the transaction makes sure it is unused (and the table's unique key, that it stays so).
+                    let serial = try CertificateBuilder.randomSerialNumber()
+                    let certificate = try build(issuer, subject, publicKey, policy, serial)
                     try ProfileLinter.requireClean(certificate, as: kind)
-                    try CSCARepository.insertCertificate(db, domain: domain, authorityID: authority.id, kind: kindName, certificate: certificate,
-                                                         keyReference: generated, now: now)
-                    var details = auditDetails.merging(["serial": certificate.serialNumberHex, "notAfter": Time.iso8601(certificate.notAfter)]) { $1 }
-                    if let generated { details["key"] = generated }
-                    try AuditTrail.append(db, domain: domain, action: "\(kindName).issue", subject: subject.description, details: details, now: now)
-                    return Issued(certificate: certificate, keyReference: generated)
+                    let issued = try store.write { db -> Issued? in
+                        guard try !CSCARepository.serialExists(db, domain: domain, serial: serial.hexString) else { return nil }
+                        try CSCARepository.insertCertificate(db, domain: domain, authorityID: authority.id, kind: kindName, certificate: certificate,
+                                                             keyReference: generated, now: now)
+                        var details = auditDetails.merging(["serial": certificate.serialNumberHex, "notAfter": Time.iso8601(certificate.notAfter)]) { $1 }
+                        if let generated { details["key"] = generated }
+                        try AuditTrail.append(db, domain: domain, action: "\(kindName).issue", subject: subject.description, details: details, now: now)
+                        return Issued(certificate: certificate, keyReference: generated)
+                    }
+                    if let issued { return issued }
                 }
+                throw CSCAError(.policyViolation, "could not draw an unused serial number")
             } catch {
                 if let generated { keys.discard(generated) }
                 throw error
