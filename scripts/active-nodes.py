@@ -117,6 +117,10 @@ class Run:
         self.passphrase = os.path.join(self.demo, "passphrase.txt")
         self.env = {k: v for k, v in os.environ.items() if k not in ("EPKI_TEST_POSTGRES", "EPKI_HOME")}
         self.env["EPKI_STORE"] = options.store
+        # Under the suite's libfaketime runs the caller starts this script without libfaketime (Python's sleep fails
+        # under it with EINVAL) and hands its settings over here, for epki's processes only.
+        self.env.update(json.loads(os.environ.get("ACTIVE_NODES_CHILD_ENVIRONMENT", "{}")))
+        self.env.pop("ACTIVE_NODES_CHILD_ENVIRONMENT", None)
         self.notes = []
         self.notes_lock = threading.Lock()
 

@@ -272,7 +272,7 @@ final class TappedTransport: CardTransport {
         #expect(try Self.readDG2(over: InProcessTransport(chip), key: document.key, pace: pace) == Self.dg2)
     }
 
-    @Test(.disabled(if: PrivatePCSCD.clockIsShifted, "pcscd tests run on the real clock only"))
+    @Test(.disabled(if: PrivatePCSCD.isSkipped, "pcscd tests run once: on the real clock, on the embedded store"))
     func throughPCSCD() throws {
         let pcscd = try PrivatePCSCD.shared.get()
         try pcscd.exclusively {

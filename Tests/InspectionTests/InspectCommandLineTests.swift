@@ -8,7 +8,7 @@ import TestSupport
 import VirtualChip
 
 /// `epki inspect` against the virtual chip in the private pcscd: the officer's command, its report and exit status.
-@Suite(.serialized, .disabled(if: PrivatePCSCD.clockIsShifted, "pcscd tests run on the real clock only"))
+@Suite(.serialized, .disabled(if: PrivatePCSCD.isSkipped, "pcscd tests run once: on the real clock, on the embedded store"))
 struct InspectCommandLineTests {
     static let reader = "Virtual PCD 00 00"
 

@@ -109,7 +109,7 @@ final class CardFeeder: @unchecked Sendable {
 
 /// The line through the real PC/SC stack: `epki perso` against blank virtual chips in the private pcscd's vpcd
 /// readers, read back by the suite and by a pyscard client that shares no code with it.
-@Suite(.serialized, .disabled(if: PrivatePCSCD.clockIsShifted, "pcscd tests run on the real clock only"))
+@Suite(.serialized, .disabled(if: PrivatePCSCD.isSkipped, "pcscd tests run once: on the real clock, on the embedded store"))
 struct PersonalizationThroughPCSCDTests {
     /// The four slots of the two vpcd readers after the first ("Virtual PCD 1", "Virtual PCD 2"), which no other
     /// suite uses.

@@ -10,10 +10,24 @@ import TestSupport
 /// Not repeated in the suite's PostgreSQL run: these tests start their own servers and do not use its store.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["EPKI_TEST_POSTGRES"] == nil, "they start PostgreSQL servers of their own"))
 struct ActiveNodesTests {
+    /// The script's environment: libfaketime's variables go to epki's processes only (through
+    /// ACTIVE_NODES_CHILD_ENVIRONMENT), since Python's sleep fails under libfaketime.
+    static var scriptEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        var handed: [String: String] = [:]
+        for key in environment.keys where key == "LD_PRELOAD" || key.hasPrefix("FAKETIME") || key.hasPrefix("DONT_FAKE") {
+            handed[key] = environment.removeValue(forKey: key)
+        }
+        if !handed.isEmpty, let data = try? JSONSerialization.data(withJSONObject: handed) {
+            environment["ACTIVE_NODES_CHILD_ENVIRONMENT"] = String(decoding: data, as: UTF8.self)
+        }
+        return environment
+    }
+
     static func script(_ arguments: [String], directory: URL) throws -> (status: Int32, output: String) {
         let output = directory.appendingPathComponent("nodes.out")
         let process = try Subprocess("/usr/bin/python3", [TestSupport.packageRoot.appendingPathComponent("scripts/active-nodes.py").path] + arguments,
-                                     environment: ProcessInfo.processInfo.environment, standardOutput: output.path, standardError: output.path + ".err")
+                                     environment: Self.scriptEnvironment, standardOutput: output.path, standardError: output.path + ".err")
         let status = process.wait()
         let text = ((try? String(contentsOf: output, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: output.path + ".err", encoding: .utf8)) ?? "")
         return (status, text)
@@ -56,7 +70,7 @@ struct ActiveNodesTests {
         let process = try Subprocess("/usr/bin/python3", [TestSupport.packageRoot.appendingPathComponent("scripts/active-nodes.py").path,
                                                           "--epki", try TestSupport.epkiExecutable(), "--store", store, "--dir", directory.path,
                                                           "--seconds", "10", "--control", control.path],
-                                     environment: ProcessInfo.processInfo.environment, standardOutput: output.path, standardError: output.path + ".err")
+                                     environment: Self.scriptEnvironment, standardOutput: output.path, standardError: output.path + ".err")
         defer { if process.isRunning { process.signal(SIGKILL); _ = process.wait() } }
         func text() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
         let deadline = Date().addingTimeInterval(120)

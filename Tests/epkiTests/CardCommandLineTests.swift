@@ -4,7 +4,7 @@ import TestSupport
 
 /// `epki chip serve` puts a document's LDS files into the private pcscd as a card; `epki card` lists it, sends it
 /// APDUs and sees it leave; OpenSC's opensc-tool sees the same card.
-@Suite(.serialized, .disabled(if: PrivatePCSCD.clockIsShifted, "pcscd tests run on the real clock only"))
+@Suite(.serialized, .disabled(if: PrivatePCSCD.isSkipped, "pcscd tests run once: on the real clock, on the embedded store"))
 struct CardCommandLineTests {
     static let reader = "Virtual PCD 00 00"
 
