@@ -70,6 +70,19 @@ struct CLIKeyProvider: KeyProvider {
     func discard(_ reference: String) {
         software.discard(reference)
     }
+
+    func generateProvisional(_ specification: KeySpecification, name: String, domain: String) throws -> (reference: String, signer: any Signer) {
+        guard hsm == nil else { return try generate(specification, name: name, domain: domain) }
+        return try software.generateProvisional(specification, name: name, domain: domain)
+    }
+
+    func settle(_ reference: String) {
+        software.settle(reference)
+    }
+
+    func removeAbandonedKeys(domain: String, name: String, isClaimed: (String) throws -> Bool) throws -> [String] {
+        try software.removeAbandonedKeys(domain: domain, name: name, isClaimed: isClaimed)
+    }
 }
 
 struct CAOptions: ParsableArguments {

@@ -145,7 +145,11 @@ extension CountrySigningCA {
             case .request(let request): publicKey = try request.publicKey
             case .publicKey(let given): publicKey = given
             case .generate(let specification):
-                let created = try keys.generate(specification, name: "\(kindName)-\(country.lowercased())", domain: domain)
+                let name = "\(kindName)-\(country.lowercased())"
+                try removeAbandonedKeys(name: name)
+                // Provisional until the transaction below commits: a process killed in between leaves an
+                // unlocked file nothing names, which the next issuance removes.
+                let created = try keys.generateProvisional(specification, name: name, domain: domain)
                 generated = created.reference
                 publicKey = created.signer.publicKey
             }
@@ -167,7 +171,10 @@ extension CountrySigningCA {
                         try AuditTrail.append(db, domain: domain, action: "\(kindName).issue", subject: subject.description, details: details, now: now)
                         return Issued(certificate: certificate, keyReference: generated)
                     }
-                    if let issued { return issued }
+                    if let issued {
+                        if let generated { keys.settle(generated) }
+                        return issued
+                    }
                 }
                 throw CSCAError(.policyViolation, "could not draw an unused serial number")
             } catch {
@@ -178,6 +185,23 @@ extension CountrySigningCA {
             try refuse(kind: kindName, requested: requested, key: key, reason: error.reason)
         } catch let error as PKIError where error.code == .invalidValue {
             try refuse(kind: kindName, requested: requested, key: key, reason: error.reason)
+        }
+    }
+
+    /// Removes the key files named like `name` that an issuance generated and never committed (its process was
+    /// killed in between), once per authority value and name, and records what it removed in the audit trail.
+    private func removeAbandonedKeys(name: String) throws {
+        guard abandonedKeySweep.firstTime(name) else { return }
+        let claimed = try store.read { db in try CSCARepository.keyReferences(db, domain: domain) }
+        let removed = try keys.removeAbandonedKeys(domain: domain, name: name) { reference in
+            try claimed.contains(reference) || store.read { db in try CSCARepository.keyReferenceExists(db, domain: domain, reference: reference) }
+        }
+        guard !removed.isEmpty else { return }
+        try store.write { db in
+            _ = try AuditTrail.append(db, domain: domain, action: "key.abandoned-removed", subject: name,
+                                      details: ["keys": removed.sorted().joined(separator: ","),
+                                                "reason": "generated for an issuance that never committed (its process ended first)"],
+                                      now: clock.now())
         }
     }
 

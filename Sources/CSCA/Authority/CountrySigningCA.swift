@@ -13,6 +13,8 @@ public struct CountrySigningCA: Sendable {
     public let domain: String
     public let clock: any PKIClock
     public let keys: any KeyProvider
+    /// Whether this authority value (and its copies) already looked for abandoned key files of a name.
+    let abandonedKeySweep = OncePerName()
 
     public static let migrations = CSCARepository.migrations
 
@@ -152,5 +154,17 @@ public struct CountrySigningCA: Sendable {
             if try !CSCARepository.serialExists(db, domain: domain, serial: serial.hexString) { return serial }
         }
         throw CSCAError(.policyViolation, "could not draw an unused serial number")
+    }
+}
+
+/// Remembers the names an operation has been done for, across copies of the value that holds it.
+final class OncePerName: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done: Set<String> = []
+
+    /// True the first time a name is given.
+    func firstTime(_ name: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return done.insert(name).inserted
     }
 }

@@ -98,6 +98,20 @@ enum CSCARepository {
         try db.execute(sql: "UPDATE csca_authority SET certificate_serial = ? WHERE id = ?", arguments: [serial, id])
     }
 
+    /// The key references the domain's certificates and authorities record.
+    static func keyReferences(_ db: Database, domain: String) throws -> Set<String> {
+        let certificates = try String.fetchAll(db, sql: "SELECT key_reference FROM csca_certificate WHERE domain = ? AND key_reference IS NOT NULL", arguments: [domain])
+        let authorities = try String.fetchAll(db, sql: "SELECT key_reference FROM csca_authority WHERE domain = ?", arguments: [domain])
+        return Set(certificates + authorities)
+    }
+
+    static func keyReferenceExists(_ db: Database, domain: String, reference: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS(SELECT 1 FROM csca_certificate WHERE domain = ? AND key_reference = ?)
+                OR EXISTS(SELECT 1 FROM csca_authority WHERE domain = ? AND key_reference = ?)
+            """, arguments: [domain, reference, domain, reference]) ?? false
+    }
+
     static func serialExists(_ db: Database, domain: String, serial: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM csca_certificate WHERE domain = ? AND serial = ?)", arguments: [domain, serial]) ?? false
     }
