@@ -15,7 +15,8 @@
 # Environment: EPKI_FUZZ_ASAN=0 builds without AddressSanitizer (faster, finds traps only); EPKI_FUZZ_CONFIG=debug
 # builds unoptimized (CI: it compiles much faster, and a short run needs no speed); EPKI_FUZZ_JOBS sets the build's
 # parallelism (default 2); EPKI_FUZZ_ARGS adds libFuzzer flags (e.g. "-max_len=8192"); EPKI_FUZZ_WORK puts corpus,
-# crashes and logs elsewhere than Fuzz/.work (CI: a fresh directory, the seeds only).
+# crashes and logs elsewhere than Fuzz/.work (CI: a fresh directory, the seeds only); EPKI_FUZZ_BINARY runs that
+# EPKIFuzz binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,6 +42,9 @@ esac
 flags+=(-Xswiftc -enable-testing --scratch-path "$scratch")
 
 build() {
+    # A long campaign runs a binary built once (copied out of the build directory), so that edits to the tree
+    # meanwhile neither rebuild it nor change what the figures were measured on.
+    if [ -n "${EPKI_FUZZ_BINARY:-}" ]; then binary=$EPKI_FUZZ_BINARY; echo "fuzz.sh: running $binary (EPKI_FUZZ_BINARY), not building" >&2; return; fi
     echo "fuzz.sh: building Fuzz/ ($config, ${flags[*]})" >&2
     local status=0
     (cd Fuzz && swift build -c "$config" "${flags[@]}" --product EPKIFuzz -j "${EPKI_FUZZ_JOBS:-2}") >"$work/build.log" 2>&1 || status=$?
