@@ -114,7 +114,7 @@ if [ "${EPKI_CI_ROBUSTNESS:-1}" != 0 ]; then
     summary+=("fuzz (debug build, ${EPKI_CI_FUZZ_SECONDS:-3} s a harness): $(sed -nE 's/^fuzz.sh: (.*) \(inputs in.*/\1/p' "$robustness_log" | tail -n 1)")
     fuzz_seconds=$((SECONDS - robustness_start))
     python3 scripts/crash-inject.py --kills "${EPKI_CI_KILLS:-5}" --crl-entries "${EPKI_CI_CRL_ENTRIES:-200000}" 2>&1 | tee "$robustness_log" || robustness_status=$?
-    summary+=("crash injection (${EPKI_CI_KILLS:-5} kills an operation): $(grep -cE ' — ok$' "$robustness_log" || true) operation(s) ok, $(sed -nE 's/^crash-inject: ([0-9]+) operation.*failed/\1/p' "$robustness_log") failed")
+    summary+=("crash injection (${EPKI_CI_KILLS:-5} kills an operation): $(grep -cE ' — ok$' "$robustness_log" || true) operation(s) ok, $(grep -c ' — skipped: ' "$robustness_log" || true) skipped, $(sed -nE 's/^crash-inject: ([0-9]+) operation.*failed/\1/p' "$robustness_log") failed")
     summary+=("robustness steps: fuzzing ${fuzz_seconds} s, crash injection $((SECONDS - robustness_start - fuzz_seconds)) s")
     rm -f "$robustness_log"
     [ "$robustness_status" -eq 0 ] || status=$robustness_status
