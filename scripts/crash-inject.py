@@ -756,6 +756,7 @@ class CardFeeder:
             self.count += 1
             state = os.path.join(self.chips, f"{self.port}-{self.count}.state")
             shutil.copyfile(self.blank, state)
+            self.current = state
             log = open(state + ".log", "wb")
             chip = subprocess.Popen([self.ws.epki, "chip", "serve", "--state", state, "--vpcd", f"127.0.0.1:{self.port}"],
                                     env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -940,9 +941,17 @@ class Personalization(Operation):
             for row in unfinished:
                 self.interrupted.setdefault(row[0], iteration)
             self.note("kills with a document on its way", self.notes.get("kills with a document on its way", 0) + bool(unfinished))
+            readers = {feeder.reader: getattr(feeder, "current", None) for feeder in self.feeders}
+            attempt_readers = {}
+            with self.ws.db() as db:
+                attempt_readers = dict(db.execute("SELECT id, reader FROM perso_attempt"))
             for row in unfinished:
                 key = f"killed at '{row[3]}'"
                 self.note(key, self.notes.get(key, 0) + 1)
+                if row[3] == "locked":
+                    # A chip locked whole whose attempt the next run ends as failed: its SOD void in the journal only.
+                    with open(os.path.join(self.ws.dir, "locked-at-kill.txt"), "a") as f:
+                        f.write(f"{row[1]} attempt {row[2]} SOD {row[6]} chip {readers.get(attempt_readers.get(row[0]))}\n")
         lost = [n for n in self.told if n not in verified]
         if lost:
             raise Failure(f"told personalized but not verified in the journal: {lost[:5]}")
@@ -957,6 +966,11 @@ class Personalization(Operation):
         self.note("documents personalized", len(verified))
         self.note("told to the caller", len(self.told))
         self.note("failed attempts (void)", sum(1 for row in attempts if row[3] == "failed"))
+        steps = {}
+        for row in attempts:
+            if row[3] == "failed":
+                steps[row[4]] = steps.get(row[4], 0) + 1
+        self.note("failed at", ", ".join(f"{step} {n}" for step, n in sorted(steps.items())))
         self.note("chips used", sum(f.count for f in self.feeders))
 
 
@@ -972,6 +986,7 @@ class CRLServer:
 
         handler = functools.partial(Quiet, directory=directory)
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.handle_error = lambda request, address: None  # a client killed mid-download: nothing to report
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
