@@ -286,6 +286,7 @@ class Operation:
         log = os.path.join(self.ws.dir, f"run-{iteration}.log")
         started = time.monotonic()
         process = self.ws.start(self.arguments(iteration), log)
+        self.process = process
         killed = run_killed(process, delay) if delay is not None else (process.wait() or False)
         self.last_run = time.monotonic() - started  # the process alone, not the checks that follow
         if not killed and process.returncode != 0:
@@ -329,7 +330,11 @@ class Operation:
         pass
 
     def close(self):
-        """Stops what setup started (servers, readers)."""
+        """Stops what setup started (servers, readers) and a run still going (the harness itself stopped)."""
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 class DSIssuance(Operation):
@@ -766,9 +771,17 @@ class CardFeeder:
                 time.sleep(0.05)
             if chip.poll() is not None and not self.stopped.is_set():
                 self.errors.append(f"chip serve for {self.reader} exited {chip.returncode}")
-            chip.terminate()
+            chip.kill()  # the card pulled out (its state file was saved with its last command)
             chip.wait()
-            time.sleep(0.1)
+            # The next card only once pcscd has seen this one go: a card swapped within one of its presence polls
+            # (~0.4 s) is never seen leaving, and the line would wait out --card-timeout for it.
+            deadline = time.monotonic() + 5
+            while not self.stopped.is_set() and time.monotonic() < deadline and not self.reader_empty(env):
+                time.sleep(0.05)
+
+    def reader_empty(self, env):
+        result = subprocess.run([self.ws.epki, "card", "readers"], env=env, capture_output=True, text=True)
+        return any(line.startswith(self.reader + "\t") and "no card" in line for line in result.stdout.splitlines())
 
     def start(self):
         self.thread.start()
@@ -842,6 +855,7 @@ class Personalization(Operation):
             feeder.start()
 
     def close(self):
+        super().close()
         for feeder in getattr(self, "feeders", []):
             feeder.stop()
         if getattr(self, "pcscd", None) is not None:
@@ -1075,6 +1089,7 @@ class SPOCOutbox(Operation):
             process.wait()
 
     def close(self):
+        super().close()
         for code in list(getattr(self, "servers", {})):
             self.stop(code)
         if getattr(self, "crl_server", None) is not None:
@@ -1228,6 +1243,8 @@ def main():
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     args = parser.parse_args()
+    # Stopped from outside: each operation's finally still stops its servers, pcscd and chips.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     rng = random.Random(seed)
     if not os.access(args.epki, os.X_OK):
