@@ -122,6 +122,31 @@ final class PulledCard: CardTransport {
         #expect(attempts[2].sodDigest != attempts[0].sodDigest && attempts[2].keyDigests != attempts[0].keyDigests)
     }
 
+    /// Crash injection found it: a card given up after the master file's files and before EF.COM passed the probe,
+    /// and the line made keys and signed an SOD before CREATE FILE failed. Now it is refused at the probe.
+    @Test func aCardGivenUpBeforeEFCOMIsRefusedBeforeAnyKeyIsMade() throws {
+        let fixture = try LineFixture()
+        let line = try fixture.line()
+        var chip = try EMRTDChip(state: ChipState())
+        var pulledAfter = 1
+        // The first pull that leaves master-file files and no application file.
+        while true {
+            chip = try EMRTDChip(state: ChipState())
+            _ = line.personalize(LineFixture.order("UTO000009"), transport: PulledCard(InProcessTransport(chip), after: pulledAfter), reader: "r1")
+            if !chip.state.files.masterFile.isEmpty { break }
+            pulledAfter += 1
+            try #require(pulledAfter < 40)
+        }
+        #expect(chip.state.files.application.isEmpty)
+        let attemptsBefore = try fixture.journal().attempts(documentNumber: "UTO000009").count
+        let refused = line.personalize(LineFixture.order("UTO000009"), transport: InProcessTransport(chip), reader: "r1")
+        #expect(refused.outcome == "failed" && refused.failedStep == "probe" && refused.reason?.contains("EF.ATR/INFO already") == true, "\(refused.line)")
+        let attempts = try fixture.journal().attempts(documentNumber: "UTO000009")
+        #expect(attempts.count == attemptsBefore + 1)
+        #expect(attempts.last?.keyDigests.isEmpty == true && attempts.last?.sodDigest == nil, "no key made, nothing signed")
+        #expect(line.personalize(LineFixture.order("UTO000009"), transport: InProcessTransport(try EMRTDChip(state: ChipState())), reader: "r1").succeeded)
+    }
+
     @Test func badOrdersAreRefusedBeforeAnyKeyIsMade() throws {
         let fixture = try LineFixture()
         let line = try fixture.line()

@@ -79,10 +79,22 @@ public struct ChipWriter {
         }
         let com = try send(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x01, 0x1E]), "SELECT EF.COM")
         switch com.statusWord {
-        case .fileNotFound: return
+        case .fileNotFound: break
         case .success: throw PersonalizationError(.cardNotBlank, "the chip has EF.COM already: it was written before (a failed or finished card); it is not used again")
         case .securityStatusNotSatisfied: throw PersonalizationError(.cardNotBlank, "the chip wants access control before SELECT: it is locked (personalized before)")
         default: throw PersonalizationError(.cardNotBlank, "SELECT EF.COM: the chip answers \(com.statusWord)")
+        }
+        // The master file's files are written before the application's: a card given up (pulled, or its line
+        // killed) before EF.COM was created still has EF.ATR/INFO, and without this look the line would make keys
+        // and sign an SOD for it before CREATE FILE failed.
+        try require(Self.selectMasterFile, "SELECT the master file")
+        for (identifier, name) in [(UInt16(0x2F01), "EF.ATR/INFO"), (0x011C, "EF.CardAccess")] {
+            let file = try send(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [UInt8(identifier >> 8), UInt8(identifier & 0xFF)]), "SELECT \(name)")
+            switch file.statusWord {
+            case .fileNotFound: continue
+            case .success: throw PersonalizationError(.cardNotBlank, "the chip has \(name) already: it was written before (a failed card); it is not used again")
+            default: throw PersonalizationError(.cardNotBlank, "SELECT \(name): the chip answers \(file.statusWord)")
+            }
         }
     }
 
