@@ -147,6 +147,33 @@ final class PulledCard: CardTransport {
         #expect(line.personalize(LineFixture.order("UTO000009"), transport: InProcessTransport(try EMRTDChip(state: ChipState())), reader: "r1").succeeded)
     }
 
+    /// A line killed after the chip was written (or locked) and before its read-back ended leaves a chip that holds the
+    /// whole document; the restart voids its SOD, and the journal says that the booklet must be destroyed.
+    @Test func anAttemptInterruptedAfterWritingNamesTheBookletToDestroy() throws {
+        let fixture = try LineFixture()
+        let journal = try fixture.journal()
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        var begun: [(String, PersonalizationState)] = []
+        for (number, state) in [("UTO000021", PersonalizationState.signed), ("UTO000022", .written), ("UTO000023", .locked)] {
+            let attempt = try journal.begin(documentNumber: number, orderDigest: "00", reader: "reader 7")
+            try journal.advance(attempt, to: state, sodDigest: "ab")
+            begun.append((number, state))
+        }
+        try fixture.store.write { db in
+            try db.execute(sql: "UPDATE perso_attempt SET worker = ?", arguments: ["\(ProcessInfo.processInfo.hostName):\(gone.processIdentifier)"])
+        }
+        #expect(try journal.recoverInterrupted().count == 3)
+        for (number, state) in begun {
+            let ended = try #require(try journal.attempts(documentNumber: number).first)
+            #expect(ended.state == .failed && ended.failedStep == "interrupted" && ended.void)
+            let destroy = ended.reason?.contains("reader 7 holds the whole document with a void SOD: take that booklet out and destroy it") == true
+            #expect(destroy == (state != .signed), "\(state): \(ended.reason ?? "")")
+        }
+    }
+
     @Test func badOrdersAreRefusedBeforeAnyKeyIsMade() throws {
         let fixture = try LineFixture()
         let line = try fixture.line()

@@ -151,7 +151,13 @@ public struct PersonalizationJournal: Sendable {
             let parts = attempt.worker.split(separator: ":")
             guard parts.count == 2, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { continue }
             if kill(pid, 0) == 0 || errno == EPERM { continue }  // still running
-            try fail(attempt, step: "interrupted", reason: "interrupted: the line process \(attempt.worker) ended during '\(attempt.state.rawValue)'")
+            var reason = "interrupted: the line process \(attempt.worker) ended during '\(attempt.state.rawValue)'"
+            if attempt.state == .written || attempt.state == .locked {
+                // Every file is on the chip, so the chip may pass an inspection; its SOD is void from now on, and
+                // only the journal says so. The booklet must not leave the line.
+                reason += "; the chip in reader \(attempt.reader) holds the whole document with a void SOD: take that booklet out and destroy it"
+            }
+            try fail(attempt, step: "interrupted", reason: reason)
             ended.append(attempt)
         }
         return ended
