@@ -36,7 +36,7 @@ spoc-outbox, after every kill: both audit chains hold; CZ's log has at most one 
 was handed to its DVCA (a redelivery must be answered "answered before"), and none refused; SK's CVCA issued each DV
 certificate once and CZ's DVCA imported each once; a delivered outbox entry has attempts >= 1, each counted attempt
 reached CZ, and CZ holds its certificate. After the last kill SK's server runs until every entry is delivered: the
-entries a killed server had leased wait out the lease (120 s) first.
+entries a killed server had leased wait out the lease (60 s, one entry each) first.
 Any failed check is printed and makes the exit status 1. Needs python3 (stdlib only), openssl and coreutils' stdbuf;
 perso needs root, unshare, pcscd and vsmartcard's vpcd (skipped without them, as scripts/demo.sh skips its card step).
 """
@@ -1171,7 +1171,7 @@ class SPOCOutbox(Operation):
 
     def final(self):
         # After the last kill: SK's server runs until every entry is delivered. Entries a killed server had leased
-        # wait out their lease (120 s, SPOCClient.deliverDue) before a server takes them again.
+        # wait out their lease (60 s, twice the peer timeout: SPOCClient.deliverDue) before a server takes them again.
         if "SK" not in self.servers:
             self.start(self.sk)
         started = time.monotonic()

@@ -152,10 +152,8 @@ final class PulledCard: CardTransport {
     @Test func anAttemptInterruptedAfterWritingNamesTheBookletToDestroy() throws {
         let fixture = try LineFixture()
         let journal = try fixture.journal()
-        let gone = Process()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
+        let gone = try Subprocess("/bin/true", [], environment: [:])
+        _ = gone.wait()
         var begun: [(String, PersonalizationState)] = []
         for (number, state) in [("UTO000021", PersonalizationState.signed), ("UTO000022", .written), ("UTO000023", .locked)] {
             let attempt = try journal.begin(documentNumber: number, orderDigest: "00", reader: "reader 7")
@@ -163,7 +161,7 @@ final class PulledCard: CardTransport {
             begun.append((number, state))
         }
         try fixture.store.write { db in
-            try db.execute(sql: "UPDATE perso_attempt SET worker = ?", arguments: ["\(ProcessInfo.processInfo.hostName):\(gone.processIdentifier)"])
+            try db.execute(sql: "UPDATE perso_attempt SET worker = ?", arguments: ["\(ProcessInfo.processInfo.hostName):\(gone.pid)"])
         }
         #expect(try journal.recoverInterrupted().count == 3)
         for (number, state) in begun {

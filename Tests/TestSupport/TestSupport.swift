@@ -97,6 +97,9 @@ public enum TestSupport {
         return result
     }
 
+    /// Whether this process was built with AddressSanitizer (scripts/asan.sh builds the tests and epki with it).
+    public static let isAddressSanitized: Bool = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil
+
     public static func write(_ bytes: [UInt8], _ url: URL) throws {
         try Data(bytes).write(to: url)
     }

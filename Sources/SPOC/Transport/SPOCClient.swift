@@ -102,24 +102,37 @@ public struct SPOCClient: Sendable {
         public let error: String?
     }
 
-    /// Pushes the due outbox entries (leased, so another node does not push them meanwhile). An answer from the
-    /// peer ends an entry (delivered, or rejected on a failure code); no answer reschedules it with back-off.
-    public func deliverDue(limit: Int = 20, lease: TimeInterval = 120) async throws -> [Delivery] {
-        let due = try spoc.leaseDue(limit: limit, lease: lease)
+    /// Pushes up to `limit` due outbox entries, one at a time, each leased just before it is sent, so that another
+    /// node does not push it meanwhile. An answer from the peer ends an entry (delivered, or rejected on a failure
+    /// code); no answer reschedules it with back-off.
+    ///
+    /// One entry per lease: a lease taken for a whole round held every entry of a killed server for the full lease
+    /// (crash injection: up to 168 entries at once), and a round of slow peers could outlast its own lease, letting
+    /// another node push the round's last entries again. The default lease is twice the peer timeout.
+    public func deliverDue(limit: Int = 20, lease: TimeInterval? = nil) async throws -> [Delivery] {
+        let lease = lease ?? TimeInterval(2 * timeout)
         var deliveries: [Delivery] = []
-        for entry in due where entry.target == .dv {
+        for _ in 0..<limit {
+            guard let entry = try spoc.leaseDue(limit: 1, lease: lease).first else { break }
+            deliveries.append(try await deliver(entry))
+        }
+        return deliveries
+    }
+
+    private func deliver(_ entry: SPOCOutboxEntry) async throws -> Delivery {
+        switch entry.target {
+        case .dv:
             do {
                 let code = try await deliverToDV(entry)
                 let accepted = code == "ok_received_correctly"
                 try spoc.finishDelivery(entry, state: accepted ? .delivered : .rejected, result: SPOCResultCode(rawValue: code), error: nil, retry: false)
-                deliveries.append(Delivery(entry: entry, result: SPOCResultCode(rawValue: code), error: nil))
+                return Delivery(entry: entry, result: SPOCResultCode(rawValue: code), error: nil)
             } catch {
                 let reason = SinglePointOfContact.reason(error)
                 try spoc.finishDelivery(entry, state: .pending, result: nil, error: reason, retry: true)
-                deliveries.append(Delivery(entry: entry, result: nil, error: reason))
+                return Delivery(entry: entry, result: nil, error: reason)
             }
-        }
-        for entry in due where entry.target == .spoc {
+        case .spoc:
             let request = SPOCRequest.sendCertificates(callerID: country, messageID: entry.messageID, certificates: entry.certificates,
                                                        statusInfo: entry.statusInfo)
             do {
@@ -127,14 +140,13 @@ public struct SPOCClient: Sendable {
                 let retry = response.result == .failureInternalError
                 try spoc.finishDelivery(entry, state: response.result == .okReceivedCorrectly ? .delivered : retry ? .pending : .rejected,
                                         result: response.result, error: nil, retry: retry)
-                deliveries.append(Delivery(entry: entry, result: response.result, error: nil))
+                return Delivery(entry: entry, result: response.result, error: nil)
             } catch {
                 let reason = SinglePointOfContact.reason(error)
                 try spoc.finishDelivery(entry, state: .pending, result: nil, error: reason, retry: true)
-                deliveries.append(Delivery(entry: entry, result: nil, error: reason))
+                return Delivery(entry: entry, result: nil, error: reason)
             }
         }
-        return deliveries
     }
 }
 
