@@ -127,8 +127,8 @@ fi
 # (FUZZING.md, "CI": keep Fuzz/.build-fuzz-asan-debug in the CI cache). EPKI_CI_FUZZ_SECONDS
 # per harness (default 3); EPKI_CI_KILLS per operation (default 5) and EPKI_CI_CRL_ENTRIES for the big CRL's import
 # (default 200,000: the million-entry import alone takes ~3 min here, and runs in the long run of FUZZING.md);
-# EPKI_CI_ROBUSTNESS=0 leaves both out. With 5 kills the crash injection took 199 s here, 135 s of it spoc-outbox
-# (116 s waiting out the 120 s leases its killed servers held); perso and spoc-outbox skip without root and vpcd.
+# EPKI_CI_ROBUSTNESS=0 leaves both out. With 5 kills the crash injection took 199 s here when spoc-outbox waited out
+# 120 s leases of whole rounds; an outbox lease now holds one entry for 60 s. perso skips without root and vpcd.
 if [ "${EPKI_CI_ROBUSTNESS:-1}" != 0 ]; then
     robustness_log=$(mktemp)
     robustness_start=$SECONDS
