@@ -105,6 +105,8 @@ run_target() {
         mkdir -p "$seeds"
     fi
     for file in $(vectors_for "$target"); do [ -f "$file" ] && cp "$file" "$seeds/vector-$(basename "$file")"; done
+    # Inputs that once crashed or leaked (Fuzz/regressions/TARGET/, FUZZING.md "Findings") start every run, CI's too.
+    for file in Fuzz/regressions/"$target"/*; do [ -f "$file" ] && cp "$file" "$seeds/regression-$(basename "$file")"; done
     local before
     before=$(find "$crashes" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
     local status=0 start=$SECONDS

@@ -82,12 +82,16 @@ final class LDIFPipeline: @unchecked Sendable {
         }
     }
 
-    /// Stops the other threads and waits until they have let go of the reader (and its file).
+    /// Stops the other threads and waits until they have let go of the reader (and its file), then drops the
+    /// batches and the error not taken: an import that ends early (a refused record) frees them here, not when the
+    /// last thread object happens to release the pipeline.
     func stop() {
         condition.withLock {
             stopped = true
             condition.broadcast()
             while running > 0 { condition.wait() }
+            read.removeAll()
+            ready.removeAll()
         }
     }
 
