@@ -120,7 +120,10 @@ public struct SoftwareKeyProvider: KeyProvider {
         return (reference, signer)
     }
 
+    /// Looks once per provider (and its copies) and name: keys are abandoned only by processes that died, so one
+    /// look when a process starts issuing is enough, and a service's every request must not list the directory.
     public func removeAbandonedKeys(domain: String, name: String, isClaimed: (String) throws -> Bool) throws -> [String] {
+        guard cache.firstSweep(of: "\(domain)/\(name)") else { return [] }
         let directory = try store.keyDirectory(domain: domain)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var removed: [String] = []
@@ -203,6 +206,13 @@ public struct SoftwareKeyProvider: KeyProvider {
         private var signers: [String: any Signer] = [:]
         /// Provisional keys' open, locked file descriptors.
         private var held: [String: Int32] = [:]
+        /// The domain/name pairs `removeAbandonedKeys` has looked at.
+        private var swept: Set<String> = []
+
+        func firstSweep(of key: String) -> Bool {
+            lock.lock(); defer { lock.unlock() }
+            return swept.insert(key).inserted
+        }
 
         func hold(_ reference: String, descriptor: Int32) {
             lock.lock(); held[reference] = descriptor; lock.unlock()

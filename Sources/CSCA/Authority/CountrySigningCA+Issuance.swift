@@ -189,12 +189,14 @@ extension CountrySigningCA {
     }
 
     /// Removes the key files named like `name` that an issuance generated and never committed (its process was
-    /// killed in between), once per authority value and name, and records what it removed in the audit trail.
+    /// killed in between), and records what it removed in the audit trail. The key provider looks once per name
+    /// (a service makes an authority value per request), and the store is read only when a file is a candidate.
     private func removeAbandonedKeys(name: String) throws {
-        guard abandonedKeySweep.firstTime(name) else { return }
-        let claimed = try store.read { db in try CSCARepository.keyReferences(db, domain: domain) }
+        var claimed: Set<String>?
         let removed = try keys.removeAbandonedKeys(domain: domain, name: name) { reference in
-            try claimed.contains(reference) || store.read { db in try CSCARepository.keyReferenceExists(db, domain: domain, reference: reference) }
+            let known = try claimed ?? store.read { db in try CSCARepository.keyReferences(db, domain: domain) }
+            claimed = known
+            return try known.contains(reference) || store.read { db in try CSCARepository.keyReferenceExists(db, domain: domain, reference: reference) }
         }
         guard !removed.isEmpty else { return }
         try store.write { db in

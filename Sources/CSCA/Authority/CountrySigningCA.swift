@@ -13,8 +13,6 @@ public struct CountrySigningCA: Sendable {
     public let domain: String
     public let clock: any PKIClock
     public let keys: any KeyProvider
-    /// Whether this authority value (and its copies) already looked for abandoned key files of a name.
-    let abandonedKeySweep = OncePerName()
 
     public static let migrations = CSCARepository.migrations
 
@@ -157,14 +155,3 @@ public struct CountrySigningCA: Sendable {
     }
 }
 
-/// Remembers the names an operation has been done for, across copies of the value that holds it.
-final class OncePerName: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done: Set<String> = []
-
-    /// True the first time a name is given.
-    func firstTime(_ name: String) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        return done.insert(name).inserted
-    }
-}
