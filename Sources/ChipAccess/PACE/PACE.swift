@@ -5,12 +5,16 @@ import SwiftASN1
 /// PACE (ICAO Doc 9303-11 §4.4, BSI TR-03110-2 §3.2, TR-03110-3 §A.3), the arithmetic both sides share.
 ///
 /// ```
-/// K_π        = KDF(K, 3), K the password key (SHA-1 of the MRZ information, or the CAN's digits)
-/// z          = E(K_π, s), s the chip's random nonce (one block; under IM, l bits — see PACEParameters.nonceLength)
-/// GM mapping G' = s·G + H,  H = SK_map,IFD · PK_map,IC = SK_map,IC · PK_map,IFD
-/// IM mapping G' = f_G(R_p(s, t)), t the terminal's nonce sent in clear (PACEIntegratedMapping)
-/// agreement  K = x(SK_IFD · PK_IC) on G';  KS_Enc = KDF(K, 1), KS_MAC = KDF(K, 2)
+/// K_π        = KDF(K, 3), K the password key (SHA-1 of the MRZ information, or the CAN's digits); the session
+///              cipher's KDF (3DES: SHA-1, 16 bytes, DES parity)
+/// z          = E(K_π, s) in CBC with IV 0, s the chip's random nonce (one block: 8 bytes for 3DES, 16 for AES;
+///              under IM, l bits — see PACEParameters.nonceLength)
+/// GM mapping G' = s·G + H,  H = SK_map,IFD · PK_map,IC = SK_map,IC · PK_map,IFD    (DH: g' = g^s · h mod p)
+/// IM mapping G' = f_G(R_p(s, t)), t the terminal's nonce sent in clear (PACEIntegratedMapping; DH: f_g)
+/// agreement  K = x(SK_IFD · PK_IC) on G' (DH: K = PK_IC^SK_IFD mod p);  KS_Enc = KDF(K, 1), KS_MAC = KDF(K, 2)
 /// tokens     T_IFD = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IC }),  T_IC = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IFD })
+///            (84 for a DH public value); MAC = CMAC cut to 8 bytes (AES), or the retail MAC over the input padded
+///            with ISO/IEC 9797-1 method 2 (3DES), the MACs of the session's secure messaging
 /// CAM        CA_IC = SK_IC⁻¹ · SK_map,IC mod n (SK_IC the chip's static Chip Authentication key), sent as
 ///            A_IC = E(KS_Enc, pad(CA_IC)) with IV = E(KS_Enc, FF…FF); the terminal checks PK_map,IC = CA_IC · PK_IC
 /// ```
@@ -33,7 +37,8 @@ public enum PACE {
         try SecureMessagingKeys.derive(password.key, counter: 3, cipher: cipher)
     }
 
-    /// The nonce encrypted and decrypted with K_π: AES-CBC with a zero IV over the one-block nonce.
+    /// The nonce encrypted and decrypted with K_π: the session's cipher in CBC with a zero IV (9303-11 §4.4.3.1), over
+    /// the nonce's blocks (one for the generic mappings; two 3DES blocks or one or two AES blocks under IM).
     public static func encryptNonce(_ nonce: [UInt8], passwordKey: [UInt8], cipher: BlockCipher) throws -> [UInt8] {
         try cipher.encrypt(nonce, key: passwordKey)
     }
@@ -82,8 +87,17 @@ public enum PACE {
         return DynamicAuthenticationData.tlv([0x7F, 0x49], body)
     }
 
+    /// The authentication token over the other side's public key: 8 bytes, with the MAC of the session's secure
+    /// messaging — CMAC cut to 8 bytes under AES, the retail MAC (ISO/IEC 9797-1 MAC algorithm 3, IV 0) under 3DES,
+    /// whose input is padded with method 2 first, as a secure messaging MAC's input is (even when it fills whole blocks).
     public static func token(_ keys: SecureMessagingKeys, _ parameters: PACEParameters, otherPublicPoint: [UInt8]) throws -> [UInt8] {
-        Array(try MessageAuthenticationCode.cmac(key: keys.mac, data: tokenInput(parameters, publicPoint: otherPublicPoint)).prefix(8))
+        let input = try tokenInput(parameters, publicPoint: otherPublicPoint)
+        switch keys.cipher {
+        case .tripleDES:
+            return try MessageAuthenticationCode.retailMAC(key: keys.mac, paddedData: ISO9797Padding.pad(input, blockSize: keys.cipher.blockSize))
+        case .aes128, .aes192, .aes256:
+            return Array(try MessageAuthenticationCode.cmac(key: keys.mac, data: input).prefix(8))
+        }
     }
 
     /// A_IC, the encrypted Chip Authentication data of PACE-CAM.

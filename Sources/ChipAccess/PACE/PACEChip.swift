@@ -98,7 +98,7 @@ public final class PACEChip: @unchecked Sendable {
             return (answer([(0x80, encrypted)]), nil)
         case .nonceSent(let parameters, let password, let nonce):
             guard let terminalMapping = data[0x81], !last else { throw outOfOrder() }
-            if parameters.mapping == .integrated {
+            if parameters.isIntegratedMapping {
                 // 81 holds the terminal's nonce t; the chip's share of the mapping is s, so nothing goes back in 82.
                 // A t of the wrong length is refused with 6A80.
                 let generator = try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: terminalMapping, parameters: parameters)

@@ -1,43 +1,64 @@
 import PKICore
 
-/// The Integrated Mapping of PACE with ECDH (ICAO Doc 9303-11 §4.4.3.3.2 and Appendix B, BSI TR-03110-2 §3.2): the
-/// terminal sends a random nonce t in clear (81, k bits, k the key size), the chip answers with an empty 82, and both
-/// map the chip's nonce s (l bits) to the generator of the key agreement without another key agreement.
+/// The Integrated Mapping of PACE (ICAO Doc 9303-11 §4.4.3.3.2 and Appendix B, BSI TR-03110-2 §3.2), over ECDH (ECDH-IM)
+/// and over DH (DH-IM): the terminal sends a random nonce t in clear (81, k bits, k the key size), the chip answers with
+/// an empty 82, and both map the chip's nonce s (l bits) to the generator of the key agreement without another key
+/// agreement.
 ///
 /// ```
-/// Ĝ        = f_G(R_p(s, t))
+/// Ĝ        = f_G(R_p(s, t))   on a curve;   ĝ = f_g(R_p(s, t))   in a DH group
 /// R(s, t)  k₀ = E(t, s);  for i = 1 … n:  x_i = E(k_{i−1}, c1),  k_i = E(k_{i−1}, c0);  R = x₁ ‖ … ‖ x_n
-///          E the session's cipher in CBC with IV 0, each k truncated to the key size (AES-192: octets 1–24),
-///          n the least with n·l ≥ log₂ p + 64
+///          E the session's cipher in CBC with IV 0 (3DES: two-key EDE over 8-byte blocks, so a 128-bit input is two
+///          blocks), each k truncated to the key size (AES-192: octets 1–24), n the least with n·l ≥ log₂ p + 64
 ///          l = 128 (3DES, AES-128): c0 = a668892a7c41e3ca739f40b057d85904, c1 = a4e136ac725f738b01c1f60217c188ad
 ///          l = 256 (AES-192, -256): c0 = d463d65234124ef7897054986dca0a174e28df758cbaa03f240616414d5a1676
 ///                                   c1 = 54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99df8e53517
 /// R_p      int(R) mod p
-/// f_G(t)   the point encoding of App. B.2 (affine coordinates, p ≡ 3 mod 4, y² = x³ + a·x + b), all mod p:
+/// f_g(x)   DH: x^a mod p with a = (p − 1)/q, an element of the subgroup of order q (|p| bytes); 0 and 1 are refused
+/// f_G(t)   ECDH: the point encoding of App. B.2 (affine coordinates, p ≡ 3 mod 4, y² = x³ + a·x + b), all mod p:
 ///          α = −t²;  X₂ = −b·a⁻¹·(1 + (α + α²)⁻¹);  X₃ = α·X₂;  h₂ = X₂³ + a·X₂ + b;  U = t³·h₂;
 ///          A = h₂^(p − 1 − (p + 1)/4);  Ĝ = (X₂, A·h₂) if A²·h₂ = 1, else (X₃, A·U)
 /// ```
 ///
 /// A = h₂^(−(p+1)/4) is 1/√h₂ when h₂ is a square, and A²·h₂ is then 1: (X₂, √h₂) is on the curve. Otherwise h₃ = X₃³ +
 /// a·X₃ + b = −t⁶·h₂ is the square, and A·U its root. The standard's curves all have cofactor 1, so f_G's point is in ⟨G⟩.
+/// In a DH group the exponent (p − 1)/q does the same job: whatever R_p is, f_g(R_p)^q = R_p^(p − 1) = 1.
 public enum PACEIntegratedMapping {
     static let c0For128 = [UInt8](hex: "a668892a7c41e3ca739f40b057d85904") ?? []
     static let c1For128 = [UInt8](hex: "a4e136ac725f738b01c1f60217c188ad") ?? []
     static let c0For256 = [UInt8](hex: "d463d65234124ef7897054986dca0a174e28df758cbaa03f240616414d5a1676") ?? []
     static let c1For256 = [UInt8](hex: "54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99df8e53517") ?? []
 
-    /// Ĝ = f_G(R_p(s, t)) on the parameters' curve, uncompressed.
+    /// The mapped generator f(R_p(s, t)) of the parameters' domain: Ĝ uncompressed on a curve, ĝ of |p| bytes in a
+    /// DH group.
     public static func mappedGenerator(nonce: [UInt8], terminalNonce: [UInt8], parameters: PACEParameters) throws -> [UInt8] {
         guard nonce.count == parameters.nonceLength, terminalNonce.count == parameters.terminalNonceLength else {
             throw ChipAccessError(.invalidValue, "PACE-IM with \(parameters.cipher): s has \(parameters.nonceLength) bytes and t \(parameters.terminalNonceLength), not \(nonce.count) and \(terminalNonce.count)",
                                   statusWord: .incorrectParametersInData)
         }
-        guard let curve = parameters.curve else {
-            throw ChipAccessError(.invalidValue, "PACE-IM is implemented for ECDH only, not \(parameters.domain)", statusWord: .incorrectParametersInData)
+        switch parameters.domain {
+        case .ec(let curve):
+            let field = try ECPointArithmetic(curve).curveEquation.field
+            let random = try pseudoRandom(nonce: nonce, terminalNonce: terminalNonce, cipher: parameters.cipher, primeBits: field.bitLength)
+            return try encode(field.reduce(random), curve: curve)
+        case .dh(let group):
+            let field = try PrimeField(modulus: group.p)
+            let random = try pseudoRandom(nonce: nonce, terminalNonce: terminalNonce, cipher: parameters.cipher, primeBits: field.bitLength)
+            return try mapToSubgroup(field.reduce(random), group: group)
         }
-        let field = try ECPointArithmetic(curve).curveEquation.field
-        let random = try pseudoRandom(nonce: nonce, terminalNonce: terminalNonce, cipher: parameters.cipher, primeBits: field.bitLength)
-        return try encode(field.reduce(random), curve: curve)
+    }
+
+    /// f_g(x) = x^((p − 1)/q) mod p, |p| bytes: DH-IM's map of R_p into the subgroup of order q.
+    public static func mapToSubgroup(_ x: [UInt8], group: DHGroup) throws -> [UInt8] {
+        let field = try PrimeField(modulus: group.p)
+        let generator = try field.power(field.reduce(x), group.cofactor())
+        // 0 (x = 0) and 1 (x of an order dividing (p − 1)/q) generate nothing; 9303-11 requires ĝ ≠ 1. An honest run
+        // meets neither but with negligible probability, so the attempt ends as for a malformed mapping.
+        guard generator != field.zero, generator != field.one else {
+            throw ChipAccessError(.invalidValue, "PACE DH-IM: f_g(R_p(s, t)) is \(generator == field.one ? 1 : 0), not a generator of \(group)'s subgroup",
+                                  statusWord: .incorrectParametersInData)
+        }
+        return generator
     }
 
     /// R(s, t): n blocks of l bits, l the bit length of s.

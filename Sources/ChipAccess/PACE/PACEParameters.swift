@@ -8,7 +8,7 @@ import SwiftASN1
 /// ```
 /// id-PACE = 0.4.0.127.0.7.2.2.4 . mapping . cipher
 ///   mapping  1 DH-GM  2 ECDH-GM  3 DH-IM  4 ECDH-IM  6 ECDH-CAM
-///   cipher   1 3DES-CBC-CBC  2 AES-CBC-CMAC-128  3 AES-CBC-CMAC-192  4 AES-CBC-CMAC-256
+///   cipher   1 3DES-CBC-CBC  2 AES-CBC-CMAC-128  3 AES-CBC-CMAC-192  4 AES-CBC-CMAC-256   (CAM: AES only)
 /// parameterId  0 1024-bit MODP/160  1 2048-bit MODP/224  2 2048-bit MODP/256   (RFC 5114, for DH mappings)
 ///              10 P-224  11 brainpoolP224r1  12 P-256  13 brainpoolP256r1  14 brainpoolP320r1
 ///              15 P-384  16 brainpoolP384r1  17 brainpoolP512r1  18 P-521
@@ -29,7 +29,7 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
     /// The curve or finite-field group of the standardized domain parameters.
     public let domain: KeyAgreementDomain
 
-    /// The curve, for the ECDH mappings; nil for DH-GM.
+    /// The curve, for the ECDH mappings; nil for DH-GM and DH-IM.
     public var curve: ECCurve? {
         if case .ec(let curve) = domain { return curve }
         return nil
@@ -45,21 +45,23 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
         guard let mapping = Mapping(rawValue: Int(components[9])) else {
             throw ChipAccessError(.invalidValue, "PACE mapping \(components[9]) of \(protocolIdentifier) is not one of Doc 9303-11")
         }
-        // DH-IM and 3DES sessions are not offered: ECDH with AES is what current documents use, DH-GM what older
-        // eID cards and the BSI worked example do.
-        guard mapping != .integratedDH else {
-            throw ChipAccessError(.invalidValue, "PACE mapping \(mapping) is not supported yet (DH-GM, ECDH-GM, ECDH-IM and ECDH-CAM are)")
-        }
         switch components[10] {
+        case 1:
+            // Doc 9303-11 defines the Chip Authentication Mapping with AES only (id-PACE-ECDH-CAM-AES-*): its A_IC is
+            // encrypted with the IV E(KS_Enc, FF…FF) of AES secure messaging, which has no 3DES counterpart.
+            guard mapping != .chipAuthentication else {
+                throw ChipAccessError(.invalidValue, "PACE-CAM is defined with AES only, not with 3DES (\(protocolIdentifier))")
+            }
+            cipher = .tripleDES
         case 2: cipher = .aes128
         case 3: cipher = .aes192
         case 4: cipher = .aes256
-        default: throw ChipAccessError(.invalidValue, "PACE cipher \(components[10]) of \(protocolIdentifier) is not supported (AES-128/192/256 are)")
+        default: throw ChipAccessError(.invalidValue, "PACE cipher \(components[10]) of \(protocolIdentifier) is not one of Doc 9303-11 (1 3DES, 2–4 AES-128/192/256)")
         }
         let domain: KeyAgreementDomain
-        if mapping == .genericDH {
+        if mapping == .genericDH || mapping == .integratedDH {
             guard let group = DHGroup.standardized(parameterId) else {
-                throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a standardized DH group (0, 1, 2), which DH-GM needs")
+                throw ChipAccessError(.invalidValue, "PACE domain parameters \(parameterId) are not a standardized DH group (0, 1, 2), which \(mapping) needs")
             }
             domain = .dh(group)
         } else {
@@ -79,10 +81,14 @@ public struct PACEParameters: Hashable, Sendable, CustomStringConvertible {
         self.domain = domain
     }
 
+    /// Whether the mapping is integrated (ECDH-IM or DH-IM): the terminal sends a nonce t instead of a mapping key.
+    public var isIntegratedMapping: Bool { mapping == .integrated || mapping == .integratedDH }
+
     /// The length of the chip's nonce s in bytes: one block, except under the Integrated Mapping, where s has l bits,
-    /// the smallest multiple of the block size not below the key size k (9303-11 §4.4.3.3): 32 bytes for AES-192/256.
+    /// the smallest multiple of the block size not below the key size k (9303-11 §4.4.3.3): 32 bytes for AES-192/256,
+    /// 16 for AES-128 and for 3DES (two 8-byte blocks: 3DES counts as a 128-bit key).
     public var nonceLength: Int {
-        guard mapping == .integrated else { return cipher.blockSize }
+        guard isIntegratedMapping else { return cipher.blockSize }
         return (cipher.keyLength + cipher.blockSize - 1) / cipher.blockSize * cipher.blockSize
     }
 

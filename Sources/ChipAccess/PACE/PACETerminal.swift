@@ -53,7 +53,7 @@ public struct PACETerminal: Sendable {
         // 2. The mapping: generic (and CAM's) through an anonymous key agreement, integrated through the nonce t.
         let chipMapping: [UInt8]
         let generator: [UInt8]
-        if parameters.mapping == .integrated {
+        if parameters.isIntegratedMapping {
             let t = try terminalNonce ?? SecureRandom.bytes(parameters.terminalNonceLength)
             let second = try step(transport, DynamicAuthenticationData([(0x81, t)]), last: false, "mapping")
             // 82 SHALL be empty under IM (9303-11 §4.4.5.2.2); its absence costs nothing, content would mean

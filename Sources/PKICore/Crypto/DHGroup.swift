@@ -50,6 +50,17 @@ public struct DHGroup: Hashable, Sendable, CustomStringConvertible {
         try PrimeField(modulus: p).multiply(a, b)
     }
 
+    /// k = (p − 1)/q, the exponent that takes any element of GF(p)* into the subgroup of order q: (x^k)^q = x^(p−1) = 1.
+    /// PACE's Integrated Mapping over DH maps with it (f_g(x) = x^k mod p, ICAO Doc 9303-11 §4.4.3.3.2).
+    ///
+    /// Computed without integer division: k·q = p − 1 ≡ −1 (mod p) and 0 < k < p, so k is the one residue with
+    /// k ≡ −q⁻¹ (mod p), which OpenSSL's inversion modulo p gives. That needs q to divide p − 1, as it does in the
+    /// groups of RFC 5114, the only ones PACE takes (`standardized`).
+    public func cofactor() throws -> [UInt8] {
+        let field = try PrimeField(modulus: p)
+        return Array(try field.negate(field.inverse(field.reduce(q))).drop { $0 == 0 })
+    }
+
     /// g^x mod p.
     public func publicValue(_ privateExponent: [UInt8]) throws -> [UInt8] {
         try power(g, privateExponent)

@@ -48,7 +48,8 @@ public final class EMRTDChip: @unchecked Sendable {
     public var activeAuthenticationHash: HashAlgorithm = .sha256
     /// The PKCS#8 the Active Authentication key was personalized from, kept for the state file.
     var activeAuthenticationKeyEncoding: [UInt8]?
-    /// PACE as EF.CardAccess announces it (the ECDH GM, IM and CAM protocols epki supports), with the MRZ and the CAN.
+    /// PACE as EF.CardAccess announces it (GM and IM over ECDH and DH, ECDH CAM; AES or, but for CAM, 3DES sessions),
+    /// with the MRZ and the CAN.
     public internal(set) var pace: PACEChip?
     /// Terminal Authentication, with the chip's trust points and current date; nil on a chip without EAC.
     public internal(set) var terminalAuthentication: TerminalAuthenticationChip?
