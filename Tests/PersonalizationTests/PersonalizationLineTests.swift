@@ -222,4 +222,37 @@ final class PulledCard: CardTransport {
         }
         #expect(throws: PersonalizationError.self) { try ChipProfile(terminalAuthentication: false).validate() }
     }
+
+    /// PACE over DH and with 3DES in a domain's profile: the OIDs they announce, the combinations Doc 9303-11 does not
+    /// define refused by name, and a DH-IM 3DES chip made and then inspected with the CAN.
+    @Test func profilesWithDHMappingsAnd3DES() throws {
+        let dhIM = ChipProfile(pace: .init(mapping: "DH-IM", parameterId: 0, cipher: "3des"), activeAuthentication: nil,
+                               terminalAuthentication: false, dataGroups: [1, 2, 14])
+        try dhIM.validate()
+        #expect(try dhIM.paceInfo()?.protocolIdentifier.description == "0.4.0.127.0.7.2.2.4.3.1")
+        let dhGM = ChipProfile(pace: .init(mapping: "DH-GM", parameterId: 2, cipher: "aes256"))
+        try dhGM.validate()
+        #expect(try dhGM.paceInfo()?.protocolIdentifier.description == "0.4.0.127.0.7.2.2.4.1.4")
+        #expect(try ChipProfile(pace: .init(mapping: "GM", parameterId: 13, cipher: "3DES")).paceInfo()?.protocolIdentifier.description
+                == "0.4.0.127.0.7.2.2.4.2.1")
+        for (profile, field) in [(ChipProfile(pace: .init(mapping: "CAM", parameterId: 13, cipher: "3des")), "AES only"),
+                                 (ChipProfile(pace: .init(mapping: "DH-IM", parameterId: 13)), "DH group"),
+                                 (ChipProfile(pace: .init(mapping: "GM", parameterId: 0)), "elliptic curve"),
+                                 (ChipProfile(pace: .init(mapping: "GM", cipher: "des")), "3des, aes128"),
+                                 (ChipProfile(chipAuthentication: .init(cipher: "3des")), "aes128, aes192 or aes256")] {
+            let refused = #expect(throws: PersonalizationError.self) { try profile.validate() }
+            #expect(refused?.reason.contains(field) == true, "\(String(describing: refused))")
+        }
+
+        let fixture = try LineFixture()
+        let chip = try EMRTDChip(state: ChipState())
+        let report = try fixture.line(profile: dhIM, terminal: false)
+            .personalize(LineFixture.order("UTO000009", fingerprints: false), transport: InProcessTransport(chip), reader: "r1")
+        #expect(report.succeeded, "\(report.jsonValue.string(pretty: true))")
+        let system = InspectionSystem(password: .can("123456"), terminal: nil,
+                                      passiveAuthentication: PassiveAuthentication(trustSource: StaticTrustSource(cscas: [fixture.csca]), clock: fixture.clock))
+        let inspection = system.inspect(InProcessTransport(chip))
+        #expect(inspection.access == "PACE integratedDH 3DES (CAN)", "\(inspection)")
+        #expect(inspection.dataGenuine == .passed && inspection.summary == "genuine", "\(inspection)")
+    }
 }

@@ -9,7 +9,9 @@ import SwiftASN1
 ///
 /// ```
 /// {
-///   "pace": { "mapping": "GM" | "IM" | "CAM", "parameterId": 13, "cipher": "aes128" },      nil: BAC only
+///   "pace": { "mapping": "GM" | "IM" | "CAM" | "DH-GM" | "DH-IM", "parameterId": 13, "cipher": "aes128" },  nil: BAC only
+///            cipher aes128 | aes192 | aes256 | 3des (not with CAM; chipAuthentication keeps to AES)
+///            parameterId a curve (10–18) for GM, IM and CAM, a DH group (0–2, RFC 5114) for DH-GM and DH-IM
 ///   "chipAuthentication": { "parameterId": 13, "cipher": "aes128" },                         DG14 (and CAM's key)
 ///   "activeAuthentication": { "key": "ec:brainpoolP256r1" | "rsa:2048", "hash": "sha256" },  DG15
 ///   "terminalAuthentication": true,            EF.CVCA, trust points and the chip date; DG3 needs it
@@ -22,9 +24,10 @@ import SwiftASN1
 /// BAC is always available: every eMRTD must still answer it (Doc 9303-11 §4.3); PACE comes on top.
 public struct ChipProfile: Codable, Sendable, Hashable {
     public struct PACE: Codable, Sendable, Hashable {
-        /// GM (generic), IM (integrated) or CAM (chip authentication mapping), over elliptic curves.
+        /// GM (generic), IM (integrated) or CAM (chip authentication mapping) over elliptic curves; DH-GM or DH-IM over
+        /// the standardized DH groups.
         public var mapping: String
-        /// The standardized domain parameters (9303-11 Table 6): 12 P-256, 13 brainpoolP256r1, …
+        /// The standardized domain parameters (9303-11 Table 6): 12 P-256, 13 brainpoolP256r1, …; 0–2 for the DH mappings.
         public var parameterId: Int
         public var cipher: String
 
@@ -112,12 +115,15 @@ public struct ChipProfile: Codable, Sendable, Hashable {
         writeChunk = try container.decodeIfPresent(Int.self, forKey: .writeChunk) ?? defaults.writeChunk
     }
 
-    static func cipherSuffix(_ name: String, field: String) throws -> UInt {
+    /// The last arc of a PACE or CA protocol identifier. 3DES (1) only where `tripleDES` allows it: PACE takes it, the
+    /// profile's Chip Authentication keeps to AES.
+    static func cipherSuffix(_ name: String, field: String, tripleDES: Bool = false) throws -> UInt {
         switch name.lowercased() {
+        case "3des" where tripleDES: return 1
         case "aes128", "aes-128": return 2
         case "aes192", "aes-192": return 3
         case "aes256", "aes-256": return 4
-        default: throw PersonalizationError(.invalidProfile, "\(field): cipher '\(name)' is not aes128, aes192 or aes256")
+        default: throw PersonalizationError(.invalidProfile, "\(field): cipher '\(name)' is not \(tripleDES ? "3des, " : "")aes128, aes192 or aes256")
         }
     }
 
@@ -129,9 +135,14 @@ public struct ChipProfile: Codable, Sendable, Hashable {
         case "GM": mapping = 2
         case "IM": mapping = 4
         case "CAM": mapping = 6
-        default: throw PersonalizationError(.invalidProfile, "pace.mapping: '\(pace.mapping)' is not GM, IM or CAM")
+        case "DH-GM": mapping = 1
+        case "DH-IM": mapping = 3
+        default: throw PersonalizationError(.invalidProfile, "pace.mapping: '\(pace.mapping)' is not GM, IM, CAM, DH-GM or DH-IM")
         }
-        let identifier = try ASN1ObjectIdentifier(elements: PACEParameters.arc + [mapping, Self.cipherSuffix(pace.cipher, field: "pace.cipher")])
+        // 3DES is a PACE cipher of Doc 9303-11 (id-PACE-*-3DES-CBC-CBC) but for CAM, which validate() refuses through
+        // PACEParameters.
+        let cipher = try Self.cipherSuffix(pace.cipher, field: "pace.cipher", tripleDES: true)
+        let identifier = try ASN1ObjectIdentifier(elements: PACEParameters.arc + [mapping, cipher])
         return PACEInfo(protocolIdentifier: identifier, version: 2, parameterId: pace.parameterId)
     }
 
@@ -165,7 +176,6 @@ public struct ChipProfile: Codable, Sendable, Hashable {
             } catch let error as ChipAccessError {
                 throw fail("pace", error.reason)
             }
-            guard PACEParameters.curve(info.parameterId ?? -1) != nil else { throw fail("pace.parameterId", "\(info.parameterId ?? -1) is not a standardized curve") }
             if pace?.mapping.uppercased() == "CAM" {
                 guard let chipAuthentication else { throw fail("pace.mapping", "CAM maps with the Chip Authentication key: give chipAuthentication") }
                 guard chipAuthentication.parameterId == pace?.parameterId else {
