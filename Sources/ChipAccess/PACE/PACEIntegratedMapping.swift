@@ -52,8 +52,9 @@ public enum PACEIntegratedMapping {
     public static func mapToSubgroup(_ x: [UInt8], group: DHGroup) throws -> [UInt8] {
         let field = try PrimeField(modulus: group.p)
         let generator = try field.power(field.reduce(x), group.cofactor())
-        // 0 (x = 0) and 1 (x of an order dividing (p − 1)/q) generate nothing; 9303-11 requires ĝ ≠ 1. An honest run
-        // meets neither but with negligible probability, so the attempt ends as for a malformed mapping.
+        // 0 (x = 0) and 1 (x of an order dividing (p − 1)/q) generate nothing: every public key on them would be the
+        // same, and K known to anyone. An honest run meets neither but with negligible probability, so the attempt
+        // ends as for a malformed mapping.
         guard generator != field.zero, generator != field.one else {
             throw ChipAccessError(.invalidValue, "PACE DH-IM: f_g(R_p(s, t)) is \(generator == field.one ? 1 : 0), not a generator of \(group)'s subgroup",
                                   statusWord: .incorrectParametersInData)
