@@ -333,25 +333,44 @@ public struct InspectionSystem: Sendable {
                 report.steps.add("Terminal Authentication", .notChecked, "needs Chip Authentication (or PACE-CAM) first, which did not succeed")
                 return
             }
-            let granted: Bool? = step("Terminal Authentication") { run in
-                guard let secure = run.secure, let ephemeral = run.terminalEphemeralKey else { return (.failed, "no session", false) }
+            let outcome: CertificateHolderAuthorizationTemplate.InspectionSystemRights?? = step("Terminal Authentication") { run in
+                guard let secure = run.secure, let ephemeral = run.terminalEphemeralKey else { return (.failed, "no session", nil) }
+                // EF.CVCA is 011C (short identifier 1C) in every LDS (9303-10 §3.11.3); a TerminalAuthenticationInfo
+                // that names another file describes a chip that is not what its signed data says.
+                if let file = Self.terminalAuthenticationFile(files.dg14), file.fid != [0x01, 0x1C] || (file.sfid.map { $0 != [0x1C] } ?? false) {
+                    let named = "FID \(file.fid.hexString)" + (file.sfid.map { ", SFID \($0.hexString)" } ?? "")
+                    return (.failed, "DG14's TerminalAuthenticationInfo names EF.CVCA as \(named), not 011C / 1C", nil)
+                }
                 let efCVCA = try EFCVCA(encoded: ElementaryFileReader(secure).read(0x011C, size: EFCVCA.size, name: "EF.CVCA"))
                 guard let (credentials, certificates) = run.system.terminals.lazy.compactMap({ credentials in
                     (try? TerminalAuthentication.certificatesToSend(credentials.chain, trustPoints: efCVCA.references)).map { (credentials, $0) }
                 }).first else {
                     let held = run.system.terminals.compactMap { $0.chain.first?.chr }.joined(separator: ", ")
-                    return (.failed, "none of the inspection system's chains (\(held)) reaches the chip's trust points (\(efCVCA.references.joined(separator: ", ")))", false)
+                    return (.failed, "none of the inspection system's chains (\(held)) reaches the chip's trust points (\(efCVCA.references.joined(separator: ", ")))", nil)
                 }
                 try TerminalAuthentication.authenticate(over: secure, certificates: certificates, terminalKey: credentials.key,
                                                         chipIdentifier: chipIdentifier, terminalEphemeralKey: ephemeral)
                 let rights = CVCertificatePath(credentials.chain).effectiveAuthorization?.inspectionSystemRights ?? []
                 run.report.biometricAccess = rights.description
-                return (.passed, "\(certificates.map(\.chr).joined(separator: " → ")) under trust point \(efCVCA.references.joined(separator: ", ")): \(rights)", true)
+                return (.passed, "\(certificates.map(\.chr).joined(separator: " → ")) under trust point \(efCVCA.references.joined(separator: ", ")): \(rights)", rights)
             }
-            guard granted == true, system.readBiometrics else { return }
-            for number in [3, 4] where files.listed.contains(number) {
+            guard let granted = outcome ?? nil, system.readBiometrics else { return }
+            for (number, right) in [(3, CertificateHolderAuthorizationTemplate.InspectionSystemRights.readDG3), (4, .readDG4)] where files.listed.contains(number) {
+                // A group the chain does not grant is not asked for: the chip would refuse it, and that is no fault.
+                guard granted.contains(right) else {
+                    report.steps.add("DG\(number) read", .notChecked, "not granted by the inspection system's certificates (\(granted))")
+                    continue
+                }
                 readDataGroup(number)
             }
+        }
+
+        /// The EF.CVCA file a TerminalAuthenticationInfo of DG14 names, if any.
+        static func terminalAuthenticationFile(_ dg14: DG14?) -> TerminalAuthenticationInfo.FileID? {
+            for info in dg14?.securityInfos.infos ?? [] {
+                if case .terminalAuthentication(let ta) = info, let file = ta.efCVCA { return file }
+            }
+            return nil
         }
 
         // MARK: 6 Active Authentication
