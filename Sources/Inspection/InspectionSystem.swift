@@ -243,7 +243,17 @@ public struct InspectionSystem: Sendable {
                 readDataGroup(number)
             }
             if let dg14 = report.dataGroups[14] {
-                files.dg14 = step("DG14 decoded") { _ in (.passed, "SecurityInfos", try DG14(bytes: dg14)) }
+                files.dg14 = step("DG14 decoded") { _ in
+                    let decoded = try DG14(bytes: dg14)
+                    // A SecurityInfo under a protocol we know that does not decode as that protocol's structure
+                    // (a ChipAuthenticationInfo without its version, …): DG14 is malformed, not merely extended.
+                    let broken = decoded.securityInfos.infos.compactMap { info -> String? in
+                        if case .unknown(let unknown) = info, let note = unknown.note { return note }
+                        return nil
+                    }
+                    guard broken.isEmpty else { return (.failed, broken.joined(separator: "; "), decoded) }
+                    return (.passed, "SecurityInfos", decoded)
+                }
             }
             if let dg15 = report.dataGroups[15] {
                 files.dg15 = step("DG15 decoded") { _ in (.passed, "Active Authentication public key", try DG15(bytes: dg15)) }
@@ -292,7 +302,17 @@ public struct InspectionSystem: Sendable {
             }
             let infos = dg14.securityInfos
             guard let keyInfo = infos.chipAuthenticationPublicKeyInfos.first else {
-                report.steps.add("Chip Authentication", .notChecked, "DG14 has no Chip Authentication public key")
+                if infos.chipAuthenticationInfos.isEmpty {
+                    report.steps.add("Chip Authentication", .notChecked, "DG14 has no Chip Authentication public key")
+                } else {
+                    // DG14 announces the protocol but names no key for it: the signed data contradicts itself.
+                    report.steps.add("Chip Authentication", .failed, "DG14 has a ChipAuthenticationInfo but no ChipAuthenticationPublicKeyInfo")
+                }
+                return
+            }
+            // Chip Authentication versions 1 (EAC1) to 3 (TR-03110-3 A.1.1.2); another one is a malformed DG14.
+            if let unknown = infos.chipAuthenticationInfos.first(where: { !(1...3).contains($0.version) }) {
+                report.steps.add("Chip Authentication", .failed, "DG14's ChipAuthenticationInfo has version \(unknown.version), not 1, 2 or 3")
                 return
             }
             _ = step("Chip Authentication") { run -> (InspectionReport.Verdict, String, Void) in
