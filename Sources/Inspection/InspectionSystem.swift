@@ -84,6 +84,8 @@ public struct InspectionSystem: Sendable {
         var terminalEphemeralKey: [UInt8]?
         var chipIdentifier: [UInt8]?
         var securityInfos: SecurityInfos?
+        /// EF.CardAccess's SecurityInfos, compared with EF.CardSecurity's when that is read.
+        var cardAccessInfos: SecurityInfos?
         /// EF.CardSecurity as read for the PACE-CAM check, whose signature is checked after passive authentication.
         var cardSecurity: EFCardSecurity?
 
@@ -146,7 +148,9 @@ public struct InspectionSystem: Sendable {
                 } catch let error as SmartCardError where error.statusWord == .fileNotFound {
                     return (.notChecked, "absent: the chip offers no PACE", [])
                 }
-                let infos = try EFCardAccess(bytes: bytes).securityInfos.paceInfos
+                let all = try EFCardAccess(bytes: bytes).securityInfos
+                run.cardAccessInfos = all
+                let infos = all.paceInfos
                 return (.passed, "\(infos.count) PACEInfo(s)", infos)
             } ?? []
         }
@@ -166,6 +170,20 @@ public struct InspectionSystem: Sendable {
                     return (.passed, "extended length: reads of \(run.chunkSize) bytes", ())
                 }
                 return (.passed, "no extended length: reads of 223 bytes", ())
+            }
+        }
+
+        /// EF.CardAccess is not signed; EF.CardSecurity holds its SecurityInfos too, signed (Doc 9303-11 §9.2.1,
+        /// TR-03110-3 A.1.2): one missing or changed there means PACE ran on parameters the issuer did not sign.
+        mutating func compareCardAccess(with security: EFCardSecurity) {
+            guard let cardAccess = cardAccessInfos else { return }
+            let signed = Set(security.securityInfos.infos.compactMap { try? SecurityInfos([$0]).encode() })
+            let missing = cardAccess.infos.filter { info in (try? SecurityInfos([info]).encode()).map { !signed.contains($0) } ?? true }
+            if missing.isEmpty {
+                report.steps.add("EF.CardAccess in EF.CardSecurity", .passed, "EF.CardSecurity holds all \(cardAccess.infos.count) SecurityInfo(s) of EF.CardAccess")
+            } else {
+                report.steps.add("EF.CardAccess in EF.CardSecurity", .failed,
+                                 "EF.CardSecurity lacks \(missing.count) of EF.CardAccess's SecurityInfos (\(missing.map(\.protocolIdentifier.description).joined(separator: ", ")))")
             }
         }
 
@@ -277,6 +295,7 @@ public struct InspectionSystem: Sendable {
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectMasterFile, "SELECT MF")
                     let security = try EFCardSecurity(bytes: run.read(0x011D, "EF.CardSecurity"))
                     run.cardSecurity = security
+                    run.compareCardAccess(with: security)
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectApplication, "SELECT eMRTD application")
                     guard let info = security.securityInfos.chipAuthenticationPublicKeyInfos.first else {
                         // Nothing to check the mapping against: the chip is not proven, and PACE-CAM chips must name it.
