@@ -164,6 +164,12 @@ public struct InspectionSystem: Sendable {
                     return (.notChecked, "absent: short reads of 223 bytes", ())
                 }
                 let info = try ATRInfo(encoded: bytes)
+                // A file with neither card capabilities nor the extended length sizes tells nothing it should: its
+                // objects are not those of Doc 9303-10 §3.11.4 (reads stay short, the inspection goes on).
+                if info.cardCapabilities == nil && info.maximumCommandLength == nil {
+                    let tags = info.otherObjects.map { String($0.tag, radix: 16, uppercase: true) }.joined(separator: ", ")
+                    return (.failed, "neither card capabilities (47) nor extended length information (7F66)\(tags.isEmpty ? "" : "; objects \(tags)"): reads of 223 bytes", ())
+                }
                 if info.supportsExtendedLength, let response = info.maximumResponseLength, response > 0x100 {
                     // Room for the secure messaging objects around the data.
                     run.chunkSize = min(response - 64, 0xFF00)
