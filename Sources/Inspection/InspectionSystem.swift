@@ -291,6 +291,12 @@ public struct InspectionSystem: Sendable {
                 run.report.dataGroups[number] = bytes
                 return (.passed, "\(bytes.count) bytes", ())
             }
+            // What Doc 9303-10 fixes of the group's encoding (a signed group can still be malformed).
+            if let bytes = report.dataGroups[number], DataGroupEncoding.checks(number) {
+                let problems = DataGroupEncoding.problems(number, bytes)
+                report.steps.add("DG\(number) encoding", problems.isEmpty ? .passed : .failed,
+                                 problems.isEmpty ? "as Doc 9303-10 describes it" : problems.joined(separator: "; "))
+            }
         }
 
         // MARK: 4 Chip Authentication
