@@ -32,7 +32,7 @@ import VirtualChip
     }
 
     @Test("ISO7816_E_02 TA with RSA v1.5 and SHA-256") func iso7816_E_02() throws {
-        // The plan's trust point is RSA 1024; ours is RSA 2048 (PKICore generates no RSA keys under 2048 bits).
+        // The plan's trust point is RSA 1024; ours is RSA 2048, where epki's key policy starts (PrivateKey.rsaSizes).
         try Self.successfulTerminalAuthentication(.rsaV1_5SHA256, cvcaCHR: "UTCVCA00004")
     }
 
