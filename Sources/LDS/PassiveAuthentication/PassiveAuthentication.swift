@@ -100,6 +100,12 @@ public struct PassiveAuthentication: Sendable {
         if let facts {
             let summary = facts.summary
             report.add(Check.dsCertificate, .passed, deferred: "\(given == nil ? "embedded" : "given"): \(summary)")
+            // RFC 5280 §4.1.1.2: the outer signatureAlgorithm MUST be the TBSCertificate's signature field (TR-03105-5.1
+            // LDS_H_51); a certificate where they differ is malformed, whatever its signature says.
+            if let ds, ds.signatureAlgorithm != ds.tbsCertificate.signature {
+                report.add(Check.dsCertificate, .failed,
+                           "signatureAlgorithm \(ds.signatureAlgorithm.algorithm) differs from the TBSCertificate's signature field \(ds.tbsCertificate.signature.algorithm)")
+            }
         } else {
             let embedded = sod.signedData.certificates.count
             report.add(Check.dsCertificate, .failed,
