@@ -10,8 +10,9 @@ import PKICore
 /// DG1           61 { 5F1F MRZ }, the MRZ of a known format
 /// DG2/DG3/DG4   75/63/76 { 7F61 { 02 count, 7F60 { A1 BHT, 5F2E record } × count } }
 ///   BHT         87 format owner 0101 (ISO/IEC JTC 1 SC 37), 88 format type 0008 face / 0007 finger / 0009 iris,
-///               81 biometric type (if present) face 02 / finger 08 / iris 10, 82 subtype: required for fingers and
-///               irises, and a valid ISO/IEC 19785-3 value
+///               81 biometric type (if present) face 02 / finger 08 / iris 10, 82 subtype: a valid ISO/IEC 19785-3
+///               value, and present for fingers and irises (which finger, which eye: BSI TR-03105-5.1 LDS_D_13 and
+///               LDS_E_12 fail a DG3/DG4 without it)
 ///   record      ISO/IEC 19794-5/-4/-6: starts with "FAC\0" / "FIR\0" / "IIR\0"
 /// ```
 enum DataGroupEncoding {

@@ -51,7 +51,7 @@ struct TRLab {
     init(dg4: Bool = true) throws {
         base = try TestDocument()
         var groups = base.dataGroups
-        // DG3 as Biometrics builds it: with the subtype (which finger) that Doc 9303-10 requires in its headers.
+        // DG3 as Biometrics builds it: with the subtype (which finger) in its headers, which LDS_D_13 requires.
         groups[3] = Biometrics.dg3()
         if dg4 { groups[4] = Biometrics.dg4() }
         dataGroups = groups
