@@ -272,6 +272,7 @@ let package = Package(
             // epki: `epki inspect` is tested here, against the virtual chip.
             dependencies: ["Inspection", "epki", "ChipAccess", "SmartCard", "VirtualChip", "PKICore", "LDS", "CVC", "NPKD", "Store", "TestSupport",
                            .product(name: "SwiftASN1", package: "swift-asn1")],
+            exclude: ["TR03105/README.md"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -84,6 +84,8 @@ public struct InspectionSystem: Sendable {
         var terminalEphemeralKey: [UInt8]?
         var chipIdentifier: [UInt8]?
         var securityInfos: SecurityInfos?
+        /// EF.CardAccess's SecurityInfos, compared with EF.CardSecurity's when that is read.
+        var cardAccessInfos: SecurityInfos?
         /// EF.CardSecurity as read for the PACE-CAM check, whose signature is checked after passive authentication.
         var cardSecurity: EFCardSecurity?
 
@@ -146,7 +148,9 @@ public struct InspectionSystem: Sendable {
                 } catch let error as SmartCardError where error.statusWord == .fileNotFound {
                     return (.notChecked, "absent: the chip offers no PACE", [])
                 }
-                let infos = try EFCardAccess(bytes: bytes).securityInfos.paceInfos
+                let all = try EFCardAccess(bytes: bytes).securityInfos
+                run.cardAccessInfos = all
+                let infos = all.paceInfos
                 return (.passed, "\(infos.count) PACEInfo(s)", infos)
             } ?? []
         }
@@ -160,12 +164,32 @@ public struct InspectionSystem: Sendable {
                     return (.notChecked, "absent: short reads of 223 bytes", ())
                 }
                 let info = try ATRInfo(encoded: bytes)
+                // A file with neither card capabilities nor the extended length sizes tells nothing it should: its
+                // objects are not those of Doc 9303-10 §3.11.4 (reads stay short, the inspection goes on).
+                if info.cardCapabilities == nil && info.maximumCommandLength == nil {
+                    let tags = info.otherObjects.map { String($0.tag, radix: 16, uppercase: true) }.joined(separator: ", ")
+                    return (.failed, "neither card capabilities (47) nor extended length information (7F66)\(tags.isEmpty ? "" : "; objects \(tags)"): reads of 223 bytes", ())
+                }
                 if info.supportsExtendedLength, let response = info.maximumResponseLength, response > 0x100 {
                     // Room for the secure messaging objects around the data.
                     run.chunkSize = min(response - 64, 0xFF00)
                     return (.passed, "extended length: reads of \(run.chunkSize) bytes", ())
                 }
                 return (.passed, "no extended length: reads of 223 bytes", ())
+            }
+        }
+
+        /// EF.CardAccess is not signed; EF.CardSecurity holds its SecurityInfos too, signed (Doc 9303-11 §9.2.1,
+        /// TR-03110-3 A.1.2): one missing or changed there means PACE ran on parameters the issuer did not sign.
+        mutating func compareCardAccess(with security: EFCardSecurity) {
+            guard let cardAccess = cardAccessInfos else { return }
+            let signed = Set(security.securityInfos.infos.compactMap { try? SecurityInfos([$0]).encode() })
+            let missing = cardAccess.infos.filter { info in (try? SecurityInfos([info]).encode()).map { !signed.contains($0) } ?? true }
+            if missing.isEmpty {
+                report.steps.add("EF.CardAccess in EF.CardSecurity", .passed, "EF.CardSecurity holds all \(cardAccess.infos.count) SecurityInfo(s) of EF.CardAccess")
+            } else {
+                report.steps.add("EF.CardAccess in EF.CardSecurity", .failed,
+                                 "EF.CardSecurity lacks \(missing.count) of EF.CardAccess's SecurityInfos (\(missing.map(\.protocolIdentifier.description).joined(separator: ", ")))")
             }
         }
 
@@ -243,7 +267,17 @@ public struct InspectionSystem: Sendable {
                 readDataGroup(number)
             }
             if let dg14 = report.dataGroups[14] {
-                files.dg14 = step("DG14 decoded") { _ in (.passed, "SecurityInfos", try DG14(bytes: dg14)) }
+                files.dg14 = step("DG14 decoded") { _ in
+                    let decoded = try DG14(bytes: dg14)
+                    // A SecurityInfo under a protocol we know that does not decode as that protocol's structure
+                    // (a ChipAuthenticationInfo without its version, …): DG14 is malformed, not merely extended.
+                    let broken = decoded.securityInfos.infos.compactMap { info -> String? in
+                        if case .unknown(let unknown) = info, let note = unknown.note { return note }
+                        return nil
+                    }
+                    guard broken.isEmpty else { return (.failed, broken.joined(separator: "; "), decoded) }
+                    return (.passed, "SecurityInfos", decoded)
+                }
             }
             if let dg15 = report.dataGroups[15] {
                 files.dg15 = step("DG15 decoded") { _ in (.passed, "Active Authentication public key", try DG15(bytes: dg15)) }
@@ -257,6 +291,12 @@ public struct InspectionSystem: Sendable {
                 run.report.dataGroups[number] = bytes
                 return (.passed, "\(bytes.count) bytes", ())
             }
+            // What Doc 9303-10 fixes of the group's encoding (a signed group can still be malformed).
+            if let bytes = report.dataGroups[number], DataGroupEncoding.checks(number) {
+                let problems = DataGroupEncoding.problems(number, bytes)
+                report.steps.add("DG\(number) encoding", problems.isEmpty ? .passed : .failed,
+                                 problems.isEmpty ? "as Doc 9303-10 describes it" : problems.joined(separator: "; "))
+            }
         }
 
         // MARK: 4 Chip Authentication
@@ -267,6 +307,7 @@ public struct InspectionSystem: Sendable {
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectMasterFile, "SELECT MF")
                     let security = try EFCardSecurity(bytes: run.read(0x011D, "EF.CardSecurity"))
                     run.cardSecurity = security
+                    run.compareCardAccess(with: security)
                     _ = try run.secure?.sendSuccessfully(InspectionSystem.selectApplication, "SELECT eMRTD application")
                     guard let info = security.securityInfos.chipAuthenticationPublicKeyInfos.first else {
                         // Nothing to check the mapping against: the chip is not proven, and PACE-CAM chips must name it.
@@ -292,7 +333,17 @@ public struct InspectionSystem: Sendable {
             }
             let infos = dg14.securityInfos
             guard let keyInfo = infos.chipAuthenticationPublicKeyInfos.first else {
-                report.steps.add("Chip Authentication", .notChecked, "DG14 has no Chip Authentication public key")
+                if infos.chipAuthenticationInfos.isEmpty {
+                    report.steps.add("Chip Authentication", .notChecked, "DG14 has no Chip Authentication public key")
+                } else {
+                    // DG14 announces the protocol but names no key for it: the signed data contradicts itself.
+                    report.steps.add("Chip Authentication", .failed, "DG14 has a ChipAuthenticationInfo but no ChipAuthenticationPublicKeyInfo")
+                }
+                return
+            }
+            // Chip Authentication versions 1 (EAC1) to 3 (TR-03110-3 A.1.1.2); another one is a malformed DG14.
+            if let unknown = infos.chipAuthenticationInfos.first(where: { !(1...3).contains($0.version) }) {
+                report.steps.add("Chip Authentication", .failed, "DG14's ChipAuthenticationInfo has version \(unknown.version), not 1, 2 or 3")
                 return
             }
             _ = step("Chip Authentication") { run -> (InspectionReport.Verdict, String, Void) in
@@ -333,25 +384,44 @@ public struct InspectionSystem: Sendable {
                 report.steps.add("Terminal Authentication", .notChecked, "needs Chip Authentication (or PACE-CAM) first, which did not succeed")
                 return
             }
-            let granted: Bool? = step("Terminal Authentication") { run in
-                guard let secure = run.secure, let ephemeral = run.terminalEphemeralKey else { return (.failed, "no session", false) }
+            let outcome: CertificateHolderAuthorizationTemplate.InspectionSystemRights?? = step("Terminal Authentication") { run in
+                guard let secure = run.secure, let ephemeral = run.terminalEphemeralKey else { return (.failed, "no session", nil) }
+                // EF.CVCA is 011C (short identifier 1C) in every LDS (9303-10 §3.11.3); a TerminalAuthenticationInfo
+                // that names another file describes a chip that is not what its signed data says.
+                if let file = Self.terminalAuthenticationFile(files.dg14), file.fid != [0x01, 0x1C] || (file.sfid.map { $0 != [0x1C] } ?? false) {
+                    let named = "FID \(file.fid.hexString)" + (file.sfid.map { ", SFID \($0.hexString)" } ?? "")
+                    return (.failed, "DG14's TerminalAuthenticationInfo names EF.CVCA as \(named), not 011C / 1C", nil)
+                }
                 let efCVCA = try EFCVCA(encoded: ElementaryFileReader(secure).read(0x011C, size: EFCVCA.size, name: "EF.CVCA"))
                 guard let (credentials, certificates) = run.system.terminals.lazy.compactMap({ credentials in
                     (try? TerminalAuthentication.certificatesToSend(credentials.chain, trustPoints: efCVCA.references)).map { (credentials, $0) }
                 }).first else {
                     let held = run.system.terminals.compactMap { $0.chain.first?.chr }.joined(separator: ", ")
-                    return (.failed, "none of the inspection system's chains (\(held)) reaches the chip's trust points (\(efCVCA.references.joined(separator: ", ")))", false)
+                    return (.failed, "none of the inspection system's chains (\(held)) reaches the chip's trust points (\(efCVCA.references.joined(separator: ", ")))", nil)
                 }
                 try TerminalAuthentication.authenticate(over: secure, certificates: certificates, terminalKey: credentials.key,
                                                         chipIdentifier: chipIdentifier, terminalEphemeralKey: ephemeral)
                 let rights = CVCertificatePath(credentials.chain).effectiveAuthorization?.inspectionSystemRights ?? []
                 run.report.biometricAccess = rights.description
-                return (.passed, "\(certificates.map(\.chr).joined(separator: " → ")) under trust point \(efCVCA.references.joined(separator: ", ")): \(rights)", true)
+                return (.passed, "\(certificates.map(\.chr).joined(separator: " → ")) under trust point \(efCVCA.references.joined(separator: ", ")): \(rights)", rights)
             }
-            guard granted == true, system.readBiometrics else { return }
-            for number in [3, 4] where files.listed.contains(number) {
+            guard let granted = outcome ?? nil, system.readBiometrics else { return }
+            for (number, right) in [(3, CertificateHolderAuthorizationTemplate.InspectionSystemRights.readDG3), (4, .readDG4)] where files.listed.contains(number) {
+                // A group the chain does not grant is not asked for: the chip would refuse it, and that is no fault.
+                guard granted.contains(right) else {
+                    report.steps.add("DG\(number) read", .notChecked, "not granted by the inspection system's certificates (\(granted))")
+                    continue
+                }
                 readDataGroup(number)
             }
+        }
+
+        /// The EF.CVCA file a TerminalAuthenticationInfo of DG14 names, if any.
+        static func terminalAuthenticationFile(_ dg14: DG14?) -> TerminalAuthenticationInfo.FileID? {
+            for info in dg14?.securityInfos.infos ?? [] {
+                if case .terminalAuthentication(let ta) = info, let file = ta.efCVCA { return file }
+            }
+            return nil
         }
 
         // MARK: 6 Active Authentication

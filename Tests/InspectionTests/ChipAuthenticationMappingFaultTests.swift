@@ -75,6 +75,18 @@ import VirtualChip
         #expect(report.summary == "chip not genuine", "\(report)")
     }
 
+    /// EF.CardSecurity, signed by the document's DS, names another Chip Authentication key than the chip's (the
+    /// former TR-03105-5.1 ISO7816_G_39, now ICAO's ISO7816_C_37): the mapping does not verify against it.
+    @Test func efCardSecurityWithAnotherChipKey() throws {
+        let document = try TestDocument()
+        // The chip holds another private key than the one EF.CardSecurity (and DG14) name.
+        let chip = try document.chip(cardAccess: PACEVectors.chipAuthenticationMappingCardAccess,
+                                     chipKey: try ECPointArithmetic(.brainpoolP256r1).randomScalar())
+        let report = document.system().inspect(InProcessTransport(chip))
+        #expect(report.steps.check(named: "PACE-CAM")?.status == .failed, "\(report)")
+        #expect(report.summary == "chip not genuine", "\(report)")
+    }
+
     /// EF.CardSecurity names the chip's real key but is signed by someone else than the document's DS: the mapping
     /// holds, yet the key is not shown to be the issuer's, so the chip is not proven genuine.
     @Test func efCardSecurityNotSignedByTheDocumentSigner() throws {

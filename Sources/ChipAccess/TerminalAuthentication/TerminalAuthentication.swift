@@ -52,13 +52,15 @@ public enum TerminalAuthentication {
     }
 
     /// The certificates to send for a chip that names `trustPoints` (EF.CVCA's CARs): `path` given CVCA first, from
-    /// the first certificate issued by a trust point down to the terminal's. A chain that reaches no trust point
+    /// the last certificate issued by a trust point down to the terminal's. A chain that reaches no trust point
     /// of the chip is an error here, before any command is sent.
     public static func certificatesToSend(_ path: [CVCertificate], trustPoints: [String]) throws -> [CVCertificate] {
         guard let terminal = path.last else {
             throw ChipAccessError(.invalidValue, "Terminal Authentication: no certificate given")
         }
-        guard let start = path.firstIndex(where: { !$0.isSelfSigned && trustPoints.contains($0.car) }) else {
+        // The last certificate a trust point verifies: a link certificate to a key the chip already trusts (a
+        // trust-anchor update it made before) is skipped, since the chip refuses a key it holds.
+        guard let start = path.lastIndex(where: { !$0.isSelfSigned && trustPoints.contains($0.car) }) else {
             throw ChipAccessError(
                 .invalidValue,
                 "Terminal Authentication: the chain to \(terminal.chr) (\(path.map(\.chr).joined(separator: " → "))) reaches none of the chip's trust points (\(trustPoints.joined(separator: ", ")))")

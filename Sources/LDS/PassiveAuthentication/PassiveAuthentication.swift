@@ -100,6 +100,12 @@ public struct PassiveAuthentication: Sendable {
         if let facts {
             let summary = facts.summary
             report.add(Check.dsCertificate, .passed, deferred: "\(given == nil ? "embedded" : "given"): \(summary)")
+            // RFC 5280 §4.1.1.2: the outer signatureAlgorithm MUST be the TBSCertificate's signature field (TR-03105-5.1
+            // LDS_H_51); a certificate where they differ is malformed, whatever its signature says.
+            if let ds, ds.signatureAlgorithm != ds.tbsCertificate.signature {
+                report.add(Check.dsCertificate, .failed,
+                           "signatureAlgorithm \(ds.signatureAlgorithm.algorithm) differs from the TBSCertificate's signature field \(ds.tbsCertificate.signature.algorithm)")
+            }
         } else {
             let embedded = sod.signedData.certificates.count
             report.add(Check.dsCertificate, .failed,
@@ -148,6 +154,17 @@ public struct PassiveAuthentication: Sendable {
         }
         for finding in object.findings {
             report.add(Check.securityObject, .warning, finding)
+        }
+        // RFC 5652 §5.3: SignerInfo version 1 names the signer by issuerAndSerialNumber, version 3 by
+        // subjectKeyIdentifier; another pairing is a malformed SignedData (BSI TR-03105-5.1 LDS_H_84, LDS_H_85).
+        if let signer = sod.signerInfo {
+            switch (signer.version, signer.sid) {
+            case (1, .issuerAndSerialNumber), (3, .subjectKeyIdentifier): break
+            case (let version, .issuerAndSerialNumber):
+                report.add(Check.cms.signer, .failed, "SignerInfo version \(version) with issuerAndSerialNumber (RFC 5652: version 1)")
+            case (let version, .subjectKeyIdentifier):
+                report.add(Check.cms.signer, .failed, "SignerInfo version \(version) with subjectKeyIdentifier (RFC 5652: version 3)")
+            }
         }
     }
 

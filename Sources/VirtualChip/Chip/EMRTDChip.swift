@@ -53,6 +53,14 @@ public final class EMRTDChip: @unchecked Sendable {
     public internal(set) var pace: PACEChip?
     /// Terminal Authentication, with the chip's trust points and current date; nil on a chip without EAC.
     public internal(set) var terminalAuthentication: TerminalAuthenticationChip?
+    /// EF.CVCA as written, instead of the one made from the trust points: a chip personalized with a wrong or
+    /// malformed file (conformity tests of inspection systems, BSI TR-03105-5.1 ISO7816_E and LDS_G).
+    public var fixedEFCVCA: [UInt8]? {
+        didSet { lock.withLock { _ in updateDerivedState() } }
+    }
+    /// The document number Terminal Authentication binds to after BAC (ID_PICC), when it is not the MRZ's: a chip
+    /// that stores another number than its data page (TR-03105-5.1 ISO7816_E_11).
+    public var terminalAuthenticationDocumentNumber: String?
     /// Called, under the chip's lock, after every change to its persistent memory (personalization commands, the
     /// lock, trust points and date updated by Terminal Authentication): `epki chip serve --state` saves it there.
     public var onPersistentChange: (@Sendable (ChipState) -> Void)?
@@ -162,7 +170,9 @@ public final class EMRTDChip: @unchecked Sendable {
 
     /// PACE from EF.CardAccess and the passwords, EF.CVCA from the trust points: rebuilt after personalization.
     func updateDerivedState() {
-        if let terminalAuthentication, let efCVCA = try? terminalAuthentication.efCVCA.encoded {
+        if let fixedEFCVCA {
+            files.application[ChipFileSystem.efCVCA] = fixedEFCVCA
+        } else if let terminalAuthentication, let efCVCA = try? terminalAuthentication.efCVCA.encoded {
             files.application[ChipFileSystem.efCVCA] = efCVCA
         }
         let infos = files.masterFile[ChipFileSystem.efCardAccess].flatMap { try? EFCardAccess(bytes: $0).securityInfos.paceInfos } ?? []
@@ -383,6 +393,9 @@ public final class EMRTDChip: @unchecked Sendable {
             session = established
             endAuthentications()
             chipIdentifier = TerminalAuthentication.chipIdentifier(bacKey)
+            if let number = terminalAuthenticationDocumentNumber {
+                chipIdentifier = Array((number + String(MRZCheckDigit.compute(number) ?? "0")).utf8)
+            }
             return ResponseAPDU(data: response, statusWord: .success)
         } catch let error as ChipAccessError {
             session = nil
