@@ -210,7 +210,8 @@ public struct InspectionSystem: Sendable {
                     paceOutcome = outcome
                     paceChipAuthenticationMapping = parameters.mapping == .chipAuthentication
                     secure = outcome.transport
-                    chipIdentifier = try? TerminalAuthentication.chipIdentifier(paceChipPublicKey: outcome.chipPublicKey)
+                    chipIdentifier = try? TerminalAuthentication.chipIdentifier(paceChipPublicKey: outcome.chipPublicKey,
+                                                                                  domain: parameters.domain)
                     if parameters.mapping == .chipAuthentication { terminalEphemeralKey = outcome.terminalPublicKey }
                     report.access = "PACE \(parameters.mapping) \(parameters.cipher) (\(password.name))"
                     return step("SELECT LDS1 application") { run in

@@ -170,6 +170,15 @@ import TestSupport
         #expect(keys.mac == (try hex("ksMac")))
         #expect(try PACE.token(keys, parameters, otherPublicPoint: hex("pkDhIC")) == hex("tIFD"))
         #expect(try PACE.token(keys, parameters, otherPublicPoint: hex("pkDhIFD")) == hex("tIC"))
+        // PK_IFD here starts with 00: the token input carries it as a 127-byte unsigned integer (84 7F …); over the
+        // 128-byte form the MAC would be another (TR-03110-3 D.2.1.1, D.3.2; PACE.encodedPublicKey).
+        let pkIFD = try hex("pkDhIFD")
+        #expect(pkIFD.first == 0 && pkIFD[1] != 0)
+        #expect(try PACE.tokenInput(parameters, publicPoint: pkIFD).contains([0x84, 0x7F] + pkIFD.dropFirst()))
+        let oid: [UInt8] = [0x06, 0x0A, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x03, 0x01]
+        let paddedInput = [0x7F, 0x49, 0x81, 0x8F] + oid + [0x84, 0x81, 0x80] + pkIFD
+        let method2 = paddedInput + [0x80] + [UInt8](repeating: 0, count: (8 - (paddedInput.count + 1) % 8) % 8)
+        #expect(try MessageAuthenticationCode.retailMAC(key: keys.mac, paddedData: method2) == hex("tIC_overPaddedValue"))
 
         let chip = PACEChip(offered: [parameters], passwords: [Self.password])
         chip.fixedNonce = s
@@ -182,7 +191,8 @@ import TestSupport
         #expect(outcome.chipPublicKey == (try hex("pkDhIC")))
         // 3DES secure messaging starts from an 8-byte zero SSC.
         #expect(outcome.transport.session.sendSequenceCounter == [UInt8](repeating: 0, count: 8))
-        #expect(chip.established?.terminalPublicKey == (try hex("pkDhIFD")))
+        #expect(chip.established?.terminalPublicKey == Array(try hex("pkDhIFD").dropFirst()))
+        #expect(outcome.terminalPublicKey == Array(try hex("pkDhIFD").dropFirst()))
     }
 
     /// f_g on the three standardized groups: the exponent is (p − 1)/q exactly (checked as an integer, not modulo p),

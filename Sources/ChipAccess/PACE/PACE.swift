@@ -13,8 +13,9 @@ import SwiftASN1
 /// IM mapping G' = f_G(R_p(s, t)), t the terminal's nonce sent in clear (PACEIntegratedMapping; DH: f_g)
 /// agreement  K = x(SK_IFD · PK_IC) on G' (DH: K = PK_IC^SK_IFD mod p);  KS_Enc = KDF(K, 1), KS_MAC = KDF(K, 2)
 /// tokens     T_IFD = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IC }),  T_IC = MAC(KS_MAC, 7F49 { 06 OID, 86 PK_IFD })
-///            (84 for a DH public value); MAC = CMAC cut to 8 bytes (AES), or the retail MAC over the input padded
-///            with ISO/IEC 9797-1 method 2 (3DES), the MACs of the session's secure messaging
+///            (84 for a DH public value, an unsigned integer without leading 00: encodedPublicKey); MAC = CMAC cut
+///            to 8 bytes (AES), or the retail MAC over the input padded with ISO/IEC 9797-1 method 2 (3DES), the MACs
+///            of the session's secure messaging
 /// CAM        CA_IC = SK_IC⁻¹ · SK_map,IC mod n (SK_IC the chip's static Chip Authentication key), sent as
 ///            A_IC = E(KS_Enc, pad(CA_IC)) with IV = E(KS_Enc, FF…FF); the terminal checks PK_map,IC = CA_IC · PK_IC
 /// ```
@@ -78,12 +79,47 @@ public enum PACE {
         try SecureMessagingKeys(seed: sharedSecret, cipher: cipher)
     }
 
+    /// An ephemeral public key as PACE writes it, in the data objects 81–84 of GENERAL AUTHENTICATE and in the token
+    /// input: an uncompressed point on a curve (unchanged), an *unsigned integer* in a DH group — big-endian in the
+    /// fewest octets, without leading 00 bytes, so y < 2^(|p|−8) takes fewer bytes than p.
+    ///
+    /// ```
+    /// TR-03110-3 (v2.21) B.1.2.1, B.2.1   ephemeral keys: elliptic curve point (ECDH) or unsigned integer (DH)
+    ///                   D.3.4             ephemeral keys are the plain value: y (DH), Y (ECDH)
+    ///                   D.3.2, Table 30   DH key: 84 public value y, Unsigned Integer; its note: y may be shorter than p
+    ///                   D.2.1.1           unsigned integer: minimal octets, leading 00 MUST NOT be used
+    ///                   D.2.1.2           elliptic curve point: TR-03111, uncompressed
+    /// Doc 9303-11       §4.4.3.4 (token over the public key data object), §9.4 (the same encodings)
+    /// ```
+    /// The arithmetic (`KeyAgreementDomain`, `DHGroup`) keeps |p| bytes; this is the one place that writes the wire
+    /// form. What a peer sends is read with `receivedPublicKey`, which takes the |p|-byte form too.
+    public static func encodedPublicKey(_ key: [UInt8], domain: KeyAgreementDomain) -> [UInt8] {
+        switch domain {
+        case .ec: return key
+        case .dh: return unsignedInteger(key)
+        }
+    }
+
+    /// A peer's ephemeral key (81–84), leniently: a DH value with leading 00 bytes (padded to |p|, as some
+    /// implementations send it) is taken and brought to the standard's encoding, which the token is computed over
+    /// and Comp() hashes. Whether the value is one of the group's is checked where it is used (`KeyAgreementDomain`).
+    public static func receivedPublicKey(_ key: [UInt8], domain: KeyAgreementDomain) -> [UInt8] {
+        encodedPublicKey(key, domain: domain)
+    }
+
+    /// The unsigned-integer encoding of TR-03110-3 D.2.1.1: no leading 00 bytes (zero itself as one 00).
+    static func unsignedInteger(_ bytes: [UInt8]) -> [UInt8] {
+        let trimmed = Array(bytes.drop { $0 == 0 })
+        return trimmed.isEmpty ? [0] : trimmed
+    }
+
     /// 7F49 { 06 OID, 86 point } (ECDH) or 7F49 { 06 OID, 84 public value } (DH, TR-03110-3 D.3.2): what an
-    /// authentication token is computed over.
+    /// authentication token is computed over (TR-03110-3 A.2.4, Doc 9303-11 §4.4.3.4). The DH value goes in as an
+    /// unsigned integer without leading 00 bytes (`encodedPublicKey`), whichever form `publicPoint` is given in.
     public static func tokenInput(_ parameters: PACEParameters, publicPoint: [UInt8]) throws -> [UInt8] {
         let tag: UInt8 = parameters.curve == nil ? 0x84 : 0x86
         let body = DynamicAuthenticationData.tlv([0x06], try oidContent(parameters.protocolIdentifier))
-            + DynamicAuthenticationData.tlv([tag], publicPoint)
+            + DynamicAuthenticationData.tlv([tag], encodedPublicKey(publicPoint, domain: parameters.domain))
         return DynamicAuthenticationData.tlv([0x7F, 0x49], body)
     }
 

@@ -12,6 +12,8 @@ import SmartCard
 /// 3  7C { 83 PK_IFD }      → 7C { 84 PK_IC }
 /// 4  7C { 85 T_IFD }       → 7C { 86 T_IC [8A A_IC] }   8A under CAM
 /// ```
+/// DH public values in 82 and 84 are unsigned integers without leading 00 bytes (TR-03110-3 B.1.2.1, D.2.1.1,
+/// D.3.2; `PACE.encodedPublicKey`); the terminal's 81 and 83 are taken with or without them.
 public final class PACEChip: @unchecked Sendable {
     /// The protocols the chip offers (its EF.CardAccess) and the passwords it knows.
     public let offered: [PACEParameters]
@@ -39,6 +41,8 @@ public final class PACEChip: @unchecked Sendable {
         public let chipPublicKey: [UInt8]
         public let terminalPublicKey: [UInt8]
         public let mapping: PACEParameters.Mapping
+        /// The curve or group of the run, which Comp() of a DH value needs (`TerminalAuthentication.compressed`).
+        public let domain: KeyAgreementDomain
     }
     public private(set) var established: Established?
 
@@ -97,25 +101,28 @@ public final class PACEChip: @unchecked Sendable {
             state = .nonceSent(parameters, password, nonce: nonce)
             return (answer([(0x80, encrypted)]), nil)
         case .nonceSent(let parameters, let password, let nonce):
-            guard let terminalMapping = data[0x81], !last else { throw outOfOrder() }
+            guard let terminalMappingData = data[0x81], !last else { throw outOfOrder() }
             if parameters.isIntegratedMapping {
                 // 81 holds the terminal's nonce t; the chip's share of the mapping is s, so nothing goes back in 82.
                 // A t of the wrong length is refused with 6A80.
-                let generator = try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: terminalMapping, parameters: parameters)
+                let generator = try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: terminalMappingData, parameters: parameters)
                 state = .mapped(parameters, password, generator: generator, mappingKey: [])
                 return (answer([(0x82, [])]), nil)
             }
             let domain = parameters.domain
+            let terminalMapping = PACE.receivedPublicKey(terminalMappingData, domain: domain)
             let mappingKey = try fixedMappingKey ?? domain.randomPrivateKey()
             let shared = try Self.refusingBadPoints { try domain.multiply(mappingKey, terminalMapping) }
             let generator = try PACE.mappedGenerator(nonce: nonce, shared: shared, domain: domain)
             state = .mapped(parameters, password, generator: generator, mappingKey: mappingKey)
-            return (answer([(0x82, try domain.publicKey(mappingKey))]), nil)
+            return (answer([(0x82, PACE.encodedPublicKey(try domain.publicKey(mappingKey), domain: domain))]), nil)
         case .mapped(let parameters, let password, let generator, let mappingKey):
-            guard let terminalPublic = data[0x83], !last else { throw outOfOrder() }
+            guard let terminalData = data[0x83], !last else { throw outOfOrder() }
+            // DH values go out as unsigned integers (no leading 00) and come in either way (PACE.encodedPublicKey).
             let domain = parameters.domain
+            let terminalPublic = PACE.receivedPublicKey(terminalData, domain: domain)
             let agreementKey = try fixedAgreementKey ?? domain.randomPrivateKey()
-            let chipPublic = try domain.multiply(agreementKey, generator)
+            let chipPublic = PACE.encodedPublicKey(try domain.multiply(agreementKey, generator), domain: domain)
             guard terminalPublic != chipPublic else { throw ChipAccessError(.refused, "equal ephemeral keys", statusWord: .incorrectParametersInData) }
             let secret = try PACE.agreementSecret(Self.refusingBadPoints { try domain.multiply(agreementKey, terminalPublic) }, domain: domain)
             let keys = try PACE.sessionKeys(sharedSecret: secret, cipher: parameters.cipher)
@@ -138,7 +145,8 @@ public final class PACEChip: @unchecked Sendable {
                 let authenticationData = try ECPointArithmetic(curve).divide(mappingKey, by: chipAuthenticationKey)
                 objects.append((0x8A, try PACE.encryptChipAuthenticationData(authenticationData, keys: keys)))
             }
-            established = Established(chipPublicKey: chipPublic, terminalPublicKey: terminalPublic, mapping: parameters.mapping)
+            established = Established(chipPublicKey: chipPublic, terminalPublicKey: terminalPublic, mapping: parameters.mapping,
+                                      domain: parameters.domain)
             return (answer(objects), try SecureMessaging(keys: keys))
         }
     }

@@ -65,9 +65,11 @@ public struct PACETerminal: Sendable {
             generator = try checked { try PACEIntegratedMapping.mappedGenerator(nonce: nonce, terminalNonce: t, parameters: parameters) }
         } else {
             let mappingPrivate = try mappingKey ?? domain.randomPrivateKey()
-            let mappingPublic = try domain.publicKey(mappingPrivate)
+            let mappingPublic = PACE.encodedPublicKey(try domain.publicKey(mappingPrivate), domain: domain)
             let second = try step(transport, DynamicAuthenticationData([(0x81, mappingPublic)]), last: false, "mapping")
-            guard let chipMappingKey = second[0x82] else { throw missing("82 (chip's mapping data)") }
+            guard let chipMappingKey = second[0x82].map({ PACE.receivedPublicKey($0, domain: domain) }) else {
+                throw missing("82 (chip's mapping data)")
+            }
             let shared = try checked { try domain.multiply(mappingPrivate, chipMappingKey) }
             chipMapping = chipMappingKey
             generator = try checked { try PACE.mappedGenerator(nonce: nonce, shared: shared, domain: domain) }
@@ -75,9 +77,12 @@ public struct PACETerminal: Sendable {
 
         // 3. The key agreement on G'.
         let agreementPrivate = try agreementKey ?? domain.randomPrivateKey()
-        let agreementPublic = try domain.multiply(agreementPrivate, generator)
+        // DH values go out as unsigned integers (no leading 00) and come in either way (PACE.encodedPublicKey).
+        let agreementPublic = PACE.encodedPublicKey(try domain.multiply(agreementPrivate, generator), domain: domain)
         let third = try step(transport, DynamicAuthenticationData([(0x83, agreementPublic)]), last: false, "key agreement")
-        guard let chipPublic = third[0x84] else { throw missing("84 (chip's ephemeral public key)") }
+        guard let chipPublic = third[0x84].map({ PACE.receivedPublicKey($0, domain: domain) }) else {
+            throw missing("84 (chip's ephemeral public key)")
+        }
         guard chipPublic != agreementPublic else {
             throw ChipAccessError(.authenticationFailed, "PACE: the chip returned the terminal's own ephemeral key")
         }

@@ -24,9 +24,24 @@ public enum TerminalAuthentication {
     public static let chainingThreshold = 200
 
     /// Comp() of TR-03110-3 A.2.2.3: for an EC public key the x-coordinate of the uncompressed point 04 ‖ x ‖ y, for
-    /// a DH public value its SHA-1. The two are told apart by form: an uncompressed point has an odd length and
-    /// starts with 04, a DH public value has the length of p, which is even for every group of Doc 9303-11.
-    public static func compressed(_ key: [UInt8]) throws -> [UInt8] {
+    /// a DH public value its SHA-1, over the value as PACE encodes it (`PACE.encodedPublicKey`).
+    ///
+    /// With the domain given, that decides. Without it the two are told apart by form: an uncompressed point has an
+    /// odd length and starts with 04, a DH public value at the length of p is even for every group of Doc 9303-11 —
+    /// which a PACE DH value without its leading 00 bytes (one in 256) is not, so PACE's keys go with their domain.
+    public static func compressed(_ key: [UInt8], domain: KeyAgreementDomain? = nil) throws -> [UInt8] {
+        switch domain {
+        case .dh?:
+            guard !key.isEmpty else { throw ChipAccessError(.invalidValue, "Terminal Authentication: an empty DH public value") }
+            return try HashAlgorithm.sha1.hash(key)
+        case .ec?:
+            guard key.count >= 3, key.count % 2 == 1, key[0] == 0x04 else {
+                throw ChipAccessError(.invalidValue, "Terminal Authentication: a \(key.count)-byte EC public key that is not an uncompressed point")
+            }
+            return Array(key[1...((key.count - 1) / 2)])
+        case nil:
+            break
+        }
         if key.count >= 3, key.count % 2 == 1, key[0] == 0x04 {
             return Array(key[1...((key.count - 1) / 2)])
         }
@@ -41,9 +56,10 @@ public enum TerminalAuthentication {
         Array((key.documentNumber + String(MRZCheckDigit.compute(key.documentNumber) ?? "0")).utf8)
     }
 
-    /// ID_PICC after PACE: Comp() of the chip's ephemeral PACE public key.
-    public static func chipIdentifier(paceChipPublicKey: [UInt8]) throws -> [UInt8] {
-        try compressed(paceChipPublicKey)
+    /// ID_PICC after PACE: Comp() of the chip's ephemeral PACE public key; pass PACE's domain, which a DH value
+    /// shorter than p needs (`compressed`).
+    public static func chipIdentifier(paceChipPublicKey: [UInt8], domain: KeyAgreementDomain? = nil) throws -> [UInt8] {
+        try compressed(paceChipPublicKey, domain: domain)
     }
 
     /// The data the terminal signs: ID_PICC ‖ r_PICC ‖ Comp(PK_PCD).

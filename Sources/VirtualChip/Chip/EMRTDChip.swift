@@ -245,7 +245,7 @@ public final class EMRTDChip: @unchecked Sendable {
             session = established
             endAuthentications()
             if let keys = pace?.established {
-                chipIdentifier = try? TerminalAuthentication.chipIdentifier(paceChipPublicKey: keys.chipPublicKey)
+                chipIdentifier = try? TerminalAuthentication.chipIdentifier(paceChipPublicKey: keys.chipPublicKey, domain: keys.domain)
                 if keys.mapping == .chipAuthentication { terminalEphemeralKey = keys.terminalPublicKey }
             }
             return response.encoded
