@@ -4,24 +4,27 @@
  * Single DES, which the retail MAC needs, is only in OpenSSL 3's legacy provider, so the DES side uses OpenSSL's
  * low-level DES functions (deprecated in 3.0, still exported by libcrypto): key schedules made once, then plain
  * function calls. AES goes through EVP (AES-NI) with contexts keyed once; only the IV changes per call.
+ *
+ * CMAC (NIST SP 800-38B) is computed here from AES-CBC rather than through EVP_MAC: OpenSSL 3.0's CMAC calls the
+ * cipher once per 16-byte block (openssl/openssl#21102), twice the time of one CBC pass over a 4 KB APDU. Secure
+ * messaging only MACs padded input (whole blocks), so the MAC is the CBC chain over the blocks with the last one
+ * XORed with the subkey K1, which is derived once per session.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "COpenSSLShims.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/des.h>
-#include <openssl/params.h>
 
 struct epki_sm_keys {
     int aes;
     /* 3DES: K1 and K2 of the encryption key (CBC as K1 K2 K1) and of the MAC key (retail MAC). */
     DES_key_schedule encryption1, encryption2, mac1, mac2;
     /* AES: CBC contexts keyed once, one per direction (the decryption key schedule differs from the encryption
-       one), and a CMAC context keyed once and restarted per MAC. */
-    EVP_CIPHER_CTX *encrypt, *decrypt;
-    EVP_MAC_CTX *cmac;
+       one), and a CBC encryption context under the MAC key with CMAC's subkey K1. */
+    EVP_CIPHER_CTX *encrypt, *decrypt, *mac;
+    uint8_t subkey1[16];
 };
 
 /* ISO/IEC 9797-1 MAC algorithm 3 over whole 8-byte blocks: single-DES CBC-MAC with K1 over every block, then the
@@ -65,6 +68,20 @@ static EVP_CIPHER_CTX *keyed_cbc(EVP_CIPHER *cipher, const uint8_t *key, int enc
     return NULL;
 }
 
+/* SP 800-38B §6.1: L = CIPH_K(0^128); K1 = L << 1, XORed with R_128 = 0x87 when L's top bit is set. */
+static int cmac_subkey(EVP_CIPHER_CTX *mac, uint8_t subkey1[16]) {
+    static const uint8_t zero[16] = {0};
+    uint8_t l[16];
+    int written = 0;
+    if (!EVP_CipherInit_ex2(mac, NULL, NULL, zero, -1, NULL) || !EVP_CipherUpdate(mac, l, &written, zero, 16) || written != 16) {
+        return 0;
+    }
+    for (int i = 0; i < 15; i++) subkey1[i] = (uint8_t)(l[i] << 1 | l[i + 1] >> 7);
+    subkey1[15] = (uint8_t)(l[15] << 1) ^ (l[0] & 0x80 ? 0x87 : 0);
+    OPENSSL_cleanse(l, sizeof l);
+    return 1;
+}
+
 epki_sm_keys *epki_sm_keys_new(int aes, const uint8_t *encryptionKey, const uint8_t *macKey, size_t keyLength) {
     epki_sm_keys *keys = OPENSSL_zalloc(sizeof *keys);
     if (keys == NULL) return NULL;
@@ -83,17 +100,9 @@ epki_sm_keys *epki_sm_keys_new(int aes, const uint8_t *encryptionKey, const uint
     if (cipher == NULL) goto fail;
     keys->encrypt = keyed_cbc(cipher, encryptionKey, 1);
     keys->decrypt = keyed_cbc(cipher, encryptionKey, 0);
+    keys->mac = keyed_cbc(cipher, macKey, 1);
     EVP_CIPHER_free(cipher);
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
-    if (mac == NULL) goto fail;
-    keys->cmac = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);
-    OSSL_PARAM parameters[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)name, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    if (keys->encrypt == NULL || keys->decrypt == NULL || keys->cmac == NULL ||
-        !EVP_MAC_init(keys->cmac, macKey, keyLength, parameters)) {
+    if (keys->encrypt == NULL || keys->decrypt == NULL || keys->mac == NULL || !cmac_subkey(keys->mac, keys->subkey1)) {
         goto fail;
     }
     return keys;
@@ -106,7 +115,7 @@ void epki_sm_keys_free(epki_sm_keys *keys) {
     if (keys == NULL) return;
     EVP_CIPHER_CTX_free(keys->encrypt);
     EVP_CIPHER_CTX_free(keys->decrypt);
-    EVP_MAC_CTX_free(keys->cmac);
+    EVP_CIPHER_CTX_free(keys->mac);
     OPENSSL_clear_free(keys, sizeof *keys);
 }
 
@@ -138,13 +147,22 @@ int epki_sm_mac(epki_sm_keys *keys, const uint8_t *in, size_t length, uint8_t *o
         retail_mac(&keys->mac1, &keys->mac2, in, length, out);
         return 1;
     }
-    /* EVP_MAC_init without a key restarts CMAC under the key it has. */
-    uint8_t full[16];
-    size_t written = 0;
-    if (!EVP_MAC_init(keys->cmac, NULL, 0, NULL) || !EVP_MAC_update(keys->cmac, in, length) ||
-        !EVP_MAC_final(keys->cmac, full, &written, sizeof full) || written != 16) {
-        return 0;
+    /* CBC with IV 0 over every block but the last, the last XORed with K1: its cipher block is the CMAC. The chain
+       goes through a small buffer, as only the final block is wanted. */
+    static const uint8_t zero[16] = {0};
+    uint8_t chained[512], last[16];
+    EVP_CIPHER_CTX *context = keys->mac;
+    if (!EVP_CipherInit_ex2(context, NULL, NULL, zero, -1, NULL)) return 0;
+    size_t body = length - 16;
+    for (size_t done = 0; done < body;) {
+        size_t part = body - done < sizeof chained ? body - done : sizeof chained;
+        int written = 0;
+        if (!EVP_CipherUpdate(context, chained, &written, in + done, (int)part) || (size_t)written != part) return 0;
+        done += part;
     }
-    memcpy(out, full, 8);
+    for (int i = 0; i < 16; i++) last[i] = in[body + i] ^ keys->subkey1[i];
+    int written = 0;
+    if (!EVP_CipherUpdate(context, chained, &written, last, 16) || written != 16) return 0;
+    memcpy(out, chained, 8);
     return 1;
 }

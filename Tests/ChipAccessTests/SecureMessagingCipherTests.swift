@@ -111,6 +111,43 @@ import TestSupport
         #expect(ignored.isEmpty)
     }
 
+    /// The AES MAC is CMAC computed from one CBC pass with the subkey K1 (the shim's own, since OpenSSL 3.0's CMAC
+    /// runs the cipher block by block): NIST SP 800-38B Appendix D's examples for whole-block messages (D.1 is also
+    /// RFC 4493 §4), cut to the 8 bytes secure messaging sends.
+    @Test(arguments: [
+        // (key, message blocks of the examples' common plaintext, CMAC's first 8 bytes)
+        ("2b7e151628aed2a6abf7158809cf4f3c", 1, "070a16b46b4d4144"),
+        ("2b7e151628aed2a6abf7158809cf4f3c", 4, "51f0bebf7e3b9d92"),
+        ("8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", 1, "9e99a7bf31e71090"),
+        ("8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", 4, "a1d5df0eed790f79"),
+        ("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", 1, "28a7023f452e8f82"),
+        ("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", 4, "e1992190549f6ed5"),
+    ])
+    func cmacReproducesSP800_38B(key: String, blocks: Int, expected: String) throws {
+        let plaintext = try #require([UInt8](hex: "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+            + "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"))
+        let key = try #require([UInt8](hex: key))
+        let cipher: BlockCipher = key.count == 16 ? .aes128 : key.count == 24 ? .aes192 : .aes256
+        let session = try SessionCipher(cipher, encryptionKey: key, macKey: key)
+        #expect(try session.mac(Array(plaintext.prefix(blocks * 16))) == (try #require([UInt8](hex: expected))))
+    }
+
+    /// Against OpenSSL's CMAC over many keys, so that both ways of deriving K1 (L's top bit clear and set) and
+    /// messages longer than the shim's 512-byte chaining buffer are met.
+    @Test(arguments: [BlockCipher.aes128, .aes192, .aes256])
+    func cmacMatchesOpenSSLsForManyKeys(cipher: BlockCipher) throws {
+        var generator = SplitMix64(seed: UInt64(cipher.keyLength) &* 7919)
+        for round in 0..<48 {
+            let macKey = Self.bytes(cipher.keyLength, &generator)
+            let session = try SessionCipher(cipher, encryptionKey: Self.bytes(cipher.keyLength, &generator), macKey: macKey)
+            for blocks in [1, 2, 31, 32, 33, 64, 251] where round % 8 == 0 || blocks <= 2 {
+                let data = Self.bytes(blocks * 16, &generator)
+                #expect(try session.mac(data) == Array(try MessageAuthenticationCode.cmac(key: macKey, data: data).prefix(8)),
+                        "\(cipher), key \(macKey.hexString), \(blocks) blocks")
+            }
+        }
+    }
+
     /// A command that has no encoding is refused before the SSC moves (the transport no longer encodes the plain
     /// command before protecting it).
     @Test func protectRefusesCommandsWithoutAnEncoding() throws {

@@ -13,7 +13,8 @@ import Synchronization
 /// blocks themselves. Here the key schedules and contexts are made when the session starts, and each call only sets
 /// an IV and runs the blocks. The retail MAC runs single DES over the blocks, as the algorithm is defined, where
 /// `MessageAuthenticationCode` had to run 3DES with K1 ‖ K1 (three DES passes per block) because OpenSSL 3 offers
-/// single DES through EVP only in its legacy provider.
+/// single DES through EVP only in its legacy provider. The CMAC is one CBC pass with the subkey K1 derived at the
+/// session's start (the input is always whole blocks), where OpenSSL 3.0's CMAC runs the cipher block by block.
 ///
 /// Copies share the keyed contexts; a lock lets one call at a time use them, so copies may go to other threads.
 public struct SessionCipher: Sendable {
