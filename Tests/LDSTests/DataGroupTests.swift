@@ -88,6 +88,13 @@ import TestSupport
         #expect(read.compressionName == "WSQ")
         #expect(read.fingers.map(\.positionName) == ["right index finger", "left index finger"])
         #expect(record.encode().count == 32 + 2 * 14 + 64 + 32)
+        // Two fingers in one record: subtype 00 (no information); one finger: its hand and finger.
+        let subtypes = { (dg3: DG3) in dg3.group.instances.map { $0.header.value(BiometricHeaderTemplate.biometricSubtypeTag).map(Array.init) } }
+        #expect(subtypes(dg3) == [[0x00]])
+        let leftRing = FingerImageRecord(fingers: [FingerImage(position: 9, width: 1, height: 1, imageData: [1], quality: 1)], compressionAlgorithm: 2)
+        #expect(subtypes(try DG3(bytes: DG3(fingers: [leftRing, record]).encode())) == [[0x12], [0x00]])
+        #expect((0...15).map { DG3.biometricSubtype(position: UInt8($0)) }
+                == [0, 0x05, 0x09, 0x0D, 0x11, 0x15, 0x06, 0x0A, 0x0E, 0x12, 0x16, 0, 0, 0, 0, 0])
     }
 
     @Test func laterRecordEditionsAreKeptAsBytes() throws {

@@ -19,12 +19,33 @@ public struct DG3: Hashable, Sendable {
         self.group = group
     }
 
-    /// One instance per finger record, each with the ICAO header for finger images.
+    /// One instance per finger record, each with the ICAO header for finger images and the biometric subtype of the
+    /// record's finger (`biometricSubtype(position:)`; 00, no information, when the record holds several fingers),
+    /// which inspection systems tested to BSI TR-03105 Part 5.1 expect (LDS_D_13).
     public init(fingers: [FingerImageRecord]) {
-        let header = BiometricHeaderTemplate(
-            biometricType: BiometricHeaderTemplate.fingerBiometricType, formatType: BiometricHeaderTemplate.fingerFormatType)
-        self.init(group: BiometricInformationGroupTemplate(
-            instances: fingers.map { BiometricInformationTemplate(header: header, dataBlock: .finger($0)) }))
+        self.init(group: BiometricInformationGroupTemplate(instances: fingers.map { record in
+            let positions = Set(record.fingers.map(\.position))
+            let subtype = positions.count == 1 ? Self.biometricSubtype(position: positions.first ?? 0) : 0
+            let header = BiometricHeaderTemplate(
+                biometricType: BiometricHeaderTemplate.fingerBiometricType, subtype: subtype, formatType: BiometricHeaderTemplate.fingerFormatType)
+            return BiometricInformationTemplate(header: header, dataBlock: .finger(record))
+        }))
+    }
+
+    /// The CBEFF biometric subtype (ISO/IEC 19785-3) of an ISO/IEC 19794-4 finger position:
+    ///
+    /// ```
+    /// position  1–5 right thumb, index, middle, ring, little;  6–10 the same of the left hand;  0, 11–15 unknown or
+    ///           several fingers
+    /// subtype   bit 1 right, bit 2 left; bits 3–5 the finger: 1 thumb, 2 index, 3 middle, 4 ring, 5 little; 00 no
+    ///           information
+    /// ```
+    public static func biometricSubtype(position: UInt8) -> UInt8 {
+        switch position {
+        case 1...5: 0x01 | (position << 2)
+        case 6...10: 0x02 | ((position - 5) << 2)
+        default: 0x00
+        }
     }
 
     public init(bytes: [UInt8]) throws {
