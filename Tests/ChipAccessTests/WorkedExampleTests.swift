@@ -20,6 +20,23 @@ import TestSupport
         return try #require([UInt8](hex: text), "\(key) is not hex")
     }
 
+    /// What every PACE worked example prints once its shared secret K is known: KS_Enc and KS_MAC (AES-128), the
+    /// terminal's token input over the chip's key (and the chip's over the terminal's, where the example prints it),
+    /// and both tokens, each over the other side's public key.
+    static func expectSessionKeysAndTokens(_ example: [String: Any], _ parameters: PACEParameters, sharedSecret: [UInt8],
+                                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        func value(_ key: String) throws -> [UInt8] { try hex(example, key) }
+        let keys = try PACE.sessionKeys(sharedSecret: sharedSecret, cipher: .aes128)
+        #expect(keys.encryption == (try value("ksEnc")), sourceLocation: sourceLocation)
+        #expect(keys.mac == (try value("ksMac")), sourceLocation: sourceLocation)
+        #expect(try PACE.tokenInput(parameters, publicPoint: value("pkDhIC")) == value("tIFD_input"), sourceLocation: sourceLocation)
+        if example["tIC_input"] != nil {
+            #expect(try PACE.tokenInput(parameters, publicPoint: value("pkDhIFD")) == value("tIC_input"), sourceLocation: sourceLocation)
+        }
+        #expect(try PACE.token(keys, parameters, otherPublicPoint: value("pkDhIC")) == value("tIFD"), sourceLocation: sourceLocation)
+        #expect(try PACE.token(keys, parameters, otherPublicPoint: value("pkDhIFD")) == value("tIC"), sourceLocation: sourceLocation)
+    }
+
     static var bac: [String: Any] { get throws { try #require(try examples["appendixD_BAC"] as? [String: Any]) } }
 
     @Test func bacKeysFromTheMRZ() throws {
