@@ -16,11 +16,10 @@ import VirtualChip
         // EF.CardAccess holds two PACEInfos, the first a "DH-CAM" protocol that does not exist (CAM is defined for
         // ECDH only; 0.4.0.127.0.7.2.2.4.5 is no PACE protocol), the second a valid one. The IS must skip the first
         // and run PACE with the second, without the Chip Authentication Mapping, and the inspection must succeed.
-        // The plan's valid PACEInfo is id-PACE-ECDH-GM-3DES-CBC-CBC; epki's PACE offers no 3DES sessions (being added
-        // in another branch), so ours is id-PACE-ECDH-GM-AES-CBC-CMAC-128 on brainpoolP256r1 — the point of the
-        // case, skipping the invalid CAM entry, is the same.
+        // The valid PACEInfo is the plan's id-PACE-ECDH-GM-3DES-CBC-CBC, here on brainpoolP256r1: the session, and
+        // the reads after it, are 3DES secure messaging.
         let invalid = PACEInfo(protocolIdentifier: [0, 4, 0, 127, 0, 7, 2, 2, 4, 5, 2], version: 2, parameterId: 2)
-        let valid = PACEInfo(protocolIdentifier: [0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 2], version: 2, parameterId: 13)
+        let valid = PACEInfo(protocolIdentifier: [0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 1], version: 2, parameterId: 13)
         var lab = try TRLab(dg4: false)
         lab.cardAccess = try SecurityInfos([.pace(invalid), .pace(valid)]).encode()
         // EF.CardSecurity: the CA public key PACE-CAM would need, and EF.CardAccess's SecurityInfos.
@@ -32,7 +31,7 @@ import VirtualChip
             RefusingTransport(chip) { command in command.count >= 2 && command[0] == 0x00 && (command[1] == 0x84 || command[1] == 0x82) }
         })
         #expect(Expect.status(report, "PACE") == .passed, "\(report)")
-        #expect(report.access?.hasPrefix("PACE") == true, "\(report)")
+        #expect(report.access?.hasPrefix("PACE") == true && report.access?.contains("3DES") == true, "\(report)")
         #expect(report.steps.check(named: "PACE-CAM") == nil, "no CAM was run: \(report)")
         #expect(Expect.status(report, "Chip Authentication") == .passed, "\(report)")
         Expect.successful(report)
