@@ -50,10 +50,12 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
+        // ThreadSanitizer's annotations for the locks it cannot see (PKICore's Locked); empty outside TSan builds.
+        .target(name: "CSanitizerHooks"),
         .target(
             name: "PKICore",
             dependencies: [
-                "COpenSSL", "COpenSSLShims",
+                "COpenSSL", "COpenSSLShims", "CSanitizerHooks",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings

@@ -1,7 +1,6 @@
 import Foundation
 import LDS
 import PKICore
-import Synchronization
 
 /// The Document Signer behind the service: one key (software or PKCS#11, through the `Signer` seam) and its
 /// certificate, with one `SODSigner` per signing configuration a request can ask for (data-group hash, LDS
@@ -46,7 +45,7 @@ final class DocumentSigners: Sendable {
     let configuration: DocumentSignerConfiguration
     let clock: any PKIClock
     let facts: SigningLines.SignerFacts
-    private let signers = Mutex<[Key: SODSigner]>([:])
+    private let signers = Locked<[Key: SODSigner]>([:])
 
     /// Checks at once that the key is the certificate's and signs the algorithm asked for.
     init(_ configuration: DocumentSignerConfiguration, clock: any PKIClock) throws {

@@ -1,7 +1,6 @@
 import Foundation
 import NIOCore
 import PKICore
-import Synchronization
 
 /// Decides which client certificates get through the TLS handshake, and which line a connection speaks for.
 ///
@@ -13,12 +12,12 @@ public final class LineVerifier: Sendable {
     public let lines: SigningLines
     /// CAs that must have issued every line certificate; empty when the registered fingerprints are the only rule.
     public let lineCAs: [Certificate]
-    private let cache = Mutex<[String: (line: SigningLine?, loaded: TimeInterval)]>([:])
+    private let cache = Locked<[String: (line: SigningLine?, loaded: TimeInterval)]>([:])
     /// The line of each open connection, so that a request does not re-encode and re-hash its peer's certificate.
     /// Keyed by the channel's identity and holding the channel weakly: an entry is used only while it names the very
     /// channel asking (an address reused by a later connection finds a dead reference), and is dropped when the
     /// connection closes.
-    private let connections = Mutex<[ObjectIdentifier: ConnectionEntry]>([:])
+    private let connections = Locked<[ObjectIdentifier: ConnectionEntry]>([:])
 
     private struct ConnectionEntry {
         weak var channel: (any Channel)?

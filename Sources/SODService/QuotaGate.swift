@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import PKICore
 
 /// This node's view of each line's quota window: SODs recorded and SODs in flight. A request is refused with 429
 /// before it is signed when the two fill the window; the store's count, checked when the batch is recorded, stays
@@ -11,7 +11,7 @@ final class QuotaGate: Sendable {
         var inFlight: Int
     }
 
-    private let usage = Mutex<[String: Usage]>([:])
+    private let usage = Locked<[String: Usage]>([:])
     private let lines: SigningLines
 
     init(lines: SigningLines) {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import PKICore
 
 /// Counters of the SOD signing service in the Prometheus text exposition format (0.0.4), served at `/metrics`:
 ///
@@ -27,7 +27,7 @@ public final class ServiceMetrics: Sendable {
         var batchDocuments = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     public let started = Date()
 
     public init() {}

@@ -2,7 +2,6 @@ import Foundation
 import LDS
 import NIOCore
 import PKICore
-import Synchronization
 
 /// Where concurrent requests meet the batch signer: each request waits in the queue of its connection's event loop;
 /// one signing loop per event loop takes every request waiting there (up to `maximumBatch`) and signs them with
@@ -46,7 +45,7 @@ final class SigningQueue: Sendable {
         var recording = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let signers: DocumentSigners
     private let lines: SigningLines
     private let quotas: QuotaGate

@@ -15,7 +15,6 @@ import SmartCard
 import Store
 import VirtualChip
 import SwiftASN1
-import Synchronization
 import CVC
 
 /// The suite's main job on the embedded default: a country's CSCA on a fresh data directory, with a Document
@@ -294,7 +293,7 @@ struct Demo: ParsableCommand {
 
     /// Starts the service on a free loopback port, posts each body to /v1/pa/verify, and stops the service.
     static func askService(_ service: BorderControlService, bodies: [Data]) throws -> [Answer] {
-        let answers = Mutex<[Answer]>([])
+        let answers = Locked<[Answer]>([])
         try AsyncBridge.run {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -6,7 +6,6 @@ import PKICore
 import SPOC
 import ServiceWiring
 import Store
-import Synchronization
 
 extension Demo {
     /// Step 10: a second country (ZZ, in its own data directory) asks our CVCA for a DV certificate through the two
@@ -65,7 +64,7 @@ extension Demo {
                                    authority: ourWiring, documentVerifier: ourWiring, outboxInterval: nil)
         let theirServer = SPOCServer(spoc: theirs, material: theirMaterial, authenticator: SPOCPeerAuthenticator(clock: SystemClock(), crls: cache),
                                      authority: theirWiring, documentVerifier: theirWiring, outboxInterval: nil)
-        let outcome = Mutex<Result<(String, SPOCResultCode, String?), any Error>?>(nil)
+        let outcome = Locked<Result<(String, SPOCResultCode, String?), any Error>?>(nil)
         try AsyncBridge.run {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let ports = AsyncStream<(String, Int)>.makeStream()

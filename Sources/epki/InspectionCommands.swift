@@ -11,7 +11,6 @@ import NPKD
 import PKICore
 import SmartCard
 import Store
-import Synchronization
 
 /// `epki inspect`: read and verify the passport in a reader, as an officer or a gate does.
 struct InspectCommand: ParsableCommand {
@@ -164,7 +163,7 @@ struct InspectOptions: ParsableArguments {
         // until it exits.
         clients.withLock { $0.append(client) }
         return { url, body in
-            let outcome = Mutex<Result<(Int, [UInt8]), any Error>?>(nil)
+            let outcome = Locked<Result<(Int, [UInt8]), any Error>?>(nil)
             let done = DispatchSemaphore(value: 0)
             Task {
                 do {
@@ -186,7 +185,7 @@ struct InspectOptions: ParsableArguments {
         }
     }
 
-    static let clients = Mutex<[HTTPClient]>([])
+    static let clients = Locked<[HTTPClient]>([])
 
     func readerName(_ context: PCSCTransport.Context) throws -> String {
         if let reader { return reader }

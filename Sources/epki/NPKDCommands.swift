@@ -4,7 +4,6 @@ import Foundation
 import NPKD
 import PKICore
 import Store
-import Synchronization
 
 /// Options of every `epki npkd` command: the shared data directory and the NPKD's domain.
 struct NPKDOptions: ParsableArguments {
@@ -361,7 +360,7 @@ struct CSCAMasterListSigner: MasterListSigning {
 enum ProgressLine {
     static let isTerminal = isatty(STDERR_FILENO) != 0
     /// Whether a line was shown, and the phase and tenth last written to a log.
-    static let state = Mutex<(shown: Bool, phase: String, tenth: Int)>((false, "", -1))
+    static let state = Locked<(shown: Bool, phase: String, tenth: Int)>((false, "", -1))
 
     static func handler() -> ImportProgress.Handler {
         { progress in
@@ -395,7 +394,7 @@ enum ProgressLine {
 enum AsyncBridge {
     static func run(_ body: @escaping @Sendable () async throws -> Void) throws {
         let done = DispatchSemaphore(value: 0)
-        let failure = Mutex<(any Error)?>(nil)
+        let failure = Locked<(any Error)?>(nil)
         Task.detached {
             do {
                 try await body()
@@ -410,7 +409,7 @@ enum AsyncBridge {
 
     /// The same, for work that returns a value.
     static func value<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Mutex<T?>(nil)
+        let result = Locked<T?>(nil)
         try run { let value = try await body(); result.withLock { $0 = value } }
         guard let value = result.withLock({ $0 }) else { throw CLIFailure(message: "error: the operation ended without a result") }
         return value

@@ -2,7 +2,6 @@ import Foundation
 import LDS
 import PKICore
 import SwiftASN1
-import Synchronization
 import Testing
 import TestSupport
 
@@ -317,7 +316,7 @@ import TestSupport
 /// Counts issuer look-ups, to show that chain results are cached.
 final class CountingTrustSource: TrustSource {
     let inner: StaticTrustSource
-    private let lookups = Mutex(0)
+    private let lookups = Locked(0)
 
     init(_ inner: StaticTrustSource) { self.inner = inner }
 

@@ -3,14 +3,13 @@ import Foundation
 import NPKD
 import PKICore
 import Store
-import Synchronization
 import Testing
 import TestSupport
 
 /// A value shared between the importing and the reading task.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
+final class Shared<Value: Sendable>: Sendable {
+    private let mutex: Locked<Value>
+    init(_ value: Value) { mutex = Locked(value) }
     func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
 }
 
@@ -47,11 +46,11 @@ final class Locked<Value: Sendable>: Sendable {
         let reader = try NationalPKD(store: readerStore, clock: FixedClock(CountryPKI.now))
         let issuer = ut.csca.subjectKeyIdentifier?.hexString ?? ""
 
-        let progress = Locked<(first: ContinuousClock.Instant?, last: ContinuousClock.Instant?, reports: Int, completed: Int)>((nil, nil, 0, 0))
-        let outcome = Locked<Result<ImportSummary, any Error>?>(nil)
+        let progress = Shared<(first: ContinuousClock.Instant?, last: ContinuousClock.Instant?, reports: Int, completed: Int)>((nil, nil, 0, 0))
+        let outcome = Shared<Result<ImportSummary, any Error>?>(nil)
         typealias Lookup = (at: ContinuousClock.Instant, latency: Duration, status: RevocationAnswer.Status)
-        let lookups = Locked<[Lookup]>([])
-        let readerFailure = Locked<String?>(nil)
+        let lookups = Shared<[Lookup]>([])
+        let readerFailure = Shared<String?>(nil)
         let started = ContinuousClock.now
         // Threads of their own, not Swift's cooperative pool, which other tests running in parallel keep busy: the
         // importer is the CLI process, the reader the service, each with its own connection.

@@ -6,7 +6,6 @@ import LDS
 import NPKD
 import PKICore
 import Testing
-import Synchronization
 import TestSupport
 
 @Suite struct ServiceTests {
@@ -219,7 +218,7 @@ import TestSupport
 
 /// The port the service bound, handed from its start-up callback to the test.
 final class PortBox: Sendable {
-    private let value = Mutex<Int?>(nil)
+    private let value = Locked<Int?>(nil)
 
     func set(_ port: Int) { value.withLock { $0 = port } }
 

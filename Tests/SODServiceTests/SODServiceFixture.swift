@@ -3,7 +3,6 @@ import LDS
 import PKICore
 import SODService
 import Store
-import Synchronization
 import TestSupport
 
 /// A country's CSCA and Document Signer, the service's TLS certificate, registered and unregistered lines, and the
@@ -203,7 +202,7 @@ final class SODServiceFixture: @unchecked Sendable {
 
 /// The port the service bound, handed from its start-up callback to the test.
 final class PortBox: Sendable {
-    private let value = Mutex<Int?>(nil)
+    private let value = Locked<Int?>(nil)
 
     func set(_ port: Int) { value.withLock { $0 = port } }
 

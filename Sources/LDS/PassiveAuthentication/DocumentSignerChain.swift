@@ -1,6 +1,5 @@
 import Foundation
 import PKICore
-import Synchronization
 
 /// Finds the trusted certificate that signed a DS certificate and follows link certificates up to a
 /// self-signed CSCA (Doc 9303-12 §5: after a CSCA key rollover, the link certificate — issued with the old
@@ -103,7 +102,7 @@ final class ChainCache: Sendable {
         }
     }
 
-    private let entries = Mutex<[EncodingKey: Entry]>([:])
+    private let entries = Locked<[EncodingKey: Entry]>([:])
     private let limit: Int
 
     init(limit: Int = 4096) {

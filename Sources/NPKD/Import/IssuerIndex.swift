@@ -1,6 +1,5 @@
 import Store
 import PKICore
-import Synchronization
 
 /// The CA certificates (CSCA and link) of a domain, by subject key identifier and by normalised subject name, each with
 /// its public key decoded once: what matching a certificate to the CA whose key verifies it needs, without a query
@@ -14,7 +13,7 @@ struct IssuerSet: Sendable {
 
     /// Keys decoded so far, shared by every copy (a key of a row never changes); nil inside: it cannot be decoded.
     final class Keys: Sendable {
-        private let decoded = Mutex<[Int64: PublicKey?]>([:])
+        private let decoded = Locked<[Int64: PublicKey?]>([:])
 
         func key(_ authority: Authority) -> PublicKey? {
             if let cached = decoded.withLock({ $0[authority.id] }) { return cached }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import PKICore
 
 /// Counters and latency sums of the border control service, printed in the Prometheus text exposition format
 /// (version 0.0.4) at `/metrics`:
@@ -26,7 +26,7 @@ public final class ServiceMetrics: Sendable {
         var historyFailures = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     public let started = Date()
 
     public init() {}

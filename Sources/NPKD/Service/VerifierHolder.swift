@@ -1,12 +1,11 @@
 import Foundation
 import LDS
 import PKICore
-import Synchronization
 
 /// Passive authentication with a chain cache that is dropped every `lifetime` seconds, so a trust decision taken
 /// while the service runs (a CSCA withdrawn) reaches the answers within a minute. Revocation is never cached.
 final class VerifierHolder: Sendable {
-    private let state: Mutex<(created: Date, verifier: PassiveAuthentication)>
+    private let state: Locked<(created: Date, verifier: PassiveAuthentication)>
     private let trustSource: NPKDTrustSource
     private let clock: any PKIClock
     private let lifetime: TimeInterval
@@ -15,7 +14,7 @@ final class VerifierHolder: Sendable {
         self.trustSource = trustSource
         self.clock = clock
         self.lifetime = lifetime
-        state = Mutex((Date(), PassiveAuthentication(trustSource: trustSource, clock: clock)))
+        state = Locked((Date(), PassiveAuthentication(trustSource: trustSource, clock: clock)))
     }
 
     func current() -> PassiveAuthentication {

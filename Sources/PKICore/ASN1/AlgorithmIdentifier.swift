@@ -1,5 +1,4 @@
 import SwiftASN1
-import Synchronization
 
 /// An algorithm and its parameters (RFC 5280 §4.1.1.2).
 ///
@@ -74,7 +73,7 @@ extension AlgorithmIdentifier {
 }
 
 extension AlgorithmIdentifier {
-    private static let recentEncodings = Mutex<[AlgorithmIdentifier: [UInt8]]>([:])
+    private static let recentEncodings = Locked<[AlgorithmIdentifier: [UInt8]]>([:])
 
     /// The DER, kept for the few identifiers that are written again and again (every SOD names its digest and
     /// signature algorithms).

@@ -1,10 +1,9 @@
-import Synchronization
 
 /// Values read recently, kept by the bytes they were read from: the same few algorithm identifiers, content types,
 /// signer names and DS certificates come in every SOD a border lane reads, and reading them again for each passport
 /// cost more than a look-up. Bounded: when `limit` entries are held, the whole set is dropped and refilled.
 final class RecentByEncoding<Value: Sendable>: Sendable {
-    private let entries = Mutex<[EncodingKey: Value]>([:])
+    private let entries = Locked<[EncodingKey: Value]>([:])
     private let limit: Int
 
     init(limit: Int) {
@@ -26,7 +25,7 @@ final class RecentByEncoding<Value: Sendable>: Sendable {
 
 /// Values computed recently from a hashable input (parsed parameters, not bytes), bounded like `RecentByEncoding`.
 final class RecentValues<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let entries = Mutex<[Key: Value]>([:])
+    private let entries = Locked<[Key: Value]>([:])
     private let limit: Int
 
     init(limit: Int) {

@@ -1,6 +1,5 @@
 import COpenSSL
 import COpenSSLShims
-import Synchronization
 
 /// Owns one `EVP_PKEY` and frees it when the last reference goes, with the signature contexts made for it.
 ///
@@ -22,7 +21,7 @@ final class EVPKey: @unchecked Sendable {
         let pointer: OpaquePointer
     }
 
-    private let idle = Mutex<[ContextUse: [IdleContext]]>([:])
+    private let idle = Locked<[ContextUse: [IdleContext]]>([:])
     /// Idle contexts kept per use: more than the threads that sign or verify with one key at once is waste.
     private static let idleLimit = 16
 

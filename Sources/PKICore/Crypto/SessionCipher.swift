@@ -1,5 +1,4 @@
 import COpenSSLShims
-import Synchronization
 
 /// The cipher and MAC of one secure messaging session (ICAO Doc 9303-11 §9.8), keyed once for the session's life.
 ///
@@ -101,7 +100,7 @@ public struct SessionCipher: Sendable {
     private final class Keys: @unchecked Sendable {
         private let pointer: OpaquePointer
         /// The AES contexts change with every call: one call at a time.
-        private let lock = Mutex(())
+        private let lock = Locked(())
 
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
 

@@ -1,6 +1,5 @@
 import Foundation
 import SwiftASN1
-import Synchronization
 
 /// An X.501 name (RFC 5280 §4.1.2.4).
 ///
@@ -252,7 +251,7 @@ public struct AttributeTypeAndValue: DERImplicitlyTaggable, BERImplicitlyTaggabl
 
 /// A text computed on first use and kept, shared by the copies of the value that owns it.
 final class DescriptionMemo: Sendable {
-    private let stored = Mutex<String?>(nil)
+    private let stored = Locked<String?>(nil)
 
     func value(_ compute: () -> String) -> String {
         if let text = stored.withLock({ $0 }) { return text }

@@ -4,7 +4,6 @@ import LDS
 import PKICore
 import SmartCard
 import SwiftASN1
-import Synchronization
 
 /// A virtual eMRTD chip: the LDS1 application behind ISO/IEC 7816-4 commands, with the access conditions a real
 /// chip enforces (ICAO Doc 9303-11 §4.2): nothing but the master file's files before BAC, the application's files
@@ -79,7 +78,7 @@ public final class EMRTDChip: @unchecked Sendable {
     /// ephemeral key of Chip Authentication (or of PACE-CAM).
     private var chipIdentifier: [UInt8]?
     private var terminalEphemeralKey: [UInt8]?
-    private let lock = Mutex<Void>(())
+    private let lock = Locked<Void>(())
 
     /// `chipAuthenticationKey` is the chip's static Chip Authentication private key (its public key in DG14 and
     /// EF.CardSecurity): PACE-CAM needs it.
