@@ -7,7 +7,7 @@ public enum OpenAPIDocument {
       "info": {
         "title": "epki SOD signing service",
         "version": "1.0.0",
-        "description": "Signs EF.SOD (ICAO Doc 9303-10 document security object) for registered personalization lines. Mutual TLS: only client certificates the operator registered with `epki sod line add` get through the handshake. Each SOD is signed by the Document Signer through the batch signer, verified after signing, and recorded in the audit trail (line, document number, DS, SOD digest) before it is answered."
+        "description": "Signs EF.SOD (ICAO Doc 9303-10 document security object) for registered personalization lines, one document per request (/v1/sod/sign) or up to 256 (/v1/sod/sign-batch). Mutual TLS: only client certificates the operator registered with `epki sod line add` get through the handshake. Each SOD is signed by the Document Signer through the batch signer, verified after signing, and recorded in the audit trail (line, document number, DS, SOD digest) before it is answered."
       },
       "paths": {
         "/v1/sod/sign": {
@@ -26,6 +26,19 @@ public enum OpenAPIDocument {
               "403": {"description": "The client certificate is no longer a registered line's", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "429": {"description": "The line's quota for the current window is used up (Retry-After)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "500": {"description": "The Document Signer or the store failed; no SOD was handed out", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+          }
+        },
+        "/v1/sod/sign-batch": {
+          "post": {
+            "summary": "Sign several documents' security objects in one request, each as /v1/sod/sign would",
+            "description": "Each element of documents is checked, counted against the line's quota, signed, verified after signing and recorded in the audit trail exactly as the body of a request to /v1/sod/sign. A document that is refused (a field missing or malformed, the quota used up, a signing or store failure) is refused alone: its place in results holds the error a single request would have got, with that request's HTTP status in error.status, and the other documents are signed. The answer is 200 whenever the body could be read, the results in the order of documents.",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignBatchRequest"}}}},
+            "responses": {
+              "200": {"description": "One result per document, in request order: its EF.SOD or its refusal", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignBatchResponse"}}}},
+              "400": {"description": "The body is not JSON, has a member other than documents, or documents is missing, not an array, empty, longer than 256, or holds an element that is not an object; error.field names it (documents, documents[3])", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "403": {"description": "The client certificate is no longer a registered line's", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "500": {"description": "The service failed before any document could be signed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
           }
         },
@@ -64,17 +77,56 @@ public enum OpenAPIDocument {
               "documentSigner": {"type": "object", "properties": {"subject": {"type": "string"}, "serial": {"type": "string"}, "fingerprint": {"type": "string"}}}
             }
           },
+          "SignBatchRequest": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["documents"],
+            "properties": {
+              "documents": {
+                "type": "array", "minItems": 1, "maxItems": 256,
+                "items": {"$ref": "#/components/schemas/SignBatchDocument"}
+              }
+            }
+          },
+          "SignBatchDocument": {
+            "type": "object",
+            "description": "A document to sign: the same object as the body of /v1/sod/sign (components.schemas.SignRequest). Any JSON object is taken here; one that is not a valid SignRequest is refused alone, in its place in results, with error.field naming the field at fault."
+          },
+          "SignBatchResponse": {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+              "results": {"type": "array", "items": {"$ref": "#/components/schemas/SignBatchResult"}},
+              "documentSigner": {"type": "object", "properties": {"subject": {"type": "string"}, "serial": {"type": "string"}, "fingerprint": {"type": "string"}}}
+            }
+          },
+          "SignBatchResult": {
+            "description": "A signed document (sod, sodSHA256, auditSequence) or a refused one (error). documentNumber is the one the document gave, when it gave a string.",
+            "oneOf": [
+              {"type": "object", "required": ["documentNumber", "sod", "sodSHA256", "auditSequence"], "additionalProperties": false, "properties": {
+                "documentNumber": {"type": "string"},
+                "sod": {"type": "string", "format": "byte", "description": "EF.SOD (tag 77), base64"},
+                "sodSHA256": {"type": "string", "description": "SHA-256 of the EF.SOD bytes, hex"},
+                "auditSequence": {"type": "integer", "description": "Sequence number of the audit entry that records the signature"}
+              }},
+              {"type": "object", "required": ["error"], "additionalProperties": false, "properties": {
+                "documentNumber": {"type": "string"},
+                "error": {"$ref": "#/components/schemas/ErrorBody"}
+              }}
+            ]
+          },
           "Error": {
             "type": "object",
             "properties": {
-              "error": {
-                "type": "object",
-                "properties": {
-                  "code": {"type": "string", "enum": ["badRequest", "unknownLine", "quotaExceeded", "signingFailed", "storeFailure", "notFound", "httpError", "internal"]},
-                  "field": {"type": "string", "description": "The request field at fault (badRequest), e.g. dataGroupHashes.3"},
-                  "message": {"type": "string"}, "status": {"type": "integer"}
-                }
-              }
+              "error": {"$ref": "#/components/schemas/ErrorBody"}
+            }
+          },
+          "ErrorBody": {
+            "type": "object",
+            "properties": {
+              "code": {"type": "string", "enum": ["badRequest", "unknownLine", "quotaExceeded", "signingFailed", "storeFailure", "notFound", "httpError", "internal"]},
+              "field": {"type": "string", "description": "The request field at fault (badRequest), e.g. dataGroupHashes.3"},
+              "message": {"type": "string"}, "status": {"type": "integer"}
             }
           },
           "Health": {

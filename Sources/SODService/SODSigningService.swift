@@ -11,7 +11,8 @@ import PKICore
 /// TLS). Routes (documented in `/openapi.json`):
 ///
 /// ```
-/// POST /v1/sod/sign     {"documentNumber", "ldsVersion", "hashAlgorithm", "dataGroupHashes": {"1": hex, ...}} → EF.SOD
+/// POST /v1/sod/sign        {"documentNumber", "ldsVersion", "hashAlgorithm", "dataGroupHashes": {"1": hex, ...}} → EF.SOD
+/// POST /v1/sod/sign-batch  {"documents": [<the same object>, ... 1 to 256]} → {"results": [{"documentNumber", "sod"} or {"documentNumber", "error"}, ...]}
 /// GET  /health  /metrics  /openapi.json
 /// ```
 /// Only registered lines get through the TLS handshake (`LineVerifier`); a request is checked field by field
@@ -27,11 +28,15 @@ public struct SODSigningService: Sendable {
 
     /// The route patterns, as the router and the OpenAPI document name them.
     public static let routes: [(method: String, path: String)] = [
-        ("POST", "/v1/sod/sign"), ("GET", "/health"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+        ("POST", "/v1/sod/sign"), ("POST", "/v1/sod/sign-batch"), ("GET", "/health"), ("GET", "/metrics"), ("GET", "/openapi.json"),
     ]
 
     /// Largest request body accepted: 16 hashes of 64 bytes in hex fit in 3 KB.
     public static let maximumBody = 64 * 1024
+
+    /// Largest body of `POST /v1/sod/sign-batch`: `SignBatchRequest.maximumDocuments` documents of up to 4 KB each
+    /// (16 SHA-512 hashes in hex take about 2.3 KB).
+    public static let maximumBatchBody = SignBatchRequest.maximumDocuments * 4 * 1024
 
     /// - Parameters:
     ///   - maximumBatch: the most documents one `SODBatchSigner` call signs.
@@ -62,6 +67,7 @@ public struct SODSigningService: Sendable {
         router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
         router.add(middleware: MethodNotAllowedMiddleware(routes: Self.routes))
         router.post("/v1/sod/sign") { request, context in try await sign(request, context: context) }
+        router.post("/v1/sod/sign-batch") { request, context in try await signBatch(request, context: context) }
         router.get("/health") { _, _ in try health() }
         router.get("/metrics") { _, _ in
             Self.response(Array(metrics.render(lines: (try? lines.lines().count) ?? 0).utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -127,6 +133,80 @@ public struct SODSigningService: Sendable {
             ("documentSigner", .object([("subject", .string(facts.subject)), ("serial", .string(facts.serial)), ("fingerprint", .string(facts.fingerprint))])),
         ])
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.encoded())))
+    }
+
+    /// `POST /v1/sod/sign-batch`: each document checked, counted against the quota, signed, re-checked (when the
+    /// service does so) and recorded exactly as a request of its own; refused documents are answered in their place
+    /// with the error a single request would get (its HTTP status in `status`), the others with their SODs. The answer
+    /// is 200 whenever the body could be read; a body that cannot is 400, an unregistered line 403, as for
+    /// `/v1/sod/sign`.
+    func signBatch(_ request: Request, context: LineRequestContext) async throws -> Response {
+        let line = try await context.line(verifier)
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maximumBatchBody)
+        } catch {
+            throw SODServiceError(.badRequest, "the request body is larger than \(Self.maximumBatchBody) bytes or unreadable")
+        }
+        let batch = try SignBatchRequest(json: Array(buffer: body))
+        var requests: [SignRequest] = []
+        requests.reserveCapacity(batch.documents.count)
+        for document in batch.documents {
+            if case .success(let request) = document.request { requests.append(request) }
+        }
+        var signed: ArraySlice<Result<SignedDocument, SODServiceError>> = []
+        if !requests.isEmpty { signed = await queue.sign(requests, line: line, eventLoop: context.channel.eventLoop)[...] }
+        var results: [Result<SignedDocument, SODServiceError>] = []
+        results.reserveCapacity(batch.documents.count)
+        for document in batch.documents {
+            switch document.request {
+            case .success: results.append(signed.removeFirst())
+            case .failure(let error): results.append(.failure(error))
+            }
+        }
+        for case .failure(let error) in results { metrics.recordRefusal(code: error.code.name) }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: Self.batchAnswer(batch.documents, results, signer: signers.facts))))
+    }
+
+    /// `{"documentSigner": {...}, "results": [...]}`, keys in the order `JSONValue` writes them (sorted). A SOD's
+    /// fields (a checked document number, base64, hex, an integer) are written as they are: `JSONValue` would escape
+    /// every "/" of the base64 one character at a time. Refusals go through `JSONValue`.
+    static func batchAnswer(_ documents: [SignBatchRequest.Document], _ results: [Result<SignedDocument, SODServiceError>],
+                            signer facts: SigningLines.SignerFacts) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + results.count * 1_600)
+        out.append(contentsOf: #"{"documentSigner":"#.utf8)
+        out.append(contentsOf: JSONValue.object([("fingerprint", .string(facts.fingerprint)), ("serial", .string(facts.serial)),
+                                                 ("subject", .string(facts.subject))]).encoded())
+        out.append(contentsOf: #","results":["#.utf8)
+        for (index, (document, result)) in zip(documents, results).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            switch result {
+            case .success(let signed):
+                out.append(contentsOf: #"{"auditSequence":"#.utf8)
+                out.append(contentsOf: String(signed.auditSequence).utf8)
+                out.append(contentsOf: #","documentNumber":""#.utf8)
+                out.append(contentsOf: signed.documentNumber.utf8)
+                out.append(contentsOf: #"","sod":""#.utf8)
+                out.append(contentsOf: Data(signed.sod).base64EncodedData())
+                out.append(contentsOf: #"","sodSHA256":""#.utf8)
+                out.append(contentsOf: signed.sodDigest.utf8)
+                out.append(contentsOf: #""}"#.utf8)
+            case .failure(let error):
+                var fields: [(String, JSONValue)] = [("code", .string(error.code.name)), ("message", .string(error.reason)),
+                                                     ("status", .integer(ErrorAndMetricsMiddleware<LineRequestContext>.status(error.code).code))]
+                if let field = error.field { fields.append(("field", .string(field))) }
+                var item: [(String, JSONValue)] = [("error", .object(fields))]
+                if let number = document.documentNumber { item.append(("documentNumber", .string(number))) }
+                out.append(contentsOf: JSONValue.object(item).encoded())
+            }
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     func health() throws -> Response {

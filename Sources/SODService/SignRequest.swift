@@ -42,6 +42,12 @@ public struct SignRequest: Sendable {
         } catch let error as PKIError {
             throw SODServiceError(.badRequest, "the body is not JSON: \(error.reason)")
         }
+        try self.init(members: members)
+    }
+
+    /// One document's request from the members of its JSON object (the body of `POST /v1/sod/sign`, or one element
+    /// of `documents` in `POST /v1/sod/sign-batch`).
+    public init(members: [(String, JSONValue)]) throws {
         var seen: Set<String> = []
         for (name, _) in members {
             guard Self.fields.contains(name) else {

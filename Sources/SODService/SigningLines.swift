@@ -132,6 +132,14 @@ public struct SigningLines: Sendable {
         public let sodDigest: String
         public let hash: HashAlgorithm
         public let dataGroups: [Int]
+
+        public init(lineFingerprint: String, documentNumber: String, sodDigest: String, hash: HashAlgorithm, dataGroups: [Int]) {
+            self.lineFingerprint = lineFingerprint
+            self.documentNumber = documentNumber
+            self.sodDigest = sodDigest
+            self.hash = hash
+            self.dataGroups = dataGroups
+        }
     }
 
     /// What the audit entries name about the Document Signer.
@@ -139,6 +147,12 @@ public struct SigningLines: Sendable {
         public let fingerprint: String
         public let serial: String
         public let subject: String
+
+        public init(fingerprint: String, serial: String, subject: String) {
+            self.fingerprint = fingerprint
+            self.serial = serial
+            self.subject = subject
+        }
     }
 
     /// Records a batch of signatures in one transaction: each one's line is looked up again (a line removed

@@ -28,7 +28,8 @@ final class SigningQueue: Sendable {
         let line: SigningLine
         /// The event loop of the request's connection, where its answer is handed back.
         let eventLoop: any EventLoop
-        let continuation: CheckedContinuation<SignedDocument, any Error>
+        /// Called once, on `eventLoop`, with the SOD (its audit entry committed) or the refusal.
+        let answer: @Sendable (Result<SignedDocument, SODServiceError>) -> Void
     }
 
     struct Signed: Sendable {
@@ -67,18 +68,83 @@ final class SigningQueue: Sendable {
     /// Signs one document for a line; returns once its audit entry is committed.
     func sign(_ request: SignRequest, line: SigningLine, eventLoop: any EventLoop) async throws -> SignedDocument {
         try quotas.reserve(line)
-        let key = ObjectIdentifier(eventLoop)
         return try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLock { state -> Bool in
-                state.pending[key, default: []].append(Job(request: request, line: line, eventLoop: eventLoop, continuation: continuation))
-                return state.signing.insert(key).inserted
+            enqueue([Job(request: request, line: line, eventLoop: eventLoop, answer: { continuation.resume(with: $0.mapError { $0 as any Error }) })],
+                    on: eventLoop)
+        }
+    }
+
+    /// Signs several documents of one line (`POST /v1/sod/sign-batch`); returns, in their order, each one's SOD (its
+    /// audit entry committed) or its refusal. Each document is counted against the quota as a request of its own:
+    /// those that find the window full are refused, the others signed. The documents join the event loop's queue
+    /// together, so they are signed in the same `SODBatchSigner` batches (up to `maximumBatch` each) and recorded in
+    /// the recorder's transactions like any others.
+    func sign(_ requests: [SignRequest], line: SigningLine, eventLoop: any EventLoop) async -> [Result<SignedDocument, SODServiceError>] {
+        var results = [Result<SignedDocument, SODServiceError>?](repeating: nil, count: requests.count)
+        var admitted: [Int] = []
+        admitted.reserveCapacity(requests.count)
+        for index in requests.indices {
+            do {
+                try quotas.reserve(line)
+                admitted.append(index)
+            } catch let error as SODServiceError {
+                results[index] = .failure(error)
+            } catch {
+                results[index] = .failure(SODServiceError(.storeFailure, "the line's quota could not be read: \((error as? any OperatorFacingError)?.reason ?? "\(error)")"))
             }
-            guard start else { return }
-            if eventLoop.inEventLoop {
-                Task { await self.signLoop(key) }
-            } else {
-                eventLoop.execute { Task { await self.signLoop(key) } }
+        }
+        guard !admitted.isEmpty else { return results.map { $0! } }
+        let collected = await withCheckedContinuation { (continuation: CheckedContinuation<[(Int, Result<SignedDocument, SODServiceError>)], Never>) in
+            let collector = Collector(expected: admitted.count, continuation: continuation)
+            let jobs = admitted.enumerated().map { slot, index in
+                Job(request: requests[index], line: line, eventLoop: eventLoop, answer: { collector.deliver(slot, $0) })
             }
+            enqueue(jobs, on: eventLoop)
+        }
+        for (slot, result) in collected { results[admitted[slot]] = result }
+        return results.map { $0! }
+    }
+
+    /// Gathers the answers of one request's documents and resumes the request when the last has come.
+    private final class Collector: Sendable {
+        private struct State {
+            var results: [(Int, Result<SignedDocument, SODServiceError>)] = []
+            var continuation: CheckedContinuation<[(Int, Result<SignedDocument, SODServiceError>)], Never>?
+        }
+
+        private let expected: Int
+        private let state: Locked<State>
+
+        init(expected: Int, continuation: CheckedContinuation<[(Int, Result<SignedDocument, SODServiceError>)], Never>) {
+            self.expected = expected
+            var initial = State(continuation: continuation)
+            initial.results.reserveCapacity(expected)
+            state = Locked(initial)
+        }
+
+        func deliver(_ slot: Int, _ result: Result<SignedDocument, SODServiceError>) {
+            let done = state.withLock { state -> (CheckedContinuation<[(Int, Result<SignedDocument, SODServiceError>)], Never>, [(Int, Result<SignedDocument, SODServiceError>)])? in
+                state.results.append((slot, result))
+                guard state.results.count == expected, let continuation = state.continuation else { return nil }
+                state.continuation = nil
+                return (continuation, state.results)
+            }
+            if let (continuation, results) = done { continuation.resume(returning: results) }
+        }
+    }
+
+    /// Puts jobs of one event loop in its queue and starts that loop's signing loop if it is not running.
+    private func enqueue(_ jobs: [Job], on eventLoop: any EventLoop) {
+        let key = ObjectIdentifier(eventLoop)
+        let start = state.withLock { state -> Bool in
+            state.pending[key, default: []].append(contentsOf: jobs)
+            return state.signing.insert(key).inserted
+        }
+        guard start else { return }
+        if eventLoop.inEventLoop {
+            Task { await self.signLoop(key) }
+        } else {
+            eventLoop.execute { Task { await self.signLoop(key) } }
         }
     }
 
@@ -191,8 +257,8 @@ final class SigningQueue: Sendable {
                 quotas.release(job.line, recorded: false)
                 answer = .failure(SODServiceError(.storeFailure, "the signature was not recorded"))
             }
-            let continuation = job.continuation
-            answers[ObjectIdentifier(job.eventLoop), default: (job.eventLoop, [])].answers.append { continuation.resume(with: answer.mapError { $0 as any Error }) }
+            let deliver = job.answer
+            answers[ObjectIdentifier(job.eventLoop), default: (job.eventLoop, [])].answers.append { deliver(answer) }
         }
         // The event loops are the process's NIO singletons, which are never shut down, so every hop runs.
         for (_, group) in answers {

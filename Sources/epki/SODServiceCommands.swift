@@ -32,7 +32,7 @@ struct SODServiceOptions: ParsableArguments {
 struct SODServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Sign EF.SOD for registered personalization lines over HTTPS with mutual TLS (POST /v1/sod/sign).",
+        abstract: "Sign EF.SOD for registered personalization lines over HTTPS with mutual TLS (POST /v1/sod/sign, and /v1/sod/sign-batch for up to 256 documents).",
         discussion: """
             Only client certificates registered with `epki sod line add` get through the TLS handshake. Requests carry \
             the document number, the LDS version, the hash algorithm and the data groups' hashes; concurrent requests \

@@ -135,15 +135,15 @@ final class SODServiceFixture: @unchecked Sendable {
         var error: [String: Any]? { json?["error"] as? [String: Any] }
     }
 
-    /// POSTs `json` to /v1/sod/sign with curl, as line `line` (its key and certificate files).
-    func post(_ json: String, port: Int, line: String, accept: String? = nil) async throws -> Answer {
+    /// POSTs `json` to `path` (/v1/sod/sign by default) with curl, as line `line` (its key and certificate files).
+    func post(_ json: String, port: Int, line: String, accept: String? = nil, path: String = "/v1/sod/sign") async throws -> Answer {
         let id = UUID().uuidString.prefix(8)
         try TestSupport.write(json, directory.appendingPathComponent("request-\(id).json"))
         var arguments = ["-sS", "--max-time", "60", "--cacert", "tls-ca.pem", "--cert", "\(line).pem", "--key", "\(line).key",
                          "-H", "Content-Type: application/json", "--data-binary", "@request-\(id).json", "-o", "answer-\(id).bin",
                          "-D", "headers-\(id).txt", "-w", "%{http_code}"]
         if let accept { arguments += ["-H", "Accept: \(accept)"] }
-        arguments.append("https://127.0.0.1:\(port)/v1/sod/sign")
+        arguments.append("https://127.0.0.1:\(port)\(path)")
         let result = try await Self.curl(arguments, in: directory)
         let body = (try? TestSupport.read(directory.appendingPathComponent("answer-\(id).bin"))) ?? []
         let headers = (try? String(contentsOf: directory.appendingPathComponent("headers-\(id).txt"), encoding: .utf8)) ?? ""
