@@ -98,15 +98,15 @@ for shift in +365d +1826d; do
 done
 
 # The suite once more under AddressSanitizer and LeakSanitizer (issue 20, item 4; scripts/asan.sh, FUZZING.md
-# "Sanitizers"): every test but the bad-input table (its 154 cases take 27 of the 28 minutes the whole suite takes
-# under ASan here; what they parse, the fuzz harnesses below parse under ASan too). A memory error or an unsuppressed
-# leak, in the tests or in an epki process they start, fails the run. A build of its own (.build-asan, ~11 minutes
-# from nothing here) and ~7 minutes of tests. EPKI_CI_ASAN=0 leaves it out.
+# "Sanitizers"), the bad-input table included (100 s of it under ASan since its store comparison stopped formatting
+# blobs a byte at a time; it took 27 minutes before). A memory error or an unsuppressed leak, in the tests or in an
+# epki process they start, fails the run. A build of its own (.build-asan, ~11 minutes from nothing here) and ~8
+# minutes of tests. EPKI_CI_ASAN=0 leaves it out; EPKI_ASAN_SKIP=REGEX leaves tests out of it.
 if [ "${EPKI_CI_ASAN:-1}" != 0 ]; then
     asan_log=$(mktemp)
     asan_start=$SECONDS
     asan_status=0
-    EPKI_ASAN_SKIP=BadInputTableTests timeout --kill-after=30 2400 bash scripts/asan.sh '.*' >"$asan_log" 2>&1 || asan_status=$?
+    timeout --kill-after=30 2400 bash scripts/asan.sh '.*' >"$asan_log" 2>&1 || asan_status=$?
     tail -n 60 "$asan_log"
     asan_total=$(grep -E "Test run with [0-9]+ tests?" "$asan_log" | tail -n 1 | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
     asan_failed=$(grep -E '^✘ Test .* failed after' "$asan_log" | grep -cv "Test run with" || true)
@@ -115,7 +115,7 @@ if [ "${EPKI_CI_ASAN:-1}" != 0 ]; then
         grep -E '^✘ Test|==ERROR: ' "$asan_log" | head -n 40 || true
         status=$asan_status
     fi
-    summary+=("AddressSanitizer (all but the bad-input table): ${asan_total:-no} test(s), ${asan_failed} failed, ${asan_reports} sanitizer report(s), $((SECONDS - asan_start)) s with its build (exit ${asan_status})")
+    summary+=("AddressSanitizer: ${asan_total:-no} test(s), ${asan_failed} failed, ${asan_reports} sanitizer report(s), $((SECONDS - asan_start)) s with its build (exit ${asan_status})")
     rm -f "$asan_log"
 fi
 
