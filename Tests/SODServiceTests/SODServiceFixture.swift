@@ -159,12 +159,9 @@ final class SODServiceFixture: @unchecked Sendable {
         try await blocking { try TestSupport.run("curl", arguments, currentDirectory: directory) }
     }
 
-    /// Runs blocking work (a child process and the wait for it) on a thread of its own: Swift's concurrency pool has
-    /// only as many threads as cores, and the service under test needs them to answer.
+    /// Runs blocking work (a child process and the wait for it) on a thread of its own (`TestSupport.onOwnThread`).
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
+        try await TestSupport.onOwnThread(body)
     }
 
     /// `openssl cms -verify` of an EF.SOD's CMS content (the 77 wrapper taken off) against the CSCA, at `time` (nil:

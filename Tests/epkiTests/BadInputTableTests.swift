@@ -144,8 +144,43 @@ import TestSupport
 
     static let fixture = Result { try Fixture() }
 
+    /// What one case's command did: its exit and output, and the store before and after (empty when it writes none).
+    struct Outcome: Sendable {
+        let name: String
+        let result: TestSupport.ProcessResult
+        let before: [String: [String]]
+        let after: [String: [String]]
+    }
+
+    /// The blocking part of a case (the spoiled file written, the store read, epki run, the store read again) runs on
+    /// a thread of its own (`TestSupport.onOwnThread`): it would otherwise hold a thread of the concurrency pool that
+    /// services under test elsewhere in the suite need. The expectations stay in the test's task.
     @Test(arguments: cases)
-    func aSpoiledInputIsATypedErrorAndChangesNothing(_ command: Command, _ mutation: Mutation) throws {
+    func aSpoiledInputIsATypedErrorAndChangesNothing(_ command: Command, _ mutation: Mutation) async throws {
+        let outcome = try await TestSupport.onOwnThread { try Self.run(command, mutation) }
+        let (name, result, before) = (outcome.name, outcome.result, outcome.before)
+        // Exit 1 with the error on standard error: not a crash (a signal), not a usage error, not success.
+        #expect(result.status == 1, "\(command) with \(mutation): exit \(result.status)\n\(result.output)")
+        let message = result.stderr
+        #expect(message.hasPrefix("epki: error: ") && !message.contains("Fatal error"), "\(command) with \(mutation): \(message)")
+        // What: the structure it was reading; where: an offset, a line, the file, or that it is empty.
+        let what = ["certificate", "CRL", "CMS", "CV ", "EF.", "LDS", "LDIF", "master list", "request", "DG", "data group", "PKCS", "TLV", "DER", "PEM", "file"]
+        let whereWords = ["offset", "line", name, "empty", "bytes", "byte", "tag", "missing", "ends"]
+        #expect(what.contains { message.contains($0) } && whereWords.contains { message.contains($0) }, "\(command) with \(mutation): \(message)")
+        if command.writesStore {
+            let after = outcome.after
+            let changed = Set(after.keys).union(before.keys).filter { after[$0] != before[$0] }.sorted()
+            #expect(Set(changed).isSubset(of: command.recordsRefusal), "\(command) with \(mutation) changed the store: \(changed)")
+            for table in changed {
+                // Only appended: the rows before are all still there, and one more, which records a failure.
+                let added = (after[table] ?? []).filter { !(before[table] ?? []).contains($0) }
+                #expect(Set(before[table] ?? []).isSubset(of: Set(after[table] ?? [])) && added.count == 1 && added[0].contains("failure"),
+                        "\(command) with \(mutation): \(table) gained \(added)")
+            }
+        }
+    }
+
+    static func run(_ command: Command, _ mutation: Mutation) throws -> Outcome {
         let fixture = try Self.fixture.get()
         let name = "spoiled-\(command.input.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "#", with: ""))-\(Mutation.allCases.firstIndex(of: mutation) ?? 0).bin"
         try TestSupport.write(mutation.apply(try fixture.input(command)), fixture.home.appendingPathComponent(name))
@@ -163,24 +198,6 @@ import TestSupport
             handle.write(Data((line + "\n").utf8))
             try? handle.close()
         }
-        // Exit 1 with the error on standard error: not a crash (a signal), not a usage error, not success.
-        #expect(result.status == 1, "\(command) with \(mutation): exit \(result.status)\n\(result.output)")
-        let message = result.stderr
-        #expect(message.hasPrefix("epki: error: ") && !message.contains("Fatal error"), "\(command) with \(mutation): \(message)")
-        // What: the structure it was reading; where: an offset, a line, the file, or that it is empty.
-        let what = ["certificate", "CRL", "CMS", "CV ", "EF.", "LDS", "LDIF", "master list", "request", "DG", "data group", "PKCS", "TLV", "DER", "PEM", "file"]
-        let whereWords = ["offset", "line", name, "empty", "bytes", "byte", "tag", "missing", "ends"]
-        #expect(what.contains { message.contains($0) } && whereWords.contains { message.contains($0) }, "\(command) with \(mutation): \(message)")
-        if command.writesStore {
-            let after = try fixture.storeContents()
-            let changed = Set(after.keys).union(before.keys).filter { after[$0] != before[$0] }.sorted()
-            #expect(Set(changed).isSubset(of: command.recordsRefusal), "\(command) with \(mutation) changed the store: \(changed)")
-            for table in changed {
-                // Only appended: the rows before are all still there, and one more, which records a failure.
-                let added = (after[table] ?? []).filter { !(before[table] ?? []).contains($0) }
-                #expect(Set(before[table] ?? []).isSubset(of: Set(after[table] ?? [])) && added.count == 1 && added[0].contains("failure"),
-                        "\(command) with \(mutation): \(table) gained \(added)")
-            }
-        }
+        return Outcome(name: name, result: result, before: before, after: command.writesStore ? try fixture.storeContents() : [:])
     }
 }

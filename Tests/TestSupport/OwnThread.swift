@@ -1,0 +1,15 @@
+import Foundation
+
+extension TestSupport {
+    /// Runs blocking work (a child process and the wait for it, a store compared row by row) on a thread of its own.
+    /// Swift's concurrency pool has only as many threads as cores, and a synchronous test body holds one of them for
+    /// as long as it runs; servers under test in the same process (the SOD, NPKD and SPOC services) need those threads
+    /// to answer. With two cores, two long synchronous tests at once starved a service until its client timed out.
+    /// `#expect` belongs in the caller: the thread does not carry the test's task-local context, so an issue recorded
+    /// there would not be the test's.
+    public static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+}
