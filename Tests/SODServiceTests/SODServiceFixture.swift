@@ -130,7 +130,8 @@ final class SODServiceFixture: @unchecked Sendable {
         let headers: String
         let curl: TestSupport.ProcessResult
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        /// The body as text, or curl's own error when no answer came (a refused handshake, a timeout).
+        var text: String { body.isEmpty && status == 0 ? "no answer: curl exit \(curl.status): \(curl.stderr)" : String(decoding: body, as: UTF8.self) }
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
         var error: [String: Any]? { json?["error"] as? [String: Any] }
     }
