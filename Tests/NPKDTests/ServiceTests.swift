@@ -212,7 +212,9 @@ import TestSupport
     }
 
     static func curl(_ arguments: [String], in directory: URL) async throws -> TestSupport.ProcessResult {
-        try await Task.detached { try TestSupport.run("curl", arguments, currentDirectory: directory) }.value
+        // A thread of its own, not a detached task: a task would hold one of the concurrency pool's threads, which the
+        // service under test needs to answer (curl timed out once under ASan with the pool busy elsewhere).
+        try await TestSupport.onOwnThread { try TestSupport.run("curl", arguments, currentDirectory: directory) }
     }
 }
 
