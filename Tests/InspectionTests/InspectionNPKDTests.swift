@@ -104,7 +104,7 @@ final class NPKDServer {
             let request = directory.appendingPathComponent("request-\(UUID().uuidString).json")
             let answer = directory.appendingPathComponent("answer-\(UUID().uuidString).json")
             try TestSupport.write(body, request)
-            let result = try TestSupport.run("curl", ["-sS", "--max-time", "60", "-o", answer.path, "-w", "%{http_code}", "-X", "POST",
+            let result = try TestSupport.run("curl", ["-sS", "--max-time", TestSupport.inProcessServiceTimeout, "-o", answer.path, "-w", "%{http_code}", "-X", "POST",
                                                       "-H", "Content-Type: application/json", "--data-binary", "@\(request.path)", url.absoluteString])
             guard result.status == 0, let status = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw TestFailure("curl: \(result.output)")

@@ -201,11 +201,11 @@ import TestSupport
         defer { server.cancel() }
         let port = try await bound.wait(seconds: 30)
         let url = "https://127.0.0.1:\(port)/health"
-        let withCertificate = try await Self.curl(["-sS", "--max-time", "60", "--cacert", "ca.pem", "--cert", "client.pem", "--key", "client.key", url],
+        let withCertificate = try await Self.curl(["-sS", "--max-time", TestSupport.inProcessServiceTimeout, "--cacert", "ca.pem", "--cert", "client.pem", "--key", "client.key", url],
                                                   in: directory)
         #expect(withCertificate.status == 0, "\(withCertificate.output)")
         #expect(withCertificate.stdout.contains("\"status\":\"ok\""), "\(withCertificate.output)")
-        let without = try await Self.curl(["-sS", "--max-time", "60", "--cacert", "ca.pem", url], in: directory)
+        let without = try await Self.curl(["-sS", "--max-time", TestSupport.inProcessServiceTimeout, "--cacert", "ca.pem", url], in: directory)
         #expect(without.status != 0, "a request without a client certificate was answered: \(without.output)")
         server.cancel()
         _ = await server.result

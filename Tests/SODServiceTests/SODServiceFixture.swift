@@ -140,7 +140,7 @@ final class SODServiceFixture: @unchecked Sendable {
     func post(_ json: String, port: Int, line: String, accept: String? = nil, path: String = "/v1/sod/sign") async throws -> Answer {
         let id = UUID().uuidString.prefix(8)
         try TestSupport.write(json, directory.appendingPathComponent("request-\(id).json"))
-        var arguments = ["-sS", "--max-time", "60", "--cacert", "tls-ca.pem", "--cert", "\(line).pem", "--key", "\(line).key",
+        var arguments = ["-sS", "--max-time", TestSupport.inProcessServiceTimeout, "--cacert", "tls-ca.pem", "--cert", "\(line).pem", "--key", "\(line).key",
                          "-H", "Content-Type: application/json", "--data-binary", "@request-\(id).json", "-o", "answer-\(id).bin",
                          "-D", "headers-\(id).txt", "-w", "%{http_code}"]
         if let accept { arguments += ["-H", "Accept: \(accept)"] }
@@ -152,7 +152,7 @@ final class SODServiceFixture: @unchecked Sendable {
     }
 
     func get(_ path: String, port: Int, line: String) async throws -> TestSupport.ProcessResult {
-        try await Self.curl(["-sS", "--max-time", "60", "--cacert", "tls-ca.pem", "--cert", "\(line).pem", "--key", "\(line).key",
+        try await Self.curl(["-sS", "--max-time", TestSupport.inProcessServiceTimeout, "--cacert", "tls-ca.pem", "--cert", "\(line).pem", "--key", "\(line).key",
                              "https://127.0.0.1:\(port)\(path)"], in: directory)
     }
 
