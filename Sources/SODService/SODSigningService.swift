@@ -105,16 +105,19 @@ public struct SODSigningService: Sendable {
     static let sodDigestHeader = HTTPFields.Element.Name("X-SOD-SHA256")!
     static let auditSequenceHeader = HTTPFields.Element.Name("X-Audit-Sequence")!
 
+    /// The request's body, refused with 400 when it is over `limit` bytes or cannot be read.
+    static func body(of request: inout Request, upTo limit: Int) async throws -> [UInt8] {
+        do {
+            return Array(buffer: try await request.collectBody(upTo: limit))
+        } catch {
+            throw SODServiceError(.badRequest, "the request body is larger than \(limit) bytes or unreadable")
+        }
+    }
+
     func sign(_ request: Request, context: LineRequestContext) async throws -> Response {
         let line = try await context.line(verifier)
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.maximumBody)
-        } catch {
-            throw SODServiceError(.badRequest, "the request body is larger than \(Self.maximumBody) bytes or unreadable")
-        }
-        let input = try SignRequest(json: Array(buffer: body))
+        let input = try SignRequest(json: try await Self.body(of: &request, upTo: Self.maximumBody))
         let signed = try await queue.sign(input, line: line, eventLoop: context.channel.eventLoop)
         var headers = HTTPFields()
         headers.reserveCapacity(3)
@@ -143,13 +146,7 @@ public struct SODSigningService: Sendable {
     func signBatch(_ request: Request, context: LineRequestContext) async throws -> Response {
         let line = try await context.line(verifier)
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.maximumBatchBody)
-        } catch {
-            throw SODServiceError(.badRequest, "the request body is larger than \(Self.maximumBatchBody) bytes or unreadable")
-        }
-        let batch = try SignBatchRequest(json: Array(buffer: body))
+        let batch = try SignBatchRequest(json: try await Self.body(of: &request, upTo: Self.maximumBatchBody))
         var requests: [SignRequest] = []
         requests.reserveCapacity(batch.documents.count)
         for document in batch.documents {
