@@ -227,7 +227,13 @@ struct PersonalizationThroughPCSCDTests {
 
         // The restart ends what the killed process left, skips what it finished, and completes the rest.
         let second = try TestSupport.run(try TestSupport.epkiExecutable(), arguments, environment: files.environment(pcscd))
-        #expect(second.status == 0, "\(second.output)")
+        // A kill after the chip was written leaves a whole, locked booklet in its reader (the restart names it for
+        // destruction). The card feeder may offer that card again: the probe refuses it, the order is made on another
+        // card, and the batch reports the refused attempt with exit 1 (seen once under ASan on a loaded machine).
+        let leftBooklet = unfinished.contains { $0.state == .written || $0.state == .locked }
+        let failures = second.stdout.split(separator: "\n").filter { $0.contains(": failed at ") }
+        #expect(second.status == 0 || (leftBooklet && second.status == 1 && !failures.isEmpty && failures.allSatisfy { $0.contains("failed at probe") }),
+                "\(second.output)")
         let attempts = try journal.attempts()
         let verified = attempts.filter { $0.state == .verified }
         #expect(verified.map(\.documentNumber).sorted() == numbers, "\(second.output)")
