@@ -106,6 +106,27 @@ import TestSupport
         #expect(try fixture.auditActions().filter { $0 == "npkd.trust" }.count == 1)
     }
 
+    /// A CRL held as unverified is tried again when an import brings a CA certificate, and only then: a DS imported
+    /// meanwhile leaves it as it was, the CSCA imported as a plain file makes it apply.
+    @Test func aCRLHeldAsUnverifiedAppliesWhenAnImportBringsItsCSCA() throws {
+        let fixture = try NPKDFixture()
+        defer { fixture.cleanUp() }
+        let ut = try CountryPKI("UT")
+        let ds = try ut.documentSigner()
+        let early = try fixture.importBytes(ut.crl(number: 3, revoked: [ds.certificate]).derEncoded, "ut-3.crl")
+        #expect(early.crlsUnverified == 1)
+        let appliedNote = "received earlier now verifies"
+        let dsImport = try fixture.importBytes(ds.certificate.derEncoded, "ds.der")
+        #expect(!dsImport.notes.contains { $0.contains(appliedNote) }, "\(dsImport.notes)")
+        #expect(try fixture.pkd.crls(country: "UT").map(\.status) == ["unverified"])
+        let cscaImport = try fixture.importBytes(ut.csca.derEncoded, "csca.der")
+        #expect(cscaImport.notes.contains { $0.contains(appliedNote) }, "\(cscaImport.notes)")
+        #expect(try fixture.pkd.crls(country: "UT").map(\.status) == ["current"])
+        // Applied once: a later import of anything finds nothing left to apply.
+        let again = try fixture.importBytes(try ut.documentSigner(2).certificate.derEncoded, "ds-2.der")
+        #expect(!again.notes.contains { $0.contains(appliedNote) })
+    }
+
     /// A CRL signed by an unknown CA is applied to nothing, and explain says so for the DS it names.
     @Test func aCRLFromAnUnknownCAIsNotApplied() throws {
         let fixture = try NPKDFixture()

@@ -66,6 +66,9 @@ final class IssuerIndex {
     private var set = IssuerSet()
     private var loaded = false
     let domain: String
+    /// CA certificates this transaction stored or re-kinded. A CRL held as unverified can only come to verify through
+    /// one of them, so an import that added none need not try those CRLs again.
+    private(set) var authoritiesAdded = 0
 
     init(domain: String) {
         self.domain = domain
@@ -81,6 +84,9 @@ final class IssuerIndex {
 
     /// A CA certificate just stored (or a certificate that a list now says is a CA).
     func add(_ db: Database, id: Int64, ski: String?, subjectKey: String, keyHash: String, der: [UInt8]) throws {
+        // Counted whether or not the set holds it already: the row is in the store before it is added here, so a
+        // first load finds it.
+        authoritiesAdded += 1
         try loadIfNeeded(db)
         set.insert(id: id, ski: ski, subjectKey: subjectKey, keyHash: keyHash, der: der)
     }

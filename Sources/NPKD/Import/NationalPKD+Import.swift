@@ -251,7 +251,9 @@ extension NationalPKD {
                 var context = ImportContext(summary: ImportSummary(source: source, format: format), now: now, options: options, domain: domain)
                 for signer in options.trustSigners { try addTrustedSigner(db, signer, now: now) }
                 try body(db, &context)
-                try applyUnverifiedCRLs(db, context: &context)
+                // Every CRL held as unverified is read again here, so only when a new CA certificate could verify one:
+                // an import of a single DS must not re-parse every such CRL the directory holds.
+                if context.issuers.authoritiesAdded > 0 { try applyUnverifiedCRLs(db, context: &context) }
                 try TrustEvaluation(domain: domain, now: now).refresh(db)
                 var summary = context.summary
                 if summary.certificatesAddedTotal == 0 && summary.crlsAdded == 0 && summary.masterLists == 0 && summary.deviationLists == 0
