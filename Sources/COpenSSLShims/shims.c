@@ -310,9 +310,43 @@ static EC_GROUP *group_named(const char *name) {
     return nid == NID_undef ? NULL : EC_GROUP_new_by_curve_name(nid);
 }
 
+/* Each named group is built once per process and then only read, which OpenSSL allows from any thread: building one
+   sets up Montgomery arithmetic for its field and its order, and a PACE run with Chip Authentication asks for a group
+   about ten times. The groups stay until the process ends (a handful of curves). */
+enum { EPKI_SHARED_GROUPS = 24 };
+static pthread_mutex_t shared_groups_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { char name[40]; EC_GROUP *group; } shared_groups[EPKI_SHARED_GROUPS];
+
+/* The named group; *owned is set when the table was full and the caller must free it. */
+static const EC_GROUP *group_shared(const char *name, EC_GROUP **owned) {
+    *owned = NULL;
+    const EC_GROUP *found = NULL;
+    pthread_mutex_lock(&shared_groups_lock);
+    int index = 0;
+    for (; index < EPKI_SHARED_GROUPS && shared_groups[index].group != NULL; index++) {
+        if (strcmp(shared_groups[index].name, name) == 0) {
+            found = shared_groups[index].group;
+            break;
+        }
+    }
+    if (found == NULL) {
+        EC_GROUP *group = group_named(name);
+        if (group != NULL && index < EPKI_SHARED_GROUPS && strlen(name) < sizeof(shared_groups[index].name)) {
+            strcpy(shared_groups[index].name, name);
+            shared_groups[index].group = group;
+        } else {
+            *owned = group;
+        }
+        found = group;
+    }
+    pthread_mutex_unlock(&shared_groups_lock);
+    return found;
+}
+
 int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, const uint8_t *p, size_t pLength,
                    const uint8_t *b, size_t bLength, const uint8_t *q, size_t qLength, uint8_t *out, size_t capacity) {
-    EC_GROUP *group = group_named(groupName);
+    EC_GROUP *owned;
+    const EC_GROUP *group = group_shared(groupName, &owned);
     if (group == NULL) return -1;
     BN_CTX *context = BN_CTX_new();
     EC_POINT *result = EC_POINT_new(group), *term = EC_POINT_new(group), *point = EC_POINT_new(group);
@@ -330,7 +364,13 @@ int epki_ec_linear(const char *groupName, const uint8_t *a, size_t aLength, cons
         } else {
             /* oct2point checks that the point lies on the curve. */
             if (!EC_POINT_oct2point(group, point, pt, ptLength, context)) goto done;
-            if (!EC_POINT_mul(group, term, NULL, point, scalar, context)) goto done;
+            /* 1·Q is Q: PACE's generic mapping adds the shared point H this way (G' = s·G + H), and the constant-time
+               ladder would spend a whole multiplication on it. The scalar 1 is public; secret scalars are never 1. */
+            if (BN_is_one(scalar)) {
+                if (!EC_POINT_copy(term, point)) goto done;
+            } else if (!EC_POINT_mul(group, term, NULL, point, scalar, context)) {
+                goto done;
+            }
         }
         if (!EC_POINT_add(group, result, result, term, context)) goto done;
     }
@@ -343,22 +383,24 @@ done:
     EC_POINT_free(term);
     EC_POINT_free(result);
     BN_CTX_free(context);
-    EC_GROUP_free(group);
+    EC_GROUP_free(owned);
     return length;
 }
 
 int epki_ec_group_order(const char *groupName, uint8_t *out, size_t capacity) {
-    EC_GROUP *group = group_named(groupName);
+    EC_GROUP *owned;
+    const EC_GROUP *group = group_shared(groupName, &owned);
     if (group == NULL) return -1;
     const BIGNUM *order = EC_GROUP_get0_order(group);
     int length = -1;
     if (order != NULL && (size_t)BN_num_bytes(order) <= capacity) length = BN_bn2bin(order, out);
-    EC_GROUP_free(group);
+    EC_GROUP_free(owned);
     return length;
 }
 
 int epki_ec_group_curve(const char *groupName, uint8_t *p, uint8_t *a, uint8_t *b, size_t length) {
-    EC_GROUP *group = group_named(groupName);
+    EC_GROUP *owned;
+    const EC_GROUP *group = group_shared(groupName, &owned);
     if (group == NULL) return -1;
     BN_CTX *context = BN_CTX_new();
     BIGNUM *prime = BN_new(), *coefficientA = BN_new(), *coefficientB = BN_new();
@@ -374,7 +416,7 @@ int epki_ec_group_curve(const char *groupName, uint8_t *p, uint8_t *a, uint8_t *
     BN_free(coefficientA);
     BN_free(prime);
     BN_CTX_free(context);
-    EC_GROUP_free(group);
+    EC_GROUP_free(owned);
     return result;
 }
 
@@ -419,7 +461,8 @@ done:
 
 int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_t numeratorLength, const uint8_t *denominator,
                           size_t denominatorLength, uint8_t *out, size_t capacity) {
-    EC_GROUP *group = group_named(groupName);
+    EC_GROUP *owned;
+    const EC_GROUP *group = group_shared(groupName, &owned);
     if (group == NULL) return -1;
     BN_CTX *context = BN_CTX_new();
     BIGNUM *b = BN_bin2bn(numerator, (int)numeratorLength, NULL), *a = BN_bin2bn(denominator, (int)denominatorLength, NULL);
@@ -436,7 +479,7 @@ int epki_ec_scalar_divide(const char *groupName, const uint8_t *numerator, size_
     BN_free(a);
     BN_free(b);
     BN_CTX_free(context);
-    EC_GROUP_free(group);
+    EC_GROUP_free(owned);
     return length;
 }
 
