@@ -101,6 +101,28 @@ EVP_PKEY *epki_public_key_from_spki(const uint8_t *der, size_t length) {
     return d2i_PUBKEY(NULL, &cursor, (long)length);
 }
 
+/* d2i_PUBKEY of a key with explicit parameters builds the group from them, compares it with every curve OpenSSL
+   knows, and builds it again by name when one matches (OpenSSL 3's EC_GROUP_new_from_ecparameters): a few hundred
+   microseconds, more than a signature check with the key. The caller has already matched the parameters to a curve,
+   so the key is made from the curve's name and the point. Importing the point checks that it lies on the curve. */
+EVP_PKEY *epki_public_key_from_ec_point(const char *groupName, const uint8_t *point, size_t length) {
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *key = NULL;
+    OSSL_PARAM parameters[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)groupName, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, length),
+        OSSL_PARAM_construct_end(),
+    };
+    if (context == NULL || EVP_PKEY_fromdata_init(context) <= 0 ||
+        EVP_PKEY_fromdata(context, &key, EVP_PKEY_PUBLIC_KEY, parameters) <= 0) {
+        EVP_PKEY_free(key);
+        key = NULL;
+        ERR_clear_error();  /* the caller falls back to d2i_PUBKEY, whose error is the one to report */
+    }
+    EVP_PKEY_CTX_free(context);
+    return key;
+}
+
 int epki_public_key_to_spki(const EVP_PKEY *key, uint8_t **out) {
     *out = NULL;
     return i2d_PUBKEY(key, out);

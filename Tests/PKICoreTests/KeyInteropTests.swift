@@ -1,5 +1,6 @@
 import Foundation
 import PKICore
+import SwiftASN1
 import Testing
 import TestSupport
 
@@ -101,6 +102,32 @@ import TestSupport
 }
 
 @Suite struct PrivateKeyStorageTests {
+    /// An EC key on a known curve, named or with explicit parameters, is made from its curve's name and its point. A
+    /// point off the curve is still refused with a typed error, and a form that shortcut leaves to OpenSSL's decoder
+    /// (a compressed point) still reads and verifies.
+    @Test(arguments: [ECParameterEncoding.explicit, .namedCurve])
+    func ecKeysAreCheckedAsBefore(_ encoding: ECParameterEncoding) throws {
+        let key = try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: encoding))
+        let message = Array("passive authentication".utf8)
+        let signature = try SoftwareSigner(key: key).sign(message, algorithm: .ecdsa(.sha256))
+        let uncompressed = Array(key.publicKey.subjectPublicKeyInfo.subjectPublicKey.bytes)
+        #expect(uncompressed.count == 65 && uncompressed.first == 0x04)
+        #expect(try PublicKey(derEncoded: key.publicKey.derEncoded).isValidSignature(signature, for: message, algorithm: .ecdsa(.sha256)))
+
+        var spki = key.publicKey.subjectPublicKeyInfo
+        var offCurve = uncompressed
+        offCurve[64] ^= 0x01
+        spki.subjectPublicKey = ASN1BitString(bytes: offCurve[...])
+        #expect(throws: PKIError.self) { try PublicKey(subjectPublicKeyInfo: spki) }
+
+        let compressed = [0x02 | ((uncompressed.last ?? 0) & 1)] + uncompressed[1...32]
+        spki.subjectPublicKey = ASN1BitString(bytes: compressed[...])
+        let read = try PublicKey(subjectPublicKeyInfo: spki)
+        #expect(read.kind == .ec(curve: .brainpoolP256r1, explicitParameters: encoding == .explicit))
+        #expect(try read.isValidSignature(signature, for: message, algorithm: .ecdsa(.sha256)))
+        #expect(try !read.isValidSignature(signature, for: message + [0], algorithm: .ecdsa(.sha256)))
+    }
+
     @Test func encryptedPKCS8RoundTripsInPEMAndDER() throws {
         let key = try PrivateKey.generate(.ec(.brainpoolP384r1, parameters: .explicit))
         for pem in [true, false] {

@@ -86,6 +86,7 @@ struct Options {
     var sodKeys = ["p256", "brainpoolp256r1"]
     var sodRecheck = [false, true]
     var sodHSMKeys = ["p256", "brainpoolp256r1"]
+    var inspectionCurves: [ECCurve] = [.brainpoolP256r1, .p256]
     /// The spoc section's numbers of RequestCertificate calls in flight (one client task each).
     var spocInFlight = [1, 8]
     /// The spoc section's store sizes (DV certificates issued by the server's CVCA) for the growth table; empty: none.
@@ -100,7 +101,7 @@ struct Options {
                                  [--dg2-bytes N] [--npkd-crl-entries N] [--card-chunks LIST] [--card-reads N]
                                  [--card-dg2-bytes N] [--card-finger-bytes N] [--card-links LIST] [--sod-connections LIST]
                                  [--sod-keys LIST] [--sod-recheck LIST] [--sodhsm-keys LIST] [--spoc-in-flight LIST]
-                                 [--spoc-history LIST|none] [--keep]
+                                 [--spoc-history LIST|none] [--inspection-curves LIST] [--keep]
 
           --only LIST            comma-separated sections: core, pkcs11, csca, lds, cvc, npkd, npkdimport, npkdsync, card,
                                  sod, sodhsm, perso, inspection, spoc, admin, store; default: all sixteen, in that order
@@ -136,6 +137,7 @@ struct Options {
           --spoc-in-flight LIST  spoc section: RequestCertificate calls in flight (client tasks), comma-separated; default 1,8
           --spoc-history LIST    spoc section: DV certificates issued by the server's CVCA to grow its store to, for the
                                  table of its cost by store size (rows added), comma-separated, or none; default 3000,10000
+          --inspection-curves LIST  inspection section: the chips' curve, brainpoolP256r1 and/or P-256; default both
           --keep                 keep the temporary token, data and pcscd directories (their paths are printed)
 
         For profilers (`perf record`), one operation in a loop and nothing else:
@@ -218,6 +220,14 @@ struct Options {
                     return key
                 }
                 guard !sodKeys.isEmpty else { throw UsageError("--sod-keys needs at least one key") }
+            case "--inspection-curves":
+                inspectionCurves = try value(argument).split(separator: ",").map { item in
+                    guard let curve = ECCurve(name: item.trimmingCharacters(in: .whitespaces)), curve == .brainpoolP256r1 || curve == .p256 else {
+                        throw UsageError("--inspection-curves: unknown curve '\(item)' (brainpoolP256r1, P-256)")
+                    }
+                    return curve
+                }
+                guard !inspectionCurves.isEmpty else { throw UsageError("--inspection-curves needs at least one curve") }
             case "--sodhsm-keys":
                 sodHSMKeys = try value(argument).split(separator: ",").map { item in
                     let key = item.trimmingCharacters(in: .whitespaces).lowercased()

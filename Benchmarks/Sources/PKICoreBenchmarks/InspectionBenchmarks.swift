@@ -1,7 +1,7 @@
 // The inspection section: the time to a verdict of a full inspection (PACE + CA + TA + DG3 + AA + PA) of a virtual
 // chip through a private pcscd with vpcd, split by step, against the time the same exchange spent in the card's
 // round trips. The chip is made by the personalization line (default profile: PACE-GM, CA and AA on
-// brainpoolP256r1, EAC), then served through vpcd; every APDU's round trip is timed just above pcsc-lite
+// brainpoolP256r1, EAC; then the same on P-256), then served through vpcd; every APDU's round trip is timed just above pcsc-lite
 // (`PCSCTransport.transmit`, which is SCardTransmit plus a copy): the physical floor for that chip. What is left is
 // the host's own work: key agreement, secure messaging, signatures, parsing, passive authentication.
 
@@ -32,11 +32,16 @@ enum InspectionBenchmarks {
         }
     }
 
+    /// The curves of `--inspection-curves`: brainpoolP256r1 (the default profile) and P-256, one after the other.
     static func run(_ options: Options, sink: inout Int) throws -> String {
+        try options.inspectionCurves.map { try run(options, curve: $0, sink: &sink) }.joined(separator: "\n\n")
+    }
+
+    static func run(_ options: Options, curve: ECCurve, sink: inout Int) throws -> String {
         let pcscd = try CardBenchmarks.PrivatePCSCD.shared(keep: options.keep)
         let directory = try temporaryDirectory("epki-bench-inspection")
         defer { if !options.keep { try? FileManager.default.removeItem(at: directory) } }
-        let made = try PersoBenchmarks.makeLine(directory: directory)
+        let made = try PersoBenchmarks.makeLine(directory: directory, curve: curve)
         guard let readBack = made.line.readBack as? PersoBenchmarks.BenchReadBack else { throw UsageError("inspection: unexpected read-back") }
         // The document: personalized in process (the line's own write is §9's subject).
         let chip = try EMRTDChip(state: ChipState())
@@ -81,7 +86,7 @@ enum InspectionBenchmarks {
         let host = median(samples.map { ($0.total - $0.transmit) * 1000 })
         let share = median(samples.map { ($0.total - $0.transmit) / $0.total })
         var lines: [String] = []
-        lines.append("### inspection: time to a verdict, PACE-GM + CA + TA + DG3 + AA + PA, through pcscd + vpcd (median of \(samples.count))")
+        lines.append("### inspection on \(curve.rawValue): time to a verdict, PACE-GM + CA + TA + DG3 + AA + PA, through pcscd + vpcd (median of \(samples.count))")
         lines.append("")
         lines.append("| total | card round trips (\(samples[0].commands) APDUs) | host's own work | host's share | goal ≤ 10 % |")
         lines.append("|---:|---:|---:|---:|---|")

@@ -39,9 +39,11 @@ enum PersoBenchmarks {
         let store: EPKIStore
     }
 
-    static func makeLine(directory: URL) throws -> Line {
+    /// The line with every key on `curve`: brainpoolP256r1 (the default profile, as an EU passport) or P-256 (PACE and
+    /// CA with parameter id 12, AA, DS, CSCA and the EAC chain on it, as the passports of NIST-curve countries).
+    static func makeLine(directory: URL, curve: ECCurve = .brainpoolP256r1) throws -> Line {
         let now = Date()
-        let cscaSigner = SoftwareSigner(key: try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve)))
+        let cscaSigner = SoftwareSigner(key: try PrivateKey.generate(.ec(curve, parameters: .namedCurve)))
         let name = try DistinguishedName(parsing: "C=UT,O=Utopia,CN=CSCA UT")
         var cscaExtensions = Extensions()
         try cscaExtensions.append(KeyUsage([.keyCertSign, .cRLSign]), critical: true)
@@ -49,14 +51,14 @@ enum PersoBenchmarks {
         try cscaExtensions.append(SubjectKeyIdentifier(keyIdentifier: cscaSigner.publicKey.keyIdentifier), critical: false)
         let csca = try CertificateBuilder(issuer: name, subject: name, notBefore: now.addingTimeInterval(-86_400), notAfter: now.addingTimeInterval(3_650 * 86_400),
                                           subjectPublicKeyInfo: cscaSigner.publicKey.subjectPublicKeyInfo, extensions: cscaExtensions).sign(with: cscaSigner)
-        let dsKey = try PrivateKey.generate(.ec(.brainpoolP256r1, parameters: .namedCurve))
+        let dsKey = try PrivateKey.generate(.ec(curve, parameters: .namedCurve))
         var dsExtensions = Extensions()
         try dsExtensions.append(KeyUsage.digitalSignature, critical: true)
         try dsExtensions.append(AuthorityKeyIdentifier(keyIdentifier: cscaSigner.publicKey.keyIdentifier), critical: false)
         let ds = try CertificateBuilder(issuer: name, subject: try DistinguishedName(parsing: "C=UT,O=Utopia,CN=DS"), notBefore: now.addingTimeInterval(-86_400),
                                         notAfter: now.addingTimeInterval(3_650 * 86_400), subjectPublicKeyInfo: dsKey.publicKey.subjectPublicKeyInfo,
                                         extensions: dsExtensions).sign(with: cscaSigner)
-        let specification = KeySpecification.ec(.brainpoolP256r1, parameters: .namedCurve)
+        let specification = KeySpecification.ec(curve, parameters: .namedCurve)
         let cvcaSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let dvSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
         let isSigner = SoftwareSigner(key: try PrivateKey.generate(specification))
@@ -77,10 +79,16 @@ enum PersoBenchmarks {
         let journal = try PersonalizationJournal(store: store, domain: "bench")
         let credentials = InspectionSystem.TerminalCredentials(chain: [cvca, dv, terminal], key: isSigner)
         let line = PersonalizationLine(
-            journal: journal, builder: try DocumentBuilder(profile: ChipProfile(), trustPoints: [cvca]),
+            journal: journal, builder: try DocumentBuilder(profile: profile(curve), trustPoints: [cvca]),
             sodSigner: try SODSigner(signer: SoftwareSigner(key: dsKey), documentSigner: ds),
             readBack: BenchReadBack(csca: csca, terminal: credentials))
         return Line(line: line, store: store)
+    }
+
+    /// The default chip profile, or the same protocols on P-256.
+    static func profile(_ curve: ECCurve) -> ChipProfile {
+        guard curve == .p256 else { return ChipProfile() }
+        return ChipProfile(pace: .init(parameterId: 12), chipAuthentication: .init(parameterId: 12), activeAuthentication: .init(key: "ec:P-256"))
     }
 
     /// The read-back of `epki perso`: inspection with TA, every data group compared.
