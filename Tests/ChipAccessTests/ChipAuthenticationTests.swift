@@ -23,6 +23,27 @@ import VirtualChip
         #expect(try ECPointArithmetic(.brainpoolP256r1).multiply(TestSupport.vector("eac-worked-example/npa_key")) == key.publicPoint)
     }
 
+    /// The key reference `84` carries DG14's keyId in as few octets as it takes. A negative keyId, which a hostile
+    /// DG14 can write (the inspection fuzzer's finding of 8 Dec 2026: a trap converting it to one octet), is a typed
+    /// error both where DG14's key is read and where the reference is made.
+    @Test func keyIdsBecomeKeyReferencesAndNegativeOnesAreRefused() throws {
+        #expect(try ChipAuthentication.keyReference(nil) == [])
+        #expect(try ChipAuthentication.keyReference(0) == [0x84, 0x01, 0x00])
+        #expect(try ChipAuthentication.keyReference(1) == [0x84, 0x01, 0x01])
+        #expect(try ChipAuthentication.keyReference(255) == [0x84, 0x01, 0xFF])
+        #expect(try ChipAuthentication.keyReference(256) == [0x84, 0x02, 0x01, 0x00])
+        #expect(try ChipAuthentication.keyReference(0x01_0203) == [0x84, 0x03, 0x01, 0x02, 0x03])
+        #expect(throws: ChipAccessError.self) { try ChipAuthentication.keyReference(-1) }
+        #expect(throws: ChipAccessError.self) { try ChipAuthentication.keyReference(Int.min) }
+
+        let security = try EFCardSecurity(bytes: TestSupport.vector("eac-worked-example/EF_CardSecurity.bin"))
+        var info = try #require(security.securityInfos.chipAuthenticationPublicKeyInfos.first)
+        info.keyId = -5
+        #expect(throws: ChipAccessError.self) { try ChipAuthentication.ChipKey(info) }
+        info.keyId = 300
+        #expect(try ChipAuthentication.ChipKey(info).keyId == 300)
+    }
+
     static func chip(_ document: VirtualChipTests.Document, staticKey: [UInt8]) -> EMRTDChip {
         EMRTDChip(files: document.chip.files, bacKey: document.key, can: VirtualChipTests.Document.can, chipAuthenticationKey: staticKey)
     }

@@ -49,6 +49,9 @@ public enum ChipAuthentication {
         /// From a ChipAuthenticationPublicKeyInfo: standardized domain parameters by ID, or id-PK-ECDH with the
         /// domain parameters, named or explicit.
         public init(_ info: ChipAuthenticationPublicKeyInfo) throws {
+            if let keyId = info.keyId, keyId < 0 {
+                throw ChipAccessError(.invalidValue, "the Chip Authentication public key's keyId is \(keyId): a key reference cannot be negative")
+            }
             let spki = info.chipAuthenticationPublicKey
             guard let parameters = spki.algorithm.parameters else {
                 throw ChipAccessError(.invalidValue, "the Chip Authentication public key \(info.keyId.map { "\($0)" } ?? "") carries no domain parameters")
@@ -130,7 +133,7 @@ public enum ChipAuthentication {
         } catch {
             throw ChipAccessError(.authenticationFailed, "Chip Authentication: DG14's public key is not a key of \(domain)")
         }
-        let keyReference: [UInt8] = chipKey.keyId.map { [0x84, 0x01, UInt8($0)] } ?? []
+        let keyReference = try Self.keyReference(chipKey.keyId)
         if cipher == .tripleDES {
             let command = CommandAPDU(ins: 0x22, p1: 0x41, p2: 0xA6, data: DynamicAuthenticationData.tlv([0x91], publicKey) + keyReference)
             try require(transport.send(command), "MSE:Set KAT")
@@ -144,6 +147,22 @@ public enum ChipAuthentication {
         }
         transport.switchSession(to: try session(secret: secret, cipher: cipher))
         return publicKey
+    }
+
+    /// `84 keyId`, the key's ID as an unsigned integer in as few octets as it takes; nothing without an ID. The ID
+    /// comes from the chip's DG14, so one that no octets can carry (negative) is an error, not a trap.
+    public static func keyReference(_ keyId: Int?) throws -> [UInt8] {
+        guard let keyId else { return [] }
+        guard keyId >= 0 else {
+            throw ChipAccessError(.authenticationFailed, "Chip Authentication: DG14 names key \(keyId), and a key reference cannot be negative")
+        }
+        var octets: [UInt8] = []
+        var rest = keyId
+        repeat {
+            octets.insert(UInt8(truncatingIfNeeded: rest), at: 0)
+            rest >>= 8
+        } while rest > 0
+        return DynamicAuthenticationData.tlv([0x84], octets)
     }
 
     private static func require(_ response: ResponseAPDU, _ what: String) throws {
