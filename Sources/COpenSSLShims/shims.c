@@ -101,10 +101,11 @@ EVP_PKEY *epki_public_key_from_spki(const uint8_t *der, size_t length) {
     return d2i_PUBKEY(NULL, &cursor, (long)length);
 }
 
-/* d2i_PUBKEY of a key with explicit parameters builds the group from them, compares it with every curve OpenSSL
-   knows, and builds it again by name when one matches (OpenSSL 3's EC_GROUP_new_from_ecparameters): a few hundred
-   microseconds, more than a signature check with the key. The caller has already matched the parameters to a curve,
-   so the key is made from the curve's name and the point. Importing the point checks that it lies on the curve. */
+/* d2i_PUBKEY sets up OpenSSL 3.0's decoder machinery for every key, and for explicit parameters also builds the
+   group from them, compares it with every curve OpenSSL knows and builds it again by name when one matches
+   (EC_GROUP_new_from_ecparameters): a few hundred microseconds, more than a signature check with the key. The caller
+   has already matched the curve, so the key is made from its name and the point. Importing the point checks that it
+   lies on the curve. */
 EVP_PKEY *epki_public_key_from_ec_point(const char *groupName, const uint8_t *point, size_t length) {
     EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     EVP_PKEY *key = NULL;

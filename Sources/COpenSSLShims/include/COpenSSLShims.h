@@ -29,7 +29,7 @@ int epki_ec_field_bytes(const EVP_PKEY *key);
 /* SubjectPublicKeyInfo <-> EVP_PKEY. */
 EVP_PKEY *epki_public_key_from_spki(const uint8_t *der, size_t length);
 /* An EC public key from the OpenSSL name of its curve and its point (X9.62 encoding); NULL when the point is not on
-   the curve. For keys whose explicit domain parameters are a curve epki knows. */
+   the curve. For keys on a curve epki knows, named or with that curve's explicit domain parameters. */
 EVP_PKEY *epki_public_key_from_ec_point(const char *groupName, const uint8_t *point, size_t length);
 int epki_public_key_to_spki(const EVP_PKEY *key, uint8_t **out);
 
