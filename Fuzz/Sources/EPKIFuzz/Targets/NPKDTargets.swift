@@ -101,7 +101,6 @@ enum NPKDTargets {
     static let importsPerStore = 1_000
     nonisolated(unsafe) static var importStore: (pkd: NationalPKD, store: EPKIStore, directory: String, imports: Int)?
     nonisolated(unsafe) static var importGeneration = 0
-    nonisolated(unsafe) static var importDirectories: [String] = []
 
     static func importPKD() -> NationalPKD? {
         if let current = importStore, current.imports < importsPerStore {
@@ -114,15 +113,15 @@ enum NPKDTargets {
             importStore = nil
         }
         importGeneration += 1
+        // The stores before this one were removed when they were replaced; this one goes when the process ends.
+        if importGeneration == 1 {
+            atexit {
+                if let directory = NPKDTargets.importStore?.directory { try? FileManager.default.removeItem(atPath: directory) }
+            }
+        }
         let directory = NSTemporaryDirectory() + "epki-fuzz-npkd-\(getpid())-\(importGeneration)"
         guard let store = try? EPKIStore(directory: URL(fileURLWithPath: directory), migrations: NationalPKD.migrations),
               let pkd = try? NationalPKD(store: store, clock: FixedClock(SeedPKI.now)) else { return nil }
-        if importDirectories.isEmpty {
-            atexit {
-                for directory in NPKDTargets.importDirectories { try? FileManager.default.removeItem(atPath: directory) }
-            }
-        }
-        importDirectories.append(directory)
         // The fixture's CSCA is an anchor, so that inputs made from its CRL and certificates get past the signature
         // checks into the entry and trust paths.
         if let pki = Fixture.pki { _ = try? pkd.trust(pki.csca, note: "fuzz fixture") }
